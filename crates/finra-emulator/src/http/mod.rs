@@ -1,0 +1,29 @@
+//! The emulator's HTTP surface: router, middleware (request ids, counters, throttle, faults) and
+//! the handlers of each FINRA endpoint.
+
+mod async_requests;
+mod catalogue;
+mod data;
+pub(crate) mod error;
+mod middleware;
+mod router;
+mod token;
+
+pub(crate) use router::router;
+
+/// The `FINRA-api-request-id` of one request, also echoed in error bodies.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(String);
+
+impl RequestId {
+    pub(crate) fn new() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The response header carrying the request id.
+pub(crate) const REQUEST_ID_HEADER: &str = "finra-api-request-id";

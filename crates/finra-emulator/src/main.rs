@@ -1,0 +1,96 @@
+//! The `finra-emulator` binary: serves the emulator on a TCP address until Ctrl-C.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use finra_emulator::{Credential, Emulator, EmulatorConfig, Scale, Throttle};
+use tracing_subscriber::EnvFilter;
+
+/// An offline, faithful emulator of FINRA's API platform (token service and Query API).
+#[derive(Debug, Parser)]
+#[command(name = "finra-emulator", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8700")]
+    listen: SocketAddr,
+    /// An accepted API credential, ID:SECRET[:TIER] with TIER public (default) or firm.
+    /// Repeatable. Without any, demo-client:demo-secret (public) is created.
+    #[arg(long = "credential", value_name = "ID:SECRET[:TIER]")]
+    credentials: Vec<Credential>,
+    /// Lifetime of access tokens in seconds (`expires_in`).
+    #[arg(long, default_value_t = 43_200, value_name = "SECS")]
+    token_ttl: u64,
+    /// Query API requests per second per client address, or `off`.
+    #[arg(long, default_value = "20", value_name = "N|off")]
+    throttle: Throttle,
+    /// Seed of the synthetic data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Data size: `small` starts instantly, `full` has over a million weeklySummary rows.
+    #[arg(long, default_value = "small", value_parser = parse_scale)]
+    scale: Scale,
+    /// Largest accepted `offset` (FINRA: 500000).
+    #[arg(long, default_value_t = 500_000)]
+    max_offset: u64,
+}
+
+fn parse_scale(text: &str) -> Result<Scale, String> {
+    match text {
+        "small" => Ok(Scale::Small),
+        "full" => Ok(Scale::Full),
+        other => Err(format!("unknown scale {other:?}: expected small or full")),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let demo_credential = args.credentials.is_empty();
+    let credentials = if demo_credential {
+        vec![Credential::demo()]
+    } else {
+        args.credentials
+    };
+    let config = EmulatorConfig::default()
+        .with_credentials(credentials)
+        .with_token_ttl(Duration::from_secs(args.token_ttl))
+        .with_throttle(args.throttle)
+        .with_seed(args.seed)
+        .with_scale(args.scale)
+        .with_max_offset(args.max_offset);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let emulator = Emulator::new(config);
+
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{addr}")?;
+    if demo_credential {
+        writeln!(
+            stdout,
+            "no --credential given: created demo-client:demo-secret (tier public)"
+        )?;
+    }
+    writeln!(stdout, "token URL: http://{addr}{}", finra_emulator::TOKEN_PATH)?;
+    writeln!(
+        stdout,
+        "try: curl -s -H 'Accept: application/json' 'http://{addr}/data/group/otcMarket/name/weeklySummary?limit=2'"
+    )?;
+    stdout.flush()?;
+    drop(stdout);
+
+    emulator
+        .serve(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("server error")
+}
