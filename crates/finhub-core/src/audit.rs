@@ -1,0 +1,99 @@
+//! Audit events: who did what, when (UTC), from where, and with what outcome. Never a secret.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// What was attempted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// `POST /v1/auth/token` with `grantType: password`.
+    PasswordLogin,
+    /// `POST /v1/auth/token` with `grantType: client_credentials`.
+    ClientCredentialsLogin,
+    /// `POST /v1/auth/token` with `grantType: refresh_token`.
+    RefreshTokenGrant,
+    /// `POST /v1/auth/refresh`.
+    SessionRefresh,
+    /// `POST /v1/auth/logout`.
+    Logout,
+    /// A request refused before any credential was checked (address, rate limit, certificate).
+    RequestRefused,
+    /// An administrator revoked sessions.
+    AdminRevoke,
+}
+
+/// How it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result", content = "error")]
+pub enum AuditOutcome {
+    /// Allowed.
+    Success,
+    /// Refused, with the error code the caller got.
+    Failure(String),
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    /// When, in UTC (RFC 3339 in JSON).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The request id the caller also got.
+    pub request_id: String,
+    /// What was attempted.
+    pub action: AuditAction,
+    /// How it ended.
+    pub outcome: AuditOutcome,
+    /// The tenant id as sent (data, not trusted).
+    pub tenant: Option<String>,
+    /// The customer id as sent.
+    pub customer: Option<String>,
+    /// The username as sent.
+    pub username: Option<String>,
+    /// The TCP peer address.
+    pub peer_addr: String,
+    /// The client address the policies used (the peer unless behind a trusted proxy).
+    pub client_addr: String,
+    /// `X-Forwarded-For` as sent (recorded as data only).
+    pub forwarded_for: Option<String>,
+    /// `User-Agent` as sent.
+    pub user_agent: Option<String>,
+    /// `sec-ch-ua-platform` as sent.
+    pub platform: Option<String>,
+}
+
+impl AuditEvent {
+    /// This event as one JSON line (control characters in client-sent values are escaped by the
+    /// JSON encoding, so a value cannot forge a second line).
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_escape_line_breaks_in_client_values() {
+        let event = AuditEvent {
+            at: time::macros::datetime!(2026-01-05 14:30:00 UTC),
+            request_id: "r1".into(),
+            action: AuditAction::PasswordLogin,
+            outcome: AuditOutcome::Failure("invalid_client".into()),
+            tenant: Some("1234567".into()),
+            customer: None,
+            username: Some("eve\n{\"forged\":true}".into()),
+            peer_addr: "127.0.0.1".into(),
+            client_addr: "127.0.0.1".into(),
+            forwarded_for: Some("1.2.3.4".into()),
+            user_agent: None,
+            platform: None,
+        };
+        let line = event.to_json_line();
+        assert_eq!(line.lines().count(), 1, "{line}");
+        assert!(line.contains("\"at\":\"2026-01-05T14:30:00Z\""), "{line}");
+        assert!(line.contains("\"result\":\"failure\",\"error\":\"invalid_client\""), "{line}");
+    }
+}

@@ -1,0 +1,12 @@
+//! FinHub's domain: tenants, customers, users, sessions, refresh-token families, the policies
+//! that govern them, and the traits storage implements. No HTTP and no SQL here.
+
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod net;
+pub mod password;
+pub mod scope;
+pub mod secret;
+pub mod store;

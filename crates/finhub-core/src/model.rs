@@ -1,0 +1,195 @@
+//! The records the hub keeps: tenants, customers, users, upstream credentials, sessions and
+//! refresh tokens. Secrets appear only as hashes or sealed (encrypted) bytes.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+
+use crate::ids::{CustomerId, FamilyId, TenantId, Username};
+use crate::net::AllowList;
+use crate::scope::Scope;
+use crate::secret::SecretHash;
+
+/// `b2b` (business customers, may use `client_credentials`) or `b2c`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountType {
+    /// A business customer.
+    B2b,
+    /// A consumer-facing customer: people log in; no machine grant.
+    B2c,
+}
+
+impl AccountType {
+    /// Parses `accountType` exactly (`b2b` or `b2c`, lower-case).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "b2b" => Some(Self::B2b),
+            "b2c" => Some(Self::B2c),
+            _ => None,
+        }
+    }
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::B2b => "b2b",
+            Self::B2c => "b2c",
+        }
+    }
+}
+
+impl fmt::Display for AccountType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A tenant: the unit of isolation, with its granted scope and address allow-list.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// Its id.
+    pub id: TenantId,
+    /// A display name.
+    pub name: String,
+    /// The upstream dataset groups its administrator granted.
+    pub scope: Scope,
+    /// Addresses allowed to use it (empty: any, which production refuses).
+    pub allow_list: AllowList,
+    /// Disabled tenants cannot log in; their sessions stop working.
+    pub disabled: bool,
+}
+
+/// A customer (an API client of a tenant) with its hashed secret.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    /// Its id.
+    pub id: CustomerId,
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
+    /// A display name.
+    pub name: String,
+    /// Its one account type.
+    pub account_type: AccountType,
+    /// SHA-256 of the generated secret.
+    pub secret_hash: SecretHash,
+    /// Disabled customers cannot log in.
+    pub disabled: bool,
+}
+
+/// A person who logs in through a customer.
+#[derive(Clone)]
+pub struct User {
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
+    /// Its login name.
+    pub username: Username,
+    /// The Argon2id PHC string.
+    pub password_hash: String,
+    /// Disabled users cannot log in.
+    pub disabled: bool,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("tenant_id", &self.tenant_id)
+            .field("username", &self.username)
+            .field("password_hash", &"[redacted]")
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// Where a tenant's upstream FINRA credential points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamTarget {
+    /// FINRA production (`api.finra.org`, `ews.fip.finra.org`).
+    FinraProduction,
+    /// FINRA's QA test environment.
+    FinraQa,
+    /// Explicit URLs (an emulator, another FinHub).
+    Custom {
+        /// The Query API base URL.
+        api_base: String,
+        /// The token URL.
+        token_url: String,
+    },
+}
+
+/// A tenant's upstream FINRA credential; the secret is sealed with the hub's data key.
+#[derive(Clone)]
+pub struct UpstreamCredential {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The FINRA client id.
+    pub client_id: String,
+    /// The FINRA client secret, encrypted (see `crypto::DataKey`).
+    pub sealed_secret: Vec<u8>,
+    /// Where it points.
+    pub target: UpstreamTarget,
+}
+
+impl fmt::Debug for UpstreamCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpstreamCredential")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("sealed_secret", &"[sealed]")
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+/// A login session: the server side of a `userSessionToken`.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// SHA-256 of the `internalTokenKey`.
+    pub key_hash: SecretHash,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The customer it logged in through.
+    pub customer_id: CustomerId,
+    /// The person, `None` for a machine (`client_credentials`).
+    pub username: Option<Username>,
+    /// The customer's account type.
+    pub account_type: AccountType,
+    /// The scope granted at login.
+    pub scope: Scope,
+    /// The refresh-token family this session belongs to.
+    pub family_id: FamilyId,
+    /// When it started.
+    pub created_at: OffsetDateTime,
+    /// When its access token expires (extended by refresh).
+    pub access_expires_at: OffsetDateTime,
+    /// The lifetime a refresh grants.
+    pub access_lifetime: time::Duration,
+    /// Its absolute end (the JWT's `exp`).
+    pub session_expires_at: OffsetDateTime,
+    /// When it was revoked (logout, reuse detection, administrator).
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A hub refresh token, stored by hash.
+#[derive(Debug, Clone)]
+pub struct RefreshTokenRecord {
+    /// SHA-256 of the token.
+    pub hash: SecretHash,
+    /// Its family.
+    pub family_id: FamilyId,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The customer that obtained it.
+    pub customer_id: CustomerId,
+    /// The person, `None` for a machine.
+    pub username: Option<Username>,
+    /// The session it was issued with.
+    pub session_key_hash: SecretHash,
+    /// Absolute expiry of the family.
+    pub expires_at: OffsetDateTime,
+    /// When it was exchanged (it is single-use).
+    pub used_at: Option<OffsetDateTime>,
+    /// The pair its exchange produced, sealed, kept for the grace window so a retry gets it.
+    pub successor: Option<Vec<u8>>,
+    /// When its family was revoked.
+    pub revoked_at: Option<OffsetDateTime>,
+}

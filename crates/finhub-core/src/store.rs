@@ -1,0 +1,139 @@
+//! The storage traits, split by capability. `finhub-store` implements them for SQLite (and later
+//! PostgreSQL and Redis); nothing above them knows which backend runs. Every tenant-scoped method
+//! takes the `TenantId` first; every time-dependent one takes `now`.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::audit::AuditEvent;
+use crate::error::StoreError;
+use crate::ids::{CustomerId, FamilyId, TenantId, Username};
+use crate::model::{Customer, RefreshTokenRecord, Session, Tenant, UpstreamCredential, User};
+use crate::net::AllowList;
+use crate::scope::Scope;
+use crate::secret::SecretHash;
+
+/// Tenants, customers, users and upstream credentials.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// A tenant by id.
+    async fn tenant(&self, tenant: &TenantId) -> Result<Option<Tenant>, StoreError>;
+    /// Every tenant.
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError>;
+    /// Creates a tenant (`Conflict` if the id exists).
+    async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    /// Replaces a tenant's scope.
+    async fn set_scope(&self, tenant: &TenantId, scope: &Scope) -> Result<(), StoreError>;
+    /// Replaces a tenant's allow-list.
+    async fn set_allow_list(&self, tenant: &TenantId, list: &AllowList) -> Result<(), StoreError>;
+    /// Disables or enables a tenant.
+    async fn set_tenant_disabled(&self, tenant: &TenantId, disabled: bool) -> Result<(), StoreError>;
+
+    /// A customer of a tenant.
+    async fn customer(&self, tenant: &TenantId, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
+    /// A tenant's customers.
+    async fn list_customers(&self, tenant: &TenantId) -> Result<Vec<Customer>, StoreError>;
+    /// Creates a customer.
+    async fn insert_customer(&self, customer: &Customer) -> Result<(), StoreError>;
+    /// Disables or enables a customer.
+    async fn set_customer_disabled(
+        &self,
+        tenant: &TenantId,
+        id: &CustomerId,
+        disabled: bool,
+    ) -> Result<(), StoreError>;
+
+    /// A user of a tenant.
+    async fn user(&self, tenant: &TenantId, username: &Username) -> Result<Option<User>, StoreError>;
+    /// A tenant's users.
+    async fn list_users(&self, tenant: &TenantId) -> Result<Vec<User>, StoreError>;
+    /// Creates a user.
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Disables or enables a user.
+    async fn set_user_disabled(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        disabled: bool,
+    ) -> Result<(), StoreError>;
+
+    /// The tenant's upstream credential, if one is set.
+    async fn upstream_credential(&self, tenant: &TenantId) -> Result<Option<UpstreamCredential>, StoreError>;
+    /// Sets (or replaces) the tenant's upstream credential.
+    async fn set_upstream_credential(&self, credential: &UpstreamCredential) -> Result<(), StoreError>;
+}
+
+/// Sessions and refresh tokens.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session.
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// A session by the hash of its key (revoked ones included; callers check).
+    async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError>;
+    /// Moves a session's access expiry from `expected` to `new`, only if it is still `expected`
+    /// and the session is not revoked. Returns whether this call made the change: of many
+    /// concurrent refreshes, exactly one wins.
+    async fn extend_access(
+        &self,
+        key_hash: &SecretHash,
+        expected: OffsetDateTime,
+        new: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Revokes one session.
+    async fn revoke_session(&self, key_hash: &SecretHash, now: OffsetDateTime) -> Result<(), StoreError>;
+    /// Revokes every session and refresh token of a family; returns the sessions revoked.
+    async fn revoke_family(&self, family: &FamilyId, now: OffsetDateTime) -> Result<u64, StoreError>;
+    /// A tenant's sessions that are neither revoked nor past their absolute end at `now`.
+    async fn list_active_sessions(
+        &self,
+        tenant: &TenantId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError>;
+
+    /// Stores a new refresh token.
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError>;
+    /// A refresh token by hash.
+    async fn refresh_token(&self, hash: &SecretHash) -> Result<Option<RefreshTokenRecord>, StoreError>;
+    /// Marks a refresh token used and records its sealed successor, only if it was unused.
+    /// Returns whether this call consumed it: of concurrent exchanges, exactly one wins.
+    async fn consume_refresh_token(
+        &self,
+        hash: &SecretHash,
+        now: OffsetDateTime,
+        successor: &[u8],
+    ) -> Result<bool, StoreError>;
+}
+
+/// Consecutive failed logins per (tenant, username), counted for unknown usernames too.
+#[async_trait]
+pub trait LoginAttemptStore: Send + Sync {
+    /// Counts one more failure and returns the consecutive count (atomic under concurrency).
+    async fn record_failure(
+        &self,
+        tenant: &TenantId,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<u32, StoreError>;
+    /// The consecutive failures and the time of the last one.
+    async fn failures(
+        &self,
+        tenant: &TenantId,
+        username: &str,
+    ) -> Result<Option<(u32, OffsetDateTime)>, StoreError>;
+    /// Clears the count after a successful login.
+    async fn clear_failures(&self, tenant: &TenantId, username: &str) -> Result<(), StoreError>;
+}
+
+/// The append-only audit log.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends one event.
+    async fn append(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// The most recent events of a tenant (newest first), for administrators and tests.
+    async fn recent_audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// Everything the hub stores.
+pub trait Store: DirectoryStore + SessionStore + LoginAttemptStore + AuditLog {}
+
+impl<T: DirectoryStore + SessionStore + LoginAttemptStore + AuditLog> Store for T {}
