@@ -2,11 +2,14 @@
 //! that govern them, and the traits storage implements. No HTTP and no SQL here.
 
 pub mod audit;
+pub mod crypto;
 pub mod error;
 pub mod ids;
 pub mod model;
 pub mod net;
 pub mod password;
+pub mod policy;
 pub mod scope;
 pub mod secret;
+pub mod session_token;
 pub mod store;

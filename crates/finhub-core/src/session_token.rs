@@ -1,0 +1,349 @@
+//! The `userSessionToken`: an HS256 JWT naming the session's `internalTokenKey`, signed with a
+//! 256-bit key chosen by `kid` so keys can rotate. Every check — signature, algorithm, `typ`,
+//! `iss`, `aud`, `exp` — is explicit, and time comes from the hub's clock, not the JWT library.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AuthError, TokenProblem};
+
+/// The explicit type of session tokens (JWT header `typ` and claim `typ`).
+pub const SESSION_TOKEN_TYPE: &str = "finhub-session+jwt";
+/// The audience of session tokens.
+pub const AUDIENCE: &str = "finhub";
+/// Longest token accepted, in bytes (a real one is well under 1 KiB).
+pub const MAX_TOKEN_BYTES: usize = 4_096;
+
+/// The claims of a session token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionClaims {
+    /// The hub's public URL.
+    pub iss: String,
+    /// Always [`AUDIENCE`].
+    pub aud: String,
+    /// The user, or `client:<customerId>` for a machine.
+    pub sub: String,
+    /// The tenant.
+    #[serde(rename = "tenantId")]
+    pub tenant_id: String,
+    /// The customer.
+    #[serde(rename = "customerId")]
+    pub customer_id: String,
+    /// The session's key; the hub stores only its hash.
+    #[serde(rename = "internalTokenKey")]
+    pub internal_token_key: String,
+    /// Issued at (Unix seconds).
+    pub iat: i64,
+    /// The session's absolute end (Unix seconds).
+    pub exp: i64,
+    /// Always [`SESSION_TOKEN_TYPE`].
+    pub typ: String,
+}
+
+impl fmt::Debug for SessionClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionClaims")
+            .field("iss", &self.iss)
+            .field("sub", &self.sub)
+            .field("tenant_id", &self.tenant_id)
+            .field("customer_id", &self.customer_id)
+            .field("internal_token_key", &"[redacted]")
+            .field("iat", &self.iat)
+            .field("exp", &self.exp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One signing key: a `kid` and 256 bits of secret.
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    secret: SecretString,
+}
+
+impl SigningKey {
+    /// A key from config. The secret must carry at least 256 bits (32 bytes).
+    pub fn new(kid: impl Into<String>, secret: SecretString) -> Result<Self, String> {
+        if secret.expose_secret().len() < 32 {
+            return Err("a session signing key needs at least 32 bytes".into());
+        }
+        Ok(Self {
+            kid: kid.into(),
+            secret,
+        })
+    }
+
+    /// Its id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKey({}, [redacted])", self.kid)
+    }
+}
+
+/// Signs and verifies session tokens.
+pub struct SessionTokens {
+    issuer: String,
+    current_kid: String,
+    encoding: EncodingKey,
+    decoding: HashMap<String, DecodingKey>,
+}
+
+impl fmt::Debug for SessionTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionTokens")
+            .field("issuer", &self.issuer)
+            .field("current_kid", &self.current_kid)
+            .field("verifiable_kids", &self.decoding.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionTokens {
+    /// Signs with `current`; also accepts tokens signed with any of `previous` (key rotation).
+    pub fn new(issuer: impl Into<String>, current: &SigningKey, previous: &[SigningKey]) -> Self {
+        let decoding = std::iter::once(current)
+            .chain(previous)
+            .map(|key| {
+                (
+                    key.kid.clone(),
+                    DecodingKey::from_secret(key.secret.expose_secret().as_bytes()),
+                )
+            })
+            .collect();
+        Self {
+            issuer: issuer.into(),
+            current_kid: current.kid.clone(),
+            encoding: EncodingKey::from_secret(current.secret.expose_secret().as_bytes()),
+            decoding,
+        }
+    }
+
+    /// The `iss` this hub writes and expects.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Signs claims (their `iss`, `aud` and `typ` are set here).
+    pub fn sign(&self, mut claims: SessionClaims) -> Result<SecretString, AuthError> {
+        claims.iss.clone_from(&self.issuer);
+        claims.aud = AUDIENCE.to_owned();
+        claims.typ = SESSION_TOKEN_TYPE.to_owned();
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(SESSION_TOKEN_TYPE.to_owned());
+        header.kid = Some(self.current_kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .map(SecretString::from)
+            .map_err(|e| AuthError::Internal(format!("signing a session token failed: {e}")))
+    }
+
+    /// Verifies a token's signature and claims at `now_unix` (seconds). Every failure is
+    /// `InvalidToken(Invalid)`, except a well-signed token past its `exp` (`SessionExpired`).
+    pub fn verify(&self, token: &str, now_unix: i64) -> Result<SessionClaims, AuthError> {
+        let invalid = || AuthError::InvalidToken(TokenProblem::Invalid);
+        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+            return Err(invalid());
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+        if header.alg != Algorithm::HS256
+            || header.typ.as_deref() != Some(SESSION_TOKEN_TYPE)
+            || header.jku.is_some()
+            || header.jwk.is_some()
+            || header.x5u.is_some()
+            || header.x5c.is_some()
+        {
+            return Err(invalid());
+        }
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.decoding.get(kid))
+            .ok_or_else(invalid)?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Time and audience are checked below against the hub's clock, not the system clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        let claims = jsonwebtoken::decode::<SessionClaims>(token, key, &validation)
+            .map_err(|_| invalid())?
+            .claims;
+        if claims.typ != SESSION_TOKEN_TYPE
+            || claims.aud != AUDIENCE
+            || claims.iss != self.issuer
+            || claims.iat > now_unix + 60
+        {
+            return Err(invalid());
+        }
+        if claims.exp <= now_unix {
+            return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    const NOW: i64 = 1_767_623_400;
+
+    fn key(kid: &str, byte: char) -> SigningKey {
+        SigningKey::new(kid, SecretString::from(byte.to_string().repeat(32))).expect("32 bytes")
+    }
+
+    fn claims() -> SessionClaims {
+        SessionClaims {
+            iss: String::new(),
+            aud: String::new(),
+            sub: "alice".into(),
+            tenant_id: "1234567".into(),
+            customer_id: "cus_1".into(),
+            internal_token_key: "fhsk_key".into(),
+            iat: NOW,
+            exp: NOW + 43_200,
+            typ: String::new(),
+        }
+    }
+
+    fn tokens() -> SessionTokens {
+        SessionTokens::new("http://hub.test", &key("k1", 'a'), &[key("k0", 'b')])
+    }
+
+    fn b64(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn is_invalid(result: Result<SessionClaims, AuthError>) -> bool {
+        matches!(result, Err(AuthError::InvalidToken(TokenProblem::Invalid)))
+    }
+
+    #[test]
+    fn a_signed_token_verifies_until_its_exp() {
+        let t = tokens();
+        let token = t.sign(claims()).expect("sign");
+        let token = token.expose_secret();
+        let verified = t.verify(token, NOW).expect("valid");
+        assert_eq!(verified.iss, "http://hub.test");
+        assert_eq!(verified.aud, AUDIENCE);
+        assert_eq!(verified.typ, SESSION_TOKEN_TYPE);
+        assert!(t.verify(token, NOW + 43_199).is_ok());
+        assert!(matches!(
+            t.verify(token, NOW + 43_200),
+            Err(AuthError::InvalidToken(TokenProblem::SessionExpired))
+        ));
+    }
+
+    #[test]
+    fn tokens_signed_with_a_previous_key_still_verify_and_unknown_kids_do_not() {
+        let old = SessionTokens::new("http://hub.test", &key("k0", 'b'), &[]);
+        let token = old.sign(claims()).expect("sign");
+        assert!(tokens().verify(token.expose_secret(), NOW).is_ok());
+        let stranger = SessionTokens::new("http://hub.test", &key("k9", 'c'), &[]);
+        let token = stranger.sign(claims()).expect("sign");
+        assert!(is_invalid(tokens().verify(token.expose_secret(), NOW)));
+    }
+
+    #[test]
+    fn tampered_tokens_are_refused() {
+        let t = tokens();
+        let token = t.sign(claims()).expect("sign").expose_secret().to_owned();
+        let parts: Vec<&str> = token.split('.').collect();
+        let header_ok = parts[0];
+        let payload_ok = parts[1];
+        let signature = parts[2];
+        let payload_json = String::from_utf8(URL_SAFE_NO_PAD.decode(payload_ok).expect("b64"))
+            .expect("utf8");
+
+        let cases = [
+            // alg none, in several spellings, with and without a signature.
+            format!("{}.{payload_ok}.", b64(r#"{"alg":"none","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            format!("{}.{payload_ok}.", b64(r#"{"alg":"NONE","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"nOnE","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            // stripped signature, trailing dot kept, and no dot.
+            format!("{header_ok}.{payload_ok}."),
+            format!("{header_ok}.{payload_ok}"),
+            // other algorithms (confusion).
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS512","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"RS256","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"ES256","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            // wrong or missing typ, kid abuse, embedded keys.
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#)),
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","kid":"k1"}"#)),
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","typ":"finhub-session+jwt","kid":"../../dev/null"}"#)),
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","typ":"finhub-session+jwt","kid":"k1","jku":"http://evil"}"#)),
+            // duplicate keys in the header.
+            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","alg":"none","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            // changed claims with the old signature.
+            format!("{header_ok}.{}.{signature}", b64(&payload_json.replace("1234567", "7654321"))),
+            format!("{header_ok}.{}.{signature}", b64(&payload_json.replace("alice", "mallory"))),
+            // more or fewer segments, garbage, padding.
+            format!("{token}.extra"),
+            "a.b".to_owned(),
+            "not a token".to_owned(),
+            format!("{header_ok}=.{payload_ok}.{signature}"),
+            String::new(),
+            "x".repeat(MAX_TOKEN_BYTES + 1),
+        ];
+        for (idx, case) in cases.iter().enumerate() {
+            assert!(is_invalid(t.verify(case, NOW)), "case {idx} was accepted: {case}");
+        }
+    }
+
+    #[test]
+    fn claims_with_wrong_types_or_values_are_refused_even_when_correctly_signed() {
+        let t = tokens();
+        let sign_raw = |payload: serde_json::Value| {
+            let mut header = Header::new(Algorithm::HS256);
+            header.typ = Some(SESSION_TOKEN_TYPE.into());
+            header.kid = Some("k1".into());
+            jsonwebtoken::encode(&header, &payload, &EncodingKey::from_secret("a".repeat(32).as_bytes()))
+                .expect("encode")
+        };
+        let good = serde_json::json!({
+            "iss": "http://hub.test", "aud": "finhub", "sub": "alice", "tenantId": "1234567",
+            "customerId": "cus_1", "internalTokenKey": "k", "iat": NOW, "exp": NOW + 60,
+            "typ": SESSION_TOKEN_TYPE,
+        });
+        assert!(t.verify(&sign_raw(good.clone()), NOW).is_ok());
+        let variants: Vec<(&str, serde_json::Value)> = vec![
+            ("exp", serde_json::json!((NOW + 60).to_string())),
+            ("exp", serde_json::json!(1e30)),
+            ("exp", serde_json::Value::Null),
+            ("aud", serde_json::json!("other")),
+            ("aud", serde_json::json!(["finhub", "other"])),
+            ("iss", serde_json::json!("http://evil.test")),
+            ("typ", serde_json::json!("refresh")),
+            ("iat", serde_json::json!(NOW + 3_600)),
+        ];
+        for (field, value) in variants {
+            let mut payload = good.clone();
+            payload[field] = value.clone();
+            assert!(is_invalid(t.verify(&sign_raw(payload), NOW)), "{field} = {value}");
+        }
+        let mut missing_exp = good.clone();
+        missing_exp.as_object_mut().expect("object").remove("exp");
+        assert!(is_invalid(t.verify(&sign_raw(missing_exp), NOW)));
+        let mut extra = good;
+        extra["admin"] = serde_json::json!(true);
+        assert!(is_invalid(t.verify(&sign_raw(extra), NOW)));
+    }
+
+    #[test]
+    fn debug_output_never_shows_keys_or_the_session_key() {
+        assert!(!format!("{:?}", key("k1", 'z')).contains("zzzz"));
+        assert!(!format!("{:?}", claims()).contains("fhsk_key"));
+        assert!(!format!("{:?}", tokens()).contains("aaaa"));
+    }
+}
