@@ -94,6 +94,9 @@ mod tests {
         let line = event.to_json_line();
         assert_eq!(line.lines().count(), 1, "{line}");
         assert!(line.contains("\"at\":\"2026-01-05T14:30:00Z\""), "{line}");
-        assert!(line.contains("\"result\":\"failure\",\"error\":\"invalid_client\""), "{line}");
+        assert!(
+            line.contains("\"result\":\"failure\",\"error\":\"invalid_client\""),
+            "{line}"
+        );
     }
 }

@@ -20,7 +20,10 @@ impl DataKey {
     /// A key from exactly 32 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
         if bytes.len() != 32 {
-            return Err(format!("the data key must be 32 bytes, got {}", bytes.len()));
+            return Err(format!(
+                "the data key must be 32 bytes, got {}",
+                bytes.len()
+            ));
         }
         UnboundKey::new(&AES_256_GCM, bytes)
             .map(|key| Self(LessSafeKey::new(key)))
@@ -30,7 +33,8 @@ impl DataKey {
     /// Encrypts `plaintext`, bound to `context` (e.g. the tenant id): nonce ‖ ciphertext ‖ tag.
     pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<Vec<u8>, AuthError> {
         let mut nonce = [0u8; NONCE_LEN];
-        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| AuthError::Internal("no randomness".into()))?;
+        aws_lc_rs::rand::fill(&mut nonce)
+            .map_err(|_| AuthError::Internal("no randomness".into()))?;
         let mut sealed = plaintext.to_vec();
         self.0
             .seal_in_place_append_tag(
@@ -46,7 +50,8 @@ impl DataKey {
 
     /// Decrypts what [`DataKey::seal`] produced for the same `context`.
     pub fn open(&self, sealed: &[u8], context: &str) -> Result<Vec<u8>, AuthError> {
-        let fail = || AuthError::Internal("sealed value cannot be opened with this data key".into());
+        let fail =
+            || AuthError::Internal("sealed value cannot be opened with this data key".into());
         if sealed.len() < NONCE_LEN {
             return Err(fail());
         }
@@ -70,7 +75,10 @@ mod tests {
         let key = DataKey::from_bytes(&[7u8; 32]).expect("key");
         let sealed = key.seal(b"finra secret", "tenant:1").expect("seal");
         assert!(!sealed.windows(12).any(|w| w == b"finra secret"));
-        assert_eq!(key.open(&sealed, "tenant:1").expect("open"), b"finra secret");
+        assert_eq!(
+            key.open(&sealed, "tenant:1").expect("open"),
+            b"finra secret"
+        );
         assert!(key.open(&sealed, "tenant:2").is_err());
         let other = DataKey::from_bytes(&[8u8; 32]).expect("key");
         assert!(other.open(&sealed, "tenant:1").is_err());

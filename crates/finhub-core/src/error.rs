@@ -42,7 +42,9 @@ impl TokenProblem {
     /// The `error_description` for this problem.
     pub fn description(self) -> &'static str {
         match self {
-            Self::Missing => "a session token is required (Authorization: Bearer <userSessionToken>)",
+            Self::Missing => {
+                "a session token is required (Authorization: Bearer <userSessionToken>)"
+            }
             Self::Invalid => "the session token is malformed, forged or not issued by this hub",
             Self::SessionExpired => "the session has expired; log in again",
             Self::AccessTokenExpired => "the access token has expired; log in again",
@@ -90,4 +92,22 @@ pub enum AuthError {
     /// Any other fault of the hub (500).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl AuthError {
+    /// The wire `error` code of this error, as the error envelope and the audit log write it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::AccessDenied(_) => "access_denied",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Store(_) | Self::Internal(_) => "server_error",
+        }
+    }
 }

@@ -43,7 +43,9 @@ impl CustomerId {
         if (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic()) {
             Ok(Self(text.to_owned()))
         } else {
-            Err(InvalidId("a customer id is 1 to 64 printable ASCII characters"))
+            Err(InvalidId(
+                "a customer id is 1 to 64 printable ASCII characters",
+            ))
         }
     }
 

@@ -2,6 +2,7 @@
 //! that govern them, and the traits storage implements. No HTTP and no SQL here.
 
 pub mod audit;
+pub mod auth;
 pub mod crypto;
 pub mod error;
 pub mod ids;

@@ -51,7 +51,11 @@ pub type TrustedProxies = NetList;
 /// The client's address: the peer, unless the peer is a trusted proxy, in which case the
 /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy. Garbage in the header
 /// falls back to the peer.
-pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &TrustedProxies) -> IpAddr {
+pub fn client_address(
+    peer: IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &TrustedProxies,
+) -> IpAddr {
     let peer = canonical(peer);
     if !trusted.contains(peer) {
         return peer;
@@ -87,20 +91,33 @@ mod tests {
     #[test]
     fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
         let trusted = NetList::parse(&["10.0.0.0/8"]).expect("valid");
-        assert_eq!(client_address(ip("203.0.113.9"), Some("1.2.3.4"), &trusted), ip("203.0.113.9"));
-        assert_eq!(client_address(ip("10.0.0.5"), Some("1.2.3.4"), &trusted), ip("1.2.3.4"));
+        assert_eq!(
+            client_address(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), Some("1.2.3.4"), &trusted),
+            ip("1.2.3.4")
+        );
         assert_eq!(
             client_address(ip("10.0.0.5"), Some("6.6.6.6, 1.2.3.4, 10.0.0.7"), &trusted),
             ip("1.2.3.4"),
             "the right-most untrusted hop wins; a client-written left part is ignored"
         );
-        assert_eq!(client_address(ip("10.0.0.5"), Some("garbage"), &trusted), ip("10.0.0.5"));
-        assert_eq!(client_address(ip("10.0.0.5"), None, &trusted), ip("10.0.0.5"));
+        assert_eq!(
+            client_address(ip("10.0.0.5"), Some("garbage"), &trusted),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), None, &trusted),
+            ip("10.0.0.5")
+        );
     }
 
     #[test]
     fn allow_lists_take_networks_and_single_addresses_and_map_ipv4_in_ipv6() {
-        let list = NetList::parse(&["192.168.1.0/24", "127.0.0.1", "2001:db8::/32"]).expect("valid");
+        let list =
+            NetList::parse(&["192.168.1.0/24", "127.0.0.1", "2001:db8::/32"]).expect("valid");
         assert!(list.contains(ip("192.168.1.77")));
         assert!(list.contains(ip("::ffff:127.0.0.1")));
         assert!(list.contains(ip("2001:db8::1")));

@@ -48,7 +48,11 @@ impl PasswordHasher {
 
     /// Verifies `password` against `phc`, or against the dummy hash when `phc` is `None`
     /// (unknown user), so both cost one Argon2 verification. Returns whether it matched.
-    pub async fn verify(&self, password: SecretString, phc: Option<String>) -> Result<bool, AuthError> {
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        phc: Option<String>,
+    ) -> Result<bool, AuthError> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy_hash.to_string());
         let _permit = self.permit().await?;
@@ -102,14 +106,26 @@ mod tests {
             .await
             .expect("hash");
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        let verify = |pw: &str, phc: Option<String>| hasher.verify(SecretString::from(pw.to_owned()), phc);
-        assert!(verify("correct horse", Some(phc.clone())).await.expect("verify"));
+        let verify =
+            |pw: &str, phc: Option<String>| hasher.verify(SecretString::from(pw.to_owned()), phc);
+        assert!(
+            verify("correct horse", Some(phc.clone()))
+                .await
+                .expect("verify")
+        );
         assert!(!verify("wrong", Some(phc)).await.expect("verify"));
         assert!(
-            !verify("dummy password for unknown users", None).await.expect("verify"),
+            !verify("dummy password for unknown users", None)
+                .await
+                .expect("verify"),
             "the dummy hash must never authenticate anyone"
         );
         assert!(hasher.hash(SecretString::from("")).await.is_err());
-        assert!(hasher.hash(SecretString::from("x".repeat(MAX_PASSWORD_BYTES + 1))).await.is_err());
+        assert!(
+            hasher
+                .hash(SecretString::from("x".repeat(MAX_PASSWORD_BYTES + 1)))
+                .await
+                .is_err()
+        );
     }
 }

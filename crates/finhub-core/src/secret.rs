@@ -38,7 +38,11 @@ impl SecretHash {
 
     /// Whether `secret` hashes to this value, compared in constant time.
     pub fn matches(&self, secret: &str) -> bool {
-        Self::of(secret).0.as_bytes().ct_eq(self.0.as_bytes()).into()
+        Self::of(secret)
+            .0
+            .as_bytes()
+            .ct_eq(self.0.as_bytes())
+            .into()
     }
 }
 
@@ -57,7 +61,10 @@ pub struct OpaqueSecret(SecretString);
 impl OpaqueSecret {
     /// A fresh secret: `prefix` followed by 256 random bits.
     pub fn generate(prefix: &str) -> Self {
-        Self(SecretString::from(format!("{prefix}{}", random_base64url(32))))
+        Self(SecretString::from(format!(
+            "{prefix}{}",
+            random_base64url(32)
+        )))
     }
 
     /// Wraps a secret a caller sent.

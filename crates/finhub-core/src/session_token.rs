@@ -225,7 +225,7 @@ mod tests {
         URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn is_invalid(result: Result<SessionClaims, AuthError>) -> bool {
+    fn is_invalid(result: &Result<SessionClaims, AuthError>) -> bool {
         matches!(result, Err(AuthError::InvalidToken(TokenProblem::Invalid)))
     }
 
@@ -252,7 +252,7 @@ mod tests {
         assert!(tokens().verify(token.expose_secret(), NOW).is_ok());
         let stranger = SessionTokens::new("http://hub.test", &key("k9", 'c'), &[]);
         let token = stranger.sign(claims()).expect("sign");
-        assert!(is_invalid(tokens().verify(token.expose_secret(), NOW)));
+        assert!(is_invalid(&tokens().verify(token.expose_secret(), NOW)));
     }
 
     #[test]
@@ -263,31 +263,70 @@ mod tests {
         let header_ok = parts[0];
         let payload_ok = parts[1];
         let signature = parts[2];
-        let payload_json = String::from_utf8(URL_SAFE_NO_PAD.decode(payload_ok).expect("b64"))
-            .expect("utf8");
+        let payload_json =
+            String::from_utf8(URL_SAFE_NO_PAD.decode(payload_ok).expect("b64")).expect("utf8");
 
         let cases = [
             // alg none, in several spellings, with and without a signature.
-            format!("{}.{payload_ok}.", b64(r#"{"alg":"none","typ":"finhub-session+jwt","kid":"k1"}"#)),
-            format!("{}.{payload_ok}.", b64(r#"{"alg":"NONE","typ":"finhub-session+jwt","kid":"k1"}"#)),
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"nOnE","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            format!(
+                "{}.{payload_ok}.",
+                b64(r#"{"alg":"none","typ":"finhub-session+jwt","kid":"k1"}"#)
+            ),
+            format!(
+                "{}.{payload_ok}.",
+                b64(r#"{"alg":"NONE","typ":"finhub-session+jwt","kid":"k1"}"#)
+            ),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"nOnE","typ":"finhub-session+jwt","kid":"k1"}"#)
+            ),
             // stripped signature, trailing dot kept, and no dot.
             format!("{header_ok}.{payload_ok}."),
             format!("{header_ok}.{payload_ok}"),
             // other algorithms (confusion).
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS512","typ":"finhub-session+jwt","kid":"k1"}"#)),
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"RS256","typ":"finhub-session+jwt","kid":"k1"}"#)),
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"ES256","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"HS512","typ":"finhub-session+jwt","kid":"k1"}"#)
+            ),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"RS256","typ":"finhub-session+jwt","kid":"k1"}"#)
+            ),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"ES256","typ":"finhub-session+jwt","kid":"k1"}"#)
+            ),
             // wrong or missing typ, kid abuse, embedded keys.
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#)),
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","kid":"k1"}"#)),
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","typ":"finhub-session+jwt","kid":"../../dev/null"}"#)),
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","typ":"finhub-session+jwt","kid":"k1","jku":"http://evil"}"#)),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#)
+            ),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"HS256","kid":"k1"}"#)
+            ),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"HS256","typ":"finhub-session+jwt","kid":"../../dev/null"}"#)
+            ),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"HS256","typ":"finhub-session+jwt","kid":"k1","jku":"http://evil"}"#)
+            ),
             // duplicate keys in the header.
-            format!("{}.{payload_ok}.{signature}", b64(r#"{"alg":"HS256","alg":"none","typ":"finhub-session+jwt","kid":"k1"}"#)),
+            format!(
+                "{}.{payload_ok}.{signature}",
+                b64(r#"{"alg":"HS256","alg":"none","typ":"finhub-session+jwt","kid":"k1"}"#)
+            ),
             // changed claims with the old signature.
-            format!("{header_ok}.{}.{signature}", b64(&payload_json.replace("1234567", "7654321"))),
-            format!("{header_ok}.{}.{signature}", b64(&payload_json.replace("alice", "mallory"))),
+            format!(
+                "{header_ok}.{}.{signature}",
+                b64(&payload_json.replace("1234567", "7654321"))
+            ),
+            format!(
+                "{header_ok}.{}.{signature}",
+                b64(&payload_json.replace("alice", "mallory"))
+            ),
             // more or fewer segments, garbage, padding.
             format!("{token}.extra"),
             "a.b".to_owned(),
@@ -297,7 +336,10 @@ mod tests {
             "x".repeat(MAX_TOKEN_BYTES + 1),
         ];
         for (idx, case) in cases.iter().enumerate() {
-            assert!(is_invalid(t.verify(case, NOW)), "case {idx} was accepted: {case}");
+            assert!(
+                is_invalid(&t.verify(case, NOW)),
+                "case {idx} was accepted: {case}"
+            );
         }
     }
 
@@ -308,8 +350,12 @@ mod tests {
             let mut header = Header::new(Algorithm::HS256);
             header.typ = Some(SESSION_TOKEN_TYPE.into());
             header.kid = Some("k1".into());
-            jsonwebtoken::encode(&header, &payload, &EncodingKey::from_secret("a".repeat(32).as_bytes()))
-                .expect("encode")
+            jsonwebtoken::encode(
+                &header,
+                &payload,
+                &EncodingKey::from_secret("a".repeat(32).as_bytes()),
+            )
+            .expect("encode")
         };
         let good = serde_json::json!({
             "iss": "http://hub.test", "aud": "finhub", "sub": "alice", "tenantId": "1234567",
@@ -330,14 +376,17 @@ mod tests {
         for (field, value) in variants {
             let mut payload = good.clone();
             payload[field] = value.clone();
-            assert!(is_invalid(t.verify(&sign_raw(payload), NOW)), "{field} = {value}");
+            assert!(
+                is_invalid(&t.verify(&sign_raw(payload), NOW)),
+                "{field} = {value}"
+            );
         }
         let mut missing_exp = good.clone();
         missing_exp.as_object_mut().expect("object").remove("exp");
-        assert!(is_invalid(t.verify(&sign_raw(missing_exp), NOW)));
+        assert!(is_invalid(&t.verify(&sign_raw(missing_exp), NOW)));
         let mut extra = good;
         extra["admin"] = serde_json::json!(true);
-        assert!(is_invalid(t.verify(&sign_raw(extra), NOW)));
+        assert!(is_invalid(&t.verify(&sign_raw(extra), NOW)));
     }
 
     #[test]

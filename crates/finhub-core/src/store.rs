@@ -27,10 +27,18 @@ pub trait DirectoryStore: Send + Sync {
     /// Replaces a tenant's allow-list.
     async fn set_allow_list(&self, tenant: &TenantId, list: &AllowList) -> Result<(), StoreError>;
     /// Disables or enables a tenant.
-    async fn set_tenant_disabled(&self, tenant: &TenantId, disabled: bool) -> Result<(), StoreError>;
+    async fn set_tenant_disabled(
+        &self,
+        tenant: &TenantId,
+        disabled: bool,
+    ) -> Result<(), StoreError>;
 
     /// A customer of a tenant.
-    async fn customer(&self, tenant: &TenantId, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
+    async fn customer(
+        &self,
+        tenant: &TenantId,
+        id: &CustomerId,
+    ) -> Result<Option<Customer>, StoreError>;
     /// A tenant's customers.
     async fn list_customers(&self, tenant: &TenantId) -> Result<Vec<Customer>, StoreError>;
     /// Creates a customer.
@@ -44,7 +52,11 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// A user of a tenant.
-    async fn user(&self, tenant: &TenantId, username: &Username) -> Result<Option<User>, StoreError>;
+    async fn user(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<Option<User>, StoreError>;
     /// A tenant's users.
     async fn list_users(&self, tenant: &TenantId) -> Result<Vec<User>, StoreError>;
     /// Creates a user.
@@ -58,9 +70,15 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// The tenant's upstream credential, if one is set.
-    async fn upstream_credential(&self, tenant: &TenantId) -> Result<Option<UpstreamCredential>, StoreError>;
+    async fn upstream_credential(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<UpstreamCredential>, StoreError>;
     /// Sets (or replaces) the tenant's upstream credential.
-    async fn set_upstream_credential(&self, credential: &UpstreamCredential) -> Result<(), StoreError>;
+    async fn set_upstream_credential(
+        &self,
+        credential: &UpstreamCredential,
+    ) -> Result<(), StoreError>;
 }
 
 /// Sessions and refresh tokens.
@@ -80,9 +98,17 @@ pub trait SessionStore: Send + Sync {
         new: OffsetDateTime,
     ) -> Result<bool, StoreError>;
     /// Revokes one session.
-    async fn revoke_session(&self, key_hash: &SecretHash, now: OffsetDateTime) -> Result<(), StoreError>;
+    async fn revoke_session(
+        &self,
+        key_hash: &SecretHash,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Revokes every session and refresh token of a family; returns the sessions revoked.
-    async fn revoke_family(&self, family: &FamilyId, now: OffsetDateTime) -> Result<u64, StoreError>;
+    async fn revoke_family(
+        &self,
+        family: &FamilyId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
     /// A tenant's sessions that are neither revoked nor past their absolute end at `now`.
     async fn list_active_sessions(
         &self,
@@ -93,7 +119,10 @@ pub trait SessionStore: Send + Sync {
     /// Stores a new refresh token.
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError>;
     /// A refresh token by hash.
-    async fn refresh_token(&self, hash: &SecretHash) -> Result<Option<RefreshTokenRecord>, StoreError>;
+    async fn refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
     /// Marks a refresh token used and records its sealed successor, only if it was unused.
     /// Returns whether this call consumed it: of concurrent exchanges, exactly one wins.
     async fn consume_refresh_token(
@@ -134,6 +163,12 @@ pub trait AuditLog: Send + Sync {
 }
 
 /// Everything the hub stores.
-pub trait Store: DirectoryStore + SessionStore + LoginAttemptStore + AuditLog {}
+pub trait Store:
+    DirectoryStore + SessionStore + LoginAttemptStore + AuditLog + std::fmt::Debug
+{
+}
 
-impl<T: DirectoryStore + SessionStore + LoginAttemptStore + AuditLog> Store for T {}
+impl<T: DirectoryStore + SessionStore + LoginAttemptStore + AuditLog + std::fmt::Debug> Store
+    for T
+{
+}

@@ -21,7 +21,11 @@ pub fn delay_after(failures: u32) -> Duration {
 }
 
 /// `Some(wait)` when an attempt at `now` must be refused.
-pub fn blocked_for(failures: u32, last_failure: OffsetDateTime, now: OffsetDateTime) -> Option<Duration> {
+pub fn blocked_for(
+    failures: u32,
+    last_failure: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Option<Duration> {
     let until = last_failure + delay_after(failures);
     let wait = until - now;
     (wait > time::Duration::ZERO).then(|| Duration::try_from(wait).unwrap_or(MAX_DELAY))
@@ -51,6 +55,9 @@ mod tests {
             blocked_for(6, last, last + time::Duration::seconds(1)),
             Some(Duration::from_secs(1))
         );
-        assert_eq!(blocked_for(6, last, last + time::Duration::seconds(2)), None);
+        assert_eq!(
+            blocked_for(6, last, last + time::Duration::seconds(2)),
+            None
+        );
     }
 }

@@ -19,7 +19,11 @@ pub enum RefreshDecision {
 
 /// Decides for an access token expiring at `expires_at` with a full lifetime of `lifetime`.
 /// The boundary is inclusive: exactly 10 % remaining refreshes.
-pub fn decide(now: OffsetDateTime, expires_at: OffsetDateTime, lifetime: Duration) -> RefreshDecision {
+pub fn decide(
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+    lifetime: Duration,
+) -> RefreshDecision {
     let remaining = expires_at - now;
     if remaining <= Duration::ZERO {
         RefreshDecision::Expired
@@ -41,14 +45,23 @@ mod tests {
         let lifetime = Duration::seconds(3_600);
         let expires = START + lifetime;
         let at = |elapsed: Duration| decide(START + elapsed, expires, lifetime);
-        assert_eq!(at(Duration::ZERO), RefreshDecision::NotYet { remaining: lifetime });
+        assert_eq!(
+            at(Duration::ZERO),
+            RefreshDecision::NotYet {
+                remaining: lifetime
+            }
+        );
         assert_eq!(
             at(Duration::seconds(3_240) - Duration::NANOSECOND),
             RefreshDecision::NotYet {
                 remaining: Duration::seconds(360) + Duration::NANOSECOND
             }
         );
-        assert_eq!(at(Duration::seconds(3_240)), RefreshDecision::Refresh, "exactly 10 %");
+        assert_eq!(
+            at(Duration::seconds(3_240)),
+            RefreshDecision::Refresh,
+            "exactly 10 %"
+        );
         assert_eq!(at(Duration::seconds(3_599)), RefreshDecision::Refresh);
         assert_eq!(at(Duration::seconds(3_600)), RefreshDecision::Expired);
         assert_eq!(at(Duration::seconds(7_200)), RefreshDecision::Expired);

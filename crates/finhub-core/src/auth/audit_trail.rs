@@ -1,0 +1,79 @@
+//! Writing authentication decisions to the audit log (and, when configured, as JSON lines).
+
+use std::fmt;
+
+use crate::audit::{AuditAction, AuditEvent, AuditOutcome};
+use crate::error::AuthError;
+
+use super::{AuthService, RequestContext};
+
+/// A sink for audit events as JSON lines (a file, stdout); implemented by the server.
+pub trait AuditLines: Send + Sync + fmt::Debug {
+    /// Writes one line (no trailing newline in `line`).
+    fn write_line(&self, line: &str);
+}
+
+/// Who an audit entry is about, as far as the request said.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Subject<'a> {
+    pub(super) tenant: Option<&'a str>,
+    pub(super) customer: Option<&'a str>,
+    pub(super) username: Option<&'a str>,
+}
+
+/// The `error` code an outcome is audited with.
+pub(super) fn outcome_of<T>(result: &Result<T, AuthError>) -> AuditOutcome {
+    match result {
+        Ok(_) => AuditOutcome::Success,
+        Err(error) => AuditOutcome::Failure(error.code().to_owned()),
+    }
+}
+
+impl AuthService {
+    /// Records one decision when auditing is on. Audit failures are logged, never fatal.
+    pub(super) async fn audit(
+        &self,
+        ctx: &RequestContext,
+        action: AuditAction,
+        outcome: AuditOutcome,
+        subject: Subject<'_>,
+    ) {
+        if !self.inner.settings.audit {
+            return;
+        }
+        let event = AuditEvent {
+            at: self.inner.clock.now_utc(),
+            request_id: ctx.request_id.clone(),
+            action,
+            outcome,
+            tenant: subject
+                .tenant
+                .or(ctx.tenant_header.as_deref())
+                .map(str::to_owned),
+            customer: subject.customer.map(str::to_owned),
+            username: subject.username.map(str::to_owned),
+            peer_addr: ctx.peer_addr.to_string(),
+            client_addr: ctx.client_addr.to_string(),
+            forwarded_for: ctx.forwarded_for.clone(),
+            user_agent: ctx.user_agent.clone(),
+            platform: ctx.platform.clone(),
+        };
+        if let Some(lines) = &self.inner.audit_lines {
+            lines.write_line(&event.to_json_line());
+        }
+        if let Err(error) = self.inner.store.append(&event).await {
+            tracing::error!(%error, request.id = %ctx.request_id, "writing an audit event failed");
+        }
+    }
+
+    /// Audits a refusal made outside the service (address, rate limit, certificate).
+    pub async fn audit_refusal(&self, ctx: &RequestContext, error: &AuthError) {
+        self.audit(
+            ctx,
+            AuditAction::RequestRefused,
+            AuditOutcome::Failure(error.code().to_owned()),
+            Subject::default(),
+        )
+        .await;
+    }
+}

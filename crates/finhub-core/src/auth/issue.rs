@@ -1,0 +1,133 @@
+//! Issuing a session: a fresh `internalTokenKey`, the session record, a refresh token in the
+//! family, and the signed `userSessionToken`. Only hashes are stored.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::AuthError;
+use crate::ids::{FamilyId, Username};
+use crate::model::{Customer, RefreshTokenRecord, Session, Tenant};
+use crate::secret::{OpaqueSecret, REFRESH_TOKEN_PREFIX, SESSION_KEY_PREFIX, SecretHash};
+use crate::session_token::SessionClaims;
+
+use super::{AuthService, IssuedTokens};
+
+/// Who a new session is for, and which refresh-token family it joins.
+#[derive(Debug)]
+pub(super) struct SessionSpec<'a> {
+    pub(super) tenant: &'a Tenant,
+    pub(super) customer: &'a Customer,
+    pub(super) username: Option<&'a Username>,
+    pub(super) family: FamilyId,
+    /// The family's absolute end (kept across rotations).
+    pub(super) family_expires_at: OffsetDateTime,
+}
+
+/// The pair a refresh-token exchange produced, sealed for replays within the grace window.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Successor {
+    pub(super) user_session_token: String,
+    pub(super) refresh_token: String,
+    pub(super) session_key_hash: String,
+}
+
+/// The `sub` claim: the username, or `client:<customerId>` for machines.
+pub(super) fn subject_of(username: Option<&Username>, customer: &Customer) -> String {
+    username.map_or_else(
+        || format!("client:{}", customer.id),
+        |name| name.as_str().to_owned(),
+    )
+}
+
+impl AuthService {
+    /// Creates and stores a session and its refresh token; returns what the caller gets.
+    pub(super) async fn issue_session(
+        &self,
+        spec: SessionSpec<'_>,
+    ) -> Result<(IssuedTokens, Session), AuthError> {
+        let settings = &self.inner.settings;
+        let now = self.inner.clock.now_utc();
+        let session_key = OpaqueSecret::generate(SESSION_KEY_PREFIX);
+        let session_expires_at = now + settings.session_lifetime;
+        let access_expires_at = (now + settings.access_token_lifetime).min(session_expires_at);
+        let session = Session {
+            key_hash: session_key.hash(),
+            tenant_id: spec.tenant.id.clone(),
+            customer_id: spec.customer.id.clone(),
+            username: spec.username.cloned(),
+            account_type: spec.customer.account_type,
+            scope: spec.tenant.scope.clone(),
+            family_id: spec.family.clone(),
+            created_at: now,
+            access_expires_at,
+            access_lifetime: settings.access_token_lifetime,
+            session_expires_at,
+            revoked_at: None,
+        };
+        let refresh_token = OpaqueSecret::generate(REFRESH_TOKEN_PREFIX);
+        let record = RefreshTokenRecord {
+            hash: refresh_token.hash(),
+            family_id: spec.family,
+            tenant_id: spec.tenant.id.clone(),
+            customer_id: spec.customer.id.clone(),
+            username: spec.username.cloned(),
+            session_key_hash: session.key_hash.clone(),
+            expires_at: spec.family_expires_at,
+            used_at: None,
+            successor: None,
+            revoked_at: None,
+        };
+        let claims = SessionClaims {
+            iss: String::new(),
+            aud: String::new(),
+            sub: subject_of(spec.username, spec.customer),
+            tenant_id: spec.tenant.id.to_string(),
+            customer_id: spec.customer.id.to_string(),
+            internal_token_key: session_key.expose().to_owned(),
+            iat: now.unix_timestamp(),
+            exp: session_expires_at.unix_timestamp(),
+            typ: String::new(),
+        };
+        let user_session_token = self.inner.tokens.sign(claims)?;
+        self.inner.store.insert_session(&session).await?;
+        self.inner.store.insert_refresh_token(&record).await?;
+        let tokens = IssuedTokens {
+            expires_in: (access_expires_at - now).whole_seconds(),
+            scope: spec.tenant.scope.clone(),
+            customer_id: spec.customer.id.to_string(),
+            tenant_id: spec.tenant.id.to_string(),
+            user_session_token,
+            refresh_token: SecretString::from(refresh_token.expose().to_owned()),
+        };
+        Ok((tokens, session))
+    }
+
+    /// Seals the pair an exchange produced, bound to the used token's hash.
+    pub(super) fn seal_successor(
+        &self,
+        used: &SecretHash,
+        tokens: &IssuedTokens,
+        session: &Session,
+    ) -> Result<Vec<u8>, AuthError> {
+        let successor = Successor {
+            user_session_token: tokens.user_session_token.expose_secret().to_owned(),
+            refresh_token: tokens.refresh_token.expose_secret().to_owned(),
+            session_key_hash: session.key_hash.as_str().to_owned(),
+        };
+        let plaintext = serde_json::to_vec(&successor)
+            .map_err(|e| AuthError::Internal(format!("encoding a successor failed: {e}")))?;
+        self.inner.data_key.seal(&plaintext, used.as_str())
+    }
+
+    /// Opens a sealed successor of the used token `used`.
+    pub(super) fn open_successor(
+        &self,
+        used: &SecretHash,
+        sealed: &[u8],
+    ) -> Result<Successor, AuthError> {
+        let plaintext = self.inner.data_key.open(sealed, used.as_str())?;
+        serde_json::from_slice(&plaintext)
+            .map_err(|e| AuthError::Internal(format!("decoding a successor failed: {e}")))
+    }
+}

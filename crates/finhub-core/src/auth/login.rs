@@ -1,0 +1,220 @@
+//! Logins with the `password` and `client_credentials` grants: one code path that looks up the
+//! tenant, customer and user, always runs one Argon2 verification (a dummy one for unknown users)
+//! and answers every kind of bad credential identically.
+
+use std::sync::LazyLock;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::audit::AuditAction;
+use crate::error::AuthError;
+use crate::ids::{CustomerId, FamilyId, Username};
+use crate::model::{AccountType, Customer, Tenant, User};
+use crate::policy::login_backoff;
+use crate::secret::SecretHash;
+
+use super::audit_trail::{Subject, outcome_of};
+use super::issue::SessionSpec;
+use super::{AuthService, IssuedTokens, LoginGrant, LoginRequest, RequestContext};
+
+/// Compared against when the customer is unknown, so that path costs the same.
+static DUMMY_SECRET_HASH: LazyLock<SecretHash> =
+    LazyLock::new(|| SecretHash::of("dummy customer secret for unknown customers"));
+
+/// Who passed the credential check.
+#[derive(Debug)]
+pub(super) struct Verified {
+    pub(super) tenant: Tenant,
+    pub(super) customer: Customer,
+    pub(super) user: Option<User>,
+}
+
+impl AuthService {
+    /// `POST /v1/auth/token`: any of the three grants. Every outcome is audited.
+    pub async fn login(
+        &self,
+        ctx: &RequestContext,
+        request: LoginRequest,
+    ) -> Result<IssuedTokens, AuthError> {
+        let (action, username) = match &request.grant {
+            LoginGrant::Password { username, .. } => {
+                (AuditAction::PasswordLogin, Some(username.clone()))
+            }
+            LoginGrant::ClientCredentials => (AuditAction::ClientCredentialsLogin, None),
+            LoginGrant::RefreshToken { .. } => (AuditAction::RefreshTokenGrant, None),
+        };
+        let tenant = request.tenant.to_string();
+        let customer = request.customer_id.clone();
+        let result = match request.grant.clone() {
+            LoginGrant::RefreshToken { refresh_token } => {
+                self.exchange_refresh_token(ctx, &request, refresh_token)
+                    .await
+            }
+            LoginGrant::Password { .. } | LoginGrant::ClientCredentials => {
+                self.login_with_credentials(ctx, &request).await
+            }
+        };
+        let subject = Subject {
+            tenant: Some(&tenant),
+            customer: Some(&customer),
+            username: username.as_deref(),
+        };
+        self.audit(ctx, action, outcome_of(&result), subject).await;
+        result
+    }
+
+    async fn login_with_credentials(
+        &self,
+        ctx: &RequestContext,
+        request: &LoginRequest,
+    ) -> Result<IssuedTokens, AuthError> {
+        if matches!(request.grant, LoginGrant::ClientCredentials)
+            && request.account_type == AccountType::B2c
+        {
+            return Err(AuthError::UnauthorizedClient);
+        }
+        let verified = self.verify_credentials(ctx, request).await?;
+        if matches!(request.grant, LoginGrant::ClientCredentials)
+            && verified.customer.account_type != AccountType::B2b
+        {
+            return Err(AuthError::UnauthorizedClient);
+        }
+        let now = self.inner.clock.now_utc();
+        let spec = SessionSpec {
+            tenant: &verified.tenant,
+            customer: &verified.customer,
+            username: verified.user.as_ref().map(|u| &u.username),
+            family: FamilyId::generate(),
+            family_expires_at: now + self.inner.settings.refresh_token_lifetime,
+        };
+        let (tokens, _session) = self.issue_session(spec).await?;
+        Ok(tokens)
+    }
+
+    /// Checks the customer (and, for the password grant, the user) credentials of a login.
+    /// Refuses with `AccessDenied` outside the tenant's allow-list, `RateLimited` while a run of
+    /// failures backs off, and one `InvalidClient` for every bad credential.
+    pub(super) async fn verify_credentials(
+        &self,
+        ctx: &RequestContext,
+        request: &LoginRequest,
+    ) -> Result<Verified, AuthError> {
+        let store = &self.inner.store;
+        let tenant = store.tenant(&request.tenant).await?;
+        if let Some(tenant) = &tenant {
+            self.check_address(tenant, ctx)?;
+        }
+        let attempt_key = match &request.grant {
+            LoginGrant::Password { username, .. } => username.clone(),
+            LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => {
+                format!("client:{}", request.customer_id)
+            }
+        };
+        self.check_backoff(request, &attempt_key).await?;
+
+        let customer = match CustomerId::parse(&request.customer_id) {
+            Ok(id) => store.customer(&request.tenant, &id).await?,
+            Err(_) => None,
+        };
+        let secret = request.customer_secret.expose_secret();
+        let secret_ok = {
+            let hash = customer
+                .as_ref()
+                .map_or(&*DUMMY_SECRET_HASH, |c| &c.secret_hash);
+            hash.matches(secret) && customer.is_some()
+        };
+
+        let (user, password_ok) = match &request.grant {
+            LoginGrant::Password { username, password } => {
+                let user = match Username::parse(username) {
+                    Ok(name) => store.user(&request.tenant, &name).await?,
+                    Err(_) => None,
+                };
+                let phc = user.as_ref().map(|u| u.password_hash.clone());
+                let matched = self
+                    .inner
+                    .hasher
+                    .verify(SecretString::clone(password), phc)
+                    .await?;
+                (user, matched)
+            }
+            LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => (None, true),
+        };
+
+        let verified = match (tenant, customer) {
+            (Some(tenant), Some(customer))
+                if secret_ok
+                    && password_ok
+                    && !tenant.disabled
+                    && !customer.disabled
+                    && customer.tenant_id == tenant.id
+                    && customer.account_type == request.account_type
+                    && user.as_ref().is_none_or(|u| !u.disabled)
+                    && (user.is_some()
+                        || !matches!(request.grant, LoginGrant::Password { .. })) =>
+            {
+                Some(Verified {
+                    tenant,
+                    customer,
+                    user,
+                })
+            }
+            _ => None,
+        };
+        let now = self.inner.clock.now_utc();
+        match verified {
+            Some(verified) => {
+                store.clear_failures(&request.tenant, &attempt_key).await?;
+                Ok(verified)
+            }
+            None => {
+                store
+                    .record_failure(&request.tenant, &attempt_key, now)
+                    .await?;
+                Err(AuthError::InvalidClient)
+            }
+        }
+    }
+
+    async fn check_backoff(
+        &self,
+        request: &LoginRequest,
+        attempt_key: &str,
+    ) -> Result<(), AuthError> {
+        let failures = self
+            .inner
+            .store
+            .failures(&request.tenant, attempt_key)
+            .await?;
+        if let Some((count, last)) = failures
+            && let Some(retry_after) =
+                login_backoff::blocked_for(count, last, self.inner.clock.now_utc())
+        {
+            return Err(AuthError::RateLimited { retry_after });
+        }
+        Ok(())
+    }
+
+    /// The tenant's allow-list (mandatory in production) against the client address.
+    pub(super) fn check_address(
+        &self,
+        tenant: &Tenant,
+        ctx: &RequestContext,
+    ) -> Result<(), AuthError> {
+        if tenant.allow_list.is_empty() {
+            if self.inner.settings.require_allow_list {
+                return Err(AuthError::AccessDenied(
+                    "the tenant has no address allow-list, which this profile requires".into(),
+                ));
+            }
+            return Ok(());
+        }
+        if tenant.allow_list.contains(ctx.client_addr) {
+            Ok(())
+        } else {
+            Err(AuthError::AccessDenied(
+                "the client address is not in the tenant's allow-list".into(),
+            ))
+        }
+    }
+}

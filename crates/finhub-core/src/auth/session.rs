@@ -1,0 +1,246 @@
+//! Using a session: authenticating a `userSessionToken`, the 10 % refresh, logout and "who am I".
+
+use crate::audit::AuditAction;
+use crate::error::{AuthError, TokenProblem};
+use crate::model::{AccountType, Session};
+use crate::policy::refresh::{RefreshDecision, decide};
+use crate::scope::Scope;
+use crate::secret::SecretHash;
+use crate::session_token::SessionClaims;
+
+use super::audit_trail::{Subject, outcome_of};
+use super::{AuthService, RequestContext};
+
+/// Whether the session's access token must still be valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessCheck {
+    /// Data calls, "who am I", refresh: an expired access token is refused.
+    Required,
+    /// Logout: ending a session whose access token expired is allowed.
+    NotRequired,
+}
+
+/// A session token that passed every check, with its live session.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedSession {
+    /// The verified claims.
+    pub claims: SessionClaims,
+    /// The session as stored.
+    pub session: Session,
+}
+
+/// The answer of `POST /v1/auth/refresh`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshOutcome {
+    /// Whether this call extended the access token.
+    pub refreshed: bool,
+    /// Seconds of validity left.
+    pub expires_in: i64,
+}
+
+/// The answer of `GET /v1/auth/session`.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The tenant.
+    pub tenant_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// The person, `None` for machines.
+    pub username: Option<String>,
+    /// The customer's account type.
+    pub account_type: AccountType,
+    /// The granted scope.
+    pub scope: Scope,
+    /// Seconds left on the access token.
+    pub expires_in: i64,
+    /// Seconds left on the session.
+    pub session_expires_in: i64,
+}
+
+impl AuthService {
+    /// Checks a bearer token: signature and claims, a live session that matches the claims, the
+    /// tenant still enabled, the client address on its allow-list and `X-Tenant-ID` (when sent)
+    /// naming the session's tenant.
+    pub async fn authenticate(
+        &self,
+        ctx: &RequestContext,
+        bearer: Option<&str>,
+        access: AccessCheck,
+    ) -> Result<AuthenticatedSession, AuthError> {
+        let token = bearer.ok_or(AuthError::InvalidToken(TokenProblem::Missing))?;
+        let now = self.inner.clock.now_utc();
+        let claims = self.inner.tokens.verify(token, now.unix_timestamp())?;
+        let key_hash = SecretHash::of(&claims.internal_token_key);
+        let revoked = AuthError::InvalidToken(TokenProblem::Revoked);
+        let session = self
+            .inner
+            .store
+            .session(&key_hash)
+            .await?
+            .filter(|s| s.revoked_at.is_none())
+            .ok_or(revoked)?;
+        let customer_matches = session.customer_id.as_str() == claims.customer_id;
+        let expected_sub = match &session.username {
+            Some(name) => name.as_str().to_owned(),
+            None => format!("client:{}", session.customer_id),
+        };
+        if session.tenant_id.as_str() != claims.tenant_id
+            || !customer_matches
+            || expected_sub != claims.sub
+        {
+            return Err(AuthError::InvalidToken(TokenProblem::Invalid));
+        }
+        if session.session_expires_at <= now {
+            return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
+        }
+        let tenant = self
+            .inner
+            .store
+            .tenant(&session.tenant_id)
+            .await?
+            .filter(|t| !t.disabled)
+            .ok_or(AuthError::InvalidToken(TokenProblem::Revoked))?;
+        if ctx
+            .tenant_header
+            .as_deref()
+            .is_some_and(|sent| sent != session.tenant_id.as_str())
+        {
+            return Err(AuthError::AccessDenied(
+                "X-Tenant-ID does not name the session's tenant".into(),
+            ));
+        }
+        self.check_address(&tenant, ctx)?;
+        if access == AccessCheck::Required && session.access_expires_at <= now {
+            return Err(AuthError::InvalidToken(TokenProblem::AccessTokenExpired));
+        }
+        Ok(AuthenticatedSession { claims, session })
+    }
+
+    /// `POST /v1/auth/refresh`: extends the access token only when at most 10 % of its validity
+    /// remains; of many concurrent refreshes exactly one extends it. `body_token`, when sent,
+    /// must belong to the same user and tenant as the authenticated session (else 403).
+    pub async fn refresh(
+        &self,
+        ctx: &RequestContext,
+        bearer: Option<&str>,
+        body_token: Option<&str>,
+    ) -> Result<RefreshOutcome, AuthError> {
+        let result = self.refresh_inner(ctx, bearer, body_token).await;
+        self.audit(
+            ctx,
+            AuditAction::SessionRefresh,
+            outcome_of(&result),
+            Subject::default(),
+        )
+        .await;
+        result
+    }
+
+    async fn refresh_inner(
+        &self,
+        ctx: &RequestContext,
+        bearer: Option<&str>,
+        body_token: Option<&str>,
+    ) -> Result<RefreshOutcome, AuthError> {
+        let auth = self
+            .authenticate(ctx, bearer, AccessCheck::Required)
+            .await?;
+        if let Some(other) = body_token {
+            let now = self.inner.clock.now_utc().unix_timestamp();
+            let other = self.inner.tokens.verify(other, now)?;
+            if other.sub != auth.claims.sub || other.tenant_id != auth.claims.tenant_id {
+                return Err(AuthError::InsufficientScope(
+                    "the token to refresh belongs to another user".into(),
+                ));
+            }
+        }
+        let session = auth.session;
+        let now = self.inner.clock.now_utc();
+        match decide(now, session.access_expires_at, session.access_lifetime) {
+            RefreshDecision::Expired => {
+                Err(AuthError::InvalidToken(TokenProblem::AccessTokenExpired))
+            }
+            RefreshDecision::NotYet { remaining } => Ok(RefreshOutcome {
+                refreshed: false,
+                expires_in: remaining.whole_seconds(),
+            }),
+            RefreshDecision::Refresh => {
+                let new_expiry = (now + session.access_lifetime).min(session.session_expires_at);
+                let store = &self.inner.store;
+                if store
+                    .extend_access(&session.key_hash, session.access_expires_at, new_expiry)
+                    .await?
+                {
+                    return Ok(RefreshOutcome {
+                        refreshed: true,
+                        expires_in: (new_expiry - now).whole_seconds(),
+                    });
+                }
+                // Another refresh won; report what it left.
+                let current = store
+                    .session(&session.key_hash)
+                    .await?
+                    .filter(|s| s.revoked_at.is_none())
+                    .ok_or(AuthError::InvalidToken(TokenProblem::Revoked))?;
+                Ok(RefreshOutcome {
+                    refreshed: false,
+                    expires_in: (current.access_expires_at - now).whole_seconds().max(0),
+                })
+            }
+        }
+    }
+
+    /// `POST /v1/auth/logout`: ends the session and its refresh-token family.
+    pub async fn logout(
+        &self,
+        ctx: &RequestContext,
+        bearer: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let result = async {
+            let auth = self
+                .authenticate(ctx, bearer, AccessCheck::NotRequired)
+                .await?;
+            let now = self.inner.clock.now_utc();
+            self.inner
+                .store
+                .revoke_session(&auth.session.key_hash, now)
+                .await?;
+            self.inner
+                .store
+                .revoke_family(&auth.session.family_id, now)
+                .await?;
+            Ok(())
+        }
+        .await;
+        self.audit(
+            ctx,
+            AuditAction::Logout,
+            outcome_of(&result),
+            Subject::default(),
+        )
+        .await;
+        result
+    }
+
+    /// `GET /v1/auth/session`.
+    pub async fn session_info(
+        &self,
+        ctx: &RequestContext,
+        bearer: Option<&str>,
+    ) -> Result<SessionInfo, AuthError> {
+        let auth = self
+            .authenticate(ctx, bearer, AccessCheck::Required)
+            .await?;
+        let now = self.inner.clock.now_utc();
+        let session = auth.session;
+        Ok(SessionInfo {
+            tenant_id: session.tenant_id.to_string(),
+            customer_id: session.customer_id.to_string(),
+            username: session.username.map(|u| u.as_str().to_owned()),
+            account_type: session.account_type,
+            scope: session.scope,
+            expires_in: (session.access_expires_at - now).whole_seconds(),
+            session_expires_in: (session.session_expires_at - now).whole_seconds(),
+        })
+    }
+}
