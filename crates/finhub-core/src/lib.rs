@@ -1,6 +1,7 @@
 //! FinHub's domain: tenants, customers, users, sessions, refresh-token families, the policies
 //! that govern them, and the traits storage implements. No HTTP and no SQL here.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod crypto;

@@ -1,0 +1,172 @@
+//! Administration: creating tenants, customers (whose secret is returned once), users, scopes,
+//! allow-lists and upstream credentials (sealed at rest), and listing and revoking sessions.
+//! The `finhub admin` CLI is a thin layer over these.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::AuthService;
+use crate::error::{AuthError, StoreError};
+use crate::ids::{CustomerId, TenantId, Username};
+use crate::model::{
+    AccountType, Customer, Session, Tenant, UpstreamCredential, UpstreamTarget, User,
+};
+use crate::net::AllowList;
+use crate::scope::Scope;
+use crate::secret::{CUSTOMER_SECRET_PREFIX, OpaqueSecret};
+
+/// A customer just created, with its secret (shown once, never stored in clear).
+#[derive(Debug)]
+pub struct NewCustomer {
+    /// The stored customer.
+    pub customer: Customer,
+    /// The generated secret.
+    pub secret: OpaqueSecret,
+}
+
+/// An upstream credential with its secret opened, for the upstream token manager only.
+#[derive(Debug)]
+pub struct OpenedUpstreamCredential {
+    /// The FINRA client id.
+    pub client_id: String,
+    /// The FINRA client secret.
+    pub client_secret: SecretString,
+    /// Where it points.
+    pub target: UpstreamTarget,
+}
+
+fn sealing_context(tenant: &TenantId) -> String {
+    format!("upstream-credential:{tenant}")
+}
+
+impl AuthService {
+    /// Creates a tenant.
+    pub async fn create_tenant(
+        &self,
+        id: TenantId,
+        name: &str,
+        scope: Scope,
+    ) -> Result<Tenant, AuthError> {
+        let tenant = Tenant {
+            id,
+            name: name.to_owned(),
+            scope,
+            allow_list: AllowList::default(),
+            disabled: false,
+        };
+        self.store().insert_tenant(&tenant).await?;
+        Ok(tenant)
+    }
+
+    /// Creates a customer of `tenant` with a generated 256-bit secret.
+    pub async fn create_customer(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        account_type: AccountType,
+    ) -> Result<NewCustomer, AuthError> {
+        self.existing_tenant(tenant).await?;
+        let secret = OpaqueSecret::generate(CUSTOMER_SECRET_PREFIX);
+        let customer = Customer {
+            id: CustomerId::generate(),
+            tenant_id: tenant.clone(),
+            name: name.to_owned(),
+            account_type,
+            secret_hash: secret.hash(),
+            disabled: false,
+        };
+        self.store().insert_customer(&customer).await?;
+        Ok(NewCustomer { customer, secret })
+    }
+
+    /// Creates a user of `tenant` with an Argon2id-hashed password.
+    pub async fn create_user(
+        &self,
+        tenant: &TenantId,
+        username: Username,
+        password: SecretString,
+    ) -> Result<User, AuthError> {
+        self.existing_tenant(tenant).await?;
+        let password_hash = self.hasher().hash(password).await?;
+        let user = User {
+            tenant_id: tenant.clone(),
+            username,
+            password_hash,
+            disabled: false,
+        };
+        self.store().insert_user(&user).await?;
+        Ok(user)
+    }
+
+    /// Sets (or replaces) the tenant's upstream FINRA credential, sealing the secret.
+    pub async fn set_upstream_credential(
+        &self,
+        tenant: &TenantId,
+        client_id: &str,
+        client_secret: &SecretString,
+        target: UpstreamTarget,
+    ) -> Result<(), AuthError> {
+        self.existing_tenant(tenant).await?;
+        let sealed_secret = self.data_key().seal(
+            client_secret.expose_secret().as_bytes(),
+            &sealing_context(tenant),
+        )?;
+        let credential = UpstreamCredential {
+            tenant_id: tenant.clone(),
+            client_id: client_id.to_owned(),
+            sealed_secret,
+            target,
+        };
+        self.store().set_upstream_credential(&credential).await?;
+        Ok(())
+    }
+
+    /// The tenant's upstream credential with the secret opened (for the upstream token manager).
+    pub async fn open_upstream_credential(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<OpenedUpstreamCredential>, AuthError> {
+        let Some(stored) = self.store().upstream_credential(tenant).await? else {
+            return Ok(None);
+        };
+        let secret = self
+            .data_key()
+            .open(&stored.sealed_secret, &sealing_context(tenant))?;
+        let secret = String::from_utf8(secret)
+            .map_err(|_| AuthError::Internal("upstream secret is not UTF-8".into()))?;
+        Ok(Some(OpenedUpstreamCredential {
+            client_id: stored.client_id,
+            client_secret: SecretString::from(secret),
+            target: stored.target,
+        }))
+    }
+
+    /// The tenant's sessions that are still usable.
+    pub async fn list_sessions(&self, tenant: &TenantId) -> Result<Vec<Session>, AuthError> {
+        let now = self.clock().now_utc();
+        Ok(self.store().list_active_sessions(tenant, now).await?)
+    }
+
+    /// Revokes every active session of a tenant (optionally only one user's); returns how many.
+    pub async fn revoke_sessions(
+        &self,
+        tenant: &TenantId,
+        username: Option<&Username>,
+    ) -> Result<u64, AuthError> {
+        let now = self.clock().now_utc();
+        let mut revoked = 0;
+        for session in self.store().list_active_sessions(tenant, now).await? {
+            if username.is_none_or(|name| session.username.as_ref() == Some(name)) {
+                // Ending the family ends this session and every refresh token of its login.
+                revoked += self.store().revoke_family(&session.family_id, now).await?;
+            }
+        }
+        Ok(revoked)
+    }
+
+    async fn existing_tenant(&self, tenant: &TenantId) -> Result<Tenant, AuthError> {
+        self.store()
+            .tenant(tenant)
+            .await?
+            .ok_or_else(|| AuthError::Store(StoreError::NotFound(format!("tenant {tenant}"))))
+    }
+}
