@@ -1,0 +1,61 @@
+//! `finhub admin …`: tenants, customers (the secret is printed once), users (passwords from a
+//! prompt or stdin, never an argument), scopes, allow-lists, upstream credentials (sealed, never
+//! printed back) and sessions. Works on the same database as a running server.
+
+mod customers;
+mod secrets_input;
+mod sessions;
+mod tenants;
+mod upstream;
+mod users;
+
+use std::io::Write;
+
+use clap::Subcommand;
+use finhub_core::auth::AuthService;
+
+pub use customers::CustomerCommand;
+pub use sessions::SessionCommand;
+pub use tenants::TenantCommand;
+pub use upstream::UpstreamCommand;
+pub use users::UserCommand;
+
+/// What an administrator can do.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Tenants, their scope and allow-list.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// A tenant's customers (API clients).
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// A tenant's users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// A tenant's upstream FINRA credential.
+    #[command(subcommand)]
+    Upstream(UpstreamCommand),
+    /// A tenant's sessions.
+    #[command(subcommand)]
+    Sessions(SessionCommand),
+}
+
+/// Runs one command, writing its result to `out`.
+pub async fn run(
+    auth: &AuthService,
+    command: AdminCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Tenant(command) => tenants::run(auth, command, out).await,
+        AdminCommand::Customer(command) => customers::run(auth, command, out).await,
+        AdminCommand::User(command) => users::run(auth, command, out).await,
+        AdminCommand::Upstream(command) => upstream::run(auth, command, out).await,
+        AdminCommand::Sessions(command) => sessions::run(auth, command, out).await,
+    }
+}
+
+/// Parses a tenant id argument.
+fn tenant_id(text: &str) -> anyhow::Result<finhub_core::ids::TenantId> {
+    finhub_core::ids::TenantId::parse(text).map_err(|e| anyhow::anyhow!("--tenant {text:?}: {e}"))
+}

@@ -1,0 +1,55 @@
+//! The commented example `finhub print-config` prints.
+
+/// A complete, commented configuration file.
+pub const EXAMPLE: &str = r#"# FinHub configuration. Sources, later ones winning: built-in defaults, this file
+# (`finhub serve --config FILE`), then environment variables FINHUB_<SECTION>__<KEY>, e.g.
+# FINHUB_PROFILE=production or FINHUB_KEYS__SESSION_SECRET_FILE=/run/secrets/session.
+# Unknown keys are refused.
+
+# integration (3600 s access tokens, optional allow-lists, moderate limits) or
+# production (1800 s, mandatory allow-lists, strict limits, audit of every decision).
+profile = "integration"
+listen = "127.0.0.1:8080"
+# The URL clients use; the session tokens' `iss`. Default: http://<listen>.
+# public_url = "https://hub.example.com"
+# sqlite:PATH?mode=rwc (embedded default). postgres:// comes with the scale-out issue.
+database_url = "sqlite:finhub.db?mode=rwc"
+# Networks whose X-Forwarded-For is believed (otherwise the TCP peer is the client).
+trusted_proxies = []
+
+[keys]
+# Session tokens are HS256 JWTs; `kid` names the key so keys can rotate.
+session_kid = "k1"
+# At least 32 bytes. Prefer the _file form: session_secret_file = "/run/secrets/finhub-session"
+session_secret = "change-me-change-me-change-me-change-me"
+# Keys that still verify during a rotation:
+# [[keys.previous]]
+# kid = "k0"
+# secret_file = "/run/secrets/finhub-session-k0"
+# Encrypts upstream credentials at rest: base64 of 32 random bytes (`openssl rand -base64 32`).
+# Or: data_key_file = "/run/secrets/finhub-data-key"
+data_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+[sessions]
+# Defaults come from the profile.
+# access_token_ttl_secs = 3600
+# session_ttl_secs = 43200
+# refresh_token_ttl_secs = 604800
+# refresh_grace_secs = 10
+
+[rate_limits]
+# Defaults come from the profile (integration / production):
+# token_per_address_per_minute = 300   # 120
+# token_per_customer_per_minute = 600  # 300
+# data_per_session_per_second = 50     # 20
+# data_per_customer_per_second = 100   # 40
+
+[audit]
+# enabled = true            # always true in production
+# jsonl_path = "audit.jsonl"
+
+[http]
+max_auth_body_bytes = 65536
+request_timeout_secs = 30
+max_concurrent_password_hashes = 2
+"#;

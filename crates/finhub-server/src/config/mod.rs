@@ -1,0 +1,368 @@
+//! Configuration: compiled defaults → TOML file → `FINHUB_…` environment variables (nested keys
+//! with `__`), unknown keys rejected, secrets also from `…_file` paths. `RawConfig` is what the
+//! sources say; `Config` is validated and typed, with secrets loaded.
+
+mod example;
+mod raw;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use finhub_core::auth::{AuthSettings, Profile};
+use finhub_core::crypto::DataKey;
+use finhub_core::net::TrustedProxies;
+use finhub_core::session_token::SigningKey;
+use secrecy::SecretString;
+
+pub use example::EXAMPLE;
+pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits};
+
+/// Request-rate limits (see DESIGN §3 "Rate limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `POST /v1/auth/token` per client address, per minute.
+    pub token_per_address_per_minute: u32,
+    /// `POST /v1/auth/token` per customer, per minute.
+    pub token_per_customer_per_minute: u32,
+    /// Data calls per session, per second.
+    pub data_per_session_per_second: u32,
+    /// Data calls per customer, per second.
+    pub data_per_customer_per_second: u32,
+}
+
+impl RateLimits {
+    /// The defaults of a profile.
+    pub fn for_profile(profile: Profile) -> Self {
+        match profile {
+            Profile::Integration => Self {
+                token_per_address_per_minute: 300,
+                token_per_customer_per_minute: 600,
+                data_per_session_per_second: 50,
+                data_per_customer_per_second: 100,
+            },
+            Profile::Production => Self {
+                token_per_address_per_minute: 120,
+                token_per_customer_per_minute: 300,
+                data_per_session_per_second: 20,
+                data_per_customer_per_second: 40,
+            },
+        }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// The profile.
+    pub profile: Profile,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The hub's public URL (the session tokens' `iss`).
+    pub public_url: String,
+    /// Storage URL (`sqlite:…`).
+    pub database_url: String,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// The session-token signing key, and older keys still accepted.
+    pub signing_key: SigningKey,
+    /// Older signing keys still accepted.
+    pub previous_signing_keys: Vec<SigningKey>,
+    /// The data-encryption key.
+    pub data_key: DataKey,
+    /// Session lifetimes and audit switch.
+    pub auth: AuthSettings,
+    /// Request-rate limits.
+    pub rate_limits: RateLimits,
+    /// Audit events as JSON lines to this file, if set.
+    pub audit_jsonl_path: Option<String>,
+    /// Largest request body on the auth endpoints.
+    pub max_auth_body_bytes: usize,
+    /// Time limit of one request.
+    pub request_timeout: Duration,
+    /// Concurrent Argon2 computations.
+    pub max_concurrent_password_hashes: usize,
+}
+
+/// A configuration problem, with the key it is about.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads defaults, then `file` (if given), then `FINHUB_…` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        Self::extract(figment.merge(Env::prefixed("FINHUB_").split("__")))
+    }
+
+    /// Extracts and validates a configuration from layered sources.
+    pub fn extract(figment: Figment) -> Result<Self, ConfigError> {
+        let raw: RawConfig = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    /// Validates a raw configuration.
+    pub fn from_raw(raw: RawConfig) -> Result<Self, ConfigError> {
+        let profile = match raw.profile.as_str() {
+            "integration" => Profile::Integration,
+            "production" => Profile::Production,
+            other => {
+                return Err(ConfigError(format!(
+                    "profile must be integration or production, not {other:?}"
+                )));
+            }
+        };
+        let listen = raw
+            .listen
+            .parse()
+            .map_err(|_| ConfigError(format!("listen: {:?} is not an address:port", raw.listen)))?;
+        let trusted_proxies = TrustedProxies::parse(&raw.trusted_proxies)
+            .map_err(|e| ConfigError(format!("trusted_proxies: {e}")))?;
+
+        let keys = raw.keys;
+        let session_secret = secret_value(
+            "keys.session_secret",
+            keys.session_secret,
+            keys.session_secret_file,
+        )?;
+        let signing_key = SigningKey::new(keys.session_kid, session_secret)
+            .map_err(|e| ConfigError(format!("keys.session_secret: {e}")))?;
+        let previous_signing_keys = keys
+            .previous
+            .into_iter()
+            .map(|key| {
+                let secret = secret_value("keys.previous.secret", key.secret, key.secret_file)?;
+                SigningKey::new(key.kid, secret)
+                    .map_err(|e| ConfigError(format!("keys.previous: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let data_key_b64 = secret_value("keys.data_key", keys.data_key, keys.data_key_file)?;
+        let data_key_bytes = STANDARD
+            .decode(secrecy::ExposeSecret::expose_secret(&data_key_b64).trim())
+            .map_err(|_| ConfigError("keys.data_key: must be base64 of 32 bytes".into()))?;
+        let data_key = DataKey::from_bytes(&data_key_bytes)
+            .map_err(|e| ConfigError(format!("keys.data_key: {e}")))?;
+
+        let mut auth = AuthSettings::for_profile(profile);
+        let seconds = |value: Option<u64>,
+                       default: time::Duration,
+                       key: &str|
+         -> Result<time::Duration, ConfigError> {
+            match value {
+                None => Ok(default),
+                Some(0) => Err(ConfigError(format!("{key} must be positive"))),
+                Some(secs) => i64::try_from(secs)
+                    .map(time::Duration::seconds)
+                    .map_err(|_| ConfigError(format!("{key} is too large"))),
+            }
+        };
+        let sessions = raw.sessions;
+        auth.access_token_lifetime = seconds(
+            sessions.access_token_ttl_secs,
+            auth.access_token_lifetime,
+            "sessions.access_token_ttl_secs",
+        )?;
+        auth.session_lifetime = seconds(
+            sessions.session_ttl_secs,
+            auth.session_lifetime,
+            "sessions.session_ttl_secs",
+        )?;
+        auth.refresh_token_lifetime = seconds(
+            sessions.refresh_token_ttl_secs,
+            auth.refresh_token_lifetime,
+            "sessions.refresh_token_ttl_secs",
+        )?;
+        auth.refresh_grace = seconds(
+            sessions.refresh_grace_secs,
+            auth.refresh_grace,
+            "sessions.refresh_grace_secs",
+        )?;
+        if let Some(enabled) = raw.audit.enabled {
+            if profile == Profile::Production && !enabled {
+                return Err(ConfigError(
+                    "audit.enabled cannot be false in the production profile".into(),
+                ));
+            }
+            auth.audit = enabled;
+        }
+
+        let defaults = RateLimits::for_profile(profile);
+        let limits = raw.rate_limits;
+        let rate_limits = RateLimits {
+            token_per_address_per_minute: positive(
+                limits.token_per_address_per_minute,
+                defaults.token_per_address_per_minute,
+                "rate_limits.token_per_address_per_minute",
+            )?,
+            token_per_customer_per_minute: positive(
+                limits.token_per_customer_per_minute,
+                defaults.token_per_customer_per_minute,
+                "rate_limits.token_per_customer_per_minute",
+            )?,
+            data_per_session_per_second: positive(
+                limits.data_per_session_per_second,
+                defaults.data_per_session_per_second,
+                "rate_limits.data_per_session_per_second",
+            )?,
+            data_per_customer_per_second: positive(
+                limits.data_per_customer_per_second,
+                defaults.data_per_customer_per_second,
+                "rate_limits.data_per_customer_per_second",
+            )?,
+        };
+
+        Ok(Self {
+            profile,
+            listen,
+            public_url: raw.public_url.unwrap_or_else(|| format!("http://{listen}")),
+            database_url: raw.database_url,
+            trusted_proxies,
+            signing_key,
+            previous_signing_keys,
+            data_key,
+            auth,
+            rate_limits,
+            audit_jsonl_path: raw.audit.jsonl_path,
+            max_auth_body_bytes: raw.http.max_auth_body_bytes,
+            request_timeout: Duration::from_secs(raw.http.request_timeout_secs.max(1)),
+            max_concurrent_password_hashes: raw.http.max_concurrent_password_hashes.max(1),
+        })
+    }
+}
+
+fn positive(value: Option<u32>, default: u32, key: &str) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(0) => Err(ConfigError(format!("{key} must be positive"))),
+        Some(n) => Ok(n),
+    }
+}
+
+/// A secret given inline or as a path to a file holding it (not both).
+fn secret_value(
+    key: &str,
+    inline: Option<String>,
+    file: Option<String>,
+) -> Result<SecretString, ConfigError> {
+    match (inline, file) {
+        (Some(value), None) => Ok(SecretString::from(value)),
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map(|text| SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned()))
+            .map_err(|e| ConfigError(format!("{key}_file: cannot read {path}: {e}"))),
+        (Some(_), Some(_)) => Err(ConfigError(format!("set {key} or {key}_file, not both"))),
+        (None, None) => Err(ConfigError(format!(
+            "{key} is required (or {key}_file); `finhub print-config` shows an example"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        Config::extract(
+            Figment::from(Serialized::defaults(RawConfig::default())).merge(Toml::string(text)),
+        )
+    }
+
+    const KEYS: &str = "[keys]\nsession_secret = \"0123456789abcdef0123456789abcdef\"\ndata_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n";
+
+    #[test]
+    fn the_printed_example_is_a_valid_config() {
+        let config = from_toml(EXAMPLE).expect("the example loads");
+        assert_eq!(config.profile, Profile::Integration);
+        assert_eq!(
+            config.auth.access_token_lifetime,
+            time::Duration::seconds(3_600)
+        );
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn profiles_set_their_defaults_and_overrides_win() {
+        let production = from_toml(&format!("profile = \"production\"\n{KEYS}")).expect("valid");
+        assert_eq!(
+            production.auth.access_token_lifetime,
+            time::Duration::seconds(1_800)
+        );
+        assert_eq!(
+            production.auth.refresh_token_lifetime,
+            time::Duration::hours(24)
+        );
+        assert!(production.auth.require_allow_list && production.auth.audit);
+        assert_eq!(
+            production.rate_limits,
+            RateLimits::for_profile(Profile::Production)
+        );
+        let overridden = from_toml(&format!(
+            "{KEYS}[sessions]\naccess_token_ttl_secs = 60\n[rate_limits]\ndata_per_session_per_second = 7\n"
+        ))
+        .expect("valid");
+        assert_eq!(
+            overridden.auth.access_token_lifetime,
+            time::Duration::seconds(60)
+        );
+        assert_eq!(overridden.rate_limits.data_per_session_per_second, 7);
+    }
+
+    #[test]
+    fn unknown_keys_missing_secrets_and_bad_values_are_refused() {
+        assert!(from_toml(&format!("{KEYS}colour = \"blue\"\n")).is_err());
+        assert!(from_toml(&format!("{KEYS}[sessions]\nttl = 5\n")).is_err());
+        assert!(from_toml("").is_err(), "keys are required");
+        assert!(from_toml(&format!("profile = \"staging\"\n{KEYS}")).is_err());
+        assert!(from_toml(&format!("{KEYS}[sessions]\naccess_token_ttl_secs = 0\n")).is_err());
+        assert!(
+            from_toml(&format!(
+                "profile = \"production\"\n{KEYS}[audit]\nenabled = false\n"
+            ))
+            .is_err()
+        );
+        let short = "[keys]\nsession_secret = \"short\"\ndata_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n";
+        assert!(from_toml(short).is_err());
+        let bad_data_key =
+            "[keys]\nsession_secret = \"0123456789abcdef0123456789abcdef\"\ndata_key = \"AAAA\"\n";
+        assert!(from_toml(bad_data_key).is_err());
+    }
+
+    #[test]
+    fn secrets_can_come_from_files_but_not_from_both_places() {
+        let dir = std::env::temp_dir().join(format!("finhub-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("session.key");
+        std::fs::write(&path, "0123456789abcdef0123456789abcdef\n").expect("write");
+        let file_form = format!(
+            "[keys]\nsession_secret_file = {:?}\ndata_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n",
+            path.display().to_string()
+        );
+        assert!(from_toml(&file_form).is_ok());
+        let both = format!("{file_form}session_secret = \"0123456789abcdef0123456789abcdef\"\n");
+        assert!(from_toml(&both).is_err());
+        let error =
+            from_toml(&file_form.replace("session.key", "missing.key")).expect_err("missing file");
+        assert!(error.to_string().contains("cannot read"), "{error}");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn debug_output_of_raw_keys_hides_secrets() {
+        let mut raw = RawConfig::default();
+        raw.keys.session_secret = Some("super-secret-session-key-0123456789".into());
+        assert!(!format!("{raw:?}").contains("super-secret"));
+    }
+}

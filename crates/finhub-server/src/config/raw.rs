@@ -1,0 +1,180 @@
+//! The configuration as its sources write it (TOML keys, `FINHUB_…` variables), before
+//! validation. Unknown keys are refused.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    /// `integration` or `production`.
+    pub profile: String,
+    /// `ADDR:PORT` to listen on.
+    pub listen: String,
+    /// The hub's public URL (default `http://<listen>`).
+    pub public_url: Option<String>,
+    /// Storage URL.
+    pub database_url: String,
+    /// Networks whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+    /// Keys.
+    pub keys: RawKeys,
+    /// Lifetimes.
+    pub sessions: RawSessions,
+    /// Rate limits (profile defaults when absent).
+    pub rate_limits: RawRateLimits,
+    /// Audit log.
+    pub audit: RawAudit,
+    /// HTTP limits.
+    pub http: RawHttp,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            profile: "integration".into(),
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            database_url: "sqlite:finhub.db?mode=rwc".into(),
+            trusted_proxies: Vec::new(),
+            keys: RawKeys::default(),
+            sessions: RawSessions::default(),
+            rate_limits: RawRateLimits::default(),
+            audit: RawAudit::default(),
+            http: RawHttp::default(),
+        }
+    }
+}
+
+/// `[keys]`: secrets, inline or from files.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawKeys {
+    /// The `kid` of the current session-token key.
+    pub session_kid: String,
+    /// The current session-token key (≥ 32 bytes).
+    pub session_secret: Option<String>,
+    /// A file holding it.
+    pub session_secret_file: Option<String>,
+    /// Older keys still accepted during rotation.
+    pub previous: Vec<RawPreviousKey>,
+    /// The data-encryption key, base64 of 32 bytes.
+    pub data_key: Option<String>,
+    /// A file holding it.
+    pub data_key_file: Option<String>,
+}
+
+impl Default for RawKeys {
+    fn default() -> Self {
+        Self {
+            session_kid: "k1".into(),
+            session_secret: None,
+            session_secret_file: None,
+            previous: Vec::new(),
+            data_key: None,
+            data_key_file: None,
+        }
+    }
+}
+
+impl fmt::Debug for RawKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawKeys")
+            .field("session_kid", &self.session_kid)
+            .field(
+                "session_secret",
+                &self.session_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("session_secret_file", &self.session_secret_file)
+            .field("previous", &self.previous)
+            .field("data_key", &self.data_key.as_ref().map(|_| "[redacted]"))
+            .field("data_key_file", &self.data_key_file)
+            .finish()
+    }
+}
+
+/// `[[keys.previous]]`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreviousKey {
+    /// Its `kid`.
+    pub kid: String,
+    /// The key.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// A file holding it.
+    #[serde(default)]
+    pub secret_file: Option<String>,
+}
+
+impl fmt::Debug for RawPreviousKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawPreviousKey")
+            .field("kid", &self.kid)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .field("secret_file", &self.secret_file)
+            .finish()
+    }
+}
+
+/// `[sessions]`: lifetimes in seconds (profile defaults when absent).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSessions {
+    /// Access-token lifetime.
+    pub access_token_ttl_secs: Option<u64>,
+    /// Session absolute lifetime.
+    pub session_ttl_secs: Option<u64>,
+    /// Refresh-token family lifetime.
+    pub refresh_token_ttl_secs: Option<u64>,
+    /// Refresh-token replay grace window.
+    pub refresh_grace_secs: Option<u64>,
+}
+
+/// `[rate_limits]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawRateLimits {
+    /// Logins per client address per minute.
+    pub token_per_address_per_minute: Option<u32>,
+    /// Logins per customer per minute.
+    pub token_per_customer_per_minute: Option<u32>,
+    /// Data calls per session per second.
+    pub data_per_session_per_second: Option<u32>,
+    /// Data calls per customer per second.
+    pub data_per_customer_per_second: Option<u32>,
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAudit {
+    /// Write authentication decisions to the audit log (always on in production).
+    pub enabled: Option<bool>,
+    /// Also append them as JSON lines to this file.
+    pub jsonl_path: Option<String>,
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawHttp {
+    /// Largest body on the auth endpoints.
+    pub max_auth_body_bytes: usize,
+    /// Time limit of one request.
+    pub request_timeout_secs: u64,
+    /// Concurrent Argon2 computations (each needs 19 MiB).
+    pub max_concurrent_password_hashes: usize,
+}
+
+impl Default for RawHttp {
+    fn default() -> Self {
+        Self {
+            max_auth_body_bytes: 64 * 1024,
+            request_timeout_secs: 30,
+            max_concurrent_password_hashes: 2,
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The state every handler shares: the authentication service, the rate limiters and the HTTP
+//! settings. Built once at start-up from the validated config.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use finhub_clock::SharedClock;
+use finhub_core::auth::{AuditLines, AuthParts, AuthService, Profile};
+use finhub_core::net::TrustedProxies;
+use finhub_core::password::PasswordHasher;
+use finhub_core::session_token::SessionTokens;
+
+use crate::config::{Config, RateLimits};
+use crate::rate_limit::KeyedLimiter;
+
+/// The limiters of the request-rate policy.
+#[derive(Debug)]
+pub struct Limiters {
+    /// `POST /v1/auth/token` per client address.
+    pub token_per_address: KeyedLimiter<IpAddr>,
+    /// `POST /v1/auth/token` per (tenant, customer id as sent).
+    pub token_per_customer: KeyedLimiter<(String, String)>,
+    /// Data calls per session (key hash).
+    pub data_per_session: KeyedLimiter<String>,
+    /// Data calls per (tenant, customer).
+    pub data_per_customer: KeyedLimiter<(String, String)>,
+}
+
+impl Limiters {
+    /// Limiters for these limits.
+    pub fn new(limits: &RateLimits) -> Self {
+        let minute = Duration::from_secs(60);
+        let second = Duration::from_secs(1);
+        Self {
+            token_per_address: KeyedLimiter::new(limits.token_per_address_per_minute, minute),
+            token_per_customer: KeyedLimiter::new(limits.token_per_customer_per_minute, minute),
+            data_per_session: KeyedLimiter::new(limits.data_per_session_per_second, second),
+            data_per_customer: KeyedLimiter::new(limits.data_per_customer_per_second, second),
+        }
+    }
+}
+
+/// HTTP-level settings from the config.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The profile.
+    pub profile: Profile,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// Largest body on the auth endpoints.
+    pub max_auth_body_bytes: usize,
+    /// Time limit of one request.
+    pub request_timeout: Duration,
+}
+
+/// Shared by every handler. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The authentication service.
+    pub auth: AuthService,
+    /// Request-rate limiters.
+    pub limiters: Arc<Limiters>,
+    /// HTTP settings.
+    pub http: Arc<HttpSettings>,
+}
+
+impl AppState {
+    /// Opens the store named by the config and builds the state.
+    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let store = finhub_store::connect(&config.database_url).await?;
+        let audit_lines: Option<Arc<dyn AuditLines>> = match &config.audit_jsonl_path {
+            Some(path) => Some(Arc::new(JsonLinesFile::open(path)?)),
+            None => None,
+        };
+        let tokens = SessionTokens::new(
+            config.public_url.clone(),
+            &config.signing_key,
+            &config.previous_signing_keys,
+        );
+        let auth = AuthService::new(AuthParts {
+            store,
+            clock,
+            hasher: PasswordHasher::new(config.max_concurrent_password_hashes),
+            tokens,
+            data_key: config.data_key,
+            settings: config.auth,
+            audit_lines,
+        });
+        Ok(Self {
+            auth,
+            limiters: Arc::new(Limiters::new(&config.rate_limits)),
+            http: Arc::new(HttpSettings {
+                profile: config.profile,
+                trusted_proxies: config.trusted_proxies,
+                max_auth_body_bytes: config.max_auth_body_bytes,
+                request_timeout: config.request_timeout,
+            }),
+        })
+    }
+}
+
+/// Audit events appended as JSON lines to a file.
+#[derive(Debug)]
+struct JsonLinesFile {
+    file: Mutex<std::fs::File>,
+}
+
+impl JsonLinesFile {
+    fn open(path: &str) -> anyhow::Result<Self> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot open the audit file {path}: {e}"))?;
+        Ok(Self {
+            file: Mutex::new(file),
+        })
+    }
+}
+
+impl AuditLines for JsonLinesFile {
+    fn write_line(&self, line: &str) {
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Err(error) = writeln!(file, "{line}") {
+            tracing::error!(%error, "writing the audit file failed");
+        }
+    }
+}
