@@ -7,6 +7,8 @@
 //! runs as its own process (the release binary, throttle off) so its resident memory is its own;
 //! the load generator is this process, on the same two cores, one keep-alive connection.
 
+#![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
