@@ -123,8 +123,9 @@ pub trait SessionStore: Send + Sync {
         &self,
         hash: &SecretHash,
     ) -> Result<Option<RefreshTokenRecord>, StoreError>;
-    /// Marks a refresh token used and records its sealed successor, only if it was unused.
-    /// Returns whether this call consumed it: of concurrent exchanges, exactly one wins.
+    /// Marks a refresh token used and records its sealed successor, only if it was unused and
+    /// not revoked (the caller checks `expires_at` first). Returns whether this call consumed
+    /// it: of concurrent exchanges, exactly one wins.
     async fn consume_refresh_token(
         &self,
         hash: &SecretHash,
@@ -158,7 +159,7 @@ pub trait LoginAttemptStore: Send + Sync {
 pub trait AuditLog: Send + Sync {
     /// Appends one event.
     async fn append(&self, event: &AuditEvent) -> Result<(), StoreError>;
-    /// The most recent events of a tenant (newest first), for administrators and tests.
+    /// The most recent events of every tenant (newest first), for administrators and tests.
     async fn recent_audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
 }
 

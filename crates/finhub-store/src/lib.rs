@@ -1,0 +1,58 @@
+//! FinHub's storage: the `finhub-core` store traits implemented over a database, chosen once at
+//! startup from the URL. Only this crate knows SQL.
+//!
+//! Today the backend is SQLite ([`SqliteStore`]): one file (or `sqlite::memory:` for tests),
+//! shareable by the hub and `finhub admin` at the same time. PostgreSQL joins with the
+//! scale-out issue as a second implementation of the same traits, selected by a `postgres:` URL
+//! in [`connect`]; nothing above [`finhub_core::store::Store`] changes.
+//!
+//! Stored layout, whatever the backend: instants as integer Unix nanoseconds (UTC), durations as
+//! integer nanoseconds, secrets only as hashes or sealed bytes. Database errors become
+//! [`StoreError`]s in one place (`error.rs`).
+
+mod error;
+mod sqlite;
+
+use std::sync::Arc;
+
+use finhub_core::error::StoreError;
+use finhub_core::store::Store;
+
+pub use crate::error::UrlError;
+pub use crate::sqlite::{BUSY_TIMEOUT, SqliteStore};
+
+/// The storage backends a URL can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:…`
+    Sqlite,
+    /// `postgres:…` / `postgresql:…` (not built yet).
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a store URL names, from its scheme.
+    pub fn from_url(url: &str) -> Result<Self, UrlError> {
+        let scheme = url
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") => Ok(Self::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Self::Postgres),
+            _ => Err(UrlError::UnknownScheme),
+        }
+    }
+}
+
+/// Opens the store a URL names, bringing its schema up to date.
+///
+/// `sqlite:path`, `sqlite:path?mode=rwc` and `sqlite::memory:` open SQLite; `postgres:` URLs are
+/// refused with [`UrlError::PostgresNotYetSupported`] (as `StoreError::Unavailable`) until the
+/// scale-out issue adds that backend. The URL itself never appears in errors or logs, since a
+/// PostgreSQL URL may carry a password.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    match Backend::from_url(url)? {
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::connect(url).await?)),
+        Backend::Postgres => Err(UrlError::PostgresNotYetSupported.into()),
+    }
+}

@@ -1,0 +1,55 @@
+//! `AuditLog` over SQLite: one row per event, one column per field, read back newest first.
+
+use async_trait::async_trait;
+use finhub_core::audit::AuditEvent;
+use finhub_core::error::StoreError;
+use finhub_core::store::AuditLog;
+
+use super::SqliteStore;
+use super::rows::{AuditEventRow, action_name, outcome_columns, timestamp};
+use crate::error::db_error;
+
+#[async_trait]
+impl AuditLog for SqliteStore {
+    async fn append(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let (outcome, error) = outcome_columns(&event.outcome);
+        sqlx::query(
+            "INSERT INTO audit_events (at, request_id, action, outcome, error, tenant, customer, \
+                 username, peer_addr, client_addr, forwarded_for, user_agent, platform) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(timestamp(event.at)?)
+        .bind(&event.request_id)
+        .bind(action_name(event.action))
+        .bind(outcome)
+        .bind(error)
+        .bind(event.tenant.as_deref())
+        .bind(event.customer.as_deref())
+        .bind(event.username.as_deref())
+        .bind(&event.peer_addr)
+        .bind(&event.client_addr)
+        .bind(event.forwarded_for.as_deref())
+        .bind(event.user_agent.as_deref())
+        .bind(event.platform.as_deref())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("audit event"))?;
+        Ok(())
+    }
+
+    async fn recent_audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
+        // Newest first by event time; events with the same time in reverse order of appending.
+        sqlx::query_as::<_, AuditEventRow>(
+            "SELECT at, request_id, action, outcome, error, tenant, customer, username, \
+                 peer_addr, client_addr, forwarded_for, user_agent, platform \
+             FROM audit_events ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("audit event"))?
+        .into_iter()
+        .map(AuditEventRow::into_model)
+        .collect()
+    }
+}

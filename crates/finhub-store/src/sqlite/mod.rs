@@ -1,0 +1,127 @@
+//! The SQLite backend: opening the database (WAL, busy timeout, foreign keys, a small pool),
+//! running the embedded migrations, and the [`SqliteStore`] handle the trait impls hang on.
+//!
+//! One database file can be shared by several processes at once (the hub and `finhub admin`):
+//! WAL lets readers run beside the one writer, and a writer that finds the database locked waits
+//! up to [`BUSY_TIMEOUT`] before the call fails with `StoreError::Unavailable`.
+
+mod audit;
+mod directory;
+mod login_attempts;
+mod rows;
+mod sessions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use finhub_core::error::StoreError;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+
+use crate::error::{db_error, migrate_error};
+
+/// How long a statement waits for another connection's (or process's) write lock.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections in the pool of a file database. SQLite runs one writer at a time; a few
+/// connections let reads proceed beside it.
+const FILE_POOL_SIZE: u32 = 4;
+
+/// How long a call waits for a free pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The hub's store in one SQLite database. Cheap to clone (a pool handle).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database a `sqlite:` URL names and brings its schema up
+    /// to date.
+    ///
+    /// Accepts `sqlite:path`, `sqlite://path`, `sqlite:path?mode=rwc` and `sqlite::memory:`. A
+    /// file without an explicit `mode` is created if missing. Each `sqlite::memory:` store is a
+    /// private database held by one connection that lives as long as the store.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let in_memory = is_in_memory(url);
+        let mut options = SqliteConnectOptions::from_str(url)
+            .map_err(db_error("store URL"))?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool_options = if in_memory {
+            // The database lives only as long as a connection to it, so keep exactly one, forever.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            if !url_names_mode(url) {
+                options = options.create_if_missing(true);
+            }
+            // NORMAL is durable across application crashes in WAL mode; a power loss may drop
+            // the last transactions but never corrupts the file.
+            options = options
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal);
+            SqlitePoolOptions::new().max_connections(FILE_POOL_SIZE)
+        };
+        let pool = pool_options
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(db_error("database"))?;
+        migrate(&pool).await?;
+        tracing::debug!(
+            store.backend = "sqlite",
+            store.in_memory = in_memory,
+            "store opened"
+        );
+        Ok(Self { pool })
+    }
+
+    /// Closes every pooled connection, waiting for calls in flight.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Runs the embedded migrations. Two processes opening a fresh file at the same moment can race
+/// to create the schema; the loser fails and, on its one retry, finds the schema in place.
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    if let Err(first) = MIGRATOR.run(pool).await {
+        tracing::debug!(error = %first, "migration failed; retrying once");
+        MIGRATOR.run(pool).await.map_err(migrate_error)?;
+    }
+    Ok(())
+}
+
+/// Turns "no row matched" of an update into `NotFound(what)`.
+fn updated_one(result: &SqliteQueryResult, what: &str) -> Result<(), StoreError> {
+    if result.rows_affected() == 0 {
+        Err(StoreError::NotFound(what.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || query_params(url).any(|param| param == "mode=memory")
+}
+
+fn url_names_mode(url: &str) -> bool {
+    query_params(url).any(|param| param.starts_with("mode="))
+}
+
+fn query_params(url: &str) -> impl Iterator<Item = &str> {
+    url.split_once('?')
+        .map(|(_, query)| query)
+        .unwrap_or_default()
+        .split('&')
+}

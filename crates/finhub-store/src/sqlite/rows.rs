@@ -1,0 +1,393 @@
+//! Row ↔ model conversions: how each domain value is laid out in columns, and how rows read back
+//! are checked into domain types (a value that no longer parses is `StoreError::Corrupt`).
+//!
+//! Layout: instants are integer Unix nanoseconds in UTC (exact for every `OffsetDateTime` from
+//! 1677-09-21 to 2262-04-11; the offset is not kept, values come back in UTC), durations are
+//! integer nanoseconds, scopes are their space-separated `finra:<group>` text, allow-lists a JSON
+//! array of CIDR strings, enums their wire names.
+
+use finhub_core::audit::{AuditAction, AuditEvent, AuditOutcome};
+use finhub_core::error::StoreError;
+use finhub_core::ids::{CustomerId, FamilyId, TenantId, Username};
+use finhub_core::model::{
+    AccountType, Customer, RefreshTokenRecord, Session, Tenant, UpstreamCredential, UpstreamTarget,
+    User,
+};
+use finhub_core::net::{AllowList, NetList};
+use finhub_core::scope::Scope;
+use finhub_core::secret::SecretHash;
+use time::OffsetDateTime;
+
+use crate::error::corrupt;
+
+/// An instant as stored: Unix nanoseconds.
+pub(crate) fn timestamp(at: OffsetDateTime) -> Result<i64, StoreError> {
+    i64::try_from(at.unix_timestamp_nanos())
+        .map_err(|_| corrupt("timestamp", format_args!("{at} is outside 1677..2262")))
+}
+
+/// An optional instant as stored.
+pub(crate) fn opt_timestamp(at: Option<OffsetDateTime>) -> Result<Option<i64>, StoreError> {
+    at.map(timestamp).transpose()
+}
+
+fn datetime(nanos: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
+        .map_err(|error| corrupt("timestamp", error))
+}
+
+fn opt_datetime(nanos: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
+    nanos.map(datetime).transpose()
+}
+
+/// A duration as stored: nanoseconds.
+pub(crate) fn duration_nanos(duration: time::Duration) -> Result<i64, StoreError> {
+    i64::try_from(duration.whole_nanoseconds()).map_err(|_| {
+        corrupt(
+            "duration",
+            format_args!("{duration} does not fit in 64 bits"),
+        )
+    })
+}
+
+/// An allow-list as stored: a JSON array of CIDR strings.
+pub(crate) fn allow_list_text(list: &AllowList) -> Result<String, StoreError> {
+    serde_json::to_string(&list.to_strings()).map_err(|error| corrupt("allow-list", error))
+}
+
+fn parse_allow_list(text: &str) -> Result<AllowList, StoreError> {
+    let entries: Vec<String> =
+        serde_json::from_str(text).map_err(|error| corrupt("allow-list", error))?;
+    NetList::parse(&entries).map_err(|error| corrupt("allow-list", error))
+}
+
+fn parse_scope(text: &str) -> Result<Scope, StoreError> {
+    Scope::parse(text).map_err(|error| corrupt("scope", error))
+}
+
+fn parse_account_type(text: &str) -> Result<AccountType, StoreError> {
+    AccountType::parse(text).ok_or_else(|| corrupt("account type", format_args!("{text:?}")))
+}
+
+fn tenant_id(text: &str) -> Result<TenantId, StoreError> {
+    TenantId::parse(text).map_err(|error| corrupt("tenant id", error))
+}
+
+fn customer_id(text: &str) -> Result<CustomerId, StoreError> {
+    CustomerId::parse(text).map_err(|error| corrupt("customer id", error))
+}
+
+fn username(text: &str) -> Result<Username, StoreError> {
+    Username::parse(text).map_err(|error| corrupt("username", error))
+}
+
+fn opt_username(text: Option<&str>) -> Result<Option<Username>, StoreError> {
+    text.map(username).transpose()
+}
+
+/// Where an upstream credential points, as `(target, api_base, token_url)` columns.
+pub(crate) fn target_columns(
+    target: &UpstreamTarget,
+) -> (&'static str, Option<&str>, Option<&str>) {
+    match target {
+        UpstreamTarget::FinraProduction => ("finra-production", None, None),
+        UpstreamTarget::FinraQa => ("finra-qa", None, None),
+        UpstreamTarget::Custom {
+            api_base,
+            token_url,
+        } => ("custom", Some(api_base), Some(token_url)),
+    }
+}
+
+/// An audit action's stored name (its JSON spelling).
+pub(crate) fn action_name(action: AuditAction) -> &'static str {
+    match action {
+        AuditAction::PasswordLogin => "password_login",
+        AuditAction::ClientCredentialsLogin => "client_credentials_login",
+        AuditAction::RefreshTokenGrant => "refresh_token_grant",
+        AuditAction::SessionRefresh => "session_refresh",
+        AuditAction::Logout => "logout",
+        AuditAction::RequestRefused => "request_refused",
+        AuditAction::AdminRevoke => "admin_revoke",
+    }
+}
+
+fn parse_action(name: &str) -> Result<AuditAction, StoreError> {
+    Ok(match name {
+        "password_login" => AuditAction::PasswordLogin,
+        "client_credentials_login" => AuditAction::ClientCredentialsLogin,
+        "refresh_token_grant" => AuditAction::RefreshTokenGrant,
+        "session_refresh" => AuditAction::SessionRefresh,
+        "logout" => AuditAction::Logout,
+        "request_refused" => AuditAction::RequestRefused,
+        "admin_revoke" => AuditAction::AdminRevoke,
+        other => return Err(corrupt("audit action", format_args!("{other:?}"))),
+    })
+}
+
+/// An audit outcome as `(outcome, error)` columns.
+pub(crate) fn outcome_columns(outcome: &AuditOutcome) -> (&'static str, Option<&str>) {
+    match outcome {
+        AuditOutcome::Success => ("success", None),
+        AuditOutcome::Failure(code) => ("failure", Some(code)),
+    }
+}
+
+/// `tenants` columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TenantRow {
+    id: String,
+    name: String,
+    scope: String,
+    allow_list: String,
+    disabled: bool,
+}
+
+impl TenantRow {
+    pub(crate) fn into_model(self) -> Result<Tenant, StoreError> {
+        Ok(Tenant {
+            id: tenant_id(&self.id)?,
+            name: self.name,
+            scope: parse_scope(&self.scope)?,
+            allow_list: parse_allow_list(&self.allow_list)?,
+            disabled: self.disabled,
+        })
+    }
+}
+
+/// `customers` columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CustomerRow {
+    tenant_id: String,
+    id: String,
+    name: String,
+    account_type: String,
+    secret_hash: String,
+    disabled: bool,
+}
+
+impl CustomerRow {
+    pub(crate) fn into_model(self) -> Result<Customer, StoreError> {
+        Ok(Customer {
+            id: customer_id(&self.id)?,
+            tenant_id: tenant_id(&self.tenant_id)?,
+            name: self.name,
+            account_type: parse_account_type(&self.account_type)?,
+            secret_hash: SecretHash::from_stored(self.secret_hash),
+            disabled: self.disabled,
+        })
+    }
+}
+
+/// `users` columns. No `Debug`: the row holds a password hash.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    tenant_id: String,
+    username: String,
+    password_hash: String,
+    disabled: bool,
+}
+
+impl UserRow {
+    pub(crate) fn into_model(self) -> Result<User, StoreError> {
+        Ok(User {
+            tenant_id: tenant_id(&self.tenant_id)?,
+            username: username(&self.username)?,
+            password_hash: self.password_hash,
+            disabled: self.disabled,
+        })
+    }
+}
+
+/// `upstream_credentials` columns. No `Debug`: the row holds the sealed secret.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UpstreamCredentialRow {
+    tenant_id: String,
+    client_id: String,
+    sealed_secret: Vec<u8>,
+    target: String,
+    api_base: Option<String>,
+    token_url: Option<String>,
+}
+
+impl UpstreamCredentialRow {
+    pub(crate) fn into_model(self) -> Result<UpstreamCredential, StoreError> {
+        let target = match (self.target.as_str(), self.api_base, self.token_url) {
+            ("finra-production", None, None) => UpstreamTarget::FinraProduction,
+            ("finra-qa", None, None) => UpstreamTarget::FinraQa,
+            ("custom", Some(api_base), Some(token_url)) => UpstreamTarget::Custom {
+                api_base,
+                token_url,
+            },
+            (other, ..) => return Err(corrupt("upstream target", format_args!("{other:?}"))),
+        };
+        Ok(UpstreamCredential {
+            tenant_id: tenant_id(&self.tenant_id)?,
+            client_id: self.client_id,
+            sealed_secret: self.sealed_secret,
+            target,
+        })
+    }
+}
+
+/// `sessions` columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    key_hash: String,
+    tenant_id: String,
+    customer_id: String,
+    username: Option<String>,
+    account_type: String,
+    scope: String,
+    family_id: String,
+    created_at: i64,
+    access_expires_at: i64,
+    access_lifetime_ns: i64,
+    session_expires_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl SessionRow {
+    pub(crate) fn into_model(self) -> Result<Session, StoreError> {
+        Ok(Session {
+            key_hash: SecretHash::from_stored(self.key_hash),
+            tenant_id: tenant_id(&self.tenant_id)?,
+            customer_id: customer_id(&self.customer_id)?,
+            username: opt_username(self.username.as_deref())?,
+            account_type: parse_account_type(&self.account_type)?,
+            scope: parse_scope(&self.scope)?,
+            family_id: FamilyId::from_stored(self.family_id),
+            created_at: datetime(self.created_at)?,
+            access_expires_at: datetime(self.access_expires_at)?,
+            access_lifetime: time::Duration::nanoseconds(self.access_lifetime_ns),
+            session_expires_at: datetime(self.session_expires_at)?,
+            revoked_at: opt_datetime(self.revoked_at)?,
+        })
+    }
+}
+
+/// `refresh_tokens` columns. No `Debug`: the row holds the sealed successor.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RefreshTokenRow {
+    hash: String,
+    family_id: String,
+    tenant_id: String,
+    customer_id: String,
+    username: Option<String>,
+    session_key_hash: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    successor: Option<Vec<u8>>,
+    revoked_at: Option<i64>,
+}
+
+impl RefreshTokenRow {
+    pub(crate) fn into_model(self) -> Result<RefreshTokenRecord, StoreError> {
+        Ok(RefreshTokenRecord {
+            hash: SecretHash::from_stored(self.hash),
+            family_id: FamilyId::from_stored(self.family_id),
+            tenant_id: tenant_id(&self.tenant_id)?,
+            customer_id: customer_id(&self.customer_id)?,
+            username: opt_username(self.username.as_deref())?,
+            session_key_hash: SecretHash::from_stored(self.session_key_hash),
+            expires_at: datetime(self.expires_at)?,
+            used_at: opt_datetime(self.used_at)?,
+            successor: self.successor,
+            revoked_at: opt_datetime(self.revoked_at)?,
+        })
+    }
+}
+
+/// `login_failures` columns used by `failures`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct FailureRow {
+    count: i64,
+    last_failure: i64,
+}
+
+impl FailureRow {
+    pub(crate) fn into_model(self) -> Result<(u32, OffsetDateTime), StoreError> {
+        Ok((failure_count(self.count)?, datetime(self.last_failure)?))
+    }
+}
+
+/// A stored failure count as the trait's `u32`.
+pub(crate) fn failure_count(count: i64) -> Result<u32, StoreError> {
+    u32::try_from(count).map_err(|_| corrupt("login failure count", count))
+}
+
+/// `audit_events` columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AuditEventRow {
+    at: i64,
+    request_id: String,
+    action: String,
+    outcome: String,
+    error: Option<String>,
+    tenant: Option<String>,
+    customer: Option<String>,
+    username: Option<String>,
+    peer_addr: String,
+    client_addr: String,
+    forwarded_for: Option<String>,
+    user_agent: Option<String>,
+    platform: Option<String>,
+}
+
+impl AuditEventRow {
+    pub(crate) fn into_model(self) -> Result<AuditEvent, StoreError> {
+        let outcome = match (self.outcome.as_str(), self.error) {
+            ("success", None) => AuditOutcome::Success,
+            ("failure", Some(code)) => AuditOutcome::Failure(code),
+            (other, _) => return Err(corrupt("audit outcome", format_args!("{other:?}"))),
+        };
+        Ok(AuditEvent {
+            at: datetime(self.at)?,
+            request_id: self.request_id,
+            action: parse_action(&self.action)?,
+            outcome,
+            tenant: self.tenant,
+            customer: self.customer,
+            username: self.username,
+            peer_addr: self.peer_addr,
+            client_addr: self.client_addr,
+            forwarded_for: self.forwarded_for,
+            user_agent: self.user_agent,
+            platform: self.platform,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_audit_action_round_trips_through_its_stored_name() {
+        let all = [
+            AuditAction::PasswordLogin,
+            AuditAction::ClientCredentialsLogin,
+            AuditAction::RefreshTokenGrant,
+            AuditAction::SessionRefresh,
+            AuditAction::Logout,
+            AuditAction::RequestRefused,
+            AuditAction::AdminRevoke,
+        ];
+        for action in all {
+            let name = action_name(action);
+            assert_eq!(parse_action(name).ok(), Some(action), "{name}");
+            // The stored name is the JSON spelling, so logs and the database agree.
+            let json = serde_json::to_string(&action).expect("serializable");
+            assert_eq!(json, format!("\"{name}\""));
+        }
+    }
+
+    #[test]
+    fn timestamps_round_trip_to_the_nanosecond_and_refuse_what_does_not_fit() {
+        let at = time::macros::datetime!(2026-01-05 14:30:00.123_456_789 +02:00);
+        let stored = timestamp(at).expect("in range");
+        assert_eq!(datetime(stored).expect("readable"), at);
+        assert!(timestamp(time::macros::datetime!(2300-01-01 0:00 UTC)).is_err());
+        assert!(timestamp(time::macros::datetime!(1600-01-01 0:00 UTC)).is_err());
+    }
+}

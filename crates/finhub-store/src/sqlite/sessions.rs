@@ -1,0 +1,199 @@
+//! `SessionStore` over SQLite: sessions and refresh tokens. The races the hub relies on are
+//! settled by single conditional `UPDATE`s (compare-and-set), never by read-then-write.
+
+use async_trait::async_trait;
+use finhub_core::error::StoreError;
+use finhub_core::ids::{FamilyId, TenantId, Username};
+use finhub_core::model::{RefreshTokenRecord, Session};
+use finhub_core::secret::SecretHash;
+use finhub_core::store::SessionStore;
+use time::OffsetDateTime;
+
+use super::rows::{RefreshTokenRow, SessionRow, duration_nanos, opt_timestamp, timestamp};
+use super::{SqliteStore, updated_one};
+use crate::error::db_error;
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
+                 scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
+                 session_expires_at, revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(session.key_hash.as_str())
+        .bind(session.tenant_id.as_str())
+        .bind(session.customer_id.as_str())
+        .bind(session.username.as_ref().map(Username::as_str))
+        .bind(session.account_type.as_str())
+        .bind(session.scope.to_string())
+        .bind(session.family_id.as_str())
+        .bind(timestamp(session.created_at)?)
+        .bind(timestamp(session.access_expires_at)?)
+        .bind(duration_nanos(session.access_lifetime)?)
+        .bind(timestamp(session.session_expires_at)?)
+        .bind(opt_timestamp(session.revoked_at)?)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(())
+    }
+
+    async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, revoked_at \
+             FROM sessions WHERE key_hash = ?",
+        )
+        .bind(key_hash.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("session"))?
+        .map(SessionRow::into_model)
+        .transpose()
+    }
+
+    async fn extend_access(
+        &self,
+        key_hash: &SecretHash,
+        expected: OffsetDateTime,
+        new: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET access_expires_at = ? \
+             WHERE key_hash = ? AND access_expires_at = ? AND revoked_at IS NULL",
+        )
+        .bind(timestamp(new)?)
+        .bind(key_hash.as_str())
+        .bind(timestamp(expected)?)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn revoke_session(
+        &self,
+        key_hash: &SecretHash,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        // Revoking twice keeps the first time; only an unknown session is an error.
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE key_hash = ?",
+        )
+        .bind(timestamp(now)?)
+        .bind(key_hash.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        updated_one(&result, "session")
+    }
+
+    async fn revoke_family(
+        &self,
+        family: &FamilyId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let now = timestamp(now)?;
+        let mut tx = self.pool.begin().await.map_err(db_error("session"))?;
+        let sessions = sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(family.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("session"))?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(family.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("refresh token"))?;
+        tx.commit().await.map_err(db_error("session"))?;
+        Ok(sessions.rows_affected())
+    }
+
+    async fn list_active_sessions(
+        &self,
+        tenant: &TenantId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, revoked_at \
+             FROM sessions \
+             WHERE tenant_id = ? AND revoked_at IS NULL AND session_expires_at > ? \
+             ORDER BY created_at, key_hash",
+        )
+        .bind(tenant.as_str())
+        .bind(timestamp(now)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("session"))?
+        .into_iter()
+        .map(SessionRow::into_model)
+        .collect()
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
+                 session_key_hash, expires_at, used_at, successor, revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(token.hash.as_str())
+        .bind(token.family_id.as_str())
+        .bind(token.tenant_id.as_str())
+        .bind(token.customer_id.as_str())
+        .bind(token.username.as_ref().map(Username::as_str))
+        .bind(token.session_key_hash.as_str())
+        .bind(timestamp(token.expires_at)?)
+        .bind(opt_timestamp(token.used_at)?)
+        .bind(token.successor.as_deref())
+        .bind(opt_timestamp(token.revoked_at)?)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("refresh token"))?;
+        Ok(())
+    }
+
+    async fn refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        sqlx::query_as::<_, RefreshTokenRow>(
+            "SELECT hash, family_id, tenant_id, customer_id, username, session_key_hash, \
+                 expires_at, used_at, successor, revoked_at \
+             FROM refresh_tokens WHERE hash = ?",
+        )
+        .bind(hash.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("refresh token"))?
+        .map(RefreshTokenRow::into_model)
+        .transpose()
+    }
+
+    async fn consume_refresh_token(
+        &self,
+        hash: &SecretHash,
+        now: OffsetDateTime,
+        successor: &[u8],
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = ?, successor = ? \
+             WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(timestamp(now)?)
+        .bind(successor)
+        .bind(hash.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("refresh token"))?;
+        Ok(result.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,147 @@
+//! Races the hub relies on the store to settle: fifty tasks released together at a barrier call
+//! the same method on the same record, on as many connections as the backend pools.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::Barrier;
+
+use crate::support::{NOW, SharedStore, at, refresh_token, seed_tenant, session, tenant_id};
+
+const TASKS: usize = 50;
+const T: &str = "1234567";
+
+/// Runs `call(store, task index)` in `TASKS` spawned tasks that start together; returns their
+/// results in task order.
+async fn race<F, Fut, R>(store: &SharedStore, call: F) -> Vec<R>
+where
+    F: Fn(SharedStore, usize) -> Fut,
+    Fut: Future<Output = R> + Send + 'static,
+    R: Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(TASKS));
+    let handles: Vec<_> = (0..TASKS)
+        .map(|idx| {
+            let barrier = Arc::clone(&barrier);
+            let call = call(Arc::clone(store), idx);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                call.await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(TASKS);
+    for handle in handles {
+        results.push(handle.await.expect("a racing task panicked"));
+    }
+    results
+}
+
+pub(crate) async fn fifty_concurrent_extend_access_calls_have_exactly_one_winner(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let live = session(T, "key", "family");
+    store.insert_session(&live).await.expect("insert");
+    let expected = live.access_expires_at;
+
+    let results = race(store, |store, idx| {
+        let key_hash = live.key_hash.clone();
+        let offset = i64::try_from(idx).expect("small");
+        async move {
+            store
+                .extend_access(&key_hash, expected, at(7_200 + offset))
+                .await
+        }
+    })
+    .await;
+
+    let winners: Vec<usize> = results
+        .into_iter()
+        .enumerate()
+        .filter_map(|(idx, result)| result.expect("extend_access").then_some(idx))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one refresh wins: {winners:?}");
+    let winner = i64::try_from(winners[0]).expect("small");
+    let found = store
+        .session(&live.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(
+        found.access_expires_at,
+        at(7_200 + winner),
+        "the winner's value is stored"
+    );
+}
+
+pub(crate) async fn fifty_concurrent_consumes_of_a_refresh_token_have_exactly_one_winner(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let token = refresh_token(T, "rt", "family", "key");
+    store.insert_refresh_token(&token).await.expect("insert");
+
+    let results = race(store, |store, idx| {
+        let hash = token.hash.clone();
+        async move {
+            let successor = format!("sealed pair of task {idx}");
+            store
+                .consume_refresh_token(&hash, at(60), successor.as_bytes())
+                .await
+        }
+    })
+    .await;
+
+    let winners: Vec<usize> = results
+        .into_iter()
+        .enumerate()
+        .filter_map(|(idx, result)| result.expect("consume_refresh_token").then_some(idx))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one exchange wins: {winners:?}");
+    let found = store
+        .refresh_token(&token.hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.used_at, Some(at(60)));
+    assert_eq!(
+        found.successor,
+        Some(format!("sealed pair of task {}", winners[0]).into_bytes()),
+        "the winner's successor is the one kept"
+    );
+}
+
+pub(crate) async fn fifty_concurrent_failures_count_fifty(store: &SharedStore) {
+    let results = race(store, |store, _| async move {
+        store.record_failure(&tenant_id(T), "mallory", NOW).await
+    })
+    .await;
+
+    let mut counts: Vec<u32> = results
+        .into_iter()
+        .map(|result| result.expect("record_failure"))
+        .collect();
+    counts.sort_unstable();
+    let expected: Vec<u32> = (1..=50).collect();
+    assert_eq!(counts, expected, "every failure is counted once, none lost");
+    assert_eq!(
+        store
+            .failures(&tenant_id(T), "mallory")
+            .await
+            .expect("read"),
+        Some((50, NOW))
+    );
+
+    store
+        .clear_failures(&tenant_id(T), "mallory")
+        .await
+        .expect("clear");
+    assert!(
+        store
+            .failures(&tenant_id(T), "mallory")
+            .await
+            .expect("read")
+            .is_none()
+    );
+}

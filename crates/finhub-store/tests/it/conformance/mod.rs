@@ -1,0 +1,63 @@
+//! The conformance suite, generic over `dyn Store`, and its instantiation for each SQLite flavour.
+
+mod audit;
+mod concurrency;
+mod directory;
+mod isolation;
+mod login_attempts;
+mod refresh_tokens;
+mod sessions;
+
+/// Instantiates every listed suite test once per backend, as `<backend>::<test name>`.
+macro_rules! run_suite {
+    ($($module:ident::$test:ident),* $(,)?) => {
+        mod sqlite_memory {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let db = crate::support::TestDb::memory().await;
+                    super::$module::$test(&db.store).await;
+                }
+            )*
+        }
+
+        mod sqlite_file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let db = crate::support::TestDb::file(stringify!($test)).await;
+                    super::$module::$test(&db.store).await;
+                }
+            )*
+        }
+    };
+}
+
+run_suite! {
+    directory::tenants_round_trip_and_their_settings_can_be_replaced,
+    directory::tenant_inserts_conflict_and_updates_of_missing_tenants_are_not_found,
+    directory::customers_round_trip_and_can_be_disabled,
+    directory::customer_inserts_conflict_and_need_their_tenant,
+    directory::users_round_trip_with_exact_usernames_and_can_be_disabled,
+    directory::user_inserts_conflict_and_need_their_tenant,
+    directory::upstream_credentials_round_trip_and_are_replaced_whole,
+    isolation::customers_of_one_tenant_are_invisible_to_another,
+    isolation::users_of_one_tenant_are_invisible_to_another,
+    isolation::upstream_credentials_and_tenant_settings_stay_with_their_tenant,
+    isolation::sessions_of_one_tenant_are_not_listed_for_another,
+    isolation::login_failures_are_counted_per_tenant,
+    sessions::sessions_round_trip_to_the_nanosecond,
+    sessions::session_inserts_conflict_and_need_their_customer_and_user,
+    sessions::extend_access_is_a_compare_and_set_refused_for_revoked_sessions,
+    sessions::revoking_a_session_keeps_the_first_time_and_unknown_sessions_are_not_found,
+    sessions::active_sessions_exclude_revoked_and_ended_ones,
+    sessions::revoke_family_revokes_its_sessions_and_refresh_tokens_and_nothing_else,
+    refresh_tokens::refresh_tokens_round_trip_and_conflict_on_reinsert,
+    refresh_tokens::a_refresh_token_is_consumed_once_and_keeps_its_successor,
+    refresh_tokens::revoked_or_unknown_refresh_tokens_cannot_be_consumed,
+    login_attempts::failures_count_up_and_clear,
+    audit::audit_events_round_trip_newest_first_up_to_the_limit,
+    concurrency::fifty_concurrent_extend_access_calls_have_exactly_one_winner,
+    concurrency::fifty_concurrent_consumes_of_a_refresh_token_have_exactly_one_winner,
+    concurrency::fifty_concurrent_failures_count_fifty,
+}

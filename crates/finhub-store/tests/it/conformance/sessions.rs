@@ -1,0 +1,353 @@
+//! `SessionStore`, sessions: exact round-trips, the access-expiry compare-and-set, revocation of
+//! one session or a whole family, and which sessions count as active.
+
+use finhub_core::error::StoreError;
+use finhub_core::model::AccountType;
+use finhub_core::scope::Scope;
+use finhub_core::secret::SecretHash;
+
+use crate::support::{
+    CUSTOMER, NOW, SharedStore, assert_session_eq, at, customer, customer_id, family,
+    refresh_token, seed_tenant, session, tenant_id, username,
+};
+
+const T: &str = "1234567";
+
+pub(crate) async fn sessions_round_trip_to_the_nanosecond(store: &SharedStore) {
+    seed_tenant(store.as_ref(), T).await;
+    store
+        .insert_customer(&customer(T, "cus_machine", AccountType::B2c))
+        .await
+        .expect("second customer");
+
+    let person = session(T, "key-person", "family-1");
+    let mut machine = session(T, "key-machine", "family-2");
+    machine.customer_id = customer_id("cus_machine");
+    machine.username = None;
+    machine.account_type = AccountType::B2c;
+    machine.scope = Scope::default();
+    machine.access_lifetime = time::Duration::new(1_800, 999_999_999);
+    machine.access_expires_at = at(1) + time::Duration::nanoseconds(1);
+    machine.revoked_at = Some(at(2) + time::Duration::nanoseconds(7));
+    for session in [&person, &machine] {
+        store.insert_session(session).await.expect("insert session");
+    }
+
+    for expected in [&person, &machine] {
+        let found = store
+            .session(&expected.key_hash)
+            .await
+            .expect("read")
+            .expect("present");
+        assert_session_eq(&found, expected);
+    }
+    assert!(
+        store
+            .session(&SecretHash::of("key-unknown"))
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+pub(crate) async fn session_inserts_conflict_and_need_their_customer_and_user(store: &SharedStore) {
+    seed_tenant(store.as_ref(), T).await;
+    let first = session(T, "key", "family");
+    store.insert_session(&first).await.expect("insert");
+    let mut again = session(T, "key", "another family");
+    again.access_expires_at = at(5);
+    assert!(matches!(
+        store.insert_session(&again).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let kept = store
+        .session(&first.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_session_eq(&kept, &first);
+
+    let mut unknown_customer = session(T, "key-2", "family");
+    unknown_customer.customer_id = customer_id("cus_nobody");
+    assert!(matches!(
+        store.insert_session(&unknown_customer).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mut unknown_user = session(T, "key-3", "family");
+    unknown_user.username = Some(username("nobody"));
+    assert!(matches!(
+        store.insert_session(&unknown_user).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mut unknown_tenant = session("999", "key-4", "family");
+    unknown_tenant.customer_id = customer_id(CUSTOMER);
+    assert!(matches!(
+        store.insert_session(&unknown_tenant).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+pub(crate) async fn extend_access_is_a_compare_and_set_refused_for_revoked_sessions(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let live = session(T, "key", "family");
+    store.insert_session(&live).await.expect("insert");
+    let first = live.access_expires_at;
+    let second = at(6_000);
+
+    assert!(
+        !store
+            .extend_access(&live.key_hash, at(1), second)
+            .await
+            .expect("stale expectation"),
+        "a wrong expected value changes nothing"
+    );
+    assert!(
+        !store
+            .extend_access(
+                &live.key_hash,
+                first + time::Duration::nanoseconds(1),
+                second
+            )
+            .await
+            .expect("off by a nanosecond"),
+        "the comparison is exact to the nanosecond"
+    );
+    assert!(
+        store
+            .extend_access(&live.key_hash, first, second)
+            .await
+            .expect("extend")
+    );
+    let found = store
+        .session(&live.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.access_expires_at, second);
+    assert!(
+        !store
+            .extend_access(&live.key_hash, first, at(9_000))
+            .await
+            .expect("replay"),
+        "the old value no longer matches"
+    );
+    assert!(
+        !store
+            .extend_access(&SecretHash::of("unknown"), first, second)
+            .await
+            .expect("unknown session")
+    );
+
+    store
+        .revoke_session(&live.key_hash, at(10))
+        .await
+        .expect("revoke");
+    assert!(
+        !store
+            .extend_access(&live.key_hash, second, at(9_000))
+            .await
+            .expect("revoked"),
+        "a revoked session is never extended"
+    );
+    let found = store
+        .session(&live.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.access_expires_at, second);
+}
+
+pub(crate) async fn revoking_a_session_keeps_the_first_time_and_unknown_sessions_are_not_found(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let live = session(T, "key", "family");
+    let other = session(T, "key-other", "family");
+    store.insert_session(&live).await.expect("insert");
+    store.insert_session(&other).await.expect("insert other");
+
+    store
+        .revoke_session(&live.key_hash, at(10))
+        .await
+        .expect("revoke");
+    store
+        .revoke_session(&live.key_hash, at(20))
+        .await
+        .expect("revoking again is not an error");
+    let found = store
+        .session(&live.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.revoked_at, Some(at(10)));
+    let untouched = store
+        .session(&other.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(
+        untouched.revoked_at, None,
+        "only the named session is revoked"
+    );
+
+    assert!(matches!(
+        store
+            .revoke_session(&SecretHash::of("unknown"), at(1))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+pub(crate) async fn active_sessions_exclude_revoked_and_ended_ones(store: &SharedStore) {
+    seed_tenant(store.as_ref(), T).await;
+    let live = session(T, "key-live", "f1");
+    let mut access_expired = session(T, "key-access-expired", "f2");
+    access_expired.access_expires_at = at(-1);
+    let mut revoked = session(T, "key-revoked", "f3");
+    revoked.revoked_at = Some(at(-5));
+    let mut ended = session(T, "key-ended", "f4");
+    ended.created_at = at(-13 * 3_600);
+    ended.access_expires_at = at(-12 * 3_600);
+    ended.session_expires_at = at(-1);
+    let mut ends_now = session(T, "key-ends-now", "f5");
+    ends_now.session_expires_at = NOW;
+    for session in [&live, &access_expired, &revoked, &ended, &ends_now] {
+        store.insert_session(session).await.expect("insert");
+    }
+
+    let active = store
+        .list_active_sessions(&tenant_id(T), NOW)
+        .await
+        .expect("list");
+    let mut keys: Vec<SecretHash> = active.iter().map(|s| s.key_hash.clone()).collect();
+    let mut expected = vec![live.key_hash.clone(), access_expired.key_hash.clone()];
+    keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    expected.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(
+        keys, expected,
+        "revoked sessions and sessions at or past their absolute end are not active; an expired \
+         access token alone does not end a session"
+    );
+
+    store
+        .revoke_session(&live.key_hash, at(1))
+        .await
+        .expect("revoke");
+    let active = store
+        .list_active_sessions(&tenant_id(T), at(1))
+        .await
+        .expect("list");
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].key_hash, access_expired.key_hash);
+    let later = store
+        .list_active_sessions(&tenant_id(T), at(12 * 3_600))
+        .await
+        .expect("list");
+    assert!(later.is_empty(), "every session has ended 12 h later");
+}
+
+pub(crate) async fn revoke_family_revokes_its_sessions_and_refresh_tokens_and_nothing_else(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let first = session(T, "key-1", "family-f");
+    let mut already_revoked = session(T, "key-2", "family-f");
+    already_revoked.revoked_at = Some(at(-60));
+    let bystander = session(T, "key-3", "family-g");
+    for session in [&first, &already_revoked, &bystander] {
+        store.insert_session(session).await.expect("insert session");
+    }
+    let used = {
+        let mut token = refresh_token(T, "rt-1", "family-f", "key-1");
+        token.used_at = Some(at(-30));
+        token.successor = Some(vec![1, 2, 3]);
+        token
+    };
+    let current = refresh_token(T, "rt-2", "family-f", "key-1");
+    let bystander_token = refresh_token(T, "rt-3", "family-g", "key-3");
+    for token in [&used, &current, &bystander_token] {
+        store
+            .insert_refresh_token(token)
+            .await
+            .expect("insert token");
+    }
+
+    let revoked = store
+        .revoke_family(&family("family-f"), at(100))
+        .await
+        .expect("revoke family");
+    assert_eq!(revoked, 1, "only sessions not already revoked are counted");
+
+    let found = store
+        .session(&first.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.revoked_at, Some(at(100)));
+    let found = store
+        .session(&already_revoked.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(
+        found.revoked_at,
+        Some(at(-60)),
+        "the first revocation time is kept"
+    );
+    for token in [&used, &current] {
+        let found = store
+            .refresh_token(&token.hash)
+            .await
+            .expect("read")
+            .expect("present");
+        assert_eq!(
+            found.revoked_at,
+            Some(at(100)),
+            "every token of the family is revoked"
+        );
+    }
+    assert!(
+        !store
+            .consume_refresh_token(&current.hash, at(101), b"pair")
+            .await
+            .expect("consume"),
+        "a revoked token cannot be exchanged"
+    );
+    assert!(
+        !store
+            .extend_access(&first.key_hash, first.access_expires_at, at(7_200))
+            .await
+            .expect("extend"),
+        "a revoked session cannot be refreshed"
+    );
+
+    let found = store
+        .session(&bystander.key_hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.revoked_at, None, "other families are untouched");
+    let found = store
+        .refresh_token(&bystander_token.hash)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.revoked_at, None);
+
+    assert_eq!(
+        store
+            .revoke_family(&family("family-f"), at(200))
+            .await
+            .expect("again"),
+        0
+    );
+    assert_eq!(
+        store
+            .revoke_family(&family("family-unknown"), at(200))
+            .await
+            .expect("unknown family"),
+        0
+    );
+}
