@@ -35,16 +35,26 @@ impl Drop for EmulatorProcess {
 fn start_emulator() -> EmulatorProcess {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_finra-emulator"))
-        .args(["--listen", "127.0.0.1:0", "--scale", "full", "--throttle", "off"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--scale",
+            "full",
+            "--throttle",
+            "off",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start the finra-emulator binary");
     let stdout = child.stdout.take().expect("piped stdout");
+    let mut reader = BufReader::new(stdout);
     let mut first_line = String::new();
-    BufReader::new(stdout)
+    reader
         .read_line(&mut first_line)
         .expect("read the emulator's first line");
+    // Keep draining its stdout so the emulator never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let base_url = first_line
         .trim()
         .strip_prefix("listening on ")
@@ -85,7 +95,11 @@ fn summary(label: &str, mut times: Vec<Duration>, baseline: Duration) -> Duratio
         percentile(&times, 0.9).as_secs_f64() * 1e3,
         median.as_secs_f64() / baseline.as_secs_f64(),
         TARGET_MEDIAN.as_millis(),
-        if median < TARGET_MEDIAN { "met" } else { "MISSED" },
+        if median < TARGET_MEDIAN {
+            "met"
+        } else {
+            "MISSED"
+        },
     );
     median
 }
@@ -105,11 +119,17 @@ async fn main() {
         .pool_max_idle_per_host(1)
         .build()
         .expect("client");
-    let data_url = format!("{}/data/group/otcMarket/name/weeklySummary", emulator.base_url);
+    let data_url = format!(
+        "{}/data/group/otcMarket/name/weeklySummary",
+        emulator.base_url
+    );
 
     // A week and tier to filter on, from the emulator's own partitions.
     let partitions: Value = client
-        .get(format!("{}/partitions/group/otcMarket/name/weeklySummary", emulator.base_url))
+        .get(format!(
+            "{}/partitions/group/otcMarket/name/weeklySummary",
+            emulator.base_url
+        ))
         .send()
         .await
         .expect("partitions")
@@ -193,13 +213,21 @@ async fn main() {
         paged_scan.push(elapsed);
     }
     let medians = [
-        summary("filtered page (week + tier EQUAL)", partition_filtered, baseline),
+        summary(
+            "filtered page (week + tier EQUAL)",
+            partition_filtered,
+            baseline,
+        ),
         summary(
             "filtered page (scan: totalWeeklyShareQuantity>1000)",
             scan_filtered,
             baseline,
         ),
-        summary("unfiltered paged scan (offset += 5 000)", paged_scan, baseline),
+        summary(
+            "unfiltered paged scan (offset += 5 000)",
+            paged_scan,
+            baseline,
+        ),
     ];
 
     let (rss, hwm) = memory_kib(emulator.child.id());
@@ -207,12 +235,20 @@ async fn main() {
         "emulator memory: resident {:.0} MiB, peak {:.0} MiB (target < 1024 MiB: {})",
         rss as f64 / 1024.0,
         hwm as f64 / 1024.0,
-        if hwm < TARGET_RSS_KIB { "met" } else { "MISSED" }
+        if hwm < TARGET_RSS_KIB {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
     let all_met = medians.iter().all(|m| *m < TARGET_MEDIAN) && hwm < TARGET_RSS_KIB;
     println!(
         "machine: {} cores; load generator on the same cores, one keep-alive connection; {}",
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
-        if all_met { "all targets met" } else { "SOME TARGETS MISSED" }
+        if all_met {
+            "all targets met"
+        } else {
+            "SOME TARGETS MISSED"
+        }
     );
 }

@@ -97,7 +97,9 @@ impl AsyncJobs {
             times.pop_front();
         }
         if times.len() >= quota as usize {
-            let oldest = *times.front().expect("quota > 0 means a submission is counted");
+            let oldest = *times
+                .front()
+                .expect("quota > 0 means a submission is counted");
             return Err(QUOTA_WINDOW - now.saturating_duration_since(oldest));
         }
         times.push_back(now);
@@ -105,7 +107,10 @@ impl AsyncJobs {
     }
 
     /// Stores a new job and returns its id.
-    #[expect(clippy::too_many_arguments, reason = "a job is built from all of these at once")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a job is built from all of these at once"
+    )]
     pub(crate) fn submit(
         &self,
         dataset: Dataset,
@@ -140,6 +145,18 @@ impl AsyncJobs {
         job
     }
 
+    /// The account that submitted job `id` on `dataset`: `None` for an unknown job,
+    /// `Some(None)` for an anonymous submission. Reading it does not count as a poll.
+    pub(crate) fn owner(&self, id: &str, dataset: &Dataset) -> Option<Option<String>> {
+        lock(&self.jobs)
+            .get(id)
+            .filter(|entry| {
+                entry.job.dataset.name == dataset.name
+                    && entry.job.dataset.def.group == dataset.def.group
+            })
+            .map(|entry| entry.job.owner.clone())
+    }
+
     /// A status poll of job `id` on dataset (`group`, `name`).
     pub(crate) fn poll(
         &self,
@@ -150,7 +167,8 @@ impl AsyncJobs {
     ) -> PollOutcome {
         let mut jobs = lock(&self.jobs);
         let Some(entry) = jobs.get_mut(id).filter(|entry| {
-            entry.job.dataset.name == dataset.name && entry.job.dataset.def.group == dataset.def.group
+            entry.job.dataset.name == dataset.name
+                && entry.job.dataset.def.group == dataset.def.group
         }) else {
             return PollOutcome::Unknown;
         };
@@ -191,5 +209,7 @@ impl AsyncJobs {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -273,7 +273,10 @@ mod tests {
     #[test]
     fn credential_parses_optional_tier_and_secrets_with_colons() {
         let plain: Credential = "id:secret".parse().expect("valid");
-        assert_eq!((plain.client_id.as_str(), plain.client_secret.as_str()), ("id", "secret"));
+        assert_eq!(
+            (plain.client_id.as_str(), plain.client_secret.as_str()),
+            ("id", "secret")
+        );
         assert_eq!(plain.tier, Tier::Public);
         let firm: Credential = "id:se:cret:firm".parse().expect("valid");
         assert_eq!(firm.client_secret, "se:cret");

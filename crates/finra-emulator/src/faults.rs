@@ -76,6 +76,8 @@ impl Faults {
             FaultTarget::TokenCalls => &self.token_calls,
             FaultTarget::DataCalls => &self.data_calls,
         };
-        queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -36,7 +36,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{AsyncTimings, Credential, EmptyResult, EmulatorConfig, RowOrder, Scale, Throttle, Tier};
+pub use config::{
+    AsyncTimings, Credential, EmptyResult, EmulatorConfig, RowOrder, Scale, Throttle, Tier,
+};
 pub use counters::Counters;
 pub use faults::{Fault, FaultTarget, Faults};
 pub use state::Emulator;

@@ -48,7 +48,9 @@ fn parse_scale(text: &str) -> Result<Scale, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
@@ -73,18 +75,22 @@ async fn main() -> anyhow::Result<()> {
 
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{addr}")?;
-    if demo_credential {
-        writeln!(
-            stdout,
-            "no --credential given: created demo-client:demo-secret (tier public)"
-        )?;
-    }
-    writeln!(stdout, "token URL: http://{addr}{}", finra_emulator::TOKEN_PATH)?;
-    writeln!(
-        stdout,
-        "try: curl -s -H 'Accept: application/json' 'http://{addr}/data/group/otcMarket/name/weeklySummary?limit=2'"
-    )?;
     stdout.flush()?;
+    // The rest is help for a person; a reader that closed the pipe after the first line (a
+    // script waiting for the address) must not stop the server.
+    let mut help = format!("token URL: http://{addr}{}\n", finra_emulator::TOKEN_PATH);
+    if demo_credential {
+        help.insert_str(
+            0,
+            "no --credential given: created demo-client:demo-secret (tier public)\n",
+        );
+    }
+    help.push_str(&format!(
+        "try: curl -s -H 'Accept: application/json' 'http://{addr}/data/group/otcMarket/name/weeklySummary?limit=2'\n"
+    ));
+    let _ = stdout
+        .write_all(help.as_bytes())
+        .and_then(|()| stdout.flush());
     drop(stdout);
 
     emulator

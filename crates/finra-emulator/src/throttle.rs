@@ -70,11 +70,20 @@ mod tests {
         for _ in 0..20 {
             assert!(throttler.check(peer, now).is_ok());
         }
-        let wait = throttler.check(peer, now).expect_err("21st request in one instant");
+        let wait = throttler
+            .check(peer, now)
+            .expect_err("21st request in one instant");
         assert_eq!(wait, Duration::from_millis(50));
-        assert!(throttler.check(peer, now + Duration::from_millis(50)).is_ok());
+        assert!(
+            throttler
+                .check(peer, now + Duration::from_millis(50))
+                .is_ok()
+        );
         let other: IpAddr = [127, 0, 0, 2].into();
-        assert!(throttler.check(other, now).is_ok(), "buckets are per address");
+        assert!(
+            throttler.check(other, now).is_ok(),
+            "buckets are per address"
+        );
     }
 
     #[test]

@@ -78,8 +78,9 @@ impl TokenRegistry {
             return Caller::Anonymous;
         };
         let Some(token) = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
         else {
             return Caller::Unrecognised;
         };
@@ -109,7 +110,11 @@ mod tests {
         let registry = TokenRegistry::default();
         let now = Instant::now();
         let token = registry.mint("id", Tier::Public, Duration::from_secs(60), now);
-        assert!(token.starts_with('*') && token.len() > 500, "{}", token.len());
+        assert!(
+            token.starts_with('*') && token.len() > 500,
+            "{}",
+            token.len()
+        );
         let header = format!("Bearer {token}");
         assert!(matches!(
             registry.caller(Some(&header), now + Duration::from_secs(59)),
@@ -119,8 +124,14 @@ mod tests {
             registry.caller(Some(&header), now + Duration::from_secs(60)),
             Caller::Expired
         );
-        assert_eq!(registry.caller(Some("Bearer None"), now), Caller::Unrecognised);
-        assert_eq!(registry.caller(Some("Basic Tm9uZTpOb25l"), now), Caller::Unrecognised);
+        assert_eq!(
+            registry.caller(Some("Bearer None"), now),
+            Caller::Unrecognised
+        );
+        assert_eq!(
+            registry.caller(Some("Basic Tm9uZTpOb25l"), now),
+            Caller::Unrecognised
+        );
         assert_eq!(registry.caller(None, now), Caller::Anonymous);
     }
 }

@@ -209,7 +209,11 @@ impl TableBuilder {
     /// # Panics
     /// If the row has the wrong width.
     pub fn push_row(&mut self, row: &[Cell]) {
-        assert_eq!(row.len(), self.fields.len(), "row width must match the schema");
+        assert_eq!(
+            row.len(),
+            self.fields.len(),
+            "row width must match the schema"
+        );
         let row_idx = self.cells.len() / self.fields.len();
         let key: Vec<Cell> = self.partition_field_idx.iter().map(|&i| row[i]).collect();
         match self.partitions.last_mut() {

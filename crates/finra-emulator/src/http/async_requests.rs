@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -12,6 +12,7 @@ use serde_json::json;
 use super::RequestId;
 use super::data::{authorize, caller, content_type, find_dataset};
 use super::error::{ApiError, Rejection};
+use super::path::FinraPath;
 use crate::asyncreq::{AsyncJob, PollOutcome, ResultOutcome};
 use crate::data::Dataset;
 use crate::query::engine::select;
@@ -62,7 +63,8 @@ pub(super) fn submit(
     let mut response = StatusCode::ACCEPTED.into_response();
     response.headers_mut().insert(
         header::LOCATION,
-        HeaderValue::from_str(&location).map_err(|_| ApiError::bad_request("Invalid Host header"))?,
+        HeaderValue::from_str(&location)
+            .map_err(|_| ApiError::bad_request("Invalid Host header"))?,
     );
     Ok(response)
 }
@@ -71,7 +73,7 @@ pub(super) fn submit(
 pub(super) async fn get_status(
     State(emulator): State<Emulator>,
     Extension(request_id): Extension<RequestId>,
-    Path((group, name, id)): Path<(String, String, String)>,
+    FinraPath((group, name, id)): FinraPath<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Rejection> {
     let reject = |error| Rejection {
@@ -83,19 +85,12 @@ pub(super) async fn get_status(
     let caller = caller(&emulator, &headers);
     authorize(&caller, &dataset).map_err(reject)?;
     let not_found = || reject(ApiError::not_found(format!("Async request {id} not found")));
-    let now = inner.config.clock.instant();
-    let timings = &inner.config.async_timings;
-    let outcome = inner.async_jobs.poll(&id, &dataset, timings, now);
-    let job = match &outcome {
-        PollOutcome::Unknown => return Err(not_found()),
-        PollOutcome::TooSoon { retry_after } => {
-            return Err(reject(ApiError::too_many_requests(*retry_after)));
-        }
-        PollOutcome::Pending(job) | PollOutcome::Complete(job, _) => job,
-    };
-    if let Some(owner) = &job.owner {
-        match &caller {
-            Caller::Account { client_id, .. } if client_id == owner => {}
+    // Only the submitting credential may poll; refused polls do not count as polls.
+    match inner.async_jobs.owner(&id, &dataset) {
+        None => return Err(not_found()),
+        Some(None) => {}
+        Some(Some(owner)) => match &caller {
+            Caller::Account { client_id, .. } if *client_id == owner => {}
             Caller::Account { .. } => {
                 return Err(reject(ApiError::new(
                     StatusCode::FORBIDDEN,
@@ -105,18 +100,26 @@ pub(super) async fn get_status(
             Caller::Anonymous | Caller::Unrecognised | Caller::Expired => {
                 return Err(reject(ApiError::unauthorized()));
             }
-        }
+        },
     }
+    let now = inner.config.clock.instant();
+    let timings = &inner.config.async_timings;
+    let outcome = inner.async_jobs.poll(&id, &dataset, timings, now);
     let base = base_url(&emulator, &headers);
-    let requested = finhub_clock::format_utc_seconds(job.submitted_wall);
+    let requested = |job: &AsyncJob| finhub_clock::format_utc_seconds(job.submitted_wall);
     let response = match outcome {
+        PollOutcome::Unknown => return Err(not_found()),
+        PollOutcome::TooSoon { retry_after } => {
+            return Err(reject(ApiError::too_many_requests(retry_after)));
+        }
         PollOutcome::Complete(job, link_expires_at) => {
             let expires_in = link_expires_at.saturating_duration_since(now);
-            let expires = finhub_clock::format_utc_seconds(inner.config.clock.now_utc() + expires_in);
+            let expires =
+                finhub_clock::format_utc_seconds(inner.config.clock.now_utc() + expires_in);
             let body = json!({
                 "status": "complete",
                 "requestId": job.id,
-                "requestTimestamp": requested,
+                "requestTimestamp": requested(&job),
                 "resultLink": format!("{base}/async-results/{}?X-Amz-Signature={}", job.id, job.signature),
                 "expires": expires,
             });
@@ -126,12 +129,11 @@ pub(super) async fn get_status(
             let body = json!({
                 "status": "pending",
                 "requestId": job.id,
-                "requestTimestamp": requested,
+                "requestTimestamp": requested(&job),
                 "checkStatusLink": format!("{base}{}", status_path(&job)),
             });
             (StatusCode::ACCEPTED, axum::Json(body)).into_response()
         }
-        PollOutcome::Unknown | PollOutcome::TooSoon { .. } => return Err(not_found()),
     };
     Ok(response)
 }
@@ -140,7 +142,7 @@ pub(super) async fn get_status(
 /// Answers like a pre-signed object store link: 403 with an XML body when expired or forged.
 pub(super) async fn get_result(
     State(emulator): State<Emulator>,
-    Path(id): Path<String>,
+    FinraPath(id): FinraPath<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let inner = &emulator.inner;
@@ -177,7 +179,10 @@ fn storage_error(code: &str, message: &str) -> Response {
     );
     (
         StatusCode::FORBIDDEN,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml"),
+        )],
         body,
     )
         .into_response()

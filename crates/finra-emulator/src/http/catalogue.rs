@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::RequestId;
 use super::data::{authorize, caller, find_dataset};
 use super::error::{ApiError, Rejection};
+use super::path::FinraPath;
 use crate::config::Tier;
 use crate::data::{Cell, Dataset, Entitlement, FieldType, Table};
 use crate::state::Emulator;
@@ -21,13 +22,11 @@ use crate::tokens::Caller;
 pub(super) async fn get_metadata(
     State(emulator): State<Emulator>,
     Extension(request_id): Extension<RequestId>,
-    Path((group, name)): Path<(String, String)>,
+    FinraPath((group, name)): FinraPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Rejection> {
-    let dataset = authorized_dataset(&emulator, &headers, &group, &name).map_err(|error| Rejection {
-        error,
-        request_id,
-    })?;
+    let dataset = authorized_dataset(&emulator, &headers, &group, &name)
+        .map_err(|error| Rejection { error, request_id })?;
     let fields: Vec<Value> = dataset
         .table
         .fields()
@@ -60,7 +59,7 @@ pub(super) async fn get_metadata(
 pub(super) async fn get_partitions(
     State(emulator): State<Emulator>,
     Extension(request_id): Extension<RequestId>,
-    Path((group, name)): Path<(String, String)>,
+    FinraPath((group, name)): FinraPath<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Rejection> {

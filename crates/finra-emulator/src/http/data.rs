@@ -4,12 +4,13 @@
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::RequestId;
 use super::error::{ApiError, Rejection};
+use super::path::FinraPath;
 use crate::config::{EmptyResult, Tier};
 use crate::data::{Dataset, Entitlement};
 use crate::query::engine::select;
@@ -26,7 +27,7 @@ pub(super) const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub(super) async fn get_data(
     State(emulator): State<Emulator>,
     Extension(request_id): Extension<RequestId>,
-    Path((group, name)): Path<(String, String)>,
+    FinraPath((group, name)): FinraPath<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Rejection> {
@@ -43,7 +44,7 @@ pub(super) async fn get_data(
 pub(super) async fn post_data(
     State(emulator): State<Emulator>,
     Extension(request_id): Extension<RequestId>,
-    Path((group, name)): Path<(String, String)>,
+    FinraPath((group, name)): FinraPath<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Rejection> {
@@ -57,18 +58,16 @@ pub(super) async fn post_data(
             format!("Request body could not be read: {}", rejection.body_text()),
         ))
     })?;
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("application/json"));
+    let content_type = headers.get(header::CONTENT_TYPE);
+    let is_json = content_type.is_none() || super::is_media_type(content_type, "application/json");
     if !is_json && !body.is_empty() {
         return Err(reject(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Content-Type must be application/json",
         )));
     }
-    let request = DataRequest::from_json(&body)
-        .map_err(|message| reject(ApiError::bad_request(message)))?;
+    let request =
+        DataRequest::from_json(&body).map_err(|message| reject(ApiError::bad_request(message)))?;
     run(&emulator, &headers, "POST", &group, &name, &request).map_err(reject)
 }
 
@@ -76,7 +75,7 @@ pub(super) async fn post_data(
 pub(super) async fn get_by_id(
     State(emulator): State<Emulator>,
     Extension(request_id): Extension<RequestId>,
-    Path((group, name, id)): Path<(String, String, String)>,
+    FinraPath((group, name, id)): FinraPath<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Rejection> {
     let reject = |error| Rejection {
@@ -101,7 +100,11 @@ pub(super) async fn get_by_id(
 }
 
 /// Finds a dataset by its case-insensitive group and name.
-pub(super) fn find_dataset(emulator: &Emulator, group: &str, name: &str) -> Result<Dataset, ApiError> {
+pub(super) fn find_dataset(
+    emulator: &Emulator,
+    group: &str,
+    name: &str,
+) -> Result<Dataset, ApiError> {
     emulator
         .inner
         .catalogue
@@ -201,10 +204,7 @@ fn sync_page(emulator: &Emulator, dataset: &Dataset, plan: &Plan) -> Response {
     ] {
         headers.insert(name, HeaderValue::from(value));
     }
-    headers.insert(
-        "response-payload-max-size",
-        HeaderValue::from_static("3mb"),
-    );
+    headers.insert("response-payload-max-size", HeaderValue::from_static("3mb"));
     response
 }
 

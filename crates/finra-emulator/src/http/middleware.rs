@@ -25,7 +25,10 @@ pub(super) async fn request_context(
     request.extensions_mut().insert(request_id.clone());
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
-        response.headers_mut().entry(REQUEST_ID_HEADER).or_insert(value);
+        response
+            .headers_mut()
+            .entry(REQUEST_ID_HEADER)
+            .or_insert(value);
     }
     emulator
         .inner
@@ -43,7 +46,10 @@ pub(super) async fn query_api_guard(
 ) -> Response {
     let inner = &emulator.inner;
     let request_id = request_id_of(&request);
-    if let Err(wait) = inner.throttler.check(peer.ip(), inner.config.clock.instant()) {
+    if let Err(wait) = inner
+        .throttler
+        .check(peer.ip(), inner.config.clock.instant())
+    {
         inner.counters.record_throttled();
         let mut error = ApiError::too_many_requests(wait);
         error.message = "Too Many Requests".to_owned();
@@ -93,7 +99,10 @@ async fn fault_response(
         Fault::MalformedBody => {
             return (
                 StatusCode::OK,
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 "{\"access_token\": \"*truncated",
             )
                 .into_response();

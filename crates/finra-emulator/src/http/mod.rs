@@ -6,6 +6,7 @@ mod catalogue;
 mod data;
 pub(crate) mod error;
 mod middleware;
+mod path;
 mod router;
 mod token;
 
@@ -27,3 +28,11 @@ impl RequestId {
 
 /// The response header carrying the request id.
 pub(crate) const REQUEST_ID_HEADER: &str = "finra-api-request-id";
+
+/// Whether a `Content-Type` value names `media_type` (case-insensitive, parameters ignored).
+pub(crate) fn is_media_type(value: Option<&axum::http::HeaderValue>, media_type: &str) -> bool {
+    value
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(media_type))
+}

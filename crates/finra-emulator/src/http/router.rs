@@ -36,13 +36,19 @@ pub(crate) fn router(emulator: Emulator) -> Router {
             "/async-requests/group/{group}/name/{name}/{id}",
             with_405(get(async_requests::get_status)),
         )
-        .layer(from_fn_with_state(emulator.clone(), middleware::query_api_guard));
+        .layer(from_fn_with_state(
+            emulator.clone(),
+            middleware::query_api_guard,
+        ));
     let token_service = Router::new()
         .route(
             "/fip/rest/ews/oauth2/access_token",
             with_405(post(token::mint_token)),
         )
-        .layer(from_fn_with_state(emulator.clone(), middleware::token_guard));
+        .layer(from_fn_with_state(
+            emulator.clone(),
+            middleware::token_guard,
+        ));
     let result_links = Router::new().route(
         "/async-results/{id}",
         with_405(get(async_requests::get_result)),
@@ -53,7 +59,10 @@ pub(crate) fn router(emulator: Emulator) -> Router {
         .merge(result_links)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(data::MAX_BODY_BYTES))
-        .layer(from_fn_with_state(emulator.clone(), middleware::request_context))
+        .layer(from_fn_with_state(
+            emulator.clone(),
+            middleware::request_context,
+        ))
         .with_state(emulator)
 }
 
@@ -62,16 +71,27 @@ fn with_405(route: MethodRouter<Emulator>) -> MethodRouter<Emulator> {
 }
 
 async fn not_found(request: Request) -> Response {
-    let request_id = request.extensions().get::<RequestId>().cloned().unwrap_or_else(RequestId::new);
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(RequestId::new);
     ApiError::not_found(format!("No resource found at {}", request.uri().path()))
         .into_response_with_id(&request_id)
 }
 
 async fn method_not_allowed(method: Method, request: Request) -> Response {
-    let request_id = request.extensions().get::<RequestId>().cloned().unwrap_or_else(RequestId::new);
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(RequestId::new);
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("Method {method} is not supported on {}", request.uri().path()),
+        format!(
+            "Method {method} is not supported on {}",
+            request.uri().path()
+        ),
     )
     .into_response_with_id(&request_id)
 }

@@ -74,10 +74,10 @@ fn mint(
         .ok_or(TokenError::InvalidCredentials)?;
 
     let from_query = grant_types(query.map(str::as_bytes));
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_form = super::is_media_type(
+        headers.get(header::CONTENT_TYPE),
+        "application/x-www-form-urlencoded",
+    );
     let from_body = if is_form {
         grant_types(Some(body))
     } else {
@@ -89,9 +89,12 @@ fn mint(
     }
 
     let ttl = inner.config.token_ttl;
-    let token = inner
-        .tokens
-        .mint(&credential.client_id, credential.tier, ttl, inner.config.clock.instant());
+    let token = inner.tokens.mint(
+        &credential.client_id,
+        credential.tier,
+        ttl,
+        inner.config.clock.instant(),
+    );
     inner.counters.record_token_minted();
     let body = json!({
         "access_token": token,

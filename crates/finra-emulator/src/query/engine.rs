@@ -77,9 +77,12 @@ pub(crate) fn select(table: &Table, plan: &Plan, order: RowOrder) -> Selection {
             plan.sort
                 .iter()
                 .map(|key| {
-                    let ordering =
-                        order_cells(table, row_a[key.field_idx], row_b[key.field_idx]);
-                    if key.descending { ordering.reverse() } else { ordering }
+                    let ordering = order_cells(table, row_a[key.field_idx], row_b[key.field_idx]);
+                    if key.descending {
+                        ordering.reverse()
+                    } else {
+                        ordering
+                    }
                 })
                 .find(|ordering| ordering.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)

@@ -138,7 +138,9 @@ fn compare(table: &Table, cell: Cell, operand: &Operand) -> Option<Ordering> {
     match (cell, operand) {
         (Cell::Int(n), Operand::Number(x)) => (n as f64).partial_cmp(x),
         (Cell::Float(n), Operand::Number(x)) => n.partial_cmp(x),
-        (Cell::Date(d), Operand::DateTime(x)) => Some(PrimitiveDateTime::new(d, Time::MIDNIGHT).cmp(x)),
+        (Cell::Date(d), Operand::DateTime(x)) => {
+            Some(PrimitiveDateTime::new(d, Time::MIDNIGHT).cmp(x))
+        }
         (Cell::Str(id), Operand::Text(x)) => Some(table.str(id).cmp(x.as_str())),
         _ => None,
     }
@@ -182,7 +184,11 @@ mod tests {
             "",
             "2024-01-05x",
         ] {
-            assert_eq!(parse_finra_date(bad), Err(DATE_FORMAT_MESSAGE.to_owned()), "{bad}");
+            assert_eq!(
+                parse_finra_date(bad),
+                Err(DATE_FORMAT_MESSAGE.to_owned()),
+                "{bad}"
+            );
         }
     }
 

@@ -112,7 +112,12 @@ pub(crate) fn plan(
             .compare_filters
             .iter()
             .map(|f| compare_predicate(dataset, f))
-            .chain(member.domain_filters.iter().map(|f| domain_predicate(dataset, f)))
+            .chain(
+                member
+                    .domain_filters
+                    .iter()
+                    .map(|f| domain_predicate(dataset, f)),
+            )
             .collect::<Result<Vec<_>, _>>()?;
         if !group.is_empty() {
             or_groups.push(group);
@@ -131,7 +136,11 @@ pub(crate) fn plan(
     if offset > max_offset {
         return Err(format!("Offset must be less than or equal to {max_offset}"));
     }
-    let max_limit = if request.is_async { MAX_ASYNC_LIMIT } else { MAX_LIMIT };
+    let max_limit = if request.is_async {
+        MAX_ASYNC_LIMIT
+    } else {
+        MAX_LIMIT
+    };
     let limit = match &request.limit {
         None if request.is_async => MAX_ASYNC_LIMIT,
         None => DEFAULT_LIMIT,
@@ -184,8 +193,18 @@ fn check_known_fields(dataset: &Dataset, request: &DataRequest) -> Result<(), St
         .fields
         .iter()
         .map(String::as_str)
-        .chain(request.compare_filters.iter().map(|f| f.field_name.as_str()))
-        .chain(request.date_range_filters.iter().map(|f| f.field_name.as_str()))
+        .chain(
+            request
+                .compare_filters
+                .iter()
+                .map(|f| f.field_name.as_str()),
+        )
+        .chain(
+            request
+                .date_range_filters
+                .iter()
+                .map(|f| f.field_name.as_str()),
+        )
         .chain(request.domain_filters.iter().map(|f| f.field_name.as_str()))
         .chain(or_names)
         .chain(sort_names);
@@ -241,7 +260,10 @@ fn sort_keys(dataset: &Dataset, request: &DataRequest) -> Result<Vec<SortKey>, S
         return Ok(Vec::new());
     }
     if dataset.def.rules == QueryRules::HistoricEqualOnly {
-        return Err(format!("Sorting is not supported for dataset {}", dataset.name));
+        return Err(format!(
+            "Sorting is not supported for dataset {}",
+            dataset.name
+        ));
     }
     let partition_fields = dataset.def.partition_fields;
     let has_equal_filter = |field: &str| {
@@ -352,7 +374,10 @@ mod tests {
     fn counts_accept_numbers_and_strings_and_treat_huge_ones_as_huge() {
         assert_eq!(parse_count("limit", &json!(10)), Ok(10));
         assert_eq!(parse_count("limit", &json!("10")), Ok(10));
-        assert_eq!(parse_count("limit", &json!("99999999999999999999999")), Ok(u64::MAX));
+        assert_eq!(
+            parse_count("limit", &json!("99999999999999999999999")),
+            Ok(u64::MAX)
+        );
         assert_eq!(parse_count("limit", &json!(1e30)), Ok(u64::MAX));
         assert!(parse_count("limit", &json!(-1)).is_err());
         assert!(parse_count("limit", &json!("-5")).is_err());

@@ -112,7 +112,10 @@ fn render_csv(
         }
         body.push(b'\n');
     };
-    write_record(&mut body, &mut projection.iter().map(|&idx| Some(fields[idx].name)));
+    write_record(
+        &mut body,
+        &mut projection.iter().map(|&idx| Some(fields[idx].name)),
+    );
     let mut n_rows = 0;
     for &row_idx in rows {
         let row_start = body.len();

@@ -144,7 +144,9 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(format!("Invalid value for {name}: {value:?}. Must be true or false")),
+        _ => Err(format!(
+            "Invalid value for {name}: {value:?}. Must be true or false"
+        )),
     }
 }
 
@@ -163,9 +165,10 @@ mod tests {
 
     #[test]
     fn query_lists_may_be_comma_joined_or_repeated() {
-        let request =
-            DataRequest::from_query(Some("fields=a,b&fields=c&sortFields=-a&limit=10&async=true"))
-                .expect("valid");
+        let request = DataRequest::from_query(Some(
+            "fields=a,b&fields=c&sortFields=-a&limit=10&async=true",
+        ))
+        .expect("valid");
         assert_eq!(request.fields, ["a", "b", "c"]);
         assert_eq!(request.sort_fields, ["-a"]);
         assert!(request.is_async);
