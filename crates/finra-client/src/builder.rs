@@ -1,0 +1,252 @@
+//! [`FinraClientBuilder`]: the few settings a [`FinraClient`] has (where FINRA is, how to
+//! authenticate, timeout, retries, user agent, clock, and the shareable pacer and token
+//! manager), with FINRA production as the default and presets for FINRA's QA environment.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use finhub_clock::{SharedClock, SystemClock};
+use reqwest::Url;
+
+use crate::client::{Authenticator, ClientInner, FinraClient};
+use crate::credentials::Auth;
+use crate::error::FinraError;
+use crate::pacer::Pacer;
+use crate::paging::PagingConfig;
+use crate::retry::RetryPolicy;
+use crate::token::TokenManager;
+
+/// The `User-Agent` sent unless another is set.
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!("finra-client/", env!("CARGO_PKG_VERSION"));
+/// The request timeout unless another is set.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// FINRA's environments (each has its own credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// `https://api.finra.org`, tokens from `ews.fip.finra.org`.
+    #[default]
+    Production,
+    /// FINRA's QA test environment: `https://api-int.qa.finra.org`, tokens from
+    /// `ews-qaint.fip.qa.finra.org`.
+    Qa,
+}
+
+impl Environment {
+    /// The Query API base URL.
+    pub fn api_base(self) -> &'static str {
+        match self {
+            Self::Production => "https://api.finra.org",
+            Self::Qa => "https://api-int.qa.finra.org",
+        }
+    }
+
+    /// The token service URL.
+    pub fn token_url(self) -> &'static str {
+        match self {
+            Self::Production => "https://ews.fip.finra.org/fip/rest/ews/oauth2/access_token",
+            Self::Qa => "https://ews-qaint.fip.qa.finra.org/fip/rest/ews/oauth2/access_token",
+        }
+    }
+}
+
+/// Builds a [`FinraClient`]; see [`FinraClient::builder`].
+#[derive(Debug)]
+pub struct FinraClientBuilder {
+    api_base: String,
+    token_url: String,
+    auth: Auth,
+    timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    clock: Option<SharedClock>,
+    pacer: Option<Pacer>,
+    token_manager: Option<TokenManager>,
+    paging: PagingConfig,
+}
+
+impl Default for FinraClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_base: Environment::Production.api_base().to_owned(),
+            token_url: Environment::Production.token_url().to_owned(),
+            auth: Auth::Anonymous,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            clock: None,
+            pacer: None,
+            token_manager: None,
+            paging: PagingConfig::default(),
+        }
+    }
+}
+
+impl FinraClientBuilder {
+    /// Both URLs of one of FINRA's environments.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.api_base = environment.api_base().to_owned();
+        self.token_url = environment.token_url().to_owned();
+        self
+    }
+
+    /// The Query API base URL: FINRA's, an emulator's, or a FinHub's (`…/v1/finra`).
+    pub fn api_base(mut self, url: impl Into<String>) -> Self {
+        self.api_base = url.into();
+        self
+    }
+
+    /// The token service URL.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = url.into();
+        self
+    }
+
+    /// How data calls authenticate (default: [`Auth::Anonymous`]).
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Timeout of each HTTP request, body included (default: 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Retries of idempotent calls (default: [`RetryPolicy::default`]; [`RetryPolicy::none`] to
+    /// surface every failure at once).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The shared clock (default: the system clock). Tests pass the emulator's.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The request pacer (default: a new 20 requests/s pacer for this client). Pass one pacer to
+    /// every client of a process: FINRA's cap is per address.
+    pub fn pacer(mut self, pacer: Pacer) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// Authenticate with this (shared) token manager; it takes precedence over
+    /// [`auth`](Self::auth).
+    pub fn token_manager(mut self, token_manager: TokenManager) -> Self {
+        self.token_manager = Some(token_manager);
+        self
+    }
+
+    /// Paging limits and concurrency (default: [`PagingConfig::default`]).
+    pub fn paging(mut self, paging: PagingConfig) -> Self {
+        self.paging = paging;
+        self
+    }
+
+    /// The client, or [`FinraError::Config`] for an unusable URL or setting.
+    pub fn build(self) -> Result<FinraClient, FinraError> {
+        let api_base = parse_base(&self.api_base)?;
+        if self.paging.page_size == 0 || self.paging.concurrency == 0 {
+            return Err(FinraError::Config(
+                "paging page_size and concurrency must be at least 1".to_owned(),
+            ));
+        }
+        let http = default_http_client(self.timeout, &self.user_agent)?;
+        let clock = self.clock.unwrap_or_else(SystemClock::shared);
+        let auth = match (self.token_manager, self.auth) {
+            (Some(manager), _) => Authenticator::Managed(manager),
+            (None, Auth::ClientCredentials(credentials)) => Authenticator::Managed(
+                TokenManager::builder(credentials)
+                    .token_url(self.token_url)
+                    .http_client(http.clone())
+                    .clock(Arc::clone(&clock))
+                    .retry(self.retry)
+                    .build()?,
+            ),
+            (None, Auth::Anonymous) => Authenticator::Anonymous,
+            (None, Auth::BearerToken(token)) => Authenticator::Static(token),
+        };
+        Ok(FinraClient {
+            inner: Arc::new(ClientInner {
+                http,
+                api_base,
+                auth,
+                retry: self.retry,
+                pacer: self.pacer.unwrap_or_default(),
+                clock,
+                paging: self.paging,
+                metadata: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+/// An HTTP client as this crate uses it: timeout, user agent, and no redirects (a redirect
+/// must never carry a token somewhere else).
+pub(crate) fn default_http_client(
+    timeout: Duration,
+    user_agent: &str,
+) -> Result<reqwest::Client, FinraError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(user_agent)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| FinraError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+fn parse_base(text: &str) -> Result<Url, FinraError> {
+    let url = Url::parse(text.trim_end_matches('/'))
+        .map_err(|e| FinraError::Config(format!("invalid API base URL {text:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(FinraError::Config(format!(
+            "invalid API base URL {text:?}: expected http:// or https://"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(FinraError::Config(format!(
+            "invalid API base URL {text:?}: no query string or fragment allowed"
+        )));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_have_finra_urls() {
+        assert_eq!(Environment::Qa.api_base(), "https://api-int.qa.finra.org");
+        assert!(
+            Environment::Production
+                .token_url()
+                .starts_with("https://ews.fip.finra.org/")
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_configuration_errors() {
+        for bad in ["not a url", "ftp://x", "http://h/base?key=1"] {
+            let error = FinraClient::builder().api_base(bad).build().expect_err(bad);
+            assert!(matches!(error, FinraError::Config(_)), "{error:?}");
+        }
+        let ok = FinraClient::builder()
+            .api_base("http://127.0.0.1:1/v1/finra/")
+            .build()
+            .expect("valid");
+        assert_eq!(ok.api_base().as_str(), "http://127.0.0.1:1/v1/finra");
+    }
+}

@@ -1,0 +1,401 @@
+//! [`FinraClient`] and the one place where requests are sent: pacing, the `Authorization`
+//! header, the single re-mint after a 401, retries of 429/5xx with backoff, and the mapping of
+//! statuses to [`FinraError`]. Also [`FinraClient::send_raw`], the pass-through a proxy uses.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::{Bytes, BytesMut};
+use finhub_clock::SharedClock;
+use futures_util::{Stream, StreamExt};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::builder::FinraClientBuilder;
+use crate::catalogue::DatasetMetadata;
+use crate::error::FinraError;
+use crate::pacer::Pacer;
+use crate::paging::PagingConfig;
+use crate::retry::RetryPolicy;
+use crate::token::{AccessToken, TokenManager};
+
+/// Largest error body read (error bodies are small JSON documents).
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// A client of FINRA's Query API (or of a FinHub or an emulator in front of it). Cheap to clone;
+/// clones share the connection pool, token manager, pacer and metadata cache.
+#[derive(Debug, Clone)]
+pub struct FinraClient {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) api_base: Url,
+    pub(crate) auth: Authenticator,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) pacer: Pacer,
+    pub(crate) clock: SharedClock,
+    pub(crate) paging: PagingConfig,
+    /// `/metadata` answers by lower-cased (group, name).
+    pub(crate) metadata: Mutex<HashMap<(String, String), Arc<DatasetMetadata>>>,
+}
+
+/// Where the `Authorization` header of data calls comes from.
+#[derive(Debug)]
+pub(crate) enum Authenticator {
+    Managed(TokenManager),
+    Static(SecretString),
+    Anonymous,
+}
+
+/// The token one attempt was sent with.
+enum Bearer {
+    Managed(AccessToken),
+    Static(SecretString),
+}
+
+impl Bearer {
+    fn header_value(&self) -> Result<HeaderValue, FinraError> {
+        let secret = match self {
+            Self::Managed(token) => token.secret(),
+            Self::Static(secret) => secret,
+        };
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", secret.expose_secret()))
+            .map_err(|_| {
+                FinraError::Config(
+                    "the bearer token holds characters not allowed in a header".to_owned(),
+                )
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+/// One Query API call as the client sends it.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiCall {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) accept: &'static str,
+    /// A JSON body.
+    pub(crate) body: Option<Bytes>,
+    /// For error messages: "the data request", "the metadata request", …
+    pub(crate) what: &'static str,
+}
+
+/// A successful answer, body read.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// A request for [`FinraClient::send_raw`].
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// The method.
+    pub method: Method,
+    /// Path and query under the API base, starting with `/` (e.g.
+    /// `/data/group/otcMarket/name/weeklySummary?limit=10`).
+    pub path_and_query: String,
+    /// Headers to forward (e.g. `Accept`, `Content-Type`). `Authorization`, `Host`, cookies and
+    /// hop-by-hop headers are dropped.
+    pub headers: HeaderMap,
+    /// The body (empty for none).
+    pub body: Bytes,
+}
+
+/// FINRA's answer to a [`RawRequest`], unchanged: status, headers and a body stream.
+#[derive(Debug)]
+pub struct RawResponse {
+    response: reqwest::Response,
+}
+
+impl RawResponse {
+    /// The status FINRA answered.
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    /// The headers FINRA answered (paging headers, `FINRA-api-request-id`, …).
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+
+    /// The body as it arrives.
+    pub fn into_body_stream(self) -> impl Stream<Item = Result<Bytes, FinraError>> + Send {
+        self.response
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(|e| FinraError::from_reqwest(e, "the response body")))
+    }
+
+    /// The whole body, refused past `max_bytes`.
+    pub async fn bytes(self, max_bytes: usize) -> Result<Bytes, FinraError> {
+        read_limited(self.response, max_bytes, "the response body").await
+    }
+}
+
+impl FinraClient {
+    /// A builder, defaulting to FINRA production, anonymous access, a 60 s timeout, the default
+    /// retry policy and a 20 requests/s pacer.
+    pub fn builder() -> FinraClientBuilder {
+        FinraClientBuilder::default()
+    }
+
+    /// The Query API base URL.
+    pub fn api_base(&self) -> &Url {
+        &self.inner.api_base
+    }
+
+    /// The token manager, when the client mints tokens from credentials.
+    pub fn token_manager(&self) -> Option<&TokenManager> {
+        match &self.inner.auth {
+            Authenticator::Managed(manager) => Some(manager),
+            Authenticator::Static(_) | Authenticator::Anonymous => None,
+        }
+    }
+
+    /// Whether data calls carry no `Authorization` header.
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self.inner.auth, Authenticator::Anonymous)
+    }
+
+    /// The pacer every call of this client waits on.
+    pub fn pacer(&self) -> &Pacer {
+        &self.inner.pacer
+    }
+
+    /// The shared clock.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    /// The paging settings.
+    pub fn paging_config(&self) -> &PagingConfig {
+        &self.inner.paging
+    }
+
+    /// Sends a request under the API base and returns FINRA's answer unchanged: no retries and
+    /// no status mapping, so a proxy can pass statuses, headers and the body stream through.
+    ///
+    /// The request is paced and authenticated like every call; with minted tokens, a 401 makes
+    /// the client re-mint once and resend (that is token upkeep, not a retry: the token is the
+    /// client's business, not the caller's). Errors are only transport failures and timeouts.
+    pub async fn send_raw(&self, request: RawRequest) -> Result<RawResponse, FinraError> {
+        if !request.path_and_query.starts_with('/') {
+            return Err(FinraError::Config(format!(
+                "raw request path must start with '/': {:?}",
+                request.path_and_query
+            )));
+        }
+        let base = self.inner.api_base.as_str().trim_end_matches('/');
+        let url = Url::parse(&format!("{base}{}", request.path_and_query))
+            .map_err(|e| FinraError::Config(format!("invalid raw request path: {e}")))?;
+        let mut headers = request.headers;
+        for name in [
+            header::AUTHORIZATION,
+            header::HOST,
+            header::COOKIE,
+            header::CONTENT_LENGTH,
+            header::CONNECTION,
+            header::TRANSFER_ENCODING,
+            header::TE,
+            header::UPGRADE,
+            header::PROXY_AUTHORIZATION,
+            header::TRAILER,
+        ] {
+            headers.remove(name);
+        }
+        headers.remove("keep-alive");
+        let mut reminted = false;
+        loop {
+            self.inner.pacer.acquire().await;
+            let bearer = self.bearer().await?;
+            let mut builder = self
+                .inner
+                .http
+                .request(request.method.clone(), url.clone())
+                .headers(headers.clone());
+            if let Some(bearer) = &bearer {
+                builder = builder.header(header::AUTHORIZATION, bearer.header_value()?);
+            }
+            if !request.body.is_empty() {
+                builder = builder.body(request.body.clone());
+            }
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| FinraError::from_reqwest(e, "the proxied request"))?;
+            if response.status() == StatusCode::UNAUTHORIZED
+                && !reminted
+                && self.forget_token(bearer.as_ref())
+            {
+                reminted = true;
+                continue;
+            }
+            return Ok(RawResponse { response });
+        }
+    }
+
+    /// A URL under the API base made of these path segments (each percent-encoded).
+    pub(crate) fn endpoint(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.api_base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// Sends a paced, authenticated Query API call with retries, and reads the body of a
+    /// successful answer. Non-success statuses become errors.
+    pub(crate) async fn fetch(
+        &self,
+        call: &ApiCall,
+        retry: RetryPolicy,
+        max_body_bytes: usize,
+    ) -> Result<Fetched, FinraError> {
+        let mut retries = 0;
+        let mut reminted = false;
+        loop {
+            let wait = match self.attempt(call, max_body_bytes).await {
+                Attempt::Done(result) => return result,
+                Attempt::Unauthorized(bearer, error) => {
+                    if !reminted && self.forget_token(bearer.as_ref()) {
+                        tracing::debug!("401 on {}: re-minting the access token once", call.what);
+                        reminted = true;
+                        continue;
+                    }
+                    return Err(error);
+                }
+                Attempt::Transient(error, retry_after) => match retry.delay(retries, retry_after) {
+                    Some(wait) => {
+                        tracing::debug!(%error, ?wait, "retrying {}", call.what);
+                        wait
+                    }
+                    None => return Err(error),
+                },
+            };
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+
+    async fn attempt(&self, call: &ApiCall, max_body_bytes: usize) -> Attempt {
+        self.inner.pacer.acquire().await;
+        let bearer = match self.bearer().await {
+            Ok(bearer) => bearer,
+            Err(error) => return Attempt::Done(Err(error)),
+        };
+        let mut builder = self
+            .inner
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(header::ACCEPT, call.accept);
+        if let Some(bearer) = &bearer {
+            match bearer.header_value() {
+                Ok(value) => builder = builder.header(header::AUTHORIZATION, value),
+                Err(error) => return Attempt::Done(Err(error)),
+            }
+        }
+        if let Some(body) = &call.body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(error) => return Attempt::transport(error, call.what),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        if status.is_success() {
+            return match read_limited(response, max_body_bytes, call.what).await {
+                Ok(body) => Attempt::Done(Ok(Fetched {
+                    status,
+                    headers,
+                    body,
+                })),
+                Err(FinraError::Transport(error)) => {
+                    Attempt::Transient(FinraError::Transport(error), None)
+                }
+                Err(error @ FinraError::Timeout { .. }) => Attempt::Transient(error, None),
+                Err(error) => Attempt::Done(Err(error)),
+            };
+        }
+        let body = read_limited(response, MAX_ERROR_BODY_BYTES, call.what)
+            .await
+            .unwrap_or_default();
+        let error = FinraError::from_status(status, &headers, &body);
+        if status == StatusCode::UNAUTHORIZED {
+            return Attempt::Unauthorized(bearer, error);
+        }
+        if RetryPolicy::retries_status(status.as_u16()) {
+            let retry_after = crate::error::retry_after(&headers);
+            return Attempt::Transient(error, retry_after);
+        }
+        Attempt::Done(Err(error))
+    }
+
+    /// The token for the next attempt, minted or refreshed as needed.
+    async fn bearer(&self) -> Result<Option<Bearer>, FinraError> {
+        Ok(match &self.inner.auth {
+            Authenticator::Managed(manager) => Some(Bearer::Managed(manager.token().await?)),
+            Authenticator::Static(secret) => Some(Bearer::Static(secret.clone())),
+            Authenticator::Anonymous => None,
+        })
+    }
+
+    /// After a 401: forgets the token that was refused, if it was a minted one. Returns whether
+    /// a re-mint can help.
+    fn forget_token(&self, bearer: Option<&Bearer>) -> bool {
+        match (&self.inner.auth, bearer) {
+            (Authenticator::Managed(manager), Some(Bearer::Managed(token))) => {
+                manager.invalidate(token);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The outcome of one attempt.
+enum Attempt {
+    Done(Result<Fetched, FinraError>),
+    Unauthorized(Option<Bearer>, FinraError),
+    Transient(FinraError, Option<std::time::Duration>),
+}
+
+impl Attempt {
+    fn transport(error: reqwest::Error, what: &str) -> Self {
+        if RetryPolicy::retries_transport(&error) {
+            Self::Transient(FinraError::from_reqwest(error, what), None)
+        } else {
+            Self::Done(Err(FinraError::from_reqwest(error, what)))
+        }
+    }
+}
+
+/// Reads a whole body, refusing more than `max_bytes`.
+pub(crate) async fn read_limited(
+    response: reqwest::Response,
+    max_bytes: usize,
+    what: &str,
+) -> Result<Bytes, FinraError> {
+    let mut stream = response.bytes_stream();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| FinraError::from_reqwest(e, what))?;
+        if body.len() + chunk.len() > max_bytes {
+            return Err(FinraError::Decode {
+                what: format!("{what} (larger than {max_bytes} bytes)"),
+                excerpt: crate::error::excerpt(&body),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}

@@ -1,0 +1,159 @@
+//! The request pacer: keeps a process under FINRA's per-address request rate (20 requests/s)
+//! instead of collecting 429s. One [`Pacer`] is shared by every client of a process (the hub
+//! shares one across all tenants, because FINRA counts per address).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// FINRA's synchronous request cap per address.
+pub const FINRA_REQUESTS_PER_SECOND: u32 = 20;
+
+/// A token bucket with a burst equal to its rate, as FINRA (and the emulator) enforce it.
+///
+/// Implemented as GCRA in whole nanoseconds on tokio's clock: a request may start when the
+/// bucket would hold a token, never earlier, so the requests started in any interval never
+/// exceed what FINRA's bucket accepts. Cheap to clone; clones share one bucket.
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    inner: Option<Arc<Gcra>>,
+}
+
+#[derive(Debug)]
+struct Gcra {
+    rate: u32,
+    /// Time between two requests at the sustained rate.
+    interval: Duration,
+    /// How far ahead of the sustained schedule a burst may run: `interval · (burst − 1)`.
+    tolerance: Duration,
+    /// The theoretical arrival time of the next request.
+    next: Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    /// At most `requests_per_second` requests per second, bursts of the same size.
+    /// `0` means unlimited.
+    pub fn per_second(requests_per_second: u32) -> Self {
+        if requests_per_second == 0 {
+            return Self::unlimited();
+        }
+        let interval = Duration::from_secs(1) / requests_per_second;
+        Self {
+            inner: Some(Arc::new(Gcra {
+                rate: requests_per_second,
+                interval,
+                tolerance: interval * (requests_per_second - 1),
+                next: Mutex::new(None),
+            })),
+        }
+    }
+
+    /// No pacing at all (a FinHub in front of FINRA paces for you, or a throttle-free emulator).
+    pub fn unlimited() -> Self {
+        Self { inner: None }
+    }
+
+    /// The rate, or `None` when unlimited.
+    pub fn rate(&self) -> Option<u32> {
+        self.inner.as_ref().map(|gcra| gcra.rate)
+    }
+
+    /// Waits until one more request may start, and books it.
+    pub async fn acquire(&self) {
+        let Some(gcra) = &self.inner else {
+            return;
+        };
+        let start_at = gcra.book(Instant::now());
+        if start_at > Instant::now() {
+            tokio::time::sleep_until(start_at).await;
+        }
+    }
+}
+
+impl Default for Pacer {
+    /// FINRA's cap: 20 requests per second.
+    fn default() -> Self {
+        Self::per_second(FINRA_REQUESTS_PER_SECOND)
+    }
+}
+
+impl Gcra {
+    /// Books the next slot at or after `now` and returns when it starts.
+    fn book(&self, now: Instant) -> Instant {
+        let mut next = self
+            .next
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tat = next.map_or(now, |tat| tat.max(now));
+        let start_at = tat.checked_sub(self.tolerance).map_or(now, |t| t.max(now));
+        *next = Some(tat + self.interval);
+        start_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_rate_goes_at_once_then_one_per_interval() {
+        let pacer = Pacer::per_second(20);
+        let start = Instant::now();
+        for _ in 0..20 {
+            pacer.acquire().await;
+        }
+        assert_eq!(Instant::now(), start, "the burst needs no wait");
+        pacer.acquire().await;
+        assert_eq!(Instant::now() - start, Duration::from_millis(50));
+        for _ in 0..20 {
+            pacer.acquire().await;
+        }
+        assert_eq!(Instant::now() - start, Duration::from_millis(50 * 21));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_bucket_of_the_same_rate_never_refuses_a_paced_request() {
+        let pacer = Pacer::per_second(10);
+        let tasks: Vec<_> = (0..45)
+            .map(|_| {
+                let pacer = pacer.clone();
+                tokio::spawn(async move {
+                    pacer.acquire().await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        let mut starts = Vec::new();
+        for task in tasks {
+            starts.push(task.await.expect("task"));
+        }
+        starts.sort();
+        // FINRA's (and the emulator's) bucket: burst = rate, refilled continuously.
+        let (rate, mut tokens, mut updated) = (10.0_f64, 10.0_f64, starts[0]);
+        for at in &starts {
+            tokens = (tokens + (*at - updated).as_secs_f64() * rate).min(rate);
+            updated = *at;
+            assert!(tokens >= 1.0 - 1e-9, "refused at {:?}", *at - starts[0]);
+            tokens -= 1.0;
+        }
+        assert_eq!(
+            *starts.last().expect("45 starts") - starts[0],
+            Duration::from_millis(100 * 35)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_time_refills_the_burst_but_no_more() {
+        let pacer = Pacer::per_second(5);
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let start = Instant::now();
+        for _ in 0..5 {
+            pacer.acquire().await;
+        }
+        assert_eq!(Instant::now(), start);
+        pacer.acquire().await;
+        assert_eq!(Instant::now() - start, Duration::from_millis(200));
+        assert_eq!(Pacer::unlimited().rate(), None);
+    }
+}
