@@ -69,6 +69,21 @@ impl Pacer {
             tokio::time::sleep_until(start_at).await;
         }
     }
+
+    /// Like [`Pacer::acquire`], but books a slot only if it starts within `max_wait`; otherwise
+    /// books nothing and returns how long a caller should wait before trying again. This is a
+    /// bounded queue: a proxy answers 429 instead of letting waits grow without limit.
+    pub async fn acquire_within(&self, max_wait: Duration) -> Result<(), Duration> {
+        let Some(gcra) = &self.inner else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let start_at = gcra.try_book(now, now + max_wait)?;
+        if start_at > now {
+            tokio::time::sleep_until(start_at).await;
+        }
+        Ok(())
+    }
 }
 
 impl Default for Pacer {
@@ -81,14 +96,35 @@ impl Default for Pacer {
 impl Gcra {
     /// Books the next slot at or after `now` and returns when it starts.
     fn book(&self, now: Instant) -> Instant {
-        let mut next = self
-            .next
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tat = next.map_or(now, |tat| tat.max(now));
-        let start_at = tat.checked_sub(self.tolerance).map_or(now, |t| t.max(now));
+        let mut next = self.lock();
+        let (tat, start_at) = self.next_slot(*next, now);
         *next = Some(tat + self.interval);
         start_at
+    }
+
+    /// Books the next slot only if it starts no later than `deadline`; otherwise returns how
+    /// long after the deadline it would start.
+    fn try_book(&self, now: Instant, deadline: Instant) -> Result<Instant, Duration> {
+        let mut next = self.lock();
+        let (tat, start_at) = self.next_slot(*next, now);
+        if start_at > deadline {
+            return Err(start_at - deadline);
+        }
+        *next = Some(tat + self.interval);
+        Ok(start_at)
+    }
+
+    /// The theoretical arrival time and the start of the next slot at or after `now`.
+    fn next_slot(&self, next: Option<Instant>, now: Instant) -> (Instant, Instant) {
+        let tat = next.map_or(now, |tat| tat.max(now));
+        let start_at = tat.checked_sub(self.tolerance).map_or(now, |t| t.max(now));
+        (tat, start_at)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.next
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -140,6 +176,33 @@ mod tests {
         assert_eq!(
             *starts.last().expect("45 starts") - starts[0],
             Duration::from_millis(100 * 35)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bounded_wait_refuses_slots_beyond_it_without_booking_them() {
+        let pacer = Pacer::per_second(10);
+        for _ in 0..10 {
+            assert_eq!(pacer.acquire_within(Duration::ZERO).await, Ok(()));
+        }
+        // The 11th slot starts 100 ms from now: refused with no wait allowed, and not booked.
+        assert_eq!(
+            pacer.acquire_within(Duration::ZERO).await,
+            Err(Duration::from_millis(100))
+        );
+        assert_eq!(
+            pacer.acquire_within(Duration::from_millis(40)).await,
+            Err(Duration::from_millis(60))
+        );
+        let start = Instant::now();
+        assert_eq!(
+            pacer.acquire_within(Duration::from_millis(100)).await,
+            Ok(())
+        );
+        assert_eq!(Instant::now() - start, Duration::from_millis(100));
+        assert_eq!(
+            Pacer::unlimited().acquire_within(Duration::ZERO).await,
+            Ok(())
         );
     }
 
