@@ -3,6 +3,7 @@
 //! are verified against a dummy hash so every failure costs the same time.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
@@ -19,6 +20,7 @@ pub const MAX_PASSWORD_BYTES: usize = 4_096;
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     dummy_hash: Arc<str>,
+    verifications: Arc<AtomicU64>,
 }
 
 fn argon2() -> Argon2<'static> {
@@ -34,6 +36,7 @@ impl PasswordHasher {
         Self {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             dummy_hash: dummy.into(),
+            verifications: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -55,7 +58,11 @@ impl PasswordHasher {
     ) -> Result<bool, AuthError> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy_hash.to_string());
+        // An empty or over-long password never matches, but still costs one verification, so
+        // its answer takes the same time as any other failure.
+        let acceptable = check_length(&password).is_ok();
         let _permit = self.permit().await?;
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let matched = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&phc).is_ok_and(|parsed| {
                 argon2()
@@ -65,7 +72,13 @@ impl PasswordHasher {
         })
         .await
         .map_err(|e| AuthError::Internal(format!("password verification task failed: {e}")))?;
-        Ok(known && matched)
+        Ok(known && acceptable && matched)
+    }
+
+    /// How many verifications this hasher (and its clones) has run: lets tests check that every
+    /// kind of failed login pays for exactly one.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AuthError> {
@@ -121,6 +134,7 @@ mod tests {
             "the dummy hash must never authenticate anyone"
         );
         assert!(hasher.hash(SecretString::from("")).await.is_err());
+        assert_eq!(hasher.verifications(), 3);
         assert!(
             hasher
                 .hash(SecretString::from("x".repeat(MAX_PASSWORD_BYTES + 1)))

@@ -7,6 +7,7 @@ pub mod config;
 pub mod http;
 pub mod rate_limit;
 pub mod state;
+pub mod upstream;
 
 use std::future::Future;
 use std::net::SocketAddr;

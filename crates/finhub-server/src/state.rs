@@ -41,6 +41,14 @@ impl Limiters {
             data_per_customer: KeyedLimiter::new(limits.data_per_customer_per_second, second),
         }
     }
+
+    /// Forgets idle keys of every limiter, so a flood of new keys cannot exhaust memory.
+    pub fn retain_recent(&self) {
+        self.token_per_address.retain_recent();
+        self.token_per_customer.retain_recent();
+        self.data_per_session.retain_recent();
+        self.data_per_customer.retain_recent();
+    }
 }
 
 /// HTTP-level settings from the config.

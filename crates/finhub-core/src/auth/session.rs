@@ -57,6 +57,15 @@ pub struct SessionInfo {
     pub session_expires_in: i64,
 }
 
+/// The audit subject of an authenticated session (none when authentication itself failed).
+fn subject_of(session: Option<&Session>) -> Subject<'_> {
+    session.map_or_else(Subject::default, |s| Subject {
+        tenant: Some(s.tenant_id.as_str()),
+        customer: Some(s.customer_id.as_str()),
+        username: s.username.as_ref().map(crate::ids::Username::as_str),
+    })
+}
+
 impl AuthService {
     /// Checks a bearer token: signature and claims, a live session that matches the claims, the
     /// tenant still enabled, the client address on its allow-list and `X-Tenant-ID` (when sent)
@@ -125,12 +134,13 @@ impl AuthService {
         bearer: Option<&str>,
         body_token: Option<&str>,
     ) -> Result<RefreshOutcome, AuthError> {
-        let result = self.refresh_inner(ctx, bearer, body_token).await;
+        let mut who = None;
+        let result = self.refresh_inner(ctx, bearer, body_token, &mut who).await;
         self.audit(
             ctx,
             AuditAction::SessionRefresh,
             outcome_of(&result),
-            Subject::default(),
+            subject_of(who.as_ref()),
         )
         .await;
         result
@@ -141,10 +151,12 @@ impl AuthService {
         ctx: &RequestContext,
         bearer: Option<&str>,
         body_token: Option<&str>,
+        who: &mut Option<Session>,
     ) -> Result<RefreshOutcome, AuthError> {
         let auth = self
             .authenticate(ctx, bearer, AccessCheck::Required)
             .await?;
+        *who = Some(auth.session.clone());
         if let Some(other) = body_token {
             let now = self.inner.clock.now_utc().unix_timestamp();
             let other = self.inner.tokens.verify(other, now)?;
@@ -196,10 +208,12 @@ impl AuthService {
         ctx: &RequestContext,
         bearer: Option<&str>,
     ) -> Result<(), AuthError> {
+        let mut who = None;
         let result = async {
             let auth = self
                 .authenticate(ctx, bearer, AccessCheck::NotRequired)
                 .await?;
+            who = Some(auth.session.clone());
             let now = self.inner.clock.now_utc();
             self.inner
                 .store
@@ -216,7 +230,7 @@ impl AuthService {
             ctx,
             AuditAction::Logout,
             outcome_of(&result),
-            Subject::default(),
+            subject_of(who.as_ref()),
         )
         .await;
         result

@@ -93,10 +93,10 @@ pub(super) async fn run(
             }
         }
         CustomerCommand::Disable { tenant, id } => {
-            set_disabled(auth, &tenant, &id, true, out).await?
+            set_disabled(auth, &tenant, &id, true, out).await?;
         }
         CustomerCommand::Enable { tenant, id } => {
-            set_disabled(auth, &tenant, &id, false, out).await?
+            set_disabled(auth, &tenant, &id, false, out).await?;
         }
     }
     Ok(())

@@ -106,11 +106,11 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        Self::extract(figment.merge(Env::prefixed("FINHUB_").split("__")))
+        Self::extract(&figment.merge(Env::prefixed("FINHUB_").split("__")))
     }
 
     /// Extracts and validates a configuration from layered sources.
-    pub fn extract(figment: Figment) -> Result<Self, ConfigError> {
+    pub fn extract(figment: &Figment) -> Result<Self, ConfigError> {
         let raw: RawConfig = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         Self::from_raw(raw)
     }
@@ -276,7 +276,7 @@ mod tests {
 
     fn from_toml(text: &str) -> Result<Config, ConfigError> {
         Config::extract(
-            Figment::from(Serialized::defaults(RawConfig::default())).merge(Toml::string(text)),
+            &Figment::from(Serialized::defaults(RawConfig::default())).merge(Toml::string(text)),
         )
     }
 

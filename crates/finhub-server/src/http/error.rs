@@ -1,0 +1,301 @@
+//! The HTTP layer's one error type, [`ApiError`], and its mapping to a status, an error code and
+//! headers, in one exhaustive `match` per enum (no catch-all arm, so a new variant forces a
+//! decision). The JSON envelope `{"error","error_description","requestId"}` is written by the
+//! request-id middleware, which knows the id; it also logs the detail of a 500, once.
+#![warn(clippy::wildcard_enum_match_arm)]
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use finhub_core::error::AuthError;
+use serde_json::json;
+
+/// Everything the hub itself can refuse a request with.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// A decision of the authentication service.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// A required header is absent or empty.
+    #[error("the {0} header is required")]
+    MissingHeader(&'static str),
+    /// A header that must appear once appears more than once.
+    #[error("the {0} header must be sent exactly once")]
+    DuplicateHeader(&'static str),
+    /// A header's value is unusable.
+    #[error("the {name} header is invalid: {reason}")]
+    InvalidHeader {
+        /// The header.
+        name: &'static str,
+        /// Why (never echoes the value).
+        reason: &'static str,
+    },
+    /// The body is not `application/json` (UTF-8).
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// The body is not the JSON object the endpoint takes.
+    #[error("invalid body: {0}")]
+    InvalidBody(String),
+    /// The body is over the endpoint's limit.
+    #[error("body over {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request's headers are over the hub's limit.
+    #[error("request headers too large")]
+    HeadersTooLarge,
+    /// No route has this path.
+    #[error("no such path")]
+    NotFound,
+    /// The path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request did not complete within the configured time.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// The HTTP layer itself is miswired (e.g. no peer address).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// What an error becomes on the wire, before the request id is added.
+#[derive(Debug)]
+struct Mapping {
+    status: StatusCode,
+    code: &'static str,
+    description: Cow<'static, str>,
+    /// `WWW-Authenticate` value, for 401s.
+    challenge: Option<&'static str>,
+    /// `Retry-After`, for 429s.
+    retry_after: Option<Duration>,
+    /// Detail for the log (5xx only); never sent to the caller.
+    internal: Option<String>,
+}
+
+impl Mapping {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            description: description.into(),
+            challenge: None,
+            retry_after: None,
+            internal: None,
+        }
+    }
+
+    fn invalid_request(status: StatusCode, description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(status, "invalid_request", description)
+    }
+
+    fn internal(code: &'static str, detail: String) -> Self {
+        Self {
+            internal: Some(detail),
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, code, "internal error")
+        }
+    }
+}
+
+/// Description of every bad credential on login: one text for all of them.
+const INVALID_CLIENT: &str =
+    "invalid credentials: verify username, password, customerId, customerSecret and accountType";
+
+impl ApiError {
+    fn mapping(&self) -> Mapping {
+        match self {
+            Self::Auth(error) => auth_mapping(error),
+            Self::MissingHeader(_) | Self::DuplicateHeader(_) | Self::InvalidHeader { .. } => {
+                Mapping::invalid_request(StatusCode::BAD_REQUEST, self.to_string())
+            }
+            Self::InvalidBody(reason) => {
+                Mapping::invalid_request(StatusCode::BAD_REQUEST, reason.clone())
+            }
+            Self::UnsupportedMediaType => Mapping::invalid_request(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the body must be sent as Content-Type: application/json (UTF-8)",
+            ),
+            Self::BodyTooLarge { limit } => Mapping::invalid_request(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {limit} bytes"),
+            ),
+            Self::HeadersTooLarge => Mapping::invalid_request(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "the request headers are too large",
+            ),
+            Self::NotFound => Mapping::new(StatusCode::NOT_FOUND, "not_found", "no such path"),
+            Self::MethodNotAllowed => Mapping::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this path does not take this method",
+            ),
+            Self::Timeout(limit) => Mapping {
+                internal: Some(self.to_string()),
+                ..Mapping::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "server_error",
+                    format!("the request did not complete within {} s", limit.as_secs()),
+                )
+            },
+            Self::Internal(detail) => Mapping::internal("server_error", (*detail).to_owned()),
+        }
+    }
+}
+
+fn auth_mapping(error: &AuthError) -> Mapping {
+    let code = error.code();
+    match error {
+        AuthError::InvalidRequest(text) => {
+            Mapping::new(StatusCode::BAD_REQUEST, code, text.clone())
+        }
+        AuthError::UnsupportedGrantType => Mapping::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            "grantType must be exactly password, client_credentials or refresh_token",
+        ),
+        AuthError::UnauthorizedClient => Mapping::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            "this customer may not use the client_credentials grant",
+        ),
+        AuthError::InvalidGrant => Mapping::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            "the refresh token is invalid, expired, revoked or was already used",
+        ),
+        AuthError::InvalidClient => Mapping {
+            challenge: Some("Bearer"),
+            ..Mapping::new(StatusCode::UNAUTHORIZED, code, INVALID_CLIENT)
+        },
+        AuthError::InvalidToken(problem) => Mapping {
+            challenge: Some("Bearer error=\"invalid_token\""),
+            ..Mapping::new(StatusCode::UNAUTHORIZED, code, problem.description())
+        },
+        AuthError::InsufficientScope(text) => {
+            Mapping::new(StatusCode::FORBIDDEN, code, text.clone())
+        }
+        AuthError::AccessDenied(text) => Mapping::new(StatusCode::FORBIDDEN, code, text.clone()),
+        AuthError::RateLimited { retry_after } => Mapping {
+            retry_after: Some(*retry_after),
+            ..Mapping::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code,
+                format!(
+                    "too many requests; retry after {} s",
+                    retry_after_secs(*retry_after)
+                ),
+            )
+        },
+        AuthError::Store(_) | AuthError::Internal(_) => Mapping::internal(code, error_chain(error)),
+    }
+}
+
+/// Whole seconds, rounded up, at least 1.
+pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
+}
+
+/// An error and its sources, for the log.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The error an answer carries, for the request-id middleware to render and log.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorReport {
+    /// The wire `error` code.
+    pub(crate) code: &'static str,
+    /// The wire `error_description`.
+    pub(crate) description: Arc<str>,
+    /// Detail for the log only.
+    pub(crate) internal: Option<Arc<str>>,
+}
+
+impl ErrorReport {
+    /// The envelope body with the request id.
+    pub(crate) fn envelope(&self, request_id: &str) -> Body {
+        let body = json!({
+            "error": self.code,
+            "error_description": &*self.description,
+            "requestId": request_id,
+        });
+        Body::from(body.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mapping = self.mapping();
+        let mut response = (mapping.status, Body::empty()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(challenge) = mapping.challenge {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        if let Some(wait) = mapping.retry_after {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs(wait)),
+            );
+        }
+        response.extensions_mut().insert(ErrorReport {
+            code: mapping.code,
+            description: Arc::from(mapping.description),
+            internal: mapping.internal.map(Arc::from),
+        });
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_and_is_at_least_one() {
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(500)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1_001)), 2);
+        assert_eq!(retry_after_secs(Duration::from_secs(900)), 900);
+    }
+
+    #[test]
+    fn server_errors_never_show_their_detail() {
+        let error = ApiError::Auth(AuthError::Internal("secret detail".into()));
+        let mapping = error.mapping();
+        assert_eq!(mapping.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(mapping.code, "server_error");
+        assert_eq!(mapping.description, "internal error");
+        assert!(
+            mapping
+                .internal
+                .is_some_and(|d| d.contains("secret detail"))
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! The hub's HTTP surface (DESIGN §3): the authentication endpoints, health, a no-op route for
+//! benchmark baselines, and the layers around them. Handlers parse HTTP into calls of
+//! `finhub_core::auth::AuthService` and map its errors through [`error::ApiError`]; no policy
+//! lives here.
+
+mod body;
+mod context;
+mod error;
+mod middleware;
+mod session;
+mod token;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use axum::{Json, response::IntoResponse};
+use serde_json::json;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+
+use crate::state::AppState;
+use error::ApiError;
+
+/// The application: every route and layer, ready for `axum::serve` with connect info.
+pub fn router(state: AppState) -> Router {
+    let settings = std::sync::Arc::clone(&state.http);
+    let auth = Router::new()
+        .route("/v1/auth/token", post(token::create_token))
+        .route("/v1/auth/refresh", post(session::refresh_session))
+        .route("/v1/auth/logout", post(session::delete_session))
+        .route("/v1/auth/session", get(session::get_session))
+        .layer(DefaultBodyLimit::max(settings.max_auth_body_bytes))
+        .layer(from_fn(middleware::no_store));
+    Router::new()
+        .route("/healthz", get(get_health))
+        .route("/v1/noop", get(get_noop))
+        .merge(auth)
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(from_fn_with_state(
+            settings.request_timeout,
+            middleware::time_limit,
+        ))
+        .layer(from_fn(middleware::limit_header_size))
+        .layer(from_fn(middleware::track_request))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+        ]))
+}
+
+/// `GET /healthz`: the process serves requests.
+async fn get_health() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /v1/noop`: 204 and nothing else; the baseline of the benchmarks.
+async fn get_noop() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,77 @@
+//! Using a session with `Authorization: Bearer <userSessionToken>`: `POST /v1/auth/refresh`
+//! (the 10 % rule), `POST /v1/auth/logout` and `GET /v1/auth/session`. `X-Tenant-ID`, when
+//! sent, must name the session's tenant; no client credentials are involved.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::body::{StrictObject, check_json_content_type, read_body};
+use super::context::{RequestFacts, bearer_token, check_tenant_header};
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// `POST /v1/auth/refresh`: an empty body, `{}`, or `{"userSessionToken": "..."}` naming the
+/// session to refresh (it must be the same user's).
+pub(crate) async fn refresh_session(
+    State(state): State<AppState>,
+    facts: RequestFacts,
+    request: Request,
+) -> Result<Response, ApiError> {
+    check_tenant_header(request.headers())?;
+    let bearer = bearer_token(request.headers())?.map(str::to_owned);
+    let content_type = check_json_content_type(request.headers());
+    let bytes = read_body(request, state.http.max_auth_body_bytes).await?;
+    let body_token = if bytes.is_empty() {
+        None
+    } else {
+        content_type?;
+        let body = StrictObject::parse(&bytes, &["userSessionToken"])?;
+        body.string("userSessionToken")?.map(str::to_owned)
+    };
+    let outcome = state
+        .auth
+        .refresh(&facts.context, bearer.as_deref(), body_token.as_deref())
+        .await?;
+    let body = json!({
+        "refreshed": outcome.refreshed,
+        "expires_in": outcome.expires_in,
+        "token_type": "Bearer",
+    });
+    Ok(Json(body).into_response())
+}
+
+/// `POST /v1/auth/logout`: ends the session and its refresh-token family. A body is ignored.
+pub(crate) async fn delete_session(
+    State(state): State<AppState>,
+    facts: RequestFacts,
+    request: Request,
+) -> Result<Response, ApiError> {
+    check_tenant_header(request.headers())?;
+    let bearer = bearer_token(request.headers())?;
+    state.auth.logout(&facts.context, bearer).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /v1/auth/session`: who the session is and how long it has left.
+pub(crate) async fn get_session(
+    State(state): State<AppState>,
+    facts: RequestFacts,
+    request: Request,
+) -> Result<Response, ApiError> {
+    check_tenant_header(request.headers())?;
+    let bearer = bearer_token(request.headers())?;
+    let info = state.auth.session_info(&facts.context, bearer).await?;
+    let body = json!({
+        "tenantId": info.tenant_id,
+        "customerId": info.customer_id,
+        "username": info.username,
+        "accountType": info.account_type.as_str(),
+        "scope": info.scope.to_string(),
+        "expires_in": info.expires_in,
+        "session_expires_in": info.session_expires_in,
+    });
+    Ok(Json(body).into_response())
+}

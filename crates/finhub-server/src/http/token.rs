@@ -1,0 +1,287 @@
+//! `POST /v1/auth/token`: the login. In order: the per-address rate limit, the five required
+//! headers, the content type, the body (strict JSON; `grantType` checked before the other
+//! fields), the per-customer rate limit, and only then the credentials (`AuthService::login`).
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use finhub_core::auth::{IssuedTokens, LoginGrant, LoginRequest, RequestContext};
+use finhub_core::error::AuthError;
+use finhub_core::ids::TenantId;
+use finhub_core::model::AccountType;
+use finhub_core::password::MAX_PASSWORD_BYTES;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use super::body::{StrictObject, check_json_content_type, read_body};
+use super::context::{FORWARDED_FOR, PLATFORM, RequestFacts, TENANT_ID, required_header};
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// The fields a token request may carry. `otp` is accepted with the password grant and not yet
+/// checked (second factors come with the MFA issue).
+const FIELDS: &[&str] = &[
+    "username",
+    "password",
+    "customerId",
+    "customerSecret",
+    "accountType",
+    "grantType",
+    "refreshToken",
+    "otp",
+];
+
+/// Why a field's value is too long, if it is: usernames are at most 256 characters, passwords
+/// [`MAX_PASSWORD_BYTES`], customer ids 64 bytes, codes 16, other values 512 bytes. Longer values
+/// are refused, never truncated.
+fn too_long(field: &str, value: &str) -> Option<String> {
+    let (limit, unit, length) = match field {
+        "username" => (256, "characters", value.chars().count()),
+        "password" => (MAX_PASSWORD_BYTES, "bytes", value.len()),
+        "customerId" => (64, "bytes", value.len()),
+        "otp" => (16, "bytes", value.len()),
+        _ => (512, "bytes", value.len()),
+    };
+    (length > limit).then(|| format!("{field} is longer than {limit} {unit}"))
+}
+
+/// The three grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GrantType {
+    Password,
+    ClientCredentials,
+    RefreshToken,
+}
+
+impl GrantType {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "password" => Some(Self::Password),
+            "client_credentials" => Some(Self::ClientCredentials),
+            "refresh_token" => Some(Self::RefreshToken),
+            _ => None,
+        }
+    }
+
+    /// Fields this grant requires (besides `grantType`), and fields it forbids.
+    fn rules(self) -> (&'static [&'static str], &'static [&'static str]) {
+        const CLIENT: [&str; 3] = ["customerId", "customerSecret", "accountType"];
+        match self {
+            Self::Password => (
+                &[
+                    "username",
+                    "password",
+                    "customerId",
+                    "customerSecret",
+                    "accountType",
+                ],
+                &["refreshToken"],
+            ),
+            Self::ClientCredentials => (&CLIENT, &["username", "password", "refreshToken", "otp"]),
+            Self::RefreshToken => (
+                &[
+                    "refreshToken",
+                    "customerId",
+                    "customerSecret",
+                    "accountType",
+                ],
+                &["username", "password", "otp"],
+            ),
+        }
+    }
+}
+
+/// `POST /v1/auth/token`.
+pub(crate) async fn create_token(
+    State(state): State<AppState>,
+    facts: RequestFacts,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let ctx = facts.context;
+    if let Err(wait) = state.limiters.token_per_address.check(&ctx.client_addr) {
+        return Err(refuse(&state, &ctx, wait).await);
+    }
+    let tenant = check_headers(request.headers())?;
+    let bytes = read_body(request, state.http.max_auth_body_bytes).await?;
+    let login = parse_login(&bytes, tenant)?;
+    let customer_key = (login.tenant.to_string(), login.customer_id.clone());
+    if let Err(wait) = state.limiters.token_per_customer.check(&customer_key) {
+        return Err(refuse(&state, &ctx, wait).await);
+    }
+    let issued = state.auth.login(&ctx, login).await?;
+    Ok(token_response(&issued))
+}
+
+/// A 429 before any credential work, audited.
+async fn refuse(state: &AppState, ctx: &RequestContext, wait: std::time::Duration) -> ApiError {
+    let error = AuthError::RateLimited { retry_after: wait };
+    state.auth.audit_refusal(ctx, &error).await;
+    ApiError::Auth(error)
+}
+
+/// The five required headers, each present once and not blank; `Content-Type` JSON;
+/// `X-Tenant-ID` a tenant id.
+fn check_headers(headers: &HeaderMap) -> Result<TenantId, ApiError> {
+    required_header(headers, &header::CONTENT_TYPE, "Content-Type")?;
+    required_header(headers, &PLATFORM, "sec-ch-ua-platform")?;
+    required_header(headers, &FORWARDED_FOR, "X-Forwarded-For")?;
+    required_header(headers, &header::USER_AGENT, "User-Agent")?;
+    let tenant = required_header(headers, &TENANT_ID, "X-Tenant-ID")?;
+    check_json_content_type(headers)?;
+    TenantId::parse(tenant).map_err(|_| ApiError::InvalidHeader {
+        name: "X-Tenant-ID",
+        reason: "a tenant id is 1 to 18 digits",
+    })
+}
+
+fn invalid(text: impl Into<String>) -> ApiError {
+    ApiError::Auth(AuthError::InvalidRequest(text.into()))
+}
+
+/// The body of a token request, checked field by field.
+fn parse_login(bytes: &[u8], tenant: TenantId) -> Result<LoginRequest, ApiError> {
+    let body = StrictObject::parse(bytes, FIELDS)?;
+    let grant = match body.string("grantType")? {
+        None => return Err(invalid("grantType is required")),
+        Some(text) => GrantType::parse(text).ok_or(AuthError::UnsupportedGrantType)?,
+    };
+    for key in body.keys() {
+        let value = body.string(key)?.unwrap_or_default();
+        if value.is_empty() {
+            return Err(invalid(format!("{key} must not be empty")));
+        }
+        if let Some(reason) = too_long(key, value) {
+            return Err(invalid(reason));
+        }
+    }
+    let (required, forbidden) = grant.rules();
+    if let Some(field) = forbidden.iter().find(|field| body.has(field)) {
+        return Err(invalid(format!(
+            "{field} is not allowed with this grantType"
+        )));
+    }
+    let field = |name: &str| -> Result<String, ApiError> {
+        body.string(name)?
+            .map(str::to_owned)
+            .ok_or_else(|| invalid(format!("{name} is required")))
+    };
+    if let Some(missing) = required.iter().find(|field| !body.has(field)) {
+        return Err(invalid(format!("{missing} is required")));
+    }
+    let account_type = AccountType::parse(&field("accountType")?)
+        .ok_or_else(|| invalid("accountType must be b2b or b2c"))?;
+    let grant = match grant {
+        GrantType::Password => LoginGrant::Password {
+            username: field("username")?,
+            password: SecretString::from(field("password")?),
+        },
+        GrantType::ClientCredentials => LoginGrant::ClientCredentials,
+        GrantType::RefreshToken => LoginGrant::RefreshToken {
+            refresh_token: SecretString::from(field("refreshToken")?),
+        },
+    };
+    Ok(LoginRequest {
+        tenant,
+        customer_id: field("customerId")?,
+        customer_secret: SecretString::from(field("customerSecret")?),
+        account_type,
+        grant,
+    })
+}
+
+/// The 200 answer: `expires_in` an integer, every other field a string.
+fn token_response(issued: &IssuedTokens) -> Response {
+    let body = json!({
+        "expires_in": issued.expires_in,
+        "token_type": "Bearer",
+        "scope": issued.scope.to_string(),
+        "customerId": issued.customer_id,
+        "tenantId": issued.tenant_id,
+        "userSessionToken": issued.user_session_token.expose_secret(),
+        "refreshToken": issued.refresh_token.expose_secret(),
+    });
+    Json(body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant() -> TenantId {
+        TenantId::parse("1234567").unwrap_or_else(|_| unreachable!())
+    }
+
+    fn code(body: &str) -> &'static str {
+        match parse_login(body.as_bytes(), tenant()) {
+            Ok(_) => "ok",
+            Err(ApiError::Auth(error)) => error.code(),
+            Err(ApiError::InvalidBody(_)) => "invalid_body",
+            Err(_) => "other",
+        }
+    }
+
+    const CLIENT: &str = r#""customerId":"c","customerSecret":"s","accountType":"b2b""#;
+
+    #[test]
+    fn grant_type_is_checked_before_the_other_fields() {
+        for grant in [
+            "PASSWORD",
+            "implicit",
+            "",
+            "password ",
+            "authorization_code",
+        ] {
+            let body = format!(r#"{{"grantType":"{grant}","username":5}}"#);
+            assert_eq!(code(&body), "unsupported_grant_type", "{grant:?}");
+        }
+        assert_eq!(code(r#"{"username":"a"}"#), "invalid_request");
+        assert_eq!(code(r#"{"grantType":null}"#), "invalid_body");
+        assert_eq!(code(r#"{"grantType":1}"#), "invalid_body");
+    }
+
+    #[test]
+    fn each_grant_takes_exactly_its_fields() {
+        assert_eq!(
+            code(&format!(r#"{{"grantType":"client_credentials",{CLIENT}}}"#)),
+            "ok"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"client_credentials",{CLIENT},"username":"u"}}"#
+            )),
+            "invalid_request"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"password",{CLIENT},"username":"u","password":"p","otp":"1"}}"#
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"password",{CLIENT},"username":"u"}}"#
+            )),
+            "invalid_request"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"refresh_token",{CLIENT},"refreshToken":"r"}}"#
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"refresh_token",{CLIENT},"refreshToken":""}}"#
+            )),
+            "invalid_request"
+        );
+        let b2b_upper = CLIENT.replace("b2b", "B2B");
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"client_credentials",{b2b_upper}}}"#
+            )),
+            "invalid_request"
+        );
+    }
+}

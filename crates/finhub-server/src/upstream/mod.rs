@@ -1,0 +1,191 @@
+//! Upstream FINRA access: one `FinraClient` (with its own token manager) per tenant credential,
+//! all sharing one pacer, because FINRA caps requests per address and every tenant shares the
+//! hub's. Upstream credentials and tokens never leave this module except as `Authorization`
+//! headers on requests to FINRA.
+
+mod result_links;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use finhub_clock::SharedClock;
+use finhub_core::auth::AuthService;
+use finhub_core::error::AuthError;
+use finhub_core::ids::TenantId;
+use finhub_core::model::UpstreamTarget;
+use finhub_core::secret::SecretHash;
+use finra_client::{Auth, Credentials, Environment, FinraClient, Pacer, RetryPolicy};
+use secrecy::ExposeSecret;
+
+pub use result_links::{ResultLinks, SealedLink};
+
+/// Why no upstream client could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The tenant has no upstream credential configured.
+    #[error("the tenant has no upstream FINRA credential")]
+    NoCredential,
+    /// The stored credential could not be read or used.
+    #[error("the upstream credential cannot be used: {0}")]
+    Unusable(String),
+    /// Reading it failed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+/// Settings of upstream calls.
+#[derive(Debug, Clone, Copy)]
+pub struct UpstreamSettings {
+    /// Time limit of one upstream call (then 504).
+    pub timeout: Duration,
+    /// Upstream requests per second for the whole hub (FINRA: 20); `0` = unlimited.
+    pub requests_per_second: u32,
+    /// How long a request may wait for an upstream slot before the hub answers 429.
+    pub max_queue_wait: Duration,
+}
+
+/// Per-tenant clients over one shared pacer.
+pub struct Upstreams {
+    auth: AuthService,
+    clock: SharedClock,
+    pacer: Pacer,
+    settings: UpstreamSettings,
+    clients: Mutex<HashMap<TenantId, CachedClient>>,
+    links: ResultLinks,
+}
+
+struct CachedClient {
+    /// Which credential the client was built from (id, target and the secret's hash).
+    fingerprint: String,
+    client: FinraClient,
+}
+
+impl fmt::Debug for Upstreams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upstreams")
+            .field("settings", &self.settings)
+            .field("pacer", &self.pacer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Upstreams {
+    /// Upstream access for the tenants of `auth`.
+    pub fn new(
+        auth: AuthService,
+        clock: SharedClock,
+        settings: UpstreamSettings,
+        links: ResultLinks,
+    ) -> Self {
+        Self {
+            auth,
+            clock,
+            pacer: Pacer::per_second(settings.requests_per_second),
+            settings,
+            clients: Mutex::new(HashMap::new()),
+            links,
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &UpstreamSettings {
+        &self.settings
+    }
+
+    /// The pacer all upstream calls share.
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// Signs and opens the hub's result links.
+    pub fn links(&self) -> &ResultLinks {
+        &self.links
+    }
+
+    /// The tenant's client, built (or rebuilt after the credential changed) on demand. Its token
+    /// manager is kept, so every request of the tenant shares one upstream token.
+    pub async fn client_for(&self, tenant: &TenantId) -> Result<FinraClient, UpstreamError> {
+        let credential = self
+            .auth
+            .open_upstream_credential(tenant)
+            .await?
+            .ok_or(UpstreamError::NoCredential)?;
+        let fingerprint = format!(
+            "{}\u{0}{:?}\u{0}{}",
+            credential.client_id,
+            credential.target,
+            SecretHash::of(credential.client_secret.expose_secret()).as_str()
+        );
+        if let Some(cached) = self.lock().get(tenant)
+            && cached.fingerprint == fingerprint
+        {
+            return Ok(cached.client.clone());
+        }
+        let (api_base, token_url) = match &credential.target {
+            UpstreamTarget::FinraProduction => (
+                Environment::Production.api_base().to_owned(),
+                Environment::Production.token_url().to_owned(),
+            ),
+            UpstreamTarget::FinraQa => (
+                Environment::Qa.api_base().to_owned(),
+                Environment::Qa.token_url().to_owned(),
+            ),
+            UpstreamTarget::Custom {
+                api_base,
+                token_url,
+            } => (api_base.clone(), token_url.clone()),
+        };
+        let client = FinraClient::builder()
+            .api_base(api_base)
+            .token_url(token_url)
+            .auth(Auth::ClientCredentials(Credentials::new(
+                credential.client_id,
+                credential.client_secret,
+            )))
+            .pacer(self.pacer.clone())
+            .clock(self.clock.clone())
+            .timeout(self.settings.timeout)
+            .retry(RetryPolicy::none())
+            .user_agent(concat!("finhub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| UpstreamError::Unusable(e.to_string()))?;
+        self.lock().insert(
+            tenant.clone(),
+            CachedClient {
+                fingerprint,
+                client: client.clone(),
+            },
+        );
+        Ok(client)
+    }
+
+    /// Mints the tenant's upstream token in the background (after a login), so the first data
+    /// call does not wait for it. Failures are logged, never surfaced: login must not fail
+    /// because FINRA is down.
+    pub fn warm(self: &std::sync::Arc<Self>, tenant: TenantId) {
+        let upstreams = std::sync::Arc::clone(self);
+        tokio::spawn(async move {
+            let client = match upstreams.client_for(&tenant).await {
+                Ok(client) => client,
+                Err(UpstreamError::NoCredential) => return,
+                Err(error) => {
+                    tracing::warn!(tenant.id = %tenant, %error, "upstream credential unusable");
+                    return;
+                }
+            };
+            if let Some(manager) = client.token_manager()
+                && let Err(error) = manager.token().await
+            {
+                tracing::warn!(tenant.id = %tenant, %error, "warming the upstream token failed");
+            }
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, CachedClient>> {
+        self.clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,14 @@
+//! The server's integration tests: one binary, one module per topic, every request in-process
+//! (`oneshot` on `http::router`) except where the transport itself is under test.
+
+mod credentials;
+mod errors_and_logs;
+mod listener;
+mod policy;
+mod rate_limits;
+mod refresh;
+mod refresh_token_grant;
+mod session_token;
+mod support;
+mod token_headers;
+mod token_shape;

@@ -1,0 +1,357 @@
+//! Test support: a [`TestApp`] built from a real config over an in-memory SQLite store and a
+//! clock that follows tokio's (paused) time, with a tenant, a `b2b` and a `b2c` customer and
+//! optionally a user; requests sent in-process with `oneshot` (the peer address given through
+//! `MockConnectInfo`); and a capture of every log line the test's thread writes.
+//!
+//! Paused time and SQLite: sqlx talks to SQLite on its own worker thread, and while the runtime
+//! waits for it, tokio's paused clock would auto-advance to the next timer (sqlx's acquire
+//! timeout, the request time limit) and fire it. [`TestApp`] therefore keeps one idle
+//! `spawn_blocking` task alive for its lifetime, which tokio treats as "blocking work in
+//! progress" and so never auto-advances: time moves only by `tokio::time::advance`.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex, mpsc};
+
+use axum::Router;
+use axum::http::Method;
+use base64::Engine;
+use finhub_clock::TokioClock;
+use finhub_core::auth::AuthService;
+use finhub_core::ids::{TenantId, Username};
+use finhub_core::model::AccountType;
+use finhub_core::net::NetList;
+use finhub_core::scope::Scope;
+use finhub_core::store::Store;
+use finhub_server::AppState;
+use finhub_server::config::{Config, RawConfig};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+mod wire;
+
+pub(crate) use wire::{Call, Reply, Tokens, send, send_request};
+
+/// The session-token signing key of every test app.
+pub(crate) const SIGNING_SECRET: &str = "test signing secret of at least 32 bytes!";
+/// The issuer of every test app.
+pub(crate) const ISSUER: &str = "http://hub.test";
+/// The tenant of every test app, and its scope.
+pub(crate) const TENANT: &str = "1234567";
+pub(crate) const SCOPE: &str = "finra:otcMarket finra:fixedIncomeMarket";
+/// The user, when the app has one.
+pub(crate) const USERNAME: &str = "alice";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+/// The default peer address of requests.
+pub(crate) const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// A customer's credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    pub(crate) id: String,
+    pub(crate) secret: String,
+}
+
+/// Options of a [`TestApp`].
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    production: bool,
+    with_user: bool,
+    allow_list: Option<Vec<String>>,
+    trusted_proxies: Vec<String>,
+    access_ttl_secs: Option<u64>,
+    session_ttl_secs: Option<u64>,
+    per_address: Option<u32>,
+    per_customer: Option<u32>,
+}
+
+impl Builder {
+    pub(crate) fn production(mut self) -> Self {
+        self.production = true;
+        self
+    }
+    pub(crate) fn with_user(mut self) -> Self {
+        self.with_user = true;
+        self
+    }
+    pub(crate) fn allow_list(mut self, entries: &[&str]) -> Self {
+        self.allow_list = Some(entries.iter().map(|e| (*e).to_owned()).collect());
+        self
+    }
+    pub(crate) fn trusted_proxies(mut self, entries: &[&str]) -> Self {
+        self.trusted_proxies = entries.iter().map(|e| (*e).to_owned()).collect();
+        self
+    }
+    pub(crate) fn access_ttl(mut self, secs: u64) -> Self {
+        self.access_ttl_secs = Some(secs);
+        self
+    }
+    pub(crate) fn session_ttl(mut self, secs: u64) -> Self {
+        self.session_ttl_secs = Some(secs);
+        self
+    }
+    pub(crate) fn per_address_per_minute(mut self, n: u32) -> Self {
+        self.per_address = Some(n);
+        self
+    }
+    pub(crate) fn per_customer_per_minute(mut self, n: u32) -> Self {
+        self.per_customer = Some(n);
+        self
+    }
+
+    pub(crate) async fn build(self) -> TestApp {
+        let freeze = FreezeGuard::new();
+        let logs = LogCapture::default();
+        let log_guard = logs.install();
+        let profile = if self.production {
+            "production"
+        } else {
+            "integration"
+        };
+        let mut raw = RawConfig {
+            profile: profile.into(),
+            database_url: "sqlite::memory:".into(),
+            public_url: Some(ISSUER.into()),
+            trusted_proxies: self.trusted_proxies,
+            ..RawConfig::default()
+        };
+        raw.keys.session_secret = Some(SIGNING_SECRET.into());
+        raw.keys.data_key = Some(base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
+        raw.sessions.access_token_ttl_secs = self.access_ttl_secs;
+        raw.sessions.session_ttl_secs = self.session_ttl_secs;
+        raw.rate_limits.token_per_address_per_minute = self.per_address;
+        raw.rate_limits.token_per_customer_per_minute = self.per_customer;
+        let config = Config::from_raw(raw).expect("a valid test config");
+        let state = AppState::build(config, TokioClock::fixed().shared())
+            .await
+            .expect("build the app state");
+        let auth = state.auth.clone();
+        let tenant = TenantId::parse(TENANT).expect("tenant id");
+        auth.create_tenant(tenant.clone(), "Acme", Scope::parse(SCOPE).expect("scope"))
+            .await
+            .expect("create the tenant");
+        let allow_list = self
+            .allow_list
+            .or_else(|| self.production.then(|| vec!["127.0.0.1".to_owned()]));
+        if let Some(entries) = allow_list {
+            set_allow_list(&auth, TENANT, &entries).await;
+        }
+        let b2b = new_client(&auth, &tenant, AccountType::B2b).await;
+        let b2c = new_client(&auth, &tenant, AccountType::B2c).await;
+        if self.with_user {
+            add_user(&auth, TENANT, USERNAME, PASSWORD).await;
+        }
+        let router = finhub_server::http::router(state.clone());
+        TestApp {
+            state,
+            router,
+            b2b,
+            b2c,
+            logs,
+            _log_guard: log_guard,
+            _freeze: freeze,
+        }
+    }
+}
+
+/// Creates a customer and returns its credentials.
+pub(crate) async fn new_client(auth: &AuthService, tenant: &TenantId, kind: AccountType) -> Client {
+    let created = auth
+        .create_customer(tenant, "client", kind)
+        .await
+        .expect("create a customer");
+    Client {
+        id: created.customer.id.to_string(),
+        secret: created.secret.expose().to_owned(),
+    }
+}
+
+/// Creates a user.
+pub(crate) async fn add_user(auth: &AuthService, tenant: &str, username: &str, password: &str) {
+    auth.create_user(
+        &TenantId::parse(tenant).expect("tenant id"),
+        Username::parse(username).expect("username"),
+        SecretString::from(password.to_owned()),
+    )
+    .await
+    .expect("create a user");
+}
+
+/// Replaces a tenant's allow-list.
+pub(crate) async fn set_allow_list(auth: &AuthService, tenant: &str, entries: &[String]) {
+    auth.store()
+        .set_allow_list(
+            &TenantId::parse(tenant).expect("tenant id"),
+            &NetList::parse(entries).expect("allow-list"),
+        )
+        .await
+        .expect("set the allow-list");
+}
+
+/// Keeps tokio's paused clock from auto-advancing (see the module docs).
+#[derive(Debug)]
+struct FreezeGuard(#[allow(dead_code, reason = "held for its drop")] mpsc::Sender<()>);
+
+impl FreezeGuard {
+    fn new() -> Self {
+        let (sender, receiver) = mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || {
+            let _ = receiver.recv();
+        });
+        Self(sender)
+    }
+}
+
+/// Log lines written on the test's thread (the runtime of `#[tokio::test]` is that thread).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let buffer = Arc::clone(&self.0);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || CaptureWriter(Arc::clone(&buffer)))
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    /// Everything logged so far.
+    pub(crate) fn text(&self) -> String {
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// A running hub in-process.
+pub(crate) struct TestApp {
+    pub(crate) state: AppState,
+    pub(crate) router: Router,
+    pub(crate) b2b: Client,
+    pub(crate) b2c: Client,
+    pub(crate) logs: LogCapture,
+    _log_guard: tracing::subscriber::DefaultGuard,
+    _freeze: FreezeGuard,
+}
+
+impl TestApp {
+    pub(crate) fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// An integration-profile app without a user.
+    pub(crate) async fn new() -> Self {
+        Self::builder().build().await
+    }
+
+    pub(crate) fn auth(&self) -> &AuthService {
+        &self.state.auth
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        self.state.auth.store()
+    }
+
+    /// Sends a request as it is.
+    pub(crate) async fn send(&self, call: Call) -> Reply {
+        send(&self.router, call).await
+    }
+
+    /// `POST /v1/auth/token` with the five headers and a JSON body.
+    pub(crate) fn token_call(&self, body: &Value) -> Call {
+        Call::new(Method::POST, "/v1/auth/token")
+            .header("content-type", "application/json")
+            .header("sec-ch-ua-platform", "\"Windows\"")
+            .header("x-forwarded-for", "127.0.0.1")
+            .header("user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+            .header("x-tenant-id", TENANT)
+            .body(body.to_string())
+    }
+
+    /// The body of a `client_credentials` login of the `b2b` customer.
+    pub(crate) fn client_body(&self) -> Value {
+        json!({
+            "grantType": "client_credentials",
+            "customerId": self.b2b.id,
+            "customerSecret": self.b2b.secret,
+            "accountType": "b2b",
+        })
+    }
+
+    /// The body of a `password` login of the user through the `b2c` customer.
+    pub(crate) fn password_body(&self, username: &str, password: &str) -> Value {
+        json!({
+            "grantType": "password",
+            "username": username,
+            "password": password,
+            "customerId": self.b2c.id,
+            "customerSecret": self.b2c.secret,
+            "accountType": "b2c",
+        })
+    }
+
+    /// A successful `client_credentials` login.
+    pub(crate) async fn client_login(&self) -> Tokens {
+        let reply = self.send(self.token_call(&self.client_body())).await;
+        reply.tokens()
+    }
+
+    /// A successful `password` login of the user.
+    pub(crate) async fn password_login(&self) -> Tokens {
+        let body = self.password_body(USERNAME, PASSWORD);
+        self.send(self.token_call(&body)).await.tokens()
+    }
+
+    /// `GET /v1/auth/session` with this bearer token.
+    pub(crate) async fn session(&self, token: &str) -> Reply {
+        self.send(Call::new(Method::GET, "/v1/auth/session").bearer(token))
+            .await
+    }
+
+    /// `POST /v1/auth/refresh` with this bearer token and no body.
+    pub(crate) async fn refresh(&self, token: &str) -> Reply {
+        self.send(Call::new(Method::POST, "/v1/auth/refresh").bearer(token))
+            .await
+    }
+
+    /// `POST /v1/auth/logout` with this bearer token.
+    pub(crate) async fn logout(&self, token: &str) -> Reply {
+        self.send(Call::new(Method::POST, "/v1/auth/logout").bearer(token))
+            .await
+    }
+
+    /// The body of a `refresh_token` grant of the `b2b` customer.
+    pub(crate) fn refresh_grant_body(&self, refresh_token: &str) -> Value {
+        json!({
+            "grantType": "refresh_token",
+            "refreshToken": refresh_token,
+            "customerId": self.b2b.id,
+            "customerSecret": self.b2b.secret,
+            "accountType": "b2b",
+        })
+    }
+}
+
+/// Moves tokio's clock (and the hub's wall clock with it).
+pub(crate) async fn advance(secs: u64) {
+    tokio::time::advance(std::time::Duration::from_secs(secs)).await;
+}
