@@ -107,6 +107,10 @@ pub struct RawRequest {
     pub headers: HeaderMap,
     /// The body (empty for none).
     pub body: Bytes,
+    /// The longest the request may wait for the pacer; `None` waits as long as it takes. When
+    /// a slot would start later, `send_raw` answers [`FinraError::RateLimited`] without sending
+    /// (a proxy's bounded queue).
+    pub max_queue_wait: Option<std::time::Duration>,
 }
 
 /// FINRA's answer to a [`RawRequest`], unchanged: status, headers and a body stream.
@@ -213,7 +217,17 @@ impl FinraClient {
         headers.remove("keep-alive");
         let mut reminted = false;
         loop {
-            self.inner.pacer.acquire().await;
+            match request.max_queue_wait {
+                None => self.inner.pacer.acquire().await,
+                Some(max_wait) => self
+                    .inner
+                    .pacer
+                    .acquire_within(max_wait)
+                    .await
+                    .map_err(|wait| FinraError::RateLimited {
+                        retry_after: Some(wait + max_wait),
+                    })?,
+            }
             let bearer = self.bearer().await?;
             let mut builder = self
                 .inner

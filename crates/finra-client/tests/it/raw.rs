@@ -26,6 +26,7 @@ fn post(path: &str, body: &'static str) -> RawRequest {
         path_and_query: path.to_owned(),
         headers: json_headers(),
         body: Bytes::from_static(body.as_bytes()),
+        max_queue_wait: None,
     }
 }
 
