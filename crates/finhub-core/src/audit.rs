@@ -21,6 +21,41 @@ pub enum AuditAction {
     RequestRefused,
     /// An administrator revoked sessions.
     AdminRevoke,
+    /// FINRA refused the tenant's stored upstream credential.
+    UpstreamCredentialRejected,
+}
+
+impl AuditAction {
+    /// Every action, for exhaustive tests and listings.
+    pub const ALL: [Self; 8] = [
+        Self::PasswordLogin,
+        Self::ClientCredentialsLogin,
+        Self::RefreshTokenGrant,
+        Self::SessionRefresh,
+        Self::Logout,
+        Self::RequestRefused,
+        Self::AdminRevoke,
+        Self::UpstreamCredentialRejected,
+    ];
+
+    /// The stable name (also its JSON spelling) stored and logged.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PasswordLogin => "password_login",
+            Self::ClientCredentialsLogin => "client_credentials_login",
+            Self::RefreshTokenGrant => "refresh_token_grant",
+            Self::SessionRefresh => "session_refresh",
+            Self::Logout => "logout",
+            Self::RequestRefused => "request_refused",
+            Self::AdminRevoke => "admin_revoke",
+            Self::UpstreamCredentialRejected => "upstream_credential_rejected",
+        }
+    }
+
+    /// The action with this stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == name)
+    }
 }
 
 /// How it ended.

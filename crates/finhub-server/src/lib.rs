@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod rate_limit;
 pub mod state;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use finhub_clock::SystemClock;
 use finhub_server::admin::AdminCommand;
 use finhub_server::config::{Config, EXAMPLE};
+use finhub_server::demo::DemoOptions;
 use finhub_server::{AppState, serve};
 use tracing_subscriber::EnvFilter;
 
@@ -38,6 +39,22 @@ enum Command {
     },
     /// Prints a commented example config.
     PrintConfig,
+    /// Runs a complete demo: an in-process FINRA emulator as upstream and the hub on SQLite in a
+    /// temporary directory, with a demo tenant, customer and user; prints a walk-through.
+    Demo {
+        /// Where the hub listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Writes the demo credentials as JSON to this file.
+        #[arg(long)]
+        credentials_out: Option<PathBuf>,
+        /// integration (default) or production.
+        #[arg(long, default_value = "integration", value_parser = ["integration", "production"])]
+        profile: String,
+        /// Access-token lifetime in seconds (default: the profile's).
+        #[arg(long)]
+        access_token_ttl: Option<u64>,
+    },
 }
 
 #[tokio::main]
@@ -58,6 +75,26 @@ async fn main() -> anyhow::Result<()> {
             let config = Config::load(config.as_deref())?;
             let state = AppState::build(config, SystemClock::shared()).await?;
             finhub_server::admin::run(&state.auth, command, &mut stdout).await?;
+        }
+        Command::Demo {
+            listen,
+            credentials_out,
+            profile,
+            access_token_ttl,
+        } => {
+            let options = DemoOptions {
+                listen,
+                profile,
+                access_token_ttl_secs: access_token_ttl,
+                credentials_out,
+            };
+            let demo = finhub_server::demo::prepare(&options, SystemClock::shared()).await?;
+            writeln!(stdout, "listening on {}", demo.credentials.base_url)?;
+            let _ = finhub_server::demo::walkthrough(&demo, &mut stdout);
+            let dir = demo.dir.clone();
+            serve(demo.listener, demo.state, shutdown_signal()).await?;
+            drop(demo.emulator);
+            let _ = std::fs::remove_dir_all(dir);
         }
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;

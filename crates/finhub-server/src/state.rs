@@ -15,6 +15,7 @@ use finhub_core::session_token::SessionTokens;
 
 use crate::config::{Config, RateLimits};
 use crate::rate_limit::KeyedLimiter;
+use crate::upstream::{ResultLinks, UpstreamSettings, Upstreams};
 
 /// The limiters of the request-rate policy.
 #[derive(Debug)]
@@ -62,6 +63,10 @@ pub struct HttpSettings {
     pub max_auth_body_bytes: usize,
     /// Time limit of one request.
     pub request_timeout: Duration,
+    /// The hub's public URL, for links it hands out (async status and results).
+    pub public_url: String,
+    /// Largest request body forwarded to FINRA.
+    pub max_upstream_body_bytes: usize,
 }
 
 /// Shared by every handler. Cheap to clone.
@@ -73,6 +78,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     /// HTTP settings.
     pub http: Arc<HttpSettings>,
+    /// Per-tenant FINRA clients over one pacer.
+    pub upstreams: Arc<Upstreams>,
 }
 
 impl AppState {
@@ -90,21 +97,39 @@ impl AppState {
         );
         let auth = AuthService::new(AuthParts {
             store,
-            clock,
+            clock: clock.clone(),
             hasher: PasswordHasher::new(config.max_concurrent_password_hashes),
             tokens,
             data_key: config.data_key,
             settings: config.auth,
             audit_lines,
         });
+        let upstream = config.upstream;
+        let links = ResultLinks::new(
+            auth.clone(),
+            time::Duration::try_from(upstream.result_link_ttl).unwrap_or(time::Duration::HOUR),
+        );
+        let upstreams = Upstreams::new(
+            auth.clone(),
+            clock,
+            UpstreamSettings {
+                timeout: upstream.timeout,
+                requests_per_second: upstream.requests_per_second,
+                max_queue_wait: upstream.max_queue_wait,
+            },
+            links,
+        );
         Ok(Self {
             auth,
+            upstreams: Arc::new(upstreams),
             limiters: Arc::new(Limiters::new(&config.rate_limits)),
             http: Arc::new(HttpSettings {
                 profile: config.profile,
                 trusted_proxies: config.trusted_proxies,
                 max_auth_body_bytes: config.max_auth_body_bytes,
                 request_timeout: config.request_timeout,
+                public_url: config.public_url.trim_end_matches('/').to_owned(),
+                max_upstream_body_bytes: upstream.max_body_bytes,
             }),
         })
     }

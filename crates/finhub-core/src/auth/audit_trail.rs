@@ -66,6 +66,21 @@ impl AuthService {
         }
     }
 
+    /// Audits FINRA refusing the tenant's upstream credential, with FINRA's reason (which the
+    /// caller never sees).
+    pub async fn audit_upstream_rejection(&self, ctx: &RequestContext, tenant: &str, reason: &str) {
+        self.audit(
+            ctx,
+            AuditAction::UpstreamCredentialRejected,
+            AuditOutcome::Failure(reason.to_owned()),
+            Subject {
+                tenant: Some(tenant),
+                ..Subject::default()
+            },
+        )
+        .await;
+    }
+
     /// Audits a refusal made outside the service (address, rate limit, certificate).
     pub async fn audit_refusal(&self, ctx: &RequestContext, error: &AuthError) {
         self.audit(

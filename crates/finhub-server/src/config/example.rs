@@ -52,4 +52,14 @@ data_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 max_auth_body_bytes = 65536
 request_timeout_secs = 30
 max_concurrent_password_hashes = 2
+
+[upstream]
+# Calls to FINRA with each tenant's credential, paced for the whole hub: FINRA allows 20
+# requests/s per address. Requests queue at most max_queue_wait_ms for a slot, then get 429.
+timeout_secs = 30
+requests_per_second = 20
+max_queue_wait_ms = 2000
+# The hub's own links to asynchronous results (clients fetch them without a token).
+result_link_ttl_secs = 3600
+max_body_bytes = 1048576
 "#;

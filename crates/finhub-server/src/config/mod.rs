@@ -20,7 +20,7 @@ use finhub_core::session_token::SigningKey;
 use secrecy::SecretString;
 
 pub use example::EXAMPLE;
-pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits};
+pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits, RawUpstream};
 
 /// Request-rate limits (see DESIGN §3 "Rate limits").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +86,23 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Concurrent Argon2 computations.
     pub max_concurrent_password_hashes: usize,
+    /// Calls to FINRA.
+    pub upstream: UpstreamConfig,
+}
+
+/// Settings of calls to FINRA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpstreamConfig {
+    /// Time limit of one upstream call.
+    pub timeout: Duration,
+    /// Upstream requests per second for the whole hub; 0 = unpaced.
+    pub requests_per_second: u32,
+    /// Longest wait for an upstream slot before 429.
+    pub max_queue_wait: Duration,
+    /// Lifetime of the hub's result links.
+    pub result_link_ttl: Duration,
+    /// Largest request body forwarded to FINRA.
+    pub max_body_bytes: usize,
 }
 
 /// A configuration problem, with the key it is about.
@@ -240,6 +257,13 @@ impl Config {
             max_auth_body_bytes: raw.http.max_auth_body_bytes,
             request_timeout: Duration::from_secs(raw.http.request_timeout_secs.max(1)),
             max_concurrent_password_hashes: raw.http.max_concurrent_password_hashes.max(1),
+            upstream: UpstreamConfig {
+                timeout: Duration::from_secs(raw.upstream.timeout_secs.max(1)),
+                requests_per_second: raw.upstream.requests_per_second,
+                max_queue_wait: Duration::from_millis(raw.upstream.max_queue_wait_ms),
+                result_link_ttl: Duration::from_secs(raw.upstream.result_link_ttl_secs.max(1)),
+                max_body_bytes: raw.upstream.max_body_bytes,
+            },
         })
     }
 }

@@ -29,6 +29,8 @@ pub struct RawConfig {
     pub audit: RawAudit,
     /// HTTP limits.
     pub http: RawHttp,
+    /// Calls to FINRA.
+    pub upstream: RawUpstream,
 }
 
 impl Default for RawConfig {
@@ -44,6 +46,7 @@ impl Default for RawConfig {
             rate_limits: RawRateLimits::default(),
             audit: RawAudit::default(),
             http: RawHttp::default(),
+            upstream: RawUpstream::default(),
         }
     }
 }
@@ -175,6 +178,35 @@ impl Default for RawHttp {
             max_auth_body_bytes: 64 * 1024,
             request_timeout_secs: 30,
             max_concurrent_password_hashes: 2,
+        }
+    }
+}
+
+/// `[upstream]`: calls to FINRA.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawUpstream {
+    /// Time limit of one upstream call, then 504.
+    pub timeout_secs: u64,
+    /// Upstream requests per second for the whole hub (FINRA's cap is 20 per address); 0 = no
+    /// pacing (benchmarks against an unthrottled emulator).
+    pub requests_per_second: u32,
+    /// How long a request may queue for an upstream slot before the hub answers 429.
+    pub max_queue_wait_ms: u64,
+    /// Lifetime of the hub's result links for asynchronous results.
+    pub result_link_ttl_secs: u64,
+    /// Largest request body forwarded to FINRA.
+    pub max_body_bytes: usize,
+}
+
+impl Default for RawUpstream {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 30,
+            requests_per_second: 20,
+            max_queue_wait_ms: 2_000,
+            result_link_ttl_secs: 3_600,
+            max_body_bytes: 1024 * 1024,
         }
     }
 }

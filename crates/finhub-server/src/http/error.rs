@@ -61,6 +61,13 @@ pub(crate) enum ApiError {
     /// The HTTP layer itself is miswired (e.g. no peer address).
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// FINRA could not be reached, or refused the tenant's stored credential; the detail is for
+    /// the log only.
+    #[error("upstream unavailable: {0}")]
+    UpstreamUnavailable(String),
+    /// FINRA did not answer in time.
+    #[error("upstream timed out")]
+    UpstreamTimeout,
 }
 
 /// What an error becomes on the wire, before the request id is added.
@@ -146,6 +153,22 @@ impl ApiError {
                 )
             },
             Self::Internal(detail) => Mapping::internal("server_error", (*detail).to_owned()),
+            Self::UpstreamUnavailable(detail) => Mapping {
+                internal: Some(detail.clone()),
+                ..Mapping::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_unavailable",
+                    "FINRA is unavailable or refused the tenant's upstream credential",
+                )
+            },
+            Self::UpstreamTimeout => Mapping {
+                internal: Some(self.to_string()),
+                ..Mapping::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "upstream_timeout",
+                    "FINRA did not answer in time",
+                )
+            },
         }
     }
 }

@@ -6,6 +6,7 @@
 mod body;
 mod context;
 mod error;
+mod finra;
 mod middleware;
 mod session;
 mod token;
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, response::IntoResponse};
 use serde_json::json;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -35,6 +36,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(get_health))
         .route("/v1/noop", get(get_noop))
+        .route("/v1/finra/results/{link}", get(finra::get_result))
+        .route("/v1/finra/{*path}", any(finra::proxy_finra))
         .merge(auth)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

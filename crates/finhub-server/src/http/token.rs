@@ -109,7 +109,10 @@ pub(crate) async fn create_token(
     if let Err(wait) = state.limiters.token_per_customer.check(&customer_key) {
         return Err(refuse(&state, &ctx, wait).await);
     }
+    let tenant = login.tenant.clone();
     let issued = state.auth.login(&ctx, login).await?;
+    // Warm the tenant's upstream token; the login never waits for (or fails with) FINRA.
+    state.upstreams.warm(tenant);
     Ok(token_response(&issued))
 }
 

@@ -54,6 +54,8 @@ pub struct Upstreams {
     settings: UpstreamSettings,
     clients: Mutex<HashMap<TenantId, CachedClient>>,
     links: ResultLinks,
+    /// Fetches result links (pre-signed, so no token and no pacing: they are not Query API calls).
+    results_http: reqwest::Client,
 }
 
 struct CachedClient {
@@ -86,6 +88,11 @@ impl Upstreams {
             settings,
             clients: Mutex::new(HashMap::new()),
             links,
+            results_http: reqwest::Client::builder()
+                .timeout(settings.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -159,6 +166,11 @@ impl Upstreams {
             },
         );
         Ok(client)
+    }
+
+    /// Fetches FINRA's pre-signed result link (no `Authorization`: the link is the credential).
+    pub async fn fetch_result(&self, url: &str) -> Result<reqwest::Response, reqwest::Error> {
+        self.results_http.get(url).send().await
     }
 
     /// Mints the tenant's upstream token in the background (after a login), so the first data

@@ -337,6 +337,7 @@ fn sibling_with_another_data_key(app: &TestApp) -> axum::Router {
         auth,
         limiters: std::sync::Arc::clone(&app.state.limiters),
         http: std::sync::Arc::clone(&app.state.http),
+        upstreams: std::sync::Arc::clone(&app.state.upstreams),
     };
     finhub_server::http::router(state)
 }

@@ -101,28 +101,11 @@ pub(crate) fn target_columns(
 
 /// An audit action's stored name (its JSON spelling).
 pub(crate) fn action_name(action: AuditAction) -> &'static str {
-    match action {
-        AuditAction::PasswordLogin => "password_login",
-        AuditAction::ClientCredentialsLogin => "client_credentials_login",
-        AuditAction::RefreshTokenGrant => "refresh_token_grant",
-        AuditAction::SessionRefresh => "session_refresh",
-        AuditAction::Logout => "logout",
-        AuditAction::RequestRefused => "request_refused",
-        AuditAction::AdminRevoke => "admin_revoke",
-    }
+    action.as_str()
 }
 
 fn parse_action(name: &str) -> Result<AuditAction, StoreError> {
-    Ok(match name {
-        "password_login" => AuditAction::PasswordLogin,
-        "client_credentials_login" => AuditAction::ClientCredentialsLogin,
-        "refresh_token_grant" => AuditAction::RefreshTokenGrant,
-        "session_refresh" => AuditAction::SessionRefresh,
-        "logout" => AuditAction::Logout,
-        "request_refused" => AuditAction::RequestRefused,
-        "admin_revoke" => AuditAction::AdminRevoke,
-        other => return Err(corrupt("audit action", format_args!("{other:?}"))),
-    })
+    AuditAction::parse(name).ok_or_else(|| corrupt("audit action", format_args!("{name:?}")))
 }
 
 /// An audit outcome as `(outcome, error)` columns.
@@ -364,16 +347,7 @@ mod tests {
 
     #[test]
     fn every_audit_action_round_trips_through_its_stored_name() {
-        let all = [
-            AuditAction::PasswordLogin,
-            AuditAction::ClientCredentialsLogin,
-            AuditAction::RefreshTokenGrant,
-            AuditAction::SessionRefresh,
-            AuditAction::Logout,
-            AuditAction::RequestRefused,
-            AuditAction::AdminRevoke,
-        ];
-        for action in all {
+        for action in AuditAction::ALL {
             let name = action_name(action);
             assert_eq!(parse_action(name).ok(), Some(action), "{name}");
             // The stored name is the JSON spelling, so logs and the database agree.

@@ -1,0 +1,238 @@
+//! `finhub demo`: a working hub in one command on a fresh machine — an in-process FINRA emulator
+//! as upstream, the hub on SQLite in a temporary directory, one demo tenant with a `b2b`
+//! customer, a user and scope `finra:otcMarket finra:fixedIncomeMarket`, and a copy-paste
+//! walk-through.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use finhub_clock::SharedClock;
+use finhub_core::ids::{TenantId, Username};
+use finhub_core::model::{AccountType, UpstreamTarget};
+use finhub_core::scope::Scope;
+use finhub_core::secret::random_base64url;
+use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Tier};
+use secrecy::SecretString;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::config::{Config, RawConfig};
+
+/// The demo tenant's id.
+pub const DEMO_TENANT: &str = "1234567";
+/// The demo user's name.
+pub const DEMO_USER: &str = "demo";
+/// The demo tenant's scope.
+pub const DEMO_SCOPE: &str = "finra:otcMarket finra:fixedIncomeMarket";
+
+/// How to run the demo.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Where the hub listens.
+    pub listen: SocketAddr,
+    /// `integration` or `production`.
+    pub profile: String,
+    /// Access-token lifetime override.
+    pub access_token_ttl_secs: Option<u64>,
+    /// Where to write the credentials as JSON.
+    pub credentials_out: Option<PathBuf>,
+}
+
+/// What a demo user needs, as `--credentials-out` writes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoCredentials {
+    /// The hub's root URL.
+    pub base_url: String,
+    /// The tenant.
+    pub tenant_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// Its secret.
+    pub customer_secret: String,
+    /// `b2b`.
+    pub account_type: String,
+    /// The user.
+    pub username: String,
+    /// Their password.
+    pub password: String,
+}
+
+/// A demo ready to serve: the emulator running, the hub's state seeded, the listener bound.
+#[derive(Debug)]
+pub struct Demo {
+    /// The hub's state.
+    pub state: AppState,
+    /// The bound listener.
+    pub listener: tokio::net::TcpListener,
+    /// The credentials of the demo tenant.
+    pub credentials: DemoCredentials,
+    /// The upstream emulator (stops when dropped).
+    pub emulator: RunningEmulator,
+    /// The temporary directory holding the database.
+    pub dir: PathBuf,
+}
+
+/// Starts the emulator, builds and seeds the hub, binds the listener.
+pub async fn prepare(options: &DemoOptions, clock: SharedClock) -> anyhow::Result<Demo> {
+    if options.profile == "production" {
+        anyhow::bail!(
+            "the production profile needs TLS material (a server certificate and a client CA for \
+             mandatory client certificates), which comes with the mTLS issue; run \
+             `finhub demo --profile integration` (the default) meanwhile"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "finhub-demo-{}-{}",
+        std::process::id(),
+        random_base64url(6)
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+
+    let upstream_secret = random_base64url(24);
+    let emulator = finra_emulator::spawn(
+        EmulatorConfig::default()
+            .with_credentials([Credential::new(
+                "finhub-demo",
+                upstream_secret.clone(),
+                Tier::Public,
+            )])
+            .with_clock(clock.clone()),
+    )
+    .await
+    .context("cannot start the FINRA emulator")?;
+
+    let config = demo_config(options, &dir)?;
+    let state = AppState::build(config, clock).await?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+
+    let auth = &state.auth;
+    let tenant = TenantId::parse(DEMO_TENANT).map_err(anyhow::Error::msg)?;
+    auth.create_tenant(
+        tenant.clone(),
+        "Demo tenant",
+        Scope::parse(DEMO_SCOPE).map_err(anyhow::Error::msg)?,
+    )
+    .await?;
+    let customer = auth
+        .create_customer(&tenant, "Demo app", AccountType::B2b)
+        .await?;
+    let password = random_base64url(12);
+    auth.create_user(
+        &tenant,
+        Username::parse(DEMO_USER).map_err(anyhow::Error::msg)?,
+        SecretString::from(password.clone()),
+    )
+    .await?;
+    auth.set_upstream_credential(
+        &tenant,
+        "finhub-demo",
+        &SecretString::from(upstream_secret),
+        UpstreamTarget::Custom {
+            api_base: emulator.base_url(),
+            token_url: emulator.token_url(),
+        },
+    )
+    .await?;
+
+    let credentials = DemoCredentials {
+        base_url,
+        tenant_id: DEMO_TENANT.to_owned(),
+        customer_id: customer.customer.id.to_string(),
+        customer_secret: customer.secret.expose().to_owned(),
+        account_type: "b2b".to_owned(),
+        username: DEMO_USER.to_owned(),
+        password,
+    };
+    if let Some(path) = &options.credentials_out {
+        write_credentials(path, &credentials)?;
+    }
+    Ok(Demo {
+        state,
+        listener,
+        credentials,
+        emulator,
+        dir,
+    })
+}
+
+fn demo_config(options: &DemoOptions, dir: &Path) -> anyhow::Result<Config> {
+    // Fresh keys for every demo: 256 random bits each.
+    let data_key = URL_SAFE_NO_PAD
+        .decode(random_base64url(32))
+        .context("random bytes")?;
+    let mut raw = RawConfig {
+        profile: options.profile.clone(),
+        listen: options.listen.to_string(),
+        database_url: format!("sqlite:{}?mode=rwc", dir.join("finhub.db").display()),
+        ..RawConfig::default()
+    };
+    raw.keys.session_secret = Some(random_base64url(32));
+    raw.keys.data_key = Some(STANDARD.encode(data_key));
+    raw.sessions.access_token_ttl_secs = options.access_token_ttl_secs;
+    Ok(Config::from_raw(raw)?)
+}
+
+fn write_credentials(path: &Path, credentials: &DemoCredentials) -> anyhow::Result<()> {
+    let json = serde_json::to_vec_pretty(credentials)?;
+    std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The walk-through printed after the `listening on` line.
+pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
+    let c = &demo.credentials;
+    let base = &c.base_url;
+    let login = format!(
+        r#"{{"username":"{}","password":"{}","customerId":"{}","customerSecret":"{}","accountType":"b2b","grantType":"password"}}"#,
+        c.username, c.password, c.customer_id, c.customer_secret
+    );
+    writeln!(
+        out,
+        "\nFinHub demo (integration profile, SQLite in {}), upstream: FINRA emulator at {}\n\
+         \n  tenantId        {}\n  customerId      {}\n  customerSecret  {}\n  accountType     b2b\n  \
+         username        {}\n  password        {}\n  scope           {DEMO_SCOPE}\n",
+        demo.dir.display(),
+        demo.emulator.base_url(),
+        c.tenant_id,
+        c.customer_id,
+        c.customer_secret,
+        c.username,
+        c.password,
+    )?;
+    writeln!(
+        out,
+        "1. Log in (the hub keeps FINRA's token; you get a session token):\n\n\
+         TOKEN=$(curl -s {base}/v1/auth/token -H 'Content-Type: application/json' \\\n  \
+         -H 'sec-ch-ua-platform: Linux' -H 'X-Forwarded-For: 127.0.0.1' -H 'User-Agent: curl' \\\n  \
+         -H 'X-Tenant-ID: {}' \\\n  \
+         -d '{login}' \\\n  \
+         | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"userSessionToken\"])')\n",
+        c.tenant_id
+    )?;
+    writeln!(
+        out,
+        "2. Call FINRA's Query API through the hub with it:\n\n\
+         curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: application/json' \\\n  \
+         '{base}/v1/finra/data/group/otcMarket/name/weeklySummary?limit=3'\n"
+    )?;
+    writeln!(
+        out,
+        "3. Refresh (extends the access token only when 10 % or less of it is left):\n\n\
+         curl -s -X POST -H \"Authorization: Bearer $TOKEN\" {base}/v1/auth/refresh\n"
+    )?;
+    writeln!(
+        out,
+        "4. Or use the finra CLI against the hub:\n\n\
+         FINRA_API_BASE={base}/v1/finra FINRA_BEARER_TOKEN=$TOKEN \\\n  \
+         cargo run -q --release -p finra-client --bin finra -- query otcMarket/weeklySummary --limit 5 --format json\n\n\
+         Press Ctrl-C to stop."
+    )?;
+    out.flush()
+}

@@ -1,0 +1,365 @@
+//! `/v1/finra/…`: FINRA's Query API paths, unchanged, under the hub. The session is checked, the
+//! dataset group against the session's scope, the data rate limits applied; then the request goes
+//! to FINRA with the tenant's upstream token (which never leaves the server), and FINRA's status,
+//! headers and body come back streamed. Async `Location` headers and result links are rewritten
+//! to go through the hub; result links become the hub's own sealed, short-lived links.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use finhub_core::auth::{AccessCheck, RequestContext};
+use finhub_core::error::AuthError;
+use finra_client::{FinraError, RawRequest};
+use serde_json::Value;
+
+use super::context::{RequestFacts, bearer_token, check_tenant_header};
+use super::error::ApiError;
+use crate::state::AppState;
+use crate::upstream::UpstreamError;
+
+/// The prefix of proxied paths.
+const PREFIX: &str = "/v1/finra";
+/// The segment of the hub's result links.
+const RESULTS: &str = "results";
+/// Largest async status body the hub reads to rewrite its links.
+const MAX_STATUS_BODY: usize = 64 * 1024;
+
+/// Request headers forwarded to FINRA (everything else, `Authorization` first, stays here).
+const FORWARDED_REQUEST_HEADERS: [HeaderName; 3] = [
+    header::ACCEPT,
+    header::CONTENT_TYPE,
+    HeaderName::from_static("data-api-version"),
+];
+
+/// Response headers passed back from FINRA.
+const PASSED_RESPONSE_HEADERS: [&str; 10] = [
+    "content-type",
+    "record-total",
+    "record-offset",
+    "record-limit",
+    "record-max-limit",
+    "total-records-on-page",
+    "response-payload-max-size",
+    "finra-api-request-id",
+    "retry-after",
+    "www-authenticate",
+];
+
+/// One of FINRA's Query API paths.
+#[derive(Debug, PartialEq, Eq)]
+struct FinraRoute<'a> {
+    /// The dataset group, when the path names one (checked against the scope).
+    group: Option<&'a str>,
+    /// Whether the path is an async status (its body's links are rewritten).
+    is_async_status: bool,
+}
+
+impl<'a> FinraRoute<'a> {
+    /// Recognises the proxied paths; anything else is `NotFound`, a wrong method
+    /// `MethodNotAllowed`.
+    fn parse(method: &Method, rest: &'a str) -> Result<Self, ApiError> {
+        let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+        let non_empty = segments.iter().all(|s| !s.is_empty());
+        let (route, methods): (Self, &[Method]) = match segments.as_slice() {
+            ["datasets"] => (Self::new(None, false), &[Method::GET]),
+            ["data", "group", group, "name", _] if non_empty => {
+                (Self::new(Some(group), false), &[Method::GET, Method::POST])
+            }
+            ["data", "group", group, "name", _, "id", _]
+            | ["metadata", "group", group, "name", _]
+            | ["partitions", "group", group, "name", _]
+                if non_empty =>
+            {
+                (Self::new(Some(group), false), &[Method::GET])
+            }
+            ["async-requests", "group", group, "name", _, _] if non_empty => {
+                (Self::new(Some(group), true), &[Method::GET])
+            }
+            _ => return Err(ApiError::NotFound),
+        };
+        if methods.contains(method) {
+            Ok(route)
+        } else {
+            Err(ApiError::MethodNotAllowed)
+        }
+    }
+
+    fn new(group: Option<&'a str>, is_async_status: bool) -> Self {
+        Self {
+            group,
+            is_async_status,
+        }
+    }
+}
+
+/// `GET|POST /v1/finra/…`.
+pub(crate) async fn proxy_finra(
+    State(state): State<AppState>,
+    facts: RequestFacts,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let (parts, body) = request.into_parts();
+    check_tenant_header(&parts.headers)?;
+    let bearer = bearer_token(&parts.headers)?;
+    let ctx = &facts.context;
+    let session = state
+        .auth
+        .authenticate(ctx, bearer, AccessCheck::Required)
+        .await?
+        .session;
+    let rest = parts.uri.path().strip_prefix(PREFIX).unwrap_or_default();
+    let route = FinraRoute::parse(&parts.method, rest)?;
+    if let Some(group) = route.group
+        && !session.scope.allows_group(group)
+    {
+        return Err(AuthError::InsufficientScope(format!(
+            "the dataset group {group} is outside the session's scope"
+        ))
+        .into());
+    }
+    let limiters = &state.limiters;
+    let customer_key = (
+        session.tenant_id.to_string(),
+        session.customer_id.to_string(),
+    );
+    limiters
+        .data_per_session
+        .check(&session.key_hash.as_str().to_owned())
+        .and_then(|()| limiters.data_per_customer.check(&customer_key))
+        .map_err(|retry_after| AuthError::RateLimited { retry_after })?;
+
+    let client = state
+        .upstreams
+        .client_for(&session.tenant_id)
+        .await
+        .map_err(|error| match error {
+            UpstreamError::NoCredential => ApiError::UpstreamUnavailable(format!(
+                "tenant {} has no upstream FINRA credential",
+                session.tenant_id
+            )),
+            UpstreamError::Unusable(detail) => ApiError::UpstreamUnavailable(detail),
+            UpstreamError::Auth(error) => ApiError::Auth(error),
+        })?;
+    let body = axum::body::to_bytes(body, state.http.max_upstream_body_bytes)
+        .await
+        .map_err(|_| ApiError::BodyTooLarge {
+            limit: state.http.max_upstream_body_bytes,
+        })?;
+    let path_and_query = match parts.uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    let mut headers = HeaderMap::new();
+    for name in FORWARDED_REQUEST_HEADERS {
+        for value in parts.headers.get_all(&name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let upstream = client
+        .send_raw(RawRequest {
+            method: parts.method.clone(),
+            path_and_query,
+            headers,
+            body,
+            max_queue_wait: Some(state.upstreams.settings().max_queue_wait),
+        })
+        .await;
+    let upstream = match upstream {
+        Ok(upstream) => upstream,
+        Err(error) => {
+            return Err(upstream_error(&state, ctx, &session.tenant_id.to_string(), error).await);
+        }
+    };
+    let status = upstream.status();
+    let mut response_headers = HeaderMap::new();
+    for name in PASSED_RESPONSE_HEADERS {
+        for value in upstream.headers().get_all(name) {
+            response_headers.append(HeaderName::from_static(name), value.clone());
+        }
+    }
+    if let Some(location) = upstream.headers().get(header::LOCATION)
+        && let Some(rewritten) = rewrite_location(&state, location)
+    {
+        response_headers.insert(header::LOCATION, rewritten);
+    }
+    let body = if route.is_async_status && status == StatusCode::OK {
+        let bytes = upstream
+            .bytes(MAX_STATUS_BODY)
+            .await
+            .map_err(|e| ApiError::UpstreamUnavailable(format!("reading an async status: {e}")))?;
+        response_headers.remove(header::CONTENT_LENGTH);
+        Body::from(rewrite_status_links(
+            &state,
+            &session.tenant_id.to_string(),
+            &bytes,
+        ))
+    } else {
+        Body::from_stream(upstream.into_body_stream())
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = response_headers;
+    Ok(response)
+}
+
+/// `GET /v1/finra/results/{link}`: the hub's result link, served without a token while it is
+/// valid, streaming FINRA's result.
+pub(crate) async fn get_result(
+    State(state): State<AppState>,
+    Path(link): Path<String>,
+) -> Result<Response, ApiError> {
+    let now = state.auth.clock().now_utc();
+    let sealed = state.upstreams.links().open(&link, now).ok_or_else(|| {
+        AuthError::AccessDenied("the result link is invalid or has expired".into())
+    })?;
+    let upstream = state
+        .upstreams
+        .fetch_result(&sealed.upstream)
+        .await
+        .map_err(|error| {
+            if error.is_timeout() {
+                ApiError::UpstreamTimeout
+            } else {
+                ApiError::UpstreamUnavailable(format!(
+                    "fetching a result link: {}",
+                    error.without_url()
+                ))
+            }
+        })?;
+    let status = upstream.status();
+    let mut response_headers = HeaderMap::new();
+    if let Some(content_type) = upstream.headers().get(header::CONTENT_TYPE) {
+        response_headers.insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    let mut response = Response::new(Body::from_stream(upstream.bytes_stream()));
+    *response.status_mut() = status;
+    *response.headers_mut() = response_headers;
+    Ok(response)
+}
+
+/// Maps a failed upstream call: too slow → 504; the hub's bounded queue full → 429; FINRA
+/// refusing the tenant's credential → 502, with FINRA's reason logged and audited only.
+async fn upstream_error(
+    state: &AppState,
+    ctx: &RequestContext,
+    tenant: &str,
+    error: FinraError,
+) -> ApiError {
+    match error {
+        FinraError::Timeout { .. } => ApiError::UpstreamTimeout,
+        FinraError::RateLimited { retry_after } => AuthError::RateLimited {
+            retry_after: retry_after.unwrap_or(std::time::Duration::from_secs(1)),
+        }
+        .into(),
+        FinraError::BadCredentials { .. } | FinraError::UnsupportedGrantType => {
+            let reason = error.to_string();
+            tracing::error!(tenant.id = tenant, %reason, "FINRA refused the tenant's upstream credential");
+            state
+                .auth
+                .audit_upstream_rejection(ctx, tenant, &reason)
+                .await;
+            ApiError::UpstreamUnavailable(format!(
+                "FINRA refused the upstream credential: {reason}"
+            ))
+        }
+        other => ApiError::UpstreamUnavailable(other.to_string()),
+    }
+}
+
+/// FINRA's `Location` (`…/async-requests/group/G/name/N/ID`) as the hub's URL.
+fn rewrite_location(state: &AppState, location: &HeaderValue) -> Option<HeaderValue> {
+    let text = location.to_str().ok()?;
+    let path = path_of(text)?;
+    HeaderValue::from_str(&format!("{}{PREFIX}{path}", state.http.public_url)).ok()
+}
+
+/// The path of an absolute or relative URL (from its first `/` after the authority).
+fn path_of(url: &str) -> Option<&str> {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|idx| &rest[idx..]),
+        None => url.starts_with('/').then_some(url),
+    }
+}
+
+/// An async status body with `resultLink` sealed into a hub link and `checkStatusLink` pointed
+/// at the hub; anything unexpected passes through unchanged.
+fn rewrite_status_links(state: &AppState, tenant: &str, body: &[u8]) -> Bytes {
+    let Ok(mut status) = serde_json::from_slice::<Value>(body) else {
+        return Bytes::copy_from_slice(body);
+    };
+    let public_url = &state.http.public_url;
+    if let Some(link) = status.get("resultLink").and_then(Value::as_str)
+        && let Some(sealed) = state.upstreams.links().seal(tenant, link)
+    {
+        status["resultLink"] = Value::String(format!("{public_url}{PREFIX}/{RESULTS}/{sealed}"));
+    }
+    if let Some(path) = status
+        .get("checkStatusLink")
+        .and_then(Value::as_str)
+        .and_then(path_of)
+        .map(str::to_owned)
+    {
+        status["checkStatusLink"] = Value::String(format!("{public_url}{PREFIX}{path}"));
+    }
+    serde_json::to_vec(&status).map_or_else(|_| Bytes::copy_from_slice(body), Bytes::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_finras_query_paths_are_proxied_with_their_methods() {
+        let get = Method::GET;
+        let post = Method::POST;
+        fn group<'a>(path: &'a str, method: &Method) -> Result<Option<&'a str>, ApiError> {
+            FinraRoute::parse(method, path).map(|r| r.group)
+        }
+        assert_eq!(group("/datasets", &get).ok(), Some(None));
+        assert_eq!(
+            group("/data/group/otcMarket/name/weeklySummary", &post).ok(),
+            Some(Some("otcMarket"))
+        );
+        assert_eq!(
+            group("/data/group/firm/name/firmProfile/id/1", &get).ok(),
+            Some(Some("firm"))
+        );
+        assert_eq!(
+            group("/metadata/group/g/name/n", &get).ok(),
+            Some(Some("g"))
+        );
+        assert!(
+            FinraRoute::parse(&get, "/async-requests/group/g/name/n/id")
+                .is_ok_and(|r| r.is_async_status)
+        );
+        assert!(matches!(
+            group("/metadata/group/g/name/n", &post),
+            Err(ApiError::MethodNotAllowed)
+        ));
+        for path in [
+            "",
+            "/",
+            "/data/group/otcMarket",
+            "/data/group//name/x",
+            "/admin",
+            "/fip/rest/ews/oauth2/access_token",
+        ] {
+            assert!(
+                matches!(group(path, &get), Err(ApiError::NotFound)),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn locations_keep_their_path_under_the_hub() {
+        assert_eq!(
+            path_of("http://127.0.0.1:1/async-requests/x"),
+            Some("/async-requests/x")
+        );
+        assert_eq!(path_of("/async-requests/x"), Some("/async-requests/x"));
+        assert_eq!(path_of("https://api.finra.org"), None);
+        assert_eq!(path_of("nonsense"), None);
+    }
+}
