@@ -217,16 +217,13 @@ impl FinraClient {
         headers.remove("keep-alive");
         let mut reminted = false;
         loop {
-            match request.max_queue_wait {
-                None => self.inner.pacer.acquire().await,
-                Some(max_wait) => self
-                    .inner
-                    .pacer
-                    .acquire_within(max_wait)
-                    .await
-                    .map_err(|wait| FinraError::RateLimited {
-                        retry_after: Some(wait + max_wait),
-                    })?,
+            if let Some(max_wait) = request.max_queue_wait {
+                let paced = self.inner.pacer.acquire_within(max_wait).await;
+                paced.map_err(|wait| FinraError::RateLimited {
+                    retry_after: Some(wait + max_wait),
+                })?;
+            } else {
+                self.inner.pacer.acquire().await;
             }
             let bearer = self.bearer().await?;
             let mut builder = self

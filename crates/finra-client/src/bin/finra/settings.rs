@@ -1,0 +1,192 @@
+//! The global options (URLs, environment, anonymous mode, timeout) and how they turn into a
+//! [`FinraClient`]: which authentication the data commands use, and telling the user on stderr
+//! when that is anonymous.
+
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use finra_client::{Auth, Credentials, Environment, FinraClient, FinraClientBuilder, FinraError};
+use reqwest::Url;
+
+/// The variable holding a ready bearer token (e.g. a FinHub session token).
+pub(crate) const BEARER_TOKEN_VAR: &str = "FINRA_BEARER_TOKEN";
+
+/// The `User-Agent` of the tool.
+const USER_AGENT: &str = concat!("finra-cli/", env!("CARGO_PKG_VERSION"));
+
+/// Options every command takes.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
+pub(crate) struct GlobalArgs {
+    /// Query API base URL [default: FINRA's, per --env]
+    #[arg(long, env = "FINRA_API_BASE", global = true, value_name = "URL", value_parser = parse_url)]
+    pub(crate) api_base: Option<Url>,
+    /// Token service URL [default: FINRA's, per --env]
+    #[arg(long, env = "FINRA_TOKEN_URL", global = true, value_name = "URL", value_parser = parse_url)]
+    pub(crate) token_url: Option<Url>,
+    /// Which FINRA environment (each has its own credentials)
+    #[arg(long = "env", value_enum, default_value_t = EnvArg::Production, global = true)]
+    pub(crate) environment: EnvArg,
+    /// Send no credentials, even when some are configured (public datasets only)
+    #[arg(long, global = true)]
+    pub(crate) anonymous: bool,
+    /// Timeout of each HTTP request, in seconds (give it before the subcommand)
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) timeout: u64,
+    /// No progress bar and no notes on stderr (errors are still reported)
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+    /// Log what the client does to stderr (FINRA_LOG=<filter> for finer control)
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+}
+
+/// `--env`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EnvArg {
+    /// api.finra.org and ews.fip.finra.org
+    Production,
+    /// FINRA's QA test environment
+    Qa,
+}
+
+impl EnvArg {
+    pub(crate) fn environment(self) -> Environment {
+        match self {
+            Self::Production => Environment::Production,
+            Self::Qa => Environment::Qa,
+        }
+    }
+}
+
+fn parse_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("expected an http:// or https:// URL".to_owned());
+    }
+    Ok(url)
+}
+
+/// How data calls authenticate, and why.
+#[derive(Debug)]
+pub(crate) enum AuthChoice {
+    /// `--anonymous`.
+    AnonymousByChoice,
+    /// No (complete) credentials: the library's explanation of what was found where.
+    AnonymousNoCredentials(String),
+    /// `FINRA_BEARER_TOKEN`.
+    Bearer(String),
+    /// Minted from these credentials.
+    Credentials(Credentials),
+}
+
+/// How the running command authenticates, for error hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthKind {
+    Anonymous,
+    Bearer,
+    Minted,
+}
+
+static AUTH_KIND: OnceLock<AuthKind> = OnceLock::new();
+
+/// How the running command authenticated its data calls, once a client was built.
+pub(crate) fn auth_kind() -> Option<AuthKind> {
+    AUTH_KIND.get().copied()
+}
+
+impl GlobalArgs {
+    /// The Query API base URL.
+    pub(crate) fn api_base(&self) -> String {
+        self.api_base.as_ref().map_or_else(
+            || self.environment.environment().api_base().to_owned(),
+            ToString::to_string,
+        )
+    }
+
+    /// The token URL.
+    pub(crate) fn token_url(&self) -> String {
+        self.token_url.as_ref().map_or_else(
+            || self.environment.environment().token_url().to_owned(),
+            ToString::to_string,
+        )
+    }
+
+    /// The request timeout.
+    pub(crate) fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+
+    /// Whether notes go to stderr.
+    pub(crate) fn notes(&self) -> bool {
+        !self.quiet
+    }
+
+    /// Decides how data calls authenticate.
+    pub(crate) fn auth_choice(&self) -> AuthChoice {
+        if self.anonymous {
+            return AuthChoice::AnonymousByChoice;
+        }
+        if let Some(token) = bearer_token() {
+            return AuthChoice::Bearer(token);
+        }
+        match Credentials::from_env() {
+            Ok(credentials) => AuthChoice::Credentials(credentials),
+            Err(FinraError::Config(message)) => AuthChoice::AnonymousNoCredentials(message),
+            Err(other) => AuthChoice::AnonymousNoCredentials(other.to_string()),
+        }
+    }
+
+    /// A client builder with the URLs and timeout, without authentication.
+    pub(crate) fn builder(&self) -> FinraClientBuilder {
+        FinraClient::builder()
+            .api_base(self.api_base())
+            .token_url(self.token_url())
+            .timeout(self.request_timeout())
+            .user_agent(USER_AGENT)
+    }
+
+    /// The client data commands use, saying on stderr when it runs anonymously.
+    pub(crate) fn data_client(&self) -> anyhow::Result<FinraClient> {
+        let choice = self.auth_choice();
+        let (auth, kind) = match choice {
+            AuthChoice::AnonymousByChoice => (Auth::Anonymous, AuthKind::Anonymous),
+            AuthChoice::AnonymousNoCredentials(why) => {
+                self.note(&format!(
+                    "{why}; running anonymously (public datasets only). `finra auth doctor` explains"
+                ));
+                (Auth::Anonymous, AuthKind::Anonymous)
+            }
+            AuthChoice::Bearer(token) => {
+                if Credentials::from_env().is_ok() {
+                    self.note(&format!(
+                        "{BEARER_TOKEN_VAR} is set: using it instead of minting a token from the credentials"
+                    ));
+                }
+                (Auth::bearer(token), AuthKind::Bearer)
+            }
+            AuthChoice::Credentials(credentials) => {
+                (Auth::ClientCredentials(credentials), AuthKind::Minted)
+            }
+        };
+        let _ = AUTH_KIND.set(kind);
+        Ok(self.builder().auth(auth).build()?)
+    }
+
+    /// A note on stderr, unless `--quiet`.
+    pub(crate) fn note(&self, text: &str) {
+        if self.notes() {
+            let _ = writeln!(std::io::stderr().lock(), "note: {text}");
+        }
+    }
+}
+
+/// `FINRA_BEARER_TOKEN`, when set and not blank.
+pub(crate) fn bearer_token() -> Option<String> {
+    std::env::var(BEARER_TOKEN_VAR)
+        .ok()
+        .map(|token| token.trim().to_owned())
+        .filter(|token| !token.is_empty())
+}

@@ -1,0 +1,9 @@
+//! Tests of the `finra` binary: each runs the built executable in its own process, with a
+//! cleared environment and a temporary working directory, against an in-process emulator.
+
+mod asyncreq;
+mod auth_check;
+mod catalogue;
+mod doctor;
+mod query;
+mod support;
