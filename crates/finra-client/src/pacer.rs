@@ -31,22 +31,39 @@ struct Gcra {
     next: Mutex<Option<Instant>>,
 }
 
+/// Tokens of the server's bucket a FINRA pacer leaves unused, so that requests arriving a little
+/// closer together than they were sent (network jitter) still find a token.
+pub const FINRA_BURST_RESERVE: u32 = 2;
+
 impl Pacer {
     /// At most `requests_per_second` requests per second, bursts of the same size.
     /// `0` means unlimited.
     pub fn per_second(requests_per_second: u32) -> Self {
+        Self::per_second_with_reserve(requests_per_second, 0)
+    }
+
+    /// At most `requests_per_second` requests per second, with bursts `reserve` smaller than
+    /// the server's (which is `requests_per_second`): the server's bucket then always keeps
+    /// `reserve` tokens for requests that jitter brings in early. `0` means unlimited.
+    pub fn per_second_with_reserve(requests_per_second: u32, reserve: u32) -> Self {
         if requests_per_second == 0 {
             return Self::unlimited();
         }
         let interval = Duration::from_secs(1) / requests_per_second;
+        let burst = requests_per_second.saturating_sub(reserve).max(1);
         Self {
             inner: Some(Arc::new(Gcra {
                 rate: requests_per_second,
                 interval,
-                tolerance: interval * (requests_per_second - 1),
+                tolerance: interval * (burst - 1),
                 next: Mutex::new(None),
             })),
         }
+    }
+
+    /// FINRA's cap (20 requests/s per address) with [`FINRA_BURST_RESERVE`] tokens of margin.
+    pub fn finra() -> Self {
+        Self::per_second_with_reserve(FINRA_REQUESTS_PER_SECOND, FINRA_BURST_RESERVE)
     }
 
     /// No pacing at all (a FinHub in front of FINRA paces for you, or a throttle-free emulator).
@@ -87,9 +104,9 @@ impl Pacer {
 }
 
 impl Default for Pacer {
-    /// FINRA's cap: 20 requests per second.
+    /// FINRA's cap: 20 requests per second, with a small burst reserve ([`Pacer::finra`]).
     fn default() -> Self {
-        Self::per_second(FINRA_REQUESTS_PER_SECOND)
+        Self::finra()
     }
 }
 
@@ -204,6 +221,19 @@ mod tests {
             Pacer::unlimited().acquire_within(Duration::ZERO).await,
             Ok(())
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_finra_pacer_leaves_a_reserve_in_the_servers_bucket() {
+        let pacer = Pacer::finra();
+        let start = Instant::now();
+        for _ in 0..18 {
+            pacer.acquire().await;
+        }
+        assert_eq!(Instant::now(), start, "a burst of 20 - 2");
+        pacer.acquire().await;
+        assert_eq!(Instant::now() - start, Duration::from_millis(50));
+        assert_eq!(pacer.rate(), Some(20));
     }
 
     #[tokio::test(start_paused = true)]

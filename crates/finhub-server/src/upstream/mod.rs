@@ -84,7 +84,10 @@ impl Upstreams {
         Self {
             auth,
             clock,
-            pacer: Pacer::per_second(settings.requests_per_second),
+            pacer: Pacer::per_second_with_reserve(
+                settings.requests_per_second,
+                finra_client::FINRA_BURST_RESERVE,
+            ),
             settings,
             clients: Mutex::new(HashMap::new()),
             links,

@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use finra_client::{Auth, Credentials, Environment, FinraClient, FinraClientBuilder, FinraError};
+use finra_client::{
+    Auth, Credentials, Environment, FinraClient, FinraClientBuilder, FinraError, Pacer,
+};
 use reqwest::Url;
 
 /// The variable holding a ready bearer token (e.g. a FinHub session token).
@@ -35,6 +37,10 @@ pub(crate) struct GlobalArgs {
     /// Timeout of each HTTP request, in seconds (give it before the subcommand)
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) timeout: u64,
+    /// Requests per second to the Query API: FINRA allows 20 per address; `off` only against
+    /// a server without that limit (an emulator with its throttle off, a FinHub that paces)
+    #[arg(long, env = "FINRA_RATE", global = true, value_name = "N|off", default_value = "20", value_parser = parse_rate)]
+    pub(crate) rate: Rate,
     /// No progress bar and no notes on stderr (errors are still reported)
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
@@ -146,6 +152,11 @@ impl GlobalArgs {
             .token_url(self.token_url())
             .timeout(self.request_timeout())
             .user_agent(USER_AGENT)
+            .pacer(match self.rate.0 {
+                Some(rate) if rate == finra_client::FINRA_REQUESTS_PER_SECOND => Pacer::finra(),
+                Some(rate) => Pacer::per_second(rate),
+                None => Pacer::unlimited(),
+            })
     }
 
     /// The client data commands use, saying on stderr when it runs anonymously.
@@ -189,4 +200,19 @@ pub(crate) fn bearer_token() -> Option<String> {
         .ok()
         .map(|token| token.trim().to_owned())
         .filter(|token| !token.is_empty())
+}
+
+/// `--rate`: requests per second, `None` for no pacing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rate(Option<u32>);
+
+/// Parses `--rate`: a positive number of requests per second, or `off`.
+fn parse_rate(text: &str) -> Result<Rate, String> {
+    match text {
+        "off" => Ok(Rate(None)),
+        _ => match text.parse::<u32>() {
+            Ok(0) | Err(_) => Err(format!("{text:?}: expected a positive number or off")),
+            Ok(rate) => Ok(Rate(Some(rate))),
+        },
+    }
 }
