@@ -1,10 +1,12 @@
 //! Administration: creating tenants, customers (whose secret is returned once), users, scopes,
-//! allow-lists and upstream credentials (sealed at rest), and listing and revoking sessions.
+//! allow-lists, upstream credentials (sealed at rest) and client-certificate bindings, and listing
+//! and revoking sessions.
 //! The `finhub admin` CLI is a thin layer over these.
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::AuthService;
+use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::{AuthError, StoreError};
 use crate::ids::{CustomerId, TenantId, Username};
 use crate::model::{
@@ -161,6 +163,58 @@ impl AuthService {
             }
         }
         Ok(revoked)
+    }
+
+    /// Binds certificates to a customer: from now on its logins and sessions must come over a
+    /// certificate one of its bindings matches (whenever a certificate is presented; always in
+    /// production).
+    pub async fn bind_certificate(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        matcher: CertificateMatcher,
+    ) -> Result<CertificateBinding, AuthError> {
+        self.existing_tenant(tenant).await?;
+        if self.store().customer(tenant, customer).await?.is_none() {
+            return Err(AuthError::Store(StoreError::NotFound(format!(
+                "customer {customer} of tenant {tenant}"
+            ))));
+        }
+        let binding = CertificateBinding {
+            tenant_id: tenant.clone(),
+            customer_id: customer.clone(),
+            matcher,
+            created_at: self.clock().now_utc(),
+        };
+        self.store().insert_certificate_binding(&binding).await?;
+        Ok(binding)
+    }
+
+    /// Removes a binding. Sessions already bound to the certificate (RFC 8705) stop working at
+    /// their next request, because the binding is checked on every request.
+    pub async fn unbind_certificate(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        matcher: &CertificateMatcher,
+    ) -> Result<(), AuthError> {
+        Ok(self
+            .store()
+            .delete_certificate_binding(tenant, customer, matcher)
+            .await?)
+    }
+
+    /// A tenant's bindings (only one customer's, when given).
+    pub async fn certificate_bindings(
+        &self,
+        tenant: &TenantId,
+        customer: Option<&CustomerId>,
+    ) -> Result<Vec<CertificateBinding>, AuthError> {
+        let store = self.store();
+        Ok(match customer {
+            Some(customer) => store.certificate_bindings(tenant, customer).await?,
+            None => store.list_certificate_bindings(tenant).await?,
+        })
     }
 
     async fn existing_tenant(&self, tenant: &TenantId) -> Result<Tenant, AuthError> {

@@ -96,6 +96,9 @@ pub struct AuditEvent {
     pub user_agent: Option<String>,
     /// `sec-ch-ua-platform` as sent.
     pub platform: Option<String>,
+    /// The SHA-256 fingerprint (hex) of the client certificate the connection presented, valid
+    /// or not.
+    pub client_certificate: Option<String>,
 }
 
 impl AuditEvent {
@@ -125,6 +128,7 @@ mod tests {
             forwarded_for: Some("1.2.3.4".into()),
             user_agent: None,
             platform: None,
+            client_certificate: None,
         };
         let line = event.to_json_line();
         assert_eq!(line.lines().count(), 1, "{line}");

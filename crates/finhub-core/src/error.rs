@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::cert::CertificateProblem;
+
 /// A boxed error from a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -36,6 +38,8 @@ pub enum TokenProblem {
     AccessTokenExpired,
     /// Logged out, revoked, or unknown.
     Revoked,
+    /// Bound to a client certificate (RFC 8705 `cnf.x5t#S256`) other than the connection's.
+    CertificateMismatch,
 }
 
 impl TokenProblem {
@@ -49,6 +53,10 @@ impl TokenProblem {
             Self::SessionExpired => "the session has expired; log in again",
             Self::AccessTokenExpired => "the access token has expired; log in again",
             Self::Revoked => "the session has been ended or revoked",
+            Self::CertificateMismatch => {
+                "the session token is bound to another client certificate; use it over the \
+                 connection it was issued on"
+            }
         }
     }
 }
@@ -77,6 +85,10 @@ pub enum AuthError {
     /// Asking for something outside the session's rights (403 `insufficient_scope`).
     #[error("insufficient scope: {0}")]
     InsufficientScope(String),
+    /// The client certificate is missing (where required), invalid, or not bound to the customer
+    /// the request claims (403 `invalid_certificate`).
+    #[error("invalid client certificate: {}", .0.description())]
+    InvalidCertificate(CertificateProblem),
     /// Refused by policy: address outside the allow-list, tenant mismatch (403 `access_denied`).
     #[error("access denied: {0}")]
     AccessDenied(String),
@@ -105,6 +117,7 @@ impl AuthError {
             Self::InvalidClient => "invalid_client",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
+            Self::InvalidCertificate(_) => "invalid_certificate",
             Self::AccessDenied(_) => "access_denied",
             Self::RateLimited { .. } => "rate_limited",
             Self::Store(_) | Self::Internal(_) => "server_error",

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod cert;
 pub mod crypto;
 pub mod error;
 pub mod ids;

@@ -43,6 +43,18 @@ pub struct SessionClaims {
     pub exp: i64,
     /// Always [`SESSION_TOKEN_TYPE`].
     pub typ: String,
+    /// The client certificate the session is bound to (RFC 8705), when it was logged in over one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// RFC 8705 §3.1 confirmation: the SHA-256 thumbprint of the client certificate, base64url.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmation {
+    /// `x5t#S256`.
+    #[serde(rename = "x5t#S256")]
+    pub x5t_s256: String,
 }
 
 impl fmt::Debug for SessionClaims {
@@ -55,6 +67,7 @@ impl fmt::Debug for SessionClaims {
             .field("internal_token_key", &"[redacted]")
             .field("iat", &self.iat)
             .field("exp", &self.exp)
+            .field("cnf", &self.cnf)
             .finish_non_exhaustive()
     }
 }
@@ -214,6 +227,7 @@ mod tests {
             iat: NOW,
             exp: NOW + 43_200,
             typ: String::new(),
+            cnf: None,
         }
     }
 

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
+use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::StoreError;
 use crate::ids::{CustomerId, FamilyId, TenantId, Username};
 use crate::model::{Customer, RefreshTokenRecord, Session, Tenant, UpstreamCredential, User};
@@ -163,13 +164,53 @@ pub trait AuditLog: Send + Sync {
     async fn recent_audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
+/// Client certificates bound to customers.
+#[async_trait]
+pub trait CertificateBindingStore: Send + Sync {
+    /// Binds certificates to a customer (`Conflict` if this exact binding exists, `NotFound` if
+    /// the customer does not).
+    async fn insert_certificate_binding(
+        &self,
+        binding: &CertificateBinding,
+    ) -> Result<(), StoreError>;
+    /// A customer's bindings.
+    async fn certificate_bindings(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Vec<CertificateBinding>, StoreError>;
+    /// Every binding of a tenant, by customer.
+    async fn list_certificate_bindings(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<CertificateBinding>, StoreError>;
+    /// Removes one binding (`NotFound` if there is none).
+    async fn delete_certificate_binding(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        matcher: &CertificateMatcher,
+    ) -> Result<(), StoreError>;
+}
+
 /// Everything the hub stores.
 pub trait Store:
-    DirectoryStore + SessionStore + LoginAttemptStore + AuditLog + std::fmt::Debug
+    DirectoryStore
+    + SessionStore
+    + LoginAttemptStore
+    + AuditLog
+    + CertificateBindingStore
+    + std::fmt::Debug
 {
 }
 
-impl<T: DirectoryStore + SessionStore + LoginAttemptStore + AuditLog + std::fmt::Debug> Store
-    for T
+impl<
+    T: DirectoryStore
+        + SessionStore
+        + LoginAttemptStore
+        + AuditLog
+        + CertificateBindingStore
+        + std::fmt::Debug,
+> Store for T
 {
 }

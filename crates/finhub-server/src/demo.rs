@@ -2,6 +2,11 @@
 //! as upstream, the hub on SQLite in a temporary directory, one demo tenant with a `b2b`
 //! customer, a user and scope `finra:otcMarket finra:fixedIncomeMarket`, and a copy-paste
 //! walk-through.
+//!
+//! `--profile production` adds what that profile demands: a throw-away CA, a server certificate
+//! and a client certificate (rcgen) in the temporary directory, HTTPS with mandatory client
+//! certificates, the client certificate bound to the demo customer, and the demo tenant's
+//! allow-list (127.0.0.1 and ::1).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,16 +16,21 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use finhub_clock::SharedClock;
+use finhub_core::cert::CertificateMatcher;
 use finhub_core::ids::{TenantId, Username};
 use finhub_core::model::{AccountType, UpstreamTarget};
+use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 use finhub_core::secret::random_base64url;
 use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Tier};
 use secrecy::SecretString;
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::AppState;
-use crate::config::{Config, RawConfig};
+use crate::config::{Config, RawConfig, Transport};
+use crate::tls::TlsServer;
+use crate::tls::pki::CertificateAuthority;
 
 /// The demo tenant's id.
 pub const DEMO_TENANT: &str = "1234567";
@@ -60,6 +70,15 @@ pub struct DemoCredentials {
     pub username: String,
     /// Their password.
     pub password: String,
+    /// The CA certificate the hub's server certificate chains to (production: HTTPS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    /// The client certificate bound to the customer (production).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<String>,
+    /// Its private key (production).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
 }
 
 /// A demo ready to serve: the emulator running, the hub's state seeded, the listener bound.
@@ -73,19 +92,65 @@ pub struct Demo {
     pub credentials: DemoCredentials,
     /// The upstream emulator (stops when dropped).
     pub emulator: RunningEmulator,
-    /// The temporary directory holding the database.
+    /// The temporary directory holding the database (and, in production, the certificates).
     pub dir: PathBuf,
+    /// HTTPS (production): serve with [`crate::serve_tls`].
+    pub tls: Option<TlsServer>,
+}
+
+/// The throw-away PKI files of a production demo.
+#[derive(Debug)]
+struct DemoPki {
+    ca_cert: PathBuf,
+    server_cert: PathBuf,
+    server_key: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
+    crl: PathBuf,
+    client_fingerprint: finhub_core::cert::CertFingerprint,
+}
+
+/// Generates a CA, a server certificate for the listening address and a client certificate
+/// into `dir` (keys readable by the owner only).
+fn generate_pki(dir: &Path, listen: SocketAddr, now: OffsetDateTime) -> anyhow::Result<DemoPki> {
+    let ca = CertificateAuthority::new("FinHub demo CA", now)?;
+    let server = ca.issue_server(&[listen.ip()], now)?;
+    let client = ca.issue_client("finhub-demo-client", now)?;
+    let crl = ca.crl(&[], now)?;
+    let pki = DemoPki {
+        ca_cert: dir.join("ca.pem"),
+        server_cert: dir.join("server.pem"),
+        server_key: dir.join("server.key"),
+        client_cert: dir.join("client.pem"),
+        client_key: dir.join("client.key"),
+        crl: dir.join("ca.crl.pem"),
+        client_fingerprint: client.fingerprint(),
+    };
+    write_file(&pki.ca_cert, ca.certificate().cert_pem.as_bytes(), false)?;
+    write_file(&pki.server_cert, server.cert_pem.as_bytes(), false)?;
+    write_file(&pki.server_key, server.key_pem.as_bytes(), true)?;
+    write_file(&pki.client_cert, client.cert_pem.as_bytes(), false)?;
+    write_file(&pki.client_key, client.key_pem.as_bytes(), true)?;
+    write_file(&pki.crl, crl.as_bytes(), false)?;
+    Ok(pki)
+}
+
+fn write_file(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    Ok(())
 }
 
 /// Starts the emulator, builds and seeds the hub, binds the listener.
 pub async fn prepare(options: &DemoOptions, clock: SharedClock) -> anyhow::Result<Demo> {
-    if options.profile == "production" {
-        anyhow::bail!(
-            "the production profile needs TLS material (a server certificate and a client CA for \
-             mandatory client certificates), which comes with the mTLS issue; run \
-             `finhub demo --profile integration` (the default) meanwhile"
-        );
-    }
+    let production = options.profile == "production";
     let dir = std::env::temp_dir().join(format!(
         "finhub-demo-{}-{}",
         std::process::id(),
@@ -106,12 +171,22 @@ pub async fn prepare(options: &DemoOptions, clock: SharedClock) -> anyhow::Resul
     .await
     .context("cannot start the FINRA emulator")?;
 
-    let config = demo_config(options, &dir)?;
+    let pki = if production {
+        Some(generate_pki(&dir, options.listen, clock.now_utc())?)
+    } else {
+        None
+    };
+    let config = demo_config(options, &dir, pki.as_ref())?;
+    let tls = match config.serving_transport()? {
+        Transport::Tls(files) => Some(TlsServer::load(files)?),
+        Transport::PlainHttp | Transport::Unconfigured => None,
+    };
     let state = AppState::build(config, clock).await?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
-    let base_url = format!("http://{}", listener.local_addr()?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{}", listener.local_addr()?);
 
     let auth = &state.auth;
     let tenant = TenantId::parse(DEMO_TENANT).map_err(anyhow::Error::msg)?;
@@ -124,6 +199,18 @@ pub async fn prepare(options: &DemoOptions, clock: SharedClock) -> anyhow::Resul
     let customer = auth
         .create_customer(&tenant, "Demo app", AccountType::B2b)
         .await?;
+    if let Some(pki) = &pki {
+        // Production: allow-lists are mandatory, and the customer's client certificate is bound.
+        let loopback =
+            AllowList::parse(&["127.0.0.1/32", "::1/128"]).map_err(anyhow::Error::msg)?;
+        auth.store().set_allow_list(&tenant, &loopback).await?;
+        auth.bind_certificate(
+            &tenant,
+            &customer.customer.id,
+            CertificateMatcher::Fingerprint(pki.client_fingerprint),
+        )
+        .await?;
+    }
     let password = random_base64url(12);
     auth.create_user(
         &tenant,
@@ -150,6 +237,9 @@ pub async fn prepare(options: &DemoOptions, clock: SharedClock) -> anyhow::Resul
         account_type: "b2b".to_owned(),
         username: DEMO_USER.to_owned(),
         password,
+        ca_cert: pki.as_ref().map(|p| p.ca_cert.display().to_string()),
+        client_cert: pki.as_ref().map(|p| p.client_cert.display().to_string()),
+        client_key: pki.as_ref().map(|p| p.client_key.display().to_string()),
     };
     if let Some(path) = &options.credentials_out {
         write_credentials(path, &credentials)?;
@@ -160,10 +250,11 @@ pub async fn prepare(options: &DemoOptions, clock: SharedClock) -> anyhow::Resul
         credentials,
         emulator,
         dir,
+        tls,
     })
 }
 
-fn demo_config(options: &DemoOptions, dir: &Path) -> anyhow::Result<Config> {
+fn demo_config(options: &DemoOptions, dir: &Path, pki: Option<&DemoPki>) -> anyhow::Result<Config> {
     // Fresh keys for every demo: 256 random bits each.
     let data_key = URL_SAFE_NO_PAD
         .decode(random_base64url(32))
@@ -177,6 +268,16 @@ fn demo_config(options: &DemoOptions, dir: &Path) -> anyhow::Result<Config> {
     raw.keys.session_secret = Some(random_base64url(32));
     raw.keys.data_key = Some(STANDARD.encode(data_key));
     raw.sessions.access_token_ttl_secs = options.access_token_ttl_secs;
+    match pki {
+        Some(pki) => {
+            let path = |p: &PathBuf| p.display().to_string();
+            raw.tls.cert_path = Some(path(&pki.server_cert));
+            raw.tls.key_path = Some(path(&pki.server_key));
+            raw.tls.client_ca_paths = vec![path(&pki.ca_cert)];
+            raw.tls.crl_paths = vec![path(&pki.crl)];
+        }
+        None => raw.tls.plain_http = true,
+    }
     Ok(Config::from_raw(raw)?)
 }
 
@@ -189,13 +290,26 @@ fn write_credentials(path: &Path, credentials: &DemoCredentials) -> anyhow::Resu
 pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
     let c = &demo.credentials;
     let base = &c.base_url;
+    // Production: every curl call presents the client certificate and trusts the demo CA.
+    let tls_args = match (&c.ca_cert, &c.client_cert, &c.client_key) {
+        (Some(ca), Some(cert), Some(key)) => {
+            format!("--cacert {ca} --cert {cert} --key {key} \\\n  ")
+        }
+        _ => String::new(),
+    };
+    let profile = if demo.tls.is_some() {
+        "production profile: HTTPS, mandatory client certificates bound to customers, allow-list \
+         127.0.0.1 and ::1, audit on, strict rate limits"
+    } else {
+        "integration profile"
+    };
     let login = format!(
         r#"{{"username":"{}","password":"{}","customerId":"{}","customerSecret":"{}","accountType":"b2b","grantType":"password"}}"#,
         c.username, c.password, c.customer_id, c.customer_secret
     );
     writeln!(
         out,
-        "\nFinHub demo (integration profile, SQLite in {}), upstream: FINRA emulator at {}\n\
+        "\nFinHub demo ({profile}, SQLite in {}), upstream: FINRA emulator at {}\n\
          \n  tenantId        {}\n  customerId      {}\n  customerSecret  {}\n  accountType     b2b\n  \
          username        {}\n  password        {}\n  scope           {DEMO_SCOPE}\n",
         demo.dir.display(),
@@ -206,10 +320,17 @@ pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
         c.username,
         c.password,
     )?;
+    if let (Some(ca), Some(cert), Some(key)) = (&c.ca_cert, &c.client_cert, &c.client_key) {
+        writeln!(
+            out,
+            "  CA certificate  {ca}\n  client cert     {cert} (bound to the customer)\n  \
+             client key      {key}\n"
+        )?;
+    }
     writeln!(
         out,
         "1. Log in (the hub keeps FINRA's token; you get a session token):\n\n\
-         TOKEN=$(curl -s {base}/v1/auth/token -H 'Content-Type: application/json' \\\n  \
+         TOKEN=$(curl -s {tls_args}{base}/v1/auth/token -H 'Content-Type: application/json' \\\n  \
          -H 'sec-ch-ua-platform: Linux' -H 'X-Forwarded-For: 127.0.0.1' -H 'User-Agent: curl' \\\n  \
          -H 'X-Tenant-ID: {}' \\\n  \
          -d '{login}' \\\n  \
@@ -219,20 +340,30 @@ pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "2. Call FINRA's Query API through the hub with it:\n\n\
-         curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: application/json' \\\n  \
+         curl -s {tls_args}-H \"Authorization: Bearer $TOKEN\" -H 'Accept: application/json' \\\n  \
          '{base}/v1/finra/data/group/otcMarket/name/weeklySummary?limit=3'\n"
     )?;
     writeln!(
         out,
         "3. Refresh (extends the access token only when 10 % or less of it is left):\n\n\
-         curl -s -X POST -H \"Authorization: Bearer $TOKEN\" {base}/v1/auth/refresh\n"
+         curl -s {tls_args}-X POST -H \"Authorization: Bearer $TOKEN\" {base}/v1/auth/refresh\n"
     )?;
-    writeln!(
-        out,
-        "4. Or use the finra CLI against the hub:\n\n\
-         FINRA_API_BASE={base}/v1/finra FINRA_BEARER_TOKEN=$TOKEN \\\n  \
-         cargo run -q --release -p finra-client --bin finra -- query otcMarket/weeklySummary --limit 5 --format json\n\n\
-         Press Ctrl-C to stop."
-    )?;
+    match &c.ca_cert {
+        Some(ca) => writeln!(
+            out,
+            "4. Without the client certificate the hub answers 403 invalid_certificate (audited),\n   \
+             whatever the token:\n\n\
+             curl -s --cacert {ca} -H \"Authorization: Bearer $TOKEN\" {base}/v1/auth/session\n\n\
+             (The finra CLI has no client-certificate options yet: use the integration demo for it.)\n\n\
+             Press Ctrl-C to stop."
+        )?,
+        None => writeln!(
+            out,
+            "4. Or use the finra CLI against the hub:\n\n\
+             FINRA_API_BASE={base}/v1/finra FINRA_BEARER_TOKEN=$TOKEN \\\n  \
+             cargo run -q --release -p finra-client --bin finra -- query otcMarket/weeklySummary --limit 5 --format json\n\n\
+             Press Ctrl-C to stop."
+        )?,
+    }
     out.flush()
 }

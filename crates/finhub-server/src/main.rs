@@ -7,9 +7,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use finhub_clock::SystemClock;
 use finhub_server::admin::AdminCommand;
-use finhub_server::config::{Config, EXAMPLE};
+use finhub_server::config::{Config, EXAMPLE, Transport};
 use finhub_server::demo::DemoOptions;
-use finhub_server::{AppState, serve};
+use finhub_server::tls::TlsServer;
+use finhub_server::{AppState, serve, serve_tls};
 use tracing_subscriber::EnvFilter;
 
 /// FinHub: an authentication hub (backend-for-frontend) in front of FINRA's API platform.
@@ -22,7 +23,8 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serves the hub until Ctrl-C or SIGTERM, then finishes requests in flight.
+    /// Serves the hub (HTTPS per `[tls]`; plain HTTP only in integration with
+    /// `tls.plain_http = true`) until Ctrl-C or SIGTERM, then finishes requests in flight.
     Serve {
         /// A TOML config file (defaults and FINHUB_… variables apply too).
         #[arg(long)]
@@ -40,7 +42,8 @@ enum Command {
     /// Prints a commented example config.
     PrintConfig,
     /// Runs a complete demo: an in-process FINRA emulator as upstream and the hub on SQLite in a
-    /// temporary directory, with a demo tenant, customer and user; prints a walk-through.
+    /// temporary directory, with a demo tenant, customer and user; prints a walk-through. With
+    /// `--profile production`: HTTPS and a throw-away CA, server and client certificate.
     Demo {
         /// Where the hub listens.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -92,20 +95,32 @@ async fn main() -> anyhow::Result<()> {
             writeln!(stdout, "listening on {}", demo.credentials.base_url)?;
             let _ = finhub_server::demo::walkthrough(&demo, &mut stdout);
             let dir = demo.dir.clone();
-            serve(demo.listener, demo.state, shutdown_signal()).await?;
+            match demo.tls {
+                Some(tls) => serve_tls(demo.listener, demo.state, tls, shutdown_signal()).await?,
+                None => serve(demo.listener, demo.state, shutdown_signal()).await?,
+            }
             drop(demo.emulator);
             let _ = std::fs::remove_dir_all(dir);
         }
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
             let listen = config.listen;
+            // Production refuses to start without TLS material; bad material fails here too.
+            let tls = match config.serving_transport()? {
+                Transport::Tls(files) => Some(TlsServer::load(files)?),
+                Transport::PlainHttp | Transport::Unconfigured => None,
+            };
             let state = AppState::build(config, SystemClock::shared()).await?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            writeln!(stdout, "listening on http://{}", listener.local_addr()?)?;
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            writeln!(stdout, "listening on {scheme}://{}", listener.local_addr()?)?;
             stdout.flush()?;
-            serve(listener, state, shutdown_signal()).await?;
+            match tls {
+                Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await?,
+                None => serve(listener, state, shutdown_signal()).await?,
+            }
         }
     }
     Ok(())

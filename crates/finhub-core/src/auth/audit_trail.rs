@@ -57,6 +57,10 @@ impl AuthService {
             forwarded_for: ctx.forwarded_for.clone(),
             user_agent: ctx.user_agent.clone(),
             platform: ctx.platform.clone(),
+            client_certificate: ctx
+                .client_certificate
+                .fingerprint()
+                .map(|fingerprint| fingerprint.to_hex()),
         };
         if let Some(lines) = &self.inner.audit_lines {
             lines.write_line(&event.to_json_line());

@@ -9,7 +9,7 @@ use crate::error::AuthError;
 use crate::ids::{FamilyId, Username};
 use crate::model::{Customer, RefreshTokenRecord, Session, Tenant};
 use crate::secret::{OpaqueSecret, REFRESH_TOKEN_PREFIX, SESSION_KEY_PREFIX, SecretHash};
-use crate::session_token::SessionClaims;
+use crate::session_token::{Confirmation, SessionClaims};
 
 use super::{AuthService, IssuedTokens};
 
@@ -22,6 +22,8 @@ pub(super) struct SessionSpec<'a> {
     pub(super) family: FamilyId,
     /// The family's absolute end (kept across rotations).
     pub(super) family_expires_at: OffsetDateTime,
+    /// The client certificate's `x5t#S256` the session is bound to (RFC 8705), if any.
+    pub(super) confirmation: Option<String>,
 }
 
 /// The pair a refresh-token exchange produced, sealed for replays within the grace window.
@@ -88,6 +90,7 @@ impl AuthService {
             iat: now.unix_timestamp(),
             exp: session_expires_at.unix_timestamp(),
             typ: String::new(),
+            cnf: spec.confirmation.map(|x5t_s256| Confirmation { x5t_s256 }),
         };
         let user_session_token = self.inner.tokens.sign(claims)?;
         self.inner.store.insert_session(&session).await?;

@@ -45,14 +45,21 @@ impl AuthService {
         };
         let tenant = request.tenant.to_string();
         let customer = request.customer_id.clone();
-        let result = match request.grant.clone() {
-            LoginGrant::RefreshToken { refresh_token } => {
-                self.exchange_refresh_token(ctx, &request, refresh_token)
-                    .await
-            }
-            LoginGrant::Password { .. } | LoginGrant::ClientCredentials => {
-                self.login_with_credentials(ctx, &request).await
-            }
+        // The certificate comes before any credential (403 before 401).
+        let result = match self
+            .check_certificate_binding(ctx, &tenant, &customer)
+            .await
+        {
+            Err(refused) => Err(refused),
+            Ok(()) => match request.grant.clone() {
+                LoginGrant::RefreshToken { refresh_token } => {
+                    self.exchange_refresh_token(ctx, &request, refresh_token)
+                        .await
+                }
+                LoginGrant::Password { .. } | LoginGrant::ClientCredentials => {
+                    self.login_with_credentials(ctx, &request).await
+                }
+            },
         };
         let subject = Subject {
             tenant: Some(&tenant),
@@ -86,6 +93,7 @@ impl AuthService {
             username: verified.user.as_ref().map(|u| &u.username),
             family: FamilyId::generate(),
             family_expires_at: now + self.inner.settings.refresh_token_lifetime,
+            confirmation: self.confirmation_for(ctx),
         };
         let (tokens, _session) = self.issue_session(spec).await?;
         Ok(tokens)

@@ -3,6 +3,7 @@
 //! only parses HTTP into these calls and maps `AuthError` to responses.
 
 mod audit_trail;
+mod certificate;
 mod issue;
 mod login;
 mod refresh_grant;
@@ -19,6 +20,7 @@ use time::Duration;
 pub use audit_trail::AuditLines;
 pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo};
 
+use crate::cert::ClientCertificate;
 use crate::crypto::DataKey;
 use crate::ids::TenantId;
 use crate::model::AccountType;
@@ -53,6 +55,14 @@ pub struct AuthSettings {
     pub require_allow_list: bool,
     /// Whether authentication decisions are written to the audit log.
     pub audit: bool,
+    /// Whether a request over the TLS listener must present a valid client certificate
+    /// (production). Either way, a certificate that is presented is validated and must be bound
+    /// to the customer the request claims.
+    pub require_client_certificate: bool,
+    /// Whether sessions logged in over a verified client certificate are bound to it (RFC 8705
+    /// `cnf.x5t#S256` in the session token): used over another connection's certificate, the
+    /// token is refused.
+    pub certificate_bound_tokens: bool,
 }
 
 impl AuthSettings {
@@ -67,6 +77,8 @@ impl AuthSettings {
                 refresh_grace: Duration::seconds(10),
                 require_allow_list: false,
                 audit: false,
+                require_client_certificate: false,
+                certificate_bound_tokens: true,
             },
             Profile::Production => Self {
                 profile,
@@ -76,6 +88,8 @@ impl AuthSettings {
                 refresh_grace: Duration::seconds(10),
                 require_allow_list: true,
                 audit: true,
+                require_client_certificate: true,
+                certificate_bound_tokens: true,
             },
         }
     }
@@ -98,6 +112,8 @@ pub struct RequestContext {
     pub platform: Option<String>,
     /// `X-Tenant-ID` as sent, when it was.
     pub tenant_header: Option<String>,
+    /// What the TLS layer found on the connection.
+    pub client_certificate: ClientCertificate,
 }
 
 /// What a login presents.

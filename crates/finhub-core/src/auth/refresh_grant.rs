@@ -47,6 +47,7 @@ impl AuthService {
                 username: user.as_ref().map(|u| &u.username),
                 family: record.family_id.clone(),
                 family_expires_at: record.expires_at,
+                confirmation: self.confirmation_for(ctx),
             };
             let (tokens, session) = self.issue_session(spec).await?;
             let sealed = self.seal_successor(&hash, &tokens, &session)?;

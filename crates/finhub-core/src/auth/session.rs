@@ -1,6 +1,6 @@
 //! Using a session: authenticating a `userSessionToken`, the 10 % refresh, logout and "who am I".
 
-use crate::audit::AuditAction;
+use crate::audit::{AuditAction, AuditOutcome};
 use crate::error::{AuthError, TokenProblem};
 use crate::model::{AccountType, Session};
 use crate::policy::refresh::{RefreshDecision, decide};
@@ -67,18 +67,51 @@ fn subject_of(session: Option<&Session>) -> Subject<'_> {
 }
 
 impl AuthService {
-    /// Checks a bearer token: signature and claims, a live session that matches the claims, the
-    /// tenant still enabled, the client address on its allow-list and `X-Tenant-ID` (when sent)
-    /// naming the session's tenant.
+    /// Checks a bearer token: signature and claims, the connection's client certificate (bound
+    /// to the token's customer; for a certificate-bound token, the very certificate), a live
+    /// session that matches the claims, the tenant still enabled, the client address on its
+    /// allow-list and `X-Tenant-ID` (when sent) naming the session's tenant.
+    /// A certificate refusal is audited (other refusals are not: they are the caller's to audit).
     pub async fn authenticate(
         &self,
         ctx: &RequestContext,
         bearer: Option<&str>,
         access: AccessCheck,
     ) -> Result<AuthenticatedSession, AuthError> {
+        self.authenticate_with(ctx, bearer, access, true).await
+    }
+
+    /// [`Self::authenticate`]; `audit_certificate_refusal` is false for callers that audit
+    /// every outcome themselves (refresh, logout).
+    async fn authenticate_with(
+        &self,
+        ctx: &RequestContext,
+        bearer: Option<&str>,
+        access: AccessCheck,
+        audit_certificate_refusal: bool,
+    ) -> Result<AuthenticatedSession, AuthError> {
         let token = bearer.ok_or(AuthError::InvalidToken(TokenProblem::Missing))?;
         let now = self.inner.clock.now_utc();
         let claims = self.inner.tokens.verify(token, now.unix_timestamp())?;
+        // The certificate comes before the session (403 before 401): it must be bound to the
+        // customer the verified token names, and a bound token must come over its certificate.
+        if let Err(refused) = self
+            .check_certificate_binding(ctx, &claims.tenant_id, &claims.customer_id)
+            .await
+        {
+            if audit_certificate_refusal {
+                let subject = Subject {
+                    tenant: Some(&claims.tenant_id),
+                    customer: Some(&claims.customer_id),
+                    username: None,
+                };
+                let outcome = AuditOutcome::Failure(refused.code().to_owned());
+                self.audit(ctx, AuditAction::RequestRefused, outcome, subject)
+                    .await;
+            }
+            return Err(refused);
+        }
+        Self::check_confirmation(ctx, &claims)?;
         let key_hash = SecretHash::of(&claims.internal_token_key);
         let revoked = AuthError::InvalidToken(TokenProblem::Revoked);
         let session = self
@@ -154,7 +187,7 @@ impl AuthService {
         who: &mut Option<Session>,
     ) -> Result<RefreshOutcome, AuthError> {
         let auth = self
-            .authenticate(ctx, bearer, AccessCheck::Required)
+            .authenticate_with(ctx, bearer, AccessCheck::Required, false)
             .await?;
         *who = Some(auth.session.clone());
         if let Some(other) = body_token {
@@ -211,7 +244,7 @@ impl AuthService {
         let mut who = None;
         let result = async {
             let auth = self
-                .authenticate(ctx, bearer, AccessCheck::NotRequired)
+                .authenticate_with(ctx, bearer, AccessCheck::NotRequired, false)
                 .await?;
             who = Some(auth.session.clone());
             let now = self.inner.clock.now_utc();

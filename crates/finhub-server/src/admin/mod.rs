@@ -1,7 +1,9 @@
 //! `finhub admin …`: tenants, customers (the secret is printed once), users (passwords from a
 //! prompt or stdin, never an argument), scopes, allow-lists, upstream credentials (sealed, never
-//! printed back) and sessions. Works on the same database as a running server.
+//! printed back), client-certificate bindings and sessions. Works on the same database as a
+//! running server.
 
+mod certificates;
 mod customers;
 mod secrets_input;
 mod sessions;
@@ -14,6 +16,7 @@ use std::io::Write;
 use clap::Subcommand;
 use finhub_core::auth::AuthService;
 
+pub use certificates::CertCommand;
 pub use customers::CustomerCommand;
 pub use sessions::SessionCommand;
 pub use tenants::TenantCommand;
@@ -38,6 +41,9 @@ pub enum AdminCommand {
     /// A tenant's sessions.
     #[command(subcommand)]
     Sessions(SessionCommand),
+    /// Client certificates bound to customers (mTLS).
+    #[command(subcommand)]
+    Cert(CertCommand),
 }
 
 /// Runs one command, writing its result to `out`.
@@ -52,6 +58,7 @@ pub async fn run(
         AdminCommand::User(command) => users::run(auth, command, out).await,
         AdminCommand::Upstream(command) => upstream::run(auth, command, out).await,
         AdminCommand::Sessions(command) => sessions::run(auth, command, out).await,
+        AdminCommand::Cert(command) => certificates::run(auth, command, out).await,
     }
 }
 

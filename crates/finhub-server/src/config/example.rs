@@ -62,4 +62,17 @@ max_queue_wait_ms = 2000
 # The hub's own links to asynchronous results (clients fetch them without a token).
 result_link_ttl_secs = 3600
 max_body_bytes = 1048576
+
+[tls]
+# HTTPS for `finhub serve` (TLS 1.2/1.3). The production profile requires it, with mandatory
+# client certificates: every request must present a valid certificate issued by one of
+# client_ca_paths, bound to its customer (`finhub admin cert bind`), else 403 invalid_certificate.
+# cert_path = "/etc/finhub/server.pem"            # chain, leaf first
+# key_path = "/etc/finhub/server.key"             # PKCS#8, PKCS#1 or SEC1 PEM
+# client_ca_paths = ["/etc/finhub/clients-ca.pem"]
+# crl_paths = ["/etc/finhub/clients-ca.crl.pem"]  # read at start-up
+# handshake_timeout_secs = 10
+# certificate_bound_tokens = true  # RFC 8705: a session works only over the certificate it logged in with
+# Plain HTTP instead: integration profile only.
+plain_http = true
 "#;

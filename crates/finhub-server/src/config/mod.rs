@@ -6,7 +6,7 @@ mod example;
 mod raw;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine;
@@ -20,7 +20,7 @@ use finhub_core::session_token::SigningKey;
 use secrecy::SecretString;
 
 pub use example::EXAMPLE;
-pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits, RawUpstream};
+pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits, RawTls, RawUpstream};
 
 /// Request-rate limits (see DESIGN §3 "Rate limits").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,55 @@ pub struct Config {
     pub max_concurrent_password_hashes: usize,
     /// Calls to FINRA.
     pub upstream: UpstreamConfig,
+    /// How `finhub serve` listens: HTTPS, plain HTTP (integration only), or not yet configured.
+    pub transport: Transport,
+}
+
+/// How `finhub serve` listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// HTTPS with these files.
+    Tls(TlsFiles),
+    /// Plain HTTP (`tls.plain_http = true`; integration profile only).
+    PlainHttp,
+    /// No `[tls]` material and no `plain_http`: `finhub serve` refuses to start (other commands,
+    /// such as `finhub admin`, do not listen and do not care).
+    Unconfigured,
+}
+
+/// The TLS material `finhub serve` loads at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The server's certificate chain (PEM).
+    pub cert_path: PathBuf,
+    /// Its private key (PEM).
+    pub key_path: PathBuf,
+    /// CA certificates client certificates must chain to (none: no client certificates asked).
+    pub client_ca_paths: Vec<PathBuf>,
+    /// CRLs of those CAs.
+    pub crl_paths: Vec<PathBuf>,
+    /// Longest TLS handshake.
+    pub handshake_timeout: Duration,
+}
+
+impl Config {
+    /// What `finhub serve` listens with, or why it must not start.
+    pub fn serving_transport(&self) -> Result<&Transport, ConfigError> {
+        match (&self.transport, self.profile) {
+            (Transport::Unconfigured, Profile::Production) => Err(ConfigError(
+                "the production profile serves only HTTPS with mandatory client certificates: \
+                 set [tls] cert_path, key_path and client_ca_paths (and crl_paths); \
+                 `finhub print-config` shows an example"
+                    .into(),
+            )),
+            (Transport::Unconfigured, Profile::Integration) => Err(ConfigError(
+                "no TLS material: set [tls] cert_path and key_path to serve HTTPS, or \
+                 tls.plain_http = true to serve plain HTTP (integration profile only)"
+                    .into(),
+            )),
+            (transport, _) => Ok(transport),
+        }
+    }
 }
 
 /// Settings of calls to FINRA.
@@ -217,6 +266,11 @@ impl Config {
             auth.audit = enabled;
         }
 
+        let transport = transport(&raw.tls, profile)?;
+        if let Some(bound) = raw.tls.certificate_bound_tokens {
+            auth.certificate_bound_tokens = bound;
+        }
+
         let defaults = RateLimits::for_profile(profile);
         let limits = raw.rate_limits;
         let rate_limits = RateLimits {
@@ -245,7 +299,10 @@ impl Config {
         Ok(Self {
             profile,
             listen,
-            public_url: raw.public_url.unwrap_or_else(|| format!("http://{listen}")),
+            public_url: raw.public_url.unwrap_or_else(|| match transport {
+                Transport::Tls(_) => format!("https://{listen}"),
+                Transport::PlainHttp | Transport::Unconfigured => format!("http://{listen}"),
+            }),
             database_url: raw.database_url,
             trusted_proxies,
             signing_key,
@@ -264,7 +321,60 @@ impl Config {
                 result_link_ttl: Duration::from_secs(raw.upstream.result_link_ttl_secs.max(1)),
                 max_body_bytes: raw.upstream.max_body_bytes,
             },
+            transport,
         })
+    }
+}
+
+/// The `[tls]` section, checked against the profile (the files are read by `finhub serve`).
+fn transport(tls: &RawTls, profile: Profile) -> Result<Transport, ConfigError> {
+    let paths = |list: &[String]| list.iter().map(PathBuf::from).collect::<Vec<_>>();
+    if tls.plain_http {
+        if profile == Profile::Production {
+            return Err(ConfigError(
+                "tls.plain_http is allowed only in the integration profile; production serves \
+                 HTTPS with mandatory client certificates"
+                    .into(),
+            ));
+        }
+        if tls.cert_path.is_some() || tls.key_path.is_some() {
+            return Err(ConfigError(
+                "set tls.cert_path/tls.key_path or tls.plain_http, not both".into(),
+            ));
+        }
+        return Ok(Transport::PlainHttp);
+    }
+    if !tls.crl_paths.is_empty() && tls.client_ca_paths.is_empty() {
+        return Err(ConfigError(
+            "tls.crl_paths needs tls.client_ca_paths (the CAs the CRLs are for)".into(),
+        ));
+    }
+    match (&tls.cert_path, &tls.key_path) {
+        (None, None) => Ok(Transport::Unconfigured),
+        (Some(cert), Some(key)) => {
+            if profile == Profile::Production && tls.client_ca_paths.is_empty() {
+                return Err(ConfigError(
+                    "the production profile requires client certificates: set \
+                     tls.client_ca_paths to the CA certificates they are issued by"
+                        .into(),
+                ));
+            }
+            if tls.handshake_timeout_secs == 0 {
+                return Err(ConfigError(
+                    "tls.handshake_timeout_secs must be positive".into(),
+                ));
+            }
+            Ok(Transport::Tls(TlsFiles {
+                cert_path: PathBuf::from(cert),
+                key_path: PathBuf::from(key),
+                client_ca_paths: paths(&tls.client_ca_paths),
+                crl_paths: paths(&tls.crl_paths),
+                handshake_timeout: Duration::from_secs(tls.handshake_timeout_secs),
+            }))
+        }
+        (Some(_), None) | (None, Some(_)) => Err(ConfigError(
+            "tls.cert_path and tls.key_path go together".into(),
+        )),
     }
 }
 
@@ -315,6 +425,63 @@ mod tests {
             time::Duration::seconds(3_600)
         );
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.serving_transport().ok(), Some(&Transport::PlainHttp));
+    }
+
+    #[test]
+    fn production_serves_only_https_with_client_cas() {
+        let production = from_toml(&format!("profile = \"production\"\n{KEYS}")).expect("valid");
+        let refusal = production.serving_transport().expect_err("no TLS material");
+        assert!(
+            refusal.to_string().contains("serves only HTTPS"),
+            "{refusal}"
+        );
+        assert!(production.auth.require_client_certificate);
+        assert!(
+            from_toml(&format!(
+                "profile = \"production\"\n{KEYS}[tls]\nplain_http = true\n"
+            ))
+            .is_err()
+        );
+        let without_cas = format!(
+            "profile = \"production\"\n{KEYS}[tls]\ncert_path = \"s.pem\"\nkey_path = \"s.key\"\n"
+        );
+        assert!(from_toml(&without_cas).is_err());
+        let with_tls = from_toml(&format!(
+            "{without_cas}client_ca_paths = [\"ca.pem\"]\ncrl_paths = [\"ca.crl\"]\n"
+        ))
+        .expect("valid");
+        assert_eq!(with_tls.public_url, "https://127.0.0.1:8080");
+        let Ok(Transport::Tls(files)) = with_tls.serving_transport() else {
+            panic!("TLS expected");
+        };
+        assert_eq!(files.client_ca_paths, [PathBuf::from("ca.pem")]);
+        assert_eq!(files.handshake_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn tls_settings_must_be_complete_and_consistent() {
+        let integration = from_toml(KEYS).expect("valid");
+        assert!(
+            integration.serving_transport().is_err(),
+            "neither TLS nor plain_http"
+        );
+        assert!(!integration.auth.require_client_certificate);
+        for bad in [
+            "[tls]\ncert_path = \"s.pem\"\n",
+            "[tls]\nkey_path = \"s.key\"\n",
+            "[tls]\nplain_http = true\ncert_path = \"s.pem\"\nkey_path = \"s.key\"\n",
+            "[tls]\ncert_path = \"s.pem\"\nkey_path = \"s.key\"\ncrl_paths = [\"c.crl\"]\n",
+            "[tls]\ncert_path = \"s.pem\"\nkey_path = \"s.key\"\nhandshake_timeout_secs = 0\n",
+            "[tls]\nclient_cert = \"x\"\n",
+        ] {
+            assert!(from_toml(&format!("{KEYS}{bad}")).is_err(), "{bad}");
+        }
+        let unbound = from_toml(&format!(
+            "{KEYS}[tls]\ncert_path = \"s.pem\"\nkey_path = \"s.key\"\ncertificate_bound_tokens = false\n"
+        ))
+        .expect("integration may serve HTTPS without client CAs");
+        assert!(!unbound.auth.certificate_bound_tokens);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct RawConfig {
     pub http: RawHttp,
     /// Calls to FINRA.
     pub upstream: RawUpstream,
+    /// HTTPS and client certificates.
+    pub tls: RawTls,
 }
 
 impl Default for RawConfig {
@@ -47,6 +49,7 @@ impl Default for RawConfig {
             audit: RawAudit::default(),
             http: RawHttp::default(),
             upstream: RawUpstream::default(),
+            tls: RawTls::default(),
         }
     }
 }
@@ -207,6 +210,40 @@ impl Default for RawUpstream {
             max_queue_wait_ms: 2_000,
             result_link_ttl_secs: 3_600,
             max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// `[tls]`: HTTPS for `finhub serve`, and the client certificates it accepts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawTls {
+    /// The server's certificate chain (PEM, leaf first).
+    pub cert_path: Option<String>,
+    /// Its private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key_path: Option<String>,
+    /// CA certificates (PEM; a file may hold several) that client certificates must chain to.
+    pub client_ca_paths: Vec<String>,
+    /// CRLs (PEM or DER) of those CAs.
+    pub crl_paths: Vec<String>,
+    /// Serve plain HTTP instead (integration profile only).
+    pub plain_http: bool,
+    /// How long a client may take to complete the TLS handshake.
+    pub handshake_timeout_secs: u64,
+    /// Bind sessions logged in over a client certificate to it (RFC 8705 `cnf.x5t#S256`).
+    pub certificate_bound_tokens: Option<bool>,
+}
+
+impl Default for RawTls {
+    fn default() -> Self {
+        Self {
+            cert_path: None,
+            key_path: None,
+            client_ca_paths: Vec::new(),
+            crl_paths: Vec::new(),
+            plain_http: false,
+            handshake_timeout_secs: 10,
+            certificate_bound_tokens: None,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! What a request says about itself: the peer address, the client address policies use
 //! (`X-Forwarded-For` believed only from a trusted proxy), the recorded headers, the request id,
-//! and the bearer token. Header values are data here, never instructions.
+//! the bearer token, and what the TLS layer found (the client certificate's validation result,
+//! from the extension `serve_tls` puts on every request). Header values are data here, never
+//! instructions.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,10 +11,12 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, header};
 use finhub_core::auth::RequestContext;
+use finhub_core::cert::ClientCertificate;
 use finhub_core::net::client_address;
 
 use super::error::ApiError;
 use crate::state::AppState;
+use crate::tls::TlsConnectionInfo;
 
 /// The id of one request, set by the request-id middleware.
 #[derive(Debug, Clone)]
@@ -61,6 +65,14 @@ impl FromRequestParts<AppState> for RequestFacts {
             user_agent: joined(headers, &header::USER_AGENT),
             platform: joined(headers, &PLATFORM),
             tenant_header: joined(headers, &TENANT_ID),
+            // Requests that did not come through `serve_tls` carry no TLS facts (plain HTTP,
+            // in-process calls): no certificate policy applies to them.
+            client_certificate: parts
+                .extensions
+                .get::<TlsConnectionInfo>()
+                .map_or(ClientCertificate::NoTls, |tls| {
+                    tls.client_certificate.clone()
+                }),
         };
         Ok(Self { context })
     }

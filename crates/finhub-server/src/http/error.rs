@@ -206,6 +206,9 @@ fn auth_mapping(error: &AuthError) -> Mapping {
             Mapping::new(StatusCode::FORBIDDEN, code, text.clone())
         }
         AuthError::AccessDenied(text) => Mapping::new(StatusCode::FORBIDDEN, code, text.clone()),
+        AuthError::InvalidCertificate(problem) => {
+            Mapping::new(StatusCode::FORBIDDEN, code, problem.description())
+        }
         AuthError::RateLimited { retry_after } => Mapping {
             retry_after: Some(*retry_after),
             ..Mapping::new(
@@ -306,6 +309,20 @@ mod tests {
         assert_eq!(retry_after_secs(Duration::from_secs(1)), 1);
         assert_eq!(retry_after_secs(Duration::from_millis(1_001)), 2);
         assert_eq!(retry_after_secs(Duration::from_secs(900)), 900);
+    }
+
+    #[test]
+    fn certificate_problems_are_403_invalid_certificate() {
+        use finhub_core::cert::CertificateProblem;
+        let mapping =
+            ApiError::Auth(AuthError::InvalidCertificate(CertificateProblem::Revoked)).mapping();
+        assert_eq!(mapping.status, StatusCode::FORBIDDEN);
+        assert_eq!(mapping.code, "invalid_certificate");
+        assert_eq!(
+            mapping.description,
+            "the client certificate has been revoked"
+        );
+        assert!(mapping.challenge.is_none());
     }
 
     #[test]

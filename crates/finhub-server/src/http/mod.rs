@@ -4,6 +4,7 @@
 //! lives here.
 
 mod body;
+mod certificate;
 mod context;
 mod error;
 mod finra;
@@ -23,7 +24,8 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use crate::state::AppState;
 use error::ApiError;
 
-/// The application: every route and layer, ready for `axum::serve` with connect info.
+/// The application: every route and layer, ready for `axum::serve` with connect info (plain
+/// HTTP) or for [`crate::serve_tls`], whose requests carry their connection's TLS facts.
 pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
     let auth = Router::new()
@@ -41,7 +43,11 @@ pub fn router(state: AppState) -> Router {
         .merge(auth)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(from_fn_with_state(
+            state,
+            certificate::require_valid_certificate,
+        ))
         .layer(from_fn_with_state(
             settings.request_timeout,
             middleware::time_limit,

@@ -15,8 +15,9 @@ impl AuditLog for SqliteStore {
         let (outcome, error) = outcome_columns(&event.outcome);
         sqlx::query(
             "INSERT INTO audit_events (at, request_id, action, outcome, error, tenant, customer, \
-                 username, peer_addr, client_addr, forwarded_for, user_agent, platform) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 username, peer_addr, client_addr, forwarded_for, user_agent, platform, \
+                 client_certificate) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(timestamp(event.at)?)
         .bind(&event.request_id)
@@ -31,6 +32,7 @@ impl AuditLog for SqliteStore {
         .bind(event.forwarded_for.as_deref())
         .bind(event.user_agent.as_deref())
         .bind(event.platform.as_deref())
+        .bind(event.client_certificate.as_deref())
         .execute(&self.pool)
         .await
         .map_err(db_error("audit event"))?;
@@ -41,7 +43,7 @@ impl AuditLog for SqliteStore {
         // Newest first by event time; events with the same time in reverse order of appending.
         sqlx::query_as::<_, AuditEventRow>(
             "SELECT at, request_id, action, outcome, error, tenant, customer, username, \
-                 peer_addr, client_addr, forwarded_for, user_agent, platform \
+                 peer_addr, client_addr, forwarded_for, user_agent, platform, client_certificate \
              FROM audit_events ORDER BY at DESC, id DESC LIMIT ?",
         )
         .bind(i64::from(limit))

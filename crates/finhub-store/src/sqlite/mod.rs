@@ -6,6 +6,7 @@
 //! up to [`BUSY_TIMEOUT`] before the call fails with `StoreError::Unavailable`.
 
 mod audit;
+mod certificates;
 mod directory;
 mod login_attempts;
 mod rows;

@@ -7,6 +7,7 @@
 //! array of CIDR strings, enums their wire names.
 
 use finhub_core::audit::{AuditAction, AuditEvent, AuditOutcome};
+use finhub_core::cert::{CertificateBinding, CertificateMatcher};
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, FamilyId, TenantId, Username};
 use finhub_core::model::{
@@ -315,6 +316,7 @@ pub(crate) struct AuditEventRow {
     forwarded_for: Option<String>,
     user_agent: Option<String>,
     platform: Option<String>,
+    client_certificate: Option<String>,
 }
 
 impl AuditEventRow {
@@ -337,6 +339,29 @@ impl AuditEventRow {
             forwarded_for: self.forwarded_for,
             user_agent: self.user_agent,
             platform: self.platform,
+            client_certificate: self.client_certificate,
+        })
+    }
+}
+
+/// `certificate_bindings` columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CertificateBindingRow {
+    tenant_id: String,
+    customer_id: String,
+    kind: String,
+    value: String,
+    created_at: i64,
+}
+
+impl CertificateBindingRow {
+    pub(crate) fn into_model(self) -> Result<CertificateBinding, StoreError> {
+        Ok(CertificateBinding {
+            tenant_id: tenant_id(&self.tenant_id)?,
+            customer_id: customer_id(&self.customer_id)?,
+            matcher: CertificateMatcher::from_stored(&self.kind, &self.value)
+                .map_err(|error| corrupt("certificate binding", error))?,
+            created_at: datetime(self.created_at)?,
         })
     }
 }

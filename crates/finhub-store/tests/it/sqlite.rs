@@ -241,3 +241,39 @@ async fn unreadable_rows_are_reported_as_corrupt() {
         Err(StoreError::Corrupt(_))
     ));
 }
+
+#[tokio::test]
+async fn an_unreadable_certificate_binding_is_reported_as_corrupt() {
+    use finhub_core::cert::{CertFingerprint, CertificateBinding, CertificateMatcher};
+    use finhub_core::store::CertificateBindingStore;
+
+    let dir = TempDir::new("corrupt-binding");
+    let url = sqlite_url(&dir.path().join("finhub.db"));
+    let store = SqliteStore::connect(&url).await.expect("open");
+    seed_tenant(&store, "1").await;
+    let binding = CertificateBinding {
+        tenant_id: tenant_id("1"),
+        customer_id: crate::support::customer_id(crate::support::CUSTOMER),
+        matcher: CertificateMatcher::Fingerprint(CertFingerprint::of_der(b"leaf")),
+        created_at: crate::support::NOW,
+    };
+    store
+        .insert_certificate_binding(&binding)
+        .await
+        .expect("insert");
+
+    let pool = sqlx::SqlitePool::connect(&url)
+        .await
+        .expect("raw connection");
+    sqlx::query("UPDATE certificate_bindings SET value = 'not hex'")
+        .execute(&pool)
+        .await
+        .expect("damage the row");
+    pool.close().await;
+
+    let Err(StoreError::Corrupt(what)) = store.list_certificate_bindings(&tenant_id("1")).await
+    else {
+        panic!("a damaged binding is Corrupt");
+    };
+    assert!(what.contains("certificate binding"), "{what}");
+}

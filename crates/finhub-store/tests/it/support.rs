@@ -210,6 +210,7 @@ pub(crate) fn audit_event(at: OffsetDateTime, request_id: &str) -> AuditEvent {
         forwarded_for: None,
         user_agent: Some("it/1.0".to_owned()),
         platform: Some("\"Linux\"".to_owned()),
+        client_certificate: None,
     }
 }
 

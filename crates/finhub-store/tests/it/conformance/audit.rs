@@ -25,6 +25,7 @@ pub(crate) async fn audit_events_round_trip_newest_first_up_to_the_limit(store: 
     refused.forwarded_for = Some("203.0.113.9, 10.0.0.7".to_owned());
     refused.user_agent = None;
     refused.platform = None;
+    refused.client_certificate = Some("ab".repeat(32));
     let mut logout = audit_event(at(0), "r-logout");
     logout.action = AuditAction::Logout;
     let mut same_time_later = audit_event(at(0), "r-same-time-later");

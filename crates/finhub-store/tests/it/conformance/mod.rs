@@ -1,6 +1,7 @@
 //! The conformance suite, generic over `dyn Store`, and its instantiation for each SQLite flavour.
 
 mod audit;
+mod certificates;
 mod concurrency;
 mod directory;
 mod isolation;
@@ -57,6 +58,10 @@ run_suite! {
     refresh_tokens::revoked_or_unknown_refresh_tokens_cannot_be_consumed,
     login_attempts::failures_count_up_and_clear,
     audit::audit_events_round_trip_newest_first_up_to_the_limit,
+    certificates::bindings_round_trip_per_customer_and_per_tenant,
+    certificates::binding_inserts_conflict_and_need_their_customer,
+    certificates::unbinding_removes_exactly_one_binding,
+    certificates::bindings_of_one_tenant_are_invisible_to_another,
     concurrency::fifty_concurrent_extend_access_calls_have_exactly_one_winner,
     concurrency::fifty_concurrent_consumes_of_a_refresh_token_have_exactly_one_winner,
     concurrency::fifty_concurrent_failures_count_fifty,

@@ -1,0 +1,95 @@
+//! The client-certificate policy, applied before any credential: a certificate that is required
+//! must be there, one that is presented must be valid, and a valid one must be bound to the
+//! customer the request claims. Sessions logged in over a certificate carry its thumbprint
+//! (RFC 8705 `cnf.x5t#S256`) and work only over that certificate.
+
+use crate::cert::{CertificateIdentity, CertificateProblem, ClientCertificate};
+use crate::error::{AuthError, TokenProblem};
+use crate::ids::{CustomerId, TenantId};
+use crate::session_token::SessionClaims;
+
+use super::{AuthService, RequestContext};
+
+impl AuthService {
+    /// Presence and validity of the connection's certificate: `Ok(Some(..))` for a verified one,
+    /// `Ok(None)` where none is needed (no TLS, or optional and absent), 403
+    /// `invalid_certificate` for an invalid one or a missing one the profile requires.
+    pub fn check_client_certificate<'a>(
+        &self,
+        certificate: &'a ClientCertificate,
+    ) -> Result<Option<&'a CertificateIdentity>, AuthError> {
+        match certificate {
+            ClientCertificate::NoTls => Ok(None),
+            ClientCertificate::Absent if self.inner.settings.require_client_certificate => {
+                Err(AuthError::InvalidCertificate(CertificateProblem::Missing))
+            }
+            ClientCertificate::Absent => Ok(None),
+            ClientCertificate::Invalid { problem, .. } => {
+                Err(AuthError::InvalidCertificate(*problem))
+            }
+            ClientCertificate::Verified(identity) => Ok(Some(identity)),
+        }
+    }
+
+    /// [`Self::check_client_certificate`], and a verified certificate must be bound to the
+    /// customer `customer` of `tenant` (as the request names them; an id that does not parse
+    /// names no customer, so nothing is bound to it).
+    pub(super) async fn check_certificate_binding(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        customer: &str,
+    ) -> Result<(), AuthError> {
+        let Some(identity) = self.check_client_certificate(&ctx.client_certificate)? else {
+            return Ok(());
+        };
+        let not_bound = AuthError::InvalidCertificate(CertificateProblem::NotBound);
+        let (Ok(tenant), Ok(customer)) = (TenantId::parse(tenant), CustomerId::parse(customer))
+        else {
+            return Err(not_bound);
+        };
+        let bindings = self
+            .inner
+            .store
+            .certificate_bindings(&tenant, &customer)
+            .await?;
+        if bindings
+            .iter()
+            .any(|binding| binding.matcher.matches(identity))
+        {
+            Ok(())
+        } else {
+            Err(not_bound)
+        }
+    }
+
+    /// The `x5t#S256` a session logged in over this request's connection is bound to, if any.
+    pub(super) fn confirmation_for(&self, ctx: &RequestContext) -> Option<String> {
+        match &ctx.client_certificate {
+            ClientCertificate::Verified(identity)
+                if self.inner.settings.certificate_bound_tokens =>
+            {
+                Some(identity.fingerprint.to_x5t_s256())
+            }
+            _ => None,
+        }
+    }
+
+    /// A certificate-bound token must come over the certificate it is bound to (401 otherwise).
+    pub(super) fn check_confirmation(
+        ctx: &RequestContext,
+        claims: &SessionClaims,
+    ) -> Result<(), AuthError> {
+        let Some(confirmation) = &claims.cnf else {
+            return Ok(());
+        };
+        match &ctx.client_certificate {
+            ClientCertificate::Verified(identity)
+                if identity.fingerprint.to_x5t_s256() == confirmation.x5t_s256 =>
+            {
+                Ok(())
+            }
+            _ => Err(AuthError::InvalidToken(TokenProblem::CertificateMismatch)),
+        }
+    }
+}

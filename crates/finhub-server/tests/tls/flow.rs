@@ -1,0 +1,380 @@
+//! The production profile end to end over HTTPS, on tokio's paused clock (moved only by
+//! `advance`, so the 10 % refresh rule is exact): `finhub demo --profile production` as a user
+//! runs it — its certificate files, login, a data call through the hub to the FINRA emulator,
+//! refresh, refresh-token rotation, logout — and the profile's other rules holding together
+//! under TLS: mandatory allow-lists, strict rate limits with `Retry-After`, and an audit entry
+//! naming the client certificate for every decision.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use finhub_clock::TokioClock;
+use finhub_core::audit::AuditOutcome;
+use finhub_server::demo::{DemoOptions, prepare};
+use reqwest::StatusCode;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ClientConfig, RootCertStore};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::support::{FreezeGuard, Hub, PKI, client, client_from, pooled_client, provider};
+
+/// A client from the files the demo wrote.
+fn demo_client(credentials: &Value, with_certificate: bool) -> reqwest::Client {
+    let path = |key: &str| credentials[key].as_str().expect(key).to_owned();
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(path("caCert")).expect("ca.pem"))
+        .expect("a trust anchor");
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots);
+    let config = if with_certificate {
+        builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_file(path("clientCert")).expect("client.pem")],
+                PrivateKeyDer::from_pem_file(path("clientKey")).expect("client.key"),
+            )
+            .expect("a client certificate")
+    } else {
+        builder.with_no_client_auth()
+    };
+    client_from(config, false)
+}
+
+async fn call(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+    tenant: &str,
+) -> (StatusCode, Value) {
+    let mut request = client
+        .request(method, url)
+        .header("accept", "application/json");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .header("sec-ch-ua-platform", "\"Linux\"")
+            .header("x-forwarded-for", "127.0.0.1")
+            .header("user-agent", "finhub-tls-tests")
+            .header("x-tenant-id", tenant)
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("an answer");
+    let status = response.status();
+    let bytes = response.bytes().await.expect("a body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_https() {
+    let _freeze = FreezeGuard::new();
+    let out = std::env::temp_dir().join(format!("finhub-tls-demo-{}.json", std::process::id()));
+    let options = DemoOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        profile: "production".into(),
+        access_token_ttl_secs: None,
+        credentials_out: Some(out.clone()),
+    };
+    // The demo's certificates are made on its clock, which starts at the real time.
+    let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
+    let demo = prepare(&options, clock)
+        .await
+        .expect("the production demo starts");
+    let credentials: Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("credentials file")).expect("JSON");
+    let _ = std::fs::remove_file(&out);
+    let base = credentials["baseUrl"].as_str().expect("baseUrl").to_owned();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    for key in ["caCert", "clientCert", "clientKey"] {
+        let path = credentials[key].as_str().expect(key);
+        assert!(std::path::Path::new(path).is_file(), "{key}: {path}");
+    }
+    let mut walkthrough = Vec::new();
+    finhub_server::demo::walkthrough(&demo, &mut walkthrough).expect("walk-through");
+    let walkthrough = String::from_utf8(walkthrough).expect("text");
+    for needle in ["--cacert", "--cert", "--key", "https://"] {
+        assert!(walkthrough.contains(needle), "{needle}: {walkthrough}");
+    }
+
+    let tls = demo.tls.clone().expect("production serves HTTPS");
+    let state = demo.state.clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(finhub_server::serve_tls(
+        demo.listener,
+        demo.state,
+        tls,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let tenant = credentials["tenantId"].as_str().expect("tenant").to_owned();
+    let hub = demo_client(&credentials, true);
+    let url = |path: &str| format!("{base}{path}");
+
+    // Log in with the password grant.
+    let login = json!({
+        "grantType": "password",
+        "username": credentials["username"],
+        "password": credentials["password"],
+        "customerId": credentials["customerId"],
+        "customerSecret": credentials["customerSecret"],
+        "accountType": "b2b",
+    });
+    let (status, tokens) = call(
+        &hub,
+        reqwest::Method::POST,
+        &url("/v1/auth/token"),
+        None,
+        Some(&login),
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["expires_in"], 1_800);
+    let token = tokens["userSessionToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    // A data call through the hub to the emulator.
+    let data = url("/v1/finra/data/group/otcMarket/name/weeklySummary?limit=2");
+    let (status, rows) = call(
+        &hub,
+        reqwest::Method::GET,
+        &data,
+        Some(&token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "{rows}");
+
+    // Refresh: nothing to do with 100 % left; at ≤ 10 % the access token gets a new lifetime.
+    let refresh = url("/v1/auth/refresh");
+    let (status, answer) = call(
+        &hub,
+        reqwest::Method::POST,
+        &refresh,
+        Some(&token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["refreshed"], false);
+    tokio::time::advance(Duration::from_secs(1_650)).await;
+    let (status, answer) = call(
+        &hub,
+        reqwest::Method::POST,
+        &refresh,
+        Some(&token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["refreshed"], true);
+    assert_eq!(answer["expires_in"], 1_800);
+    let (status, rows) = call(
+        &hub,
+        reqwest::Method::GET,
+        &data,
+        Some(&token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+
+    // Without the certificate: 403, whatever the token.
+    let bare = demo_client(&credentials, false);
+    let (status, answer) = call(
+        &bare,
+        reqwest::Method::GET,
+        &data,
+        Some(&token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(answer["error"], "invalid_certificate");
+
+    // Rotation: the refresh-token grant ends the old session and starts a new one.
+    let grant = json!({
+        "grantType": "refresh_token",
+        "refreshToken": tokens["refreshToken"],
+        "customerId": credentials["customerId"],
+        "customerSecret": credentials["customerSecret"],
+        "accountType": "b2b",
+    });
+    let (status, rotated) = call(
+        &hub,
+        reqwest::Method::POST,
+        &url("/v1/auth/token"),
+        None,
+        Some(&grant),
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new_token = rotated["userSessionToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let session = url("/v1/auth/session");
+    let (status, _) = call(
+        &hub,
+        reqwest::Method::GET,
+        &session,
+        Some(&token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old session ended");
+    let (status, info) = call(
+        &hub,
+        reqwest::Method::GET,
+        &session,
+        Some(&new_token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{info}");
+    assert_eq!(info["username"], "demo");
+
+    // Logout ends it.
+    let (status, _) = call(
+        &hub,
+        reqwest::Method::POST,
+        &url("/v1/auth/logout"),
+        Some(&new_token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(
+        &hub,
+        reqwest::Method::GET,
+        &session,
+        Some(&new_token),
+        None,
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Every authentication decision was audited, with the certificate that made it.
+    let events = state
+        .auth
+        .store()
+        .recent_audit_events(100)
+        .await
+        .expect("audit");
+    assert!(events.len() >= 6, "{events:#?}");
+    let refused = events
+        .iter()
+        .find(|e| e.outcome == AuditOutcome::Failure("invalid_certificate".into()))
+        .expect("the refusal is audited");
+    assert_eq!(
+        refused.client_certificate, None,
+        "no certificate was presented"
+    );
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.outcome == AuditOutcome::Success)
+            .all(|e| e.client_certificate.is_some()),
+        "{events:#?}"
+    );
+
+    let _ = stop.send(());
+    server.await.expect("join").expect("served");
+    drop(demo.emulator);
+    let _ = std::fs::remove_dir_all(&demo.dir);
+}
+
+#[tokio::test(start_paused = true)]
+async fn production_allow_lists_rate_limits_and_audit_hold_under_tls() {
+    let _freeze = FreezeGuard::new();
+    let pki = &*PKI;
+
+    // Allow-lists are mandatory: a valid, bound certificate does not replace them.
+    let open = Hub::builder().without_allow_list().start().await;
+    let answer = open
+        .login(&client(Some(&pki.bound)), &open.client_body())
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{:?}", answer.body);
+    assert_eq!(answer.error(), "access_denied");
+
+    // Strict login limit per address: 120 a minute, then 429 with Retry-After (paused clock: no
+    // refill), each decision audited with the certificate.
+    let hub = Hub::production().await;
+    let bound = pooled_client(Some(&pki.bound));
+    for attempt in 0..120 {
+        let answer = hub.login(&bound, &hub.client_body()).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "login {attempt}: {:?}",
+            answer.body
+        );
+    }
+    let limited = hub.login(&bound, &hub.client_body()).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.error(), "rate_limited");
+    assert!(limited.headers.get("retry-after").is_some());
+    // An invalid certificate is refused before anything else, even when the address is over its
+    // limit; whether a valid one is bound needs the body, which the limit keeps from being read.
+    hub.login(&pooled_client(Some(&pki.revoked)), &hub.client_body())
+        .await
+        .assert_invalid_certificate("the client certificate has been revoked");
+    let unbound = hub
+        .login(&pooled_client(Some(&pki.unbound)), &hub.client_body())
+        .await;
+    assert_eq!(unbound.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Strict data limit per session: 20 a second (the tenant has no upstream credential, so
+    // admitted calls answer 502; the 21st is refused before that).
+    let token = hub.login(&bound, &hub.client_body()).await;
+    assert_eq!(token.status, StatusCode::TOO_MANY_REQUESTS, "still limited");
+    tokio::time::advance(Duration::from_secs(60)).await;
+    // A minute later the hub has closed the idle kept-alive connections: a new pool.
+    let bound = pooled_client(Some(&pki.bound));
+    let token = hub.login(&bound, &hub.client_body()).await.token();
+    let mut statuses = Vec::new();
+    for _ in 0..21 {
+        statuses.push(hub.get(&bound, "/v1/finra/datasets", &token).await.status);
+    }
+    assert!(
+        statuses[..20].iter().all(|s| *s == StatusCode::BAD_GATEWAY),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[20], StatusCode::TOO_MANY_REQUESTS);
+
+    let events = hub.audit().await;
+    let fingerprint = pki.bound.fingerprint().to_hex();
+    let logins = events
+        .iter()
+        .filter(|e| e.client_certificate.as_deref() == Some(fingerprint.as_str()))
+        .count();
+    assert!(
+        logins >= 122,
+        "{logins} audited decisions with the certificate"
+    );
+}

@@ -1,0 +1,492 @@
+//! Test support for the TLS suite: a test PKI generated once per test binary (rcgen: a trusted
+//! CA and its CRL, another CA, and a client certificate for every case of the mTLS checklist), a
+//! [`Hub`] served by `serve_tls` on `127.0.0.1:0` over an in-memory store, and HTTPS clients
+//! (reqwest over a rustls client config of our choosing: roots, client certificate, protocol
+//! versions, no connection reuse unless asked).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock, mpsc};
+use std::time::Duration;
+
+use base64::Engine;
+use finhub_clock::TokioClock;
+use finhub_core::audit::AuditEvent;
+use finhub_core::cert::{CertificateMatcher, SubjectPattern};
+use finhub_core::ids::{CustomerId, TenantId, Username};
+use finhub_core::model::AccountType;
+use finhub_core::net::NetList;
+use finhub_core::scope::Scope;
+use finhub_server::AppState;
+use finhub_server::config::{Config, RawConfig};
+use finhub_server::tls::pki::{
+    CertificateAuthority, IssuedCertificate, client_params, leaf_params, self_signed,
+};
+use finhub_server::tls::{TlsMaterial, TlsServer};
+use rcgen::ExtendedKeyUsagePurpose;
+use reqwest::StatusCode;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+
+pub(crate) const TENANT: &str = "1234567";
+pub(crate) const USERNAME: &str = "alice";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const SIGNING_SECRET: &str = "tls test signing secret of 32+ bytes!";
+
+/// Every certificate the tests present. Generated once: ECDSA keys make this a few
+/// milliseconds.
+pub(crate) struct Pki {
+    pub(crate) ca: CertificateAuthority,
+    pub(crate) server: IssuedCertificate,
+    pub(crate) crl_pem: String,
+    /// Bound to the `b2b` customer by fingerprint (and by the pattern `cn:acme-billing-*`).
+    pub(crate) bound: IssuedCertificate,
+    /// Bound to the `b2b` customer only by the pattern.
+    pub(crate) bound_by_pattern: IssuedCertificate,
+    /// Valid, bound to nobody.
+    pub(crate) unbound: IssuedCertificate,
+    /// From a CA the hub does not trust (same common-name prefix as the bound ones).
+    pub(crate) other_ca: IssuedCertificate,
+    pub(crate) expired: IssuedCertificate,
+    pub(crate) not_yet_valid: IssuedCertificate,
+    /// On the CA's CRL.
+    pub(crate) revoked: IssuedCertificate,
+    /// `serverAuth` only.
+    pub(crate) wrong_eku: IssuedCertificate,
+    pub(crate) self_signed: IssuedCertificate,
+}
+
+pub(crate) static PKI: LazyLock<Pki> = LazyLock::new(|| make_pki().expect("generate the test PKI"));
+
+fn make_pki() -> anyhow::Result<Pki> {
+    // The PKI is made on the real clock, and every test hub's clock starts at the real time.
+    let now = OffsetDateTime::now_utc();
+    let ca = CertificateAuthority::new("FinHub test CA", now)?;
+    let stranger_ca = CertificateAuthority::new("Some other CA", now)?;
+    let day = time::Duration::days(1);
+
+    let mut expired = client_params("acme-billing-expired", now, day);
+    expired.not_before = now - day * 10;
+    expired.not_after = now - day;
+    let mut not_yet_valid = client_params("acme-billing-future", now, day);
+    not_yet_valid.not_before = now + day;
+    not_yet_valid.not_after = now + day * 10;
+    let mut wrong_eku = leaf_params("acme-billing-server", now, day);
+    wrong_eku.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+
+    let revoked = ca.issue_client("acme-billing-revoked", now)?;
+    let crl_pem = ca.crl(&[&revoked], now)?;
+    Ok(Pki {
+        server: ca.issue_server(&[], now)?,
+        bound: ca.issue_client("acme-billing-01", now)?,
+        bound_by_pattern: ca.issue_client("acme-billing-02", now)?,
+        unbound: ca.issue_client("stranger-01", now)?,
+        other_ca: stranger_ca.issue_client("acme-billing-01", now)?,
+        expired: ca.issue(&expired)?,
+        not_yet_valid: ca.issue(&not_yet_valid)?,
+        revoked,
+        wrong_eku: ca.issue(&wrong_eku)?,
+        self_signed: self_signed(&client_params("acme-billing-self", now, day))?,
+        crl_pem,
+        ca,
+    })
+}
+
+/// The TLS side of a hub: server certificate, the test CA for client certificates and its CRL.
+pub(crate) fn tls_server(ask_for_client_certificates: bool) -> TlsServer {
+    let pki = &*PKI;
+    TlsServer::from_material(&TlsMaterial {
+        cert_chain_pem: pki.server.cert_pem.clone().into_bytes(),
+        key_pem: pki.server.key_pem.clone().into_bytes(),
+        client_ca_pems: if ask_for_client_certificates {
+            vec![pki.ca.certificate().cert_pem.clone().into_bytes()]
+        } else {
+            Vec::new()
+        },
+        crls: if ask_for_client_certificates {
+            vec![pki.crl_pem.clone().into_bytes()]
+        } else {
+            Vec::new()
+        },
+        handshake_timeout: Some(Duration::from_secs(5)),
+    })
+    .expect("the test TLS material loads")
+}
+
+/// A customer's credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct Customer {
+    pub(crate) id: String,
+    pub(crate) secret: String,
+}
+
+/// Options of a [`Hub`].
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    integration: bool,
+    no_client_cas: bool,
+    unbound_tokens: bool,
+    no_allow_list: bool,
+    access_ttl_secs: Option<u64>,
+}
+
+impl Builder {
+    pub(crate) fn integration(mut self) -> Self {
+        self.integration = true;
+        self
+    }
+    /// HTTPS without asking for client certificates (integration only).
+    pub(crate) fn without_client_cas(mut self) -> Self {
+        self.no_client_cas = true;
+        self
+    }
+    pub(crate) fn without_certificate_bound_tokens(mut self) -> Self {
+        self.unbound_tokens = true;
+        self
+    }
+    pub(crate) fn without_allow_list(mut self) -> Self {
+        self.no_allow_list = true;
+        self
+    }
+
+    pub(crate) async fn start(self) -> Hub {
+        let mut raw = RawConfig {
+            profile: if self.integration {
+                "integration"
+            } else {
+                "production"
+            }
+            .into(),
+            database_url: "sqlite::memory:".into(),
+            public_url: Some("https://hub.test".into()),
+            ..RawConfig::default()
+        };
+        raw.keys.session_secret = Some(SIGNING_SECRET.into());
+        raw.keys.data_key = Some(base64::engine::general_purpose::STANDARD.encode([9u8; 32]));
+        raw.sessions.access_token_ttl_secs = self.access_ttl_secs;
+        if self.unbound_tokens {
+            raw.tls.certificate_bound_tokens = Some(false);
+        }
+        let config = Config::from_raw(raw).expect("a valid test config");
+        let clock = TokioClock::starting_at(OffsetDateTime::now_utc()).shared();
+        let state = AppState::build(config, clock)
+            .await
+            .expect("build the state");
+        let auth = state.auth.clone();
+        let tenant = TenantId::parse(TENANT).expect("tenant id");
+        auth.create_tenant(
+            tenant.clone(),
+            "Acme",
+            Scope::parse("finra:otcMarket").expect("scope"),
+        )
+        .await
+        .expect("tenant");
+        if !self.no_allow_list {
+            auth.store()
+                .set_allow_list(
+                    &tenant,
+                    &NetList::parse(&["127.0.0.1/32", "::1"]).expect("list"),
+                )
+                .await
+                .expect("allow-list");
+        }
+        let b2b = new_customer(&state, AccountType::B2b).await;
+        let b2c = new_customer(&state, AccountType::B2c).await;
+        let b2b_id = CustomerId::parse(&b2b.id).expect("customer id");
+        let pki = &*PKI;
+        for matcher in [
+            CertificateMatcher::Fingerprint(pki.bound.fingerprint()),
+            CertificateMatcher::Subject(SubjectPattern::parse("cn:acme-billing-*").expect("p")),
+        ] {
+            auth.bind_certificate(&tenant, &b2b_id, matcher)
+                .await
+                .expect("bind");
+        }
+        auth.create_user(
+            &tenant,
+            Username::parse(USERNAME).expect("username"),
+            SecretString::from(PASSWORD),
+        )
+        .await
+        .expect("user");
+
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let tls = tls_server(!self.no_client_cas);
+        let served = state.clone();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            finhub_server::serve_tls(listener, served, tls, shutdown)
+                .await
+                .expect("serve");
+        });
+        Hub {
+            state,
+            base: format!("https://{addr}"),
+            addr,
+            b2b,
+            b2c,
+            _stop: stop,
+        }
+    }
+}
+
+async fn new_customer(state: &AppState, kind: AccountType) -> Customer {
+    let created = state
+        .auth
+        .create_customer(&TenantId::parse(TENANT).expect("tenant"), "app", kind)
+        .await
+        .expect("customer");
+    Customer {
+        id: created.customer.id.to_string(),
+        secret: created.secret.expose().to_owned(),
+    }
+}
+
+/// A hub served over HTTPS until dropped.
+pub(crate) struct Hub {
+    pub(crate) state: AppState,
+    pub(crate) base: String,
+    pub(crate) addr: SocketAddr,
+    /// Bound to `PKI.bound` (fingerprint) and `cn:acme-billing-*`.
+    pub(crate) b2b: Customer,
+    /// Bound to nothing.
+    pub(crate) b2c: Customer,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Hub {
+    pub(crate) fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// A production hub (mandatory client certificates, allow-list 127.0.0.1 and ::1).
+    pub(crate) async fn production() -> Self {
+        Self::builder().start().await
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `POST /v1/auth/token` with the five headers.
+    pub(crate) async fn login(&self, client: &reqwest::Client, body: &Value) -> Answer {
+        let response = client
+            .post(self.url("/v1/auth/token"))
+            .header("content-type", "application/json")
+            .header("sec-ch-ua-platform", "\"Linux\"")
+            .header("x-forwarded-for", "203.0.113.7")
+            .header("user-agent", "finhub-tls-tests")
+            .header("x-tenant-id", TENANT)
+            .body(body.to_string())
+            .send()
+            .await;
+        Answer::read(response).await
+    }
+
+    /// A `client_credentials` login body of the `b2b` customer.
+    pub(crate) fn client_body(&self) -> Value {
+        json!({
+            "grantType": "client_credentials",
+            "customerId": self.b2b.id,
+            "customerSecret": self.b2b.secret,
+            "accountType": "b2b",
+        })
+    }
+
+    /// A `password` login body of the user through `customer`.
+    pub(crate) fn password_body(&self, customer: &Customer, account_type: &str) -> Value {
+        json!({
+            "grantType": "password",
+            "username": USERNAME,
+            "password": PASSWORD,
+            "customerId": customer.id,
+            "customerSecret": customer.secret,
+            "accountType": account_type,
+        })
+    }
+
+    /// A GET with a bearer token.
+    pub(crate) async fn get(&self, client: &reqwest::Client, path: &str, token: &str) -> Answer {
+        Answer::read(client.get(self.url(path)).bearer_auth(token).send().await).await
+    }
+
+    /// A POST with a bearer token and no body.
+    pub(crate) async fn post(&self, client: &reqwest::Client, path: &str, token: &str) -> Answer {
+        Answer::read(client.post(self.url(path)).bearer_auth(token).send().await).await
+    }
+
+    /// The newest audit events.
+    pub(crate) async fn audit(&self) -> Vec<AuditEvent> {
+        self.state
+            .auth
+            .store()
+            .recent_audit_events(200)
+            .await
+            .expect("read the audit log")
+    }
+}
+
+/// A whole answer.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Value,
+}
+
+impl Answer {
+    async fn read(response: reqwest::Result<reqwest::Response>) -> Self {
+        let response = response.expect("an HTTP answer (not a TLS failure, not a hang)");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("read the body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The `error` of an envelope.
+    pub(crate) fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    /// The `error_description` of an envelope.
+    pub(crate) fn description(&self) -> &str {
+        self.body["error_description"].as_str().unwrap_or_default()
+    }
+
+    /// Asserts a `403 invalid_certificate` envelope, with a request id, and returns it.
+    pub(crate) fn assert_invalid_certificate(&self, description: &str) -> &Self {
+        assert_eq!(self.status, StatusCode::FORBIDDEN, "{:?}", self.body);
+        assert_eq!(self.error(), "invalid_certificate", "{:?}", self.body);
+        assert_eq!(self.description(), description, "{:?}", self.body);
+        assert!(
+            self.body["requestId"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty())
+        );
+        self
+    }
+
+    /// The request id.
+    pub(crate) fn request_id(&self) -> String {
+        self.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub(crate) fn token(&self) -> String {
+        assert_eq!(self.status, StatusCode::OK, "{:?}", self.body);
+        self.body["userSessionToken"]
+            .as_str()
+            .expect("a session token")
+            .to_owned()
+    }
+}
+
+/// The rustls provider every test client uses (aws-lc-rs, like the hub).
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Trust in the test CA (which issued the hub's server certificate).
+pub(crate) fn roots() -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(PKI.ca.certificate().der.clone())
+        .expect("the CA is a trust anchor");
+    roots
+}
+
+/// The certificate chain and key of an issued certificate.
+pub(crate) fn identity(
+    cert: &IssuedCertificate,
+) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    (
+        vec![cert.der.clone()],
+        PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).expect("a PEM key"),
+    )
+}
+
+/// A rustls client config: the test CA as root, optionally a client certificate, these versions.
+pub(crate) fn client_config(
+    cert: Option<&IssuedCertificate>,
+    versions: &[&'static SupportedProtocolVersion],
+) -> ClientConfig {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)
+        .expect("versions")
+        .with_root_certificates(roots());
+    match cert {
+        Some(cert) => {
+            let (chain, key) = identity(cert);
+            builder
+                .with_client_auth_cert(chain, key)
+                .expect("a client certificate")
+        }
+        None => builder.with_no_client_auth(),
+    }
+}
+
+/// An HTTPS client presenting `cert` (or none), new connection per request.
+pub(crate) fn client(cert: Option<&IssuedCertificate>) -> reqwest::Client {
+    client_from(client_config(cert, rustls::DEFAULT_VERSIONS), false)
+}
+
+/// An HTTPS client presenting `cert` that keeps its connections alive.
+pub(crate) fn pooled_client(cert: Option<&IssuedCertificate>) -> reqwest::Client {
+    client_from(client_config(cert, rustls::DEFAULT_VERSIONS), true)
+}
+
+/// An HTTPS client over a prepared rustls config.
+pub(crate) fn client_from(config: ClientConfig, keep_alive: bool) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .timeout(Duration::from_secs(20));
+    if !keep_alive {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder.build().expect("an HTTPS client")
+}
+
+/// The audit event of a request id.
+pub(crate) fn event_of<'a>(events: &'a [AuditEvent], request_id: &str) -> &'a AuditEvent {
+    events
+        .iter()
+        .find(|event| event.request_id == request_id)
+        .unwrap_or_else(|| panic!("no audit event for request {request_id}: {events:#?}"))
+}
+
+/// Keeps tokio's paused clock from auto-advancing while sockets and sqlx work (see the
+/// integration suite's support for why).
+#[derive(Debug)]
+pub(crate) struct FreezeGuard(#[allow(dead_code, reason = "held for its drop")] mpsc::Sender<()>);
+
+impl FreezeGuard {
+    pub(crate) fn new() -> Self {
+        let (sender, receiver) = mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || {
+            let _ = receiver.recv();
+        });
+        Self(sender)
+    }
+}
