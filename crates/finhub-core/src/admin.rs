@@ -159,7 +159,7 @@ impl AuthService {
         for session in self.store().list_active_sessions(tenant, now).await? {
             if username.is_none_or(|name| session.username.as_ref() == Some(name)) {
                 // Ending the family ends this session and every refresh token of its login.
-                revoked += self.store().revoke_family(&session.family_id, now).await?;
+                revoked += self.revoke_family(&session.family_id, now).await?;
             }
         }
         Ok(revoked)

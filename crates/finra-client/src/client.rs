@@ -217,6 +217,9 @@ impl FinraClient {
         headers.remove("keep-alive");
         let mut reminted = false;
         loop {
+            // The token first (a mint may take a while), then the pacer slot, so the request
+            // leaves right when its slot starts and never arrives bunched with later ones.
+            let bearer = self.bearer().await?;
             if let Some(max_wait) = request.max_queue_wait {
                 let paced = self.inner.pacer.acquire_within(max_wait).await;
                 paced.map_err(|wait| FinraError::RateLimited {
@@ -225,7 +228,6 @@ impl FinraClient {
             } else {
                 self.inner.pacer.acquire().await;
             }
-            let bearer = self.bearer().await?;
             let mut builder = self
                 .inner
                 .http
@@ -296,11 +298,12 @@ impl FinraClient {
     }
 
     async fn attempt(&self, call: &ApiCall, max_body_bytes: usize) -> Attempt {
-        self.inner.pacer.acquire().await;
+        // The token first, then the pacer slot (see `send_raw`).
         let bearer = match self.bearer().await {
             Ok(bearer) => bearer,
             Err(error) => return Attempt::Done(Err(error)),
         };
+        self.inner.pacer.acquire().await;
         let mut builder = self
             .inner
             .http

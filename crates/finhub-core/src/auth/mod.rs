@@ -8,6 +8,7 @@ mod issue;
 mod login;
 mod refresh_grant;
 mod session;
+mod session_cache;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -19,6 +20,7 @@ use time::Duration;
 
 pub use audit_trail::AuditLines;
 pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo};
+pub use session_cache::SESSION_CACHE_TTL;
 
 use crate::cert::ClientCertificate;
 use crate::crypto::DataKey;
@@ -191,6 +193,7 @@ struct Inner {
     data_key: DataKey,
     settings: AuthSettings,
     audit_lines: Option<Arc<dyn AuditLines>>,
+    sessions: session_cache::SessionCache,
 }
 
 impl fmt::Debug for AuthService {
@@ -242,6 +245,7 @@ impl AuthService {
                 data_key,
                 settings,
                 audit_lines,
+                sessions: session_cache::SessionCache::default(),
             }),
         }
     }

@@ -52,11 +52,11 @@ impl AuthService {
             let (tokens, session) = self.issue_session(spec).await?;
             let sealed = self.seal_successor(&hash, &tokens, &session)?;
             if store.consume_refresh_token(&hash, now, &sealed).await? {
-                store.revoke_session(&record.session_key_hash, now).await?;
+                self.revoke_session(&record.session_key_hash, now).await?;
                 return Ok(tokens);
             }
             // Another exchange of the same token won the race: drop ours, answer as a replay.
-            store.revoke_session(&session.key_hash, now).await?;
+            self.revoke_session(&session.key_hash, now).await?;
         }
         self.replay(&hash).await
     }
@@ -94,7 +94,7 @@ impl AuthService {
                 })
             }
             _ => {
-                let revoked = store.revoke_family(&record.family_id, now).await?;
+                let revoked = self.revoke_family(&record.family_id, now).await?;
                 tracing::warn!(
                     tenant.id = %record.tenant_id,
                     sessions_revoked = revoked,

@@ -113,14 +113,7 @@ impl AuthService {
         }
         Self::check_confirmation(ctx, &claims)?;
         let key_hash = SecretHash::of(&claims.internal_token_key);
-        let revoked = AuthError::InvalidToken(TokenProblem::Revoked);
-        let session = self
-            .inner
-            .store
-            .session(&key_hash)
-            .await?
-            .filter(|s| s.revoked_at.is_none())
-            .ok_or(revoked)?;
+        let (session, tenant) = self.live_session(&key_hash, now).await?;
         let customer_matches = session.customer_id.as_str() == claims.customer_id;
         let expected_sub = match &session.username {
             Some(name) => name.as_str().to_owned(),
@@ -135,13 +128,6 @@ impl AuthService {
         if session.session_expires_at <= now {
             return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
         }
-        let tenant = self
-            .inner
-            .store
-            .tenant(&session.tenant_id)
-            .await?
-            .filter(|t| !t.disabled)
-            .ok_or(AuthError::InvalidToken(TokenProblem::Revoked))?;
         if ctx
             .tenant_header
             .as_deref()
@@ -156,6 +142,61 @@ impl AuthService {
             return Err(AuthError::InvalidToken(TokenProblem::AccessTokenExpired));
         }
         Ok(AuthenticatedSession { claims, session })
+    }
+
+    /// The session (not revoked) and its tenant (not disabled), from the cache when it was read
+    /// less than a second ago. A cached session that looks expired is read again, in case
+    /// another instance refreshed it meanwhile.
+    async fn live_session(
+        &self,
+        key_hash: &SecretHash,
+        now: time::OffsetDateTime,
+    ) -> Result<(Session, crate::model::Tenant), AuthError> {
+        let instant = self.inner.clock.instant();
+        if let Some((session, tenant)) = self.inner.sessions.get(key_hash, instant)
+            && session.access_expires_at > now
+        {
+            return Ok((session, tenant));
+        }
+        let revoked = || AuthError::InvalidToken(TokenProblem::Revoked);
+        let store = &self.inner.store;
+        let session = store
+            .session(key_hash)
+            .await?
+            .filter(|s| s.revoked_at.is_none())
+            .ok_or_else(revoked)?;
+        let tenant = store
+            .tenant(&session.tenant_id)
+            .await?
+            .filter(|t| !t.disabled)
+            .ok_or_else(revoked)?;
+        self.inner
+            .sessions
+            .put(session.clone(), tenant.clone(), instant);
+        Ok((session, tenant))
+    }
+
+    /// Revokes a session in the store and drops it from this instance's cache at once.
+    pub(super) async fn revoke_session(
+        &self,
+        key_hash: &SecretHash,
+        now: time::OffsetDateTime,
+    ) -> Result<(), AuthError> {
+        let revoked = self.inner.store.revoke_session(key_hash, now).await;
+        self.inner.sessions.forget(key_hash);
+        Ok(revoked?)
+    }
+
+    /// Revokes a refresh-token family (and its sessions) in the store and drops its sessions
+    /// from this instance's cache at once; returns the sessions revoked.
+    pub(crate) async fn revoke_family(
+        &self,
+        family: &crate::ids::FamilyId,
+        now: time::OffsetDateTime,
+    ) -> Result<u64, AuthError> {
+        let revoked = self.inner.store.revoke_family(family, now).await;
+        self.inner.sessions.forget_family(family);
+        Ok(revoked?)
     }
 
     /// `POST /v1/auth/refresh`: extends the access token only when at most 10 % of its validity
@@ -212,10 +253,11 @@ impl AuthService {
             RefreshDecision::Refresh => {
                 let new_expiry = (now + session.access_lifetime).min(session.session_expires_at);
                 let store = &self.inner.store;
-                if store
+                let extended = store
                     .extend_access(&session.key_hash, session.access_expires_at, new_expiry)
-                    .await?
-                {
+                    .await;
+                self.inner.sessions.forget(&session.key_hash);
+                if extended? {
                     return Ok(RefreshOutcome {
                         refreshed: true,
                         expires_in: (new_expiry - now).whole_seconds(),
@@ -248,14 +290,8 @@ impl AuthService {
                 .await?;
             who = Some(auth.session.clone());
             let now = self.inner.clock.now_utc();
-            self.inner
-                .store
-                .revoke_session(&auth.session.key_hash, now)
-                .await?;
-            self.inner
-                .store
-                .revoke_family(&auth.session.family_id, now)
-                .await?;
+            self.revoke_session(&auth.session.key_hash, now).await?;
+            self.revoke_family(&auth.session.family_id, now).await?;
             Ok(())
         }
         .await;

@@ -22,6 +22,8 @@ use crate::upstream::UpstreamError;
 const PREFIX: &str = "/v1/finra";
 /// The segment of the hub's result links.
 const RESULTS: &str = "results";
+/// The path prefix of the hub's result links.
+pub(crate) const RESULTS_PREFIX: &str = "/v1/finra/results/";
 /// Largest async status body the hub reads to rewrite its links.
 const MAX_STATUS_BODY: usize = 64 * 1024;
 
@@ -183,20 +185,21 @@ pub(crate) async fn proxy_finra(
     {
         response_headers.insert(header::LOCATION, rewritten);
     }
-    let body = if route.is_async_status && status == StatusCode::OK {
-        let bytes = upstream
-            .bytes(MAX_STATUS_BODY)
-            .await
-            .map_err(|e| ApiError::UpstreamUnavailable(format!("reading an async status: {e}")))?;
-        response_headers.remove(header::CONTENT_LENGTH);
-        Body::from(rewrite_status_links(
-            &state,
-            &session.tenant_id.to_string(),
-            &bytes,
-        ))
-    } else {
-        Body::from_stream(upstream.into_body_stream())
-    };
+    // Both a pending (202) and a complete (200) status carry links to rewrite.
+    let body =
+        if route.is_async_status && (status == StatusCode::OK || status == StatusCode::ACCEPTED) {
+            let bytes = upstream.bytes(MAX_STATUS_BODY).await.map_err(|e| {
+                ApiError::UpstreamUnavailable(format!("reading an async status: {e}"))
+            })?;
+            response_headers.remove(header::CONTENT_LENGTH);
+            Body::from(rewrite_status_links(
+                &state,
+                &session.tenant_id.to_string(),
+                &bytes,
+            ))
+        } else {
+            Body::from_stream(upstream.into_body_stream())
+        };
     let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = response_headers;

@@ -59,11 +59,15 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
         HeaderValue::from_static("nosniff"),
     );
     let status = response.status();
-    // An unknown path is the caller's text, possibly a misplaced token: it is not logged.
+    // An unknown path is the caller's text, possibly a misplaced token: it is not logged. A
+    // result link is a bearer capability (anyone holding it may fetch the result): its sealed
+    // segment is not logged either.
     let logged_path = if status == StatusCode::NOT_FOUND
         && report.as_ref().is_some_and(|r| r.code == "not_found")
     {
         "(unknown path)"
+    } else if path.starts_with(super::finra::RESULTS_PREFIX) {
+        "/v1/finra/results/(link)"
     } else {
         path.as_str()
     };

@@ -62,7 +62,13 @@ struct CachedClient {
     /// Which credential the client was built from (id, target and the secret's hash).
     fingerprint: String,
     client: FinraClient,
+    /// When the stored credential was last compared with `fingerprint`.
+    checked_at: tokio::time::Instant,
 }
+
+/// How long a tenant's client is used without re-reading its stored credential: a replaced
+/// credential takes effect within this time.
+const CREDENTIAL_RECHECK: Duration = Duration::from_secs(1);
 
 impl fmt::Debug for Upstreams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -117,6 +123,12 @@ impl Upstreams {
     /// The tenant's client, built (or rebuilt after the credential changed) on demand. Its token
     /// manager is kept, so every request of the tenant shares one upstream token.
     pub async fn client_for(&self, tenant: &TenantId) -> Result<FinraClient, UpstreamError> {
+        let now = self.clock.instant();
+        if let Some(cached) = self.lock().get(tenant)
+            && now.saturating_duration_since(cached.checked_at) < CREDENTIAL_RECHECK
+        {
+            return Ok(cached.client.clone());
+        }
         let credential = self
             .auth
             .open_upstream_credential(tenant)
@@ -128,9 +140,10 @@ impl Upstreams {
             credential.target,
             SecretHash::of(credential.client_secret.expose_secret()).as_str()
         );
-        if let Some(cached) = self.lock().get(tenant)
+        if let Some(cached) = self.lock().get_mut(tenant)
             && cached.fingerprint == fingerprint
         {
+            cached.checked_at = now;
             return Ok(cached.client.clone());
         }
         let (api_base, token_url) = match &credential.target {
@@ -166,6 +179,7 @@ impl Upstreams {
             CachedClient {
                 fingerprint,
                 client: client.clone(),
+                checked_at: now,
             },
         );
         Ok(client)

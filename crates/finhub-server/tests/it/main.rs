@@ -8,6 +8,7 @@ mod policy;
 mod rate_limits;
 mod refresh;
 mod refresh_token_grant;
+mod session_cache;
 mod session_token;
 mod support;
 mod token_headers;

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Proxy benchmark: a small proxied data call through the hub vs straight to the emulator (wrk,
+# 1 and 64 connections), and a 1 000 000-row download through the hub with its memory sampled.
+# Needs wrk (installed if absent). See crates/finhub-server/benches/proxy.rs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v wrk >/dev/null; then
+  (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >/dev/null
+fi
+exec cargo bench -p finhub-server --bench proxy

@@ -1,0 +1,76 @@
+//! A short-lived, in-process cache of live sessions and their tenants, so a session check does
+//! not read the store on every request. An entry is trusted for at most [`SESSION_CACHE_TTL`]
+//! (1 s): a session revoked by another instance is refused here within that time, and every
+//! change this instance makes (refresh, logout, rotation, revocation) drops the entries it
+//! touches at once, so the instance that revoked a session refuses it immediately.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::ids::FamilyId;
+use crate::model::{Session, Tenant};
+use crate::secret::SecretHash;
+
+/// How long a cached session may be served without reading the store.
+pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(1);
+/// Entries kept at most; past it the cache starts over (bounded memory under any load).
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Debug)]
+struct Entry {
+    session: Session,
+    tenant: Tenant,
+    loaded_at: Instant,
+}
+
+/// Live sessions by the hash of their key.
+#[derive(Debug, Default)]
+pub(super) struct SessionCache {
+    entries: Mutex<HashMap<SecretHash, Entry>>,
+}
+
+impl SessionCache {
+    /// The session and tenant if loaded less than [`SESSION_CACHE_TTL`] ago.
+    pub(super) fn get(&self, key: &SecretHash, now: Instant) -> Option<(Session, Tenant)> {
+        let entries = self.lock();
+        let entry = entries.get(key)?;
+        (now.saturating_duration_since(entry.loaded_at) < SESSION_CACHE_TTL)
+            .then(|| (entry.session.clone(), entry.tenant.clone()))
+    }
+
+    /// Remembers a session read from the store at `now`.
+    pub(super) fn put(&self, session: Session, tenant: Tenant, now: Instant) {
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            session.key_hash.clone(),
+            Entry {
+                session,
+                tenant,
+                loaded_at: now,
+            },
+        );
+    }
+
+    /// Forgets one session (it changed or ended).
+    pub(super) fn forget(&self, key: &SecretHash) {
+        self.lock().remove(key);
+    }
+
+    /// Forgets every session of a refresh-token family (it was revoked).
+    pub(super) fn forget_family(&self, family: &FamilyId) {
+        self.lock()
+            .retain(|_, entry| entry.session.family_id != *family);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SecretHash, Entry>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

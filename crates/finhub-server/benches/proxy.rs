@@ -1,0 +1,648 @@
+//! Proxy benchmark (issue 6), every figure against a baseline measured in the same run:
+//! - a small proxied data call, `GET /v1/finra/data/group/otcMarket/name/weeklySummary?limit=1`
+//!   (JSON, with a session token), through the hub vs the same call straight to the emulator
+//!   (with an upstream token), same load generator (`wrk`): with 1 connection the p50 latency
+//!   of both and the difference (target: the hub adds ≤ 0.3 ms), with 64 connections the
+//!   requests/s of both and the ratio (target ≥ 50 %);
+//! - a download of every row of `otcMarket/weeklySummary` at `Scale::Full` (over 1 000 000
+//!   rows) through the hub by finra-client (`stream_raw_rows`, 5 000-row pages, 4 in flight),
+//!   while the hub's resident memory is sampled; also a tenth of it, and the same full download
+//!   straight from the emulator as the speed baseline. Target: flat memory (the hub's peak RSS
+//!   grows by a small constant, not with the rows).
+//!
+//! The hub runs as a subprocess (`finhub serve --config …`, tokio's default 2 workers here,
+//! `RUST_LOG=warn` so the per-request access log is off), so its RSS is its own, read from
+//! `/proc/<pid>/status`. The emulators (one at `Scale::Small` for the small call, one at
+//! `Scale::Full` for the download), the download client and the sampler run in this process;
+//! `wrk` (Debian package) is a third process. All of them share the machine's cores.
+//! Per DESIGN §6 the emulators' throttle is off, and the hub's config raises its limits: data
+//! calls per session and per customer 10^8/s, logins 10^8/min, upstream pacing off
+//! (`requests_per_second = 0`). Run: `bench/proxy.sh` or `cargo bench -p finhub-server --bench
+//! proxy`.
+
+#![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use finhub_clock::SystemClock;
+use finhub_core::ids::TenantId;
+use finhub_core::model::{AccountType, UpstreamTarget};
+use finhub_core::scope::Scope;
+use finhub_server::AppState;
+use finhub_server::config::Config;
+use finra_client::{Auth, Credentials, FinraClient, Pacer, PagingConfig, Query, RetryPolicy};
+use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Scale, Throttle, Tier};
+use futures_util::TryStreamExt;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const SMALL_TENANT: &str = "1111111";
+const FULL_TENANT: &str = "2222222";
+const UPSTREAM_ID: &str = "bench-hub";
+const UPSTREAM_SECRET: &str = "bench-hub-upstream-secret";
+const DIRECT_ID: &str = "bench-direct";
+const DIRECT_SECRET: &str = "bench-direct-secret";
+const SMALL_CALL: &str = "/data/group/otcMarket/name/weeklySummary?limit=1";
+/// Seconds of each wrk run, and runs of each (alternating direct / hub; medians reported).
+const WRK_SECONDS: u32 = 5;
+const WRK_ROUNDS: usize = 3;
+
+const TARGET_P50_ADDED_MS: f64 = 0.3;
+const TARGET_RATE_RATIO: f64 = 0.5;
+/// "Flat": the hub's peak RSS during the 1 000 000-row download may exceed its RSS before by at
+/// most this much (the download moves about 600 MB of JSON through the hub).
+const TARGET_PEAK_GROWTH_MIB: f64 = 64.0;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    println!(
+        "FinHub proxy benchmark on {cores} cores (shared with other work on this machine: numbers \
+         are noisy). The hub is a subprocess (`finhub serve`, 2 tokio workers, RUST_LOG=warn); the \
+         emulators, the download client and the memory sampler share this process; wrk (1 thread) \
+         runs on the same {cores} cores. Emulator throttle off; hub limits raised in its config \
+         (data calls 10^8/s per session and per customer, logins 10^8/min) and upstream pacing \
+         off (requests_per_second = 0)."
+    );
+
+    let started = Instant::now();
+    let small = runtime
+        .block_on(finra_emulator::spawn(emulator_config(Scale::Small)))
+        .expect("small emulator");
+    let full = runtime
+        .block_on(finra_emulator::spawn(emulator_config(Scale::Full)))
+        .expect("full emulator");
+    let full_rows = full
+        .emulator()
+        .catalogue()
+        .find("otcMarket", "weeklySummary")
+        .expect("dataset")
+        .table
+        .len();
+    println!(
+        "emulators ready in {:.1} s (Scale::Small for the small call; Scale::Full, weeklySummary \
+         {full_rows} rows, for the download)",
+        started.elapsed().as_secs_f64()
+    );
+
+    let dir = std::env::temp_dir().join(format!("finhub-proxy-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // Plain HTTP on loopback: with a `[tls]` section where the hub's config has one (the mTLS
+    // work requires `tls.plain_http = true` to serve HTTP), without it where it does not.
+    let mut config_path = write_config(&dir, true);
+    if Config::load(Some(&config_path)).is_err() {
+        config_path = write_config(&dir, false);
+    }
+    let customers = runtime.block_on(seed(&config_path, &small, &full));
+    let hub = Hub::start(&config_path);
+    println!("hub pid {} on {}", hub.child.id(), hub.base);
+
+    let http = reqwest::Client::new();
+    let small_session = runtime.block_on(login(&http, &hub.base, SMALL_TENANT, &customers.0));
+    let full_session = runtime.block_on(login(&http, &hub.base, FULL_TENANT, &customers.1));
+    let direct_token = runtime.block_on(mint(&http, &small.token_url()));
+    // One call each way first: connections and the upstream token in place.
+    let hub_url = format!("{}/v1/finra{SMALL_CALL}", hub.base);
+    let direct_url = format!("{}{SMALL_CALL}", small.base_url());
+    runtime.block_on(async {
+        for (url, token) in [(&hub_url, &small_session), (&direct_url, &direct_token)] {
+            let response = http
+                .get(url.as_str())
+                .header("accept", "application/json")
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("warm-up call");
+            assert_eq!(response.status(), 200, "warm-up call to {url}");
+        }
+    });
+
+    let hub_script = script(&dir, "hub", &small_session);
+    let direct_script = script(&dir, "direct", &direct_token);
+    println!(
+        "\n1. GET {SMALL_CALL} (Accept: application/json), {WRK_ROUNDS} alternating wrk runs of \
+         {WRK_SECONDS} s per side, medians"
+    );
+    let mut direct_p50 = Vec::new();
+    let mut hub_p50 = Vec::new();
+    for _ in 0..WRK_ROUNDS {
+        direct_p50.push(
+            wrk(
+                "direct to the emulator, 1 connection",
+                &direct_url,
+                1,
+                &direct_script,
+            )
+            .p50_ms,
+        );
+        hub_p50.push(
+            wrk(
+                "through the hub,        1 connection",
+                &hub_url,
+                1,
+                &hub_script,
+            )
+            .p50_ms,
+        );
+    }
+    let (direct_p50, hub_p50) = (median(direct_p50), median(hub_p50));
+    let added = hub_p50 - direct_p50;
+    println!(
+        "  p50 direct {direct_p50:.3} ms, through the hub {hub_p50:.3} ms: the hub adds {added:.3} ms \
+         (target ≤ {TARGET_P50_ADDED_MS} ms: {})",
+        verdict(added <= TARGET_P50_ADDED_MS)
+    );
+    let mut direct_rate = Vec::new();
+    let mut hub_rate = Vec::new();
+    for _ in 0..WRK_ROUNDS {
+        direct_rate.push(
+            wrk(
+                "direct to the emulator, 64 connections",
+                &direct_url,
+                64,
+                &direct_script,
+            )
+            .rate,
+        );
+        hub_rate.push(
+            wrk(
+                "through the hub,        64 connections",
+                &hub_url,
+                64,
+                &hub_script,
+            )
+            .rate,
+        );
+    }
+    let (direct_rate, hub_rate) = (median(direct_rate), median(hub_rate));
+    let ratio = hub_rate / direct_rate;
+    println!(
+        "  requests/s direct {direct_rate:.0}, through the hub {hub_rate:.0}: hub / direct = {:.0} % \
+         (target ≥ {:.0} %: {})",
+        ratio * 100.0,
+        TARGET_RATE_RATIO * 100.0,
+        verdict(ratio >= TARGET_RATE_RATIO)
+    );
+    println!(
+        "  for reference, the hub's own routes (where its time goes): the no-op route, and the \
+         session check every proxied call makes"
+    );
+    let noop_url = format!("{}/v1/noop", hub.base);
+    let session_url = format!("{}/v1/auth/session", hub.base);
+    for connections in [1, 64] {
+        wrk(
+            &format!("hub GET /v1/noop,         {connections:>2} connection(s)"),
+            &noop_url,
+            connections,
+            &hub_script,
+        );
+        wrk(
+            &format!("hub GET /v1/auth/session, {connections:>2} connection(s)"),
+            &session_url,
+            connections,
+            &hub_script,
+        );
+    }
+
+    println!(
+        "\n2. Download of otcMarket/weeklySummary (Scale::Full) by finra-client stream_raw_rows, \
+         5 000-row pages, 4 in flight; hub RSS sampled every 10 ms"
+    );
+    let via_hub = client(
+        &format!("{}/v1/finra", hub.base),
+        None,
+        Auth::BearerToken(SecretString::from(full_session)),
+    );
+    let direct = client(
+        &full.base_url(),
+        Some(&full.token_url()),
+        Auth::ClientCredentials(Credentials::new(DIRECT_ID, DIRECT_SECRET)),
+    );
+    let newest_weeks = runtime.block_on(newest_weeks(&direct, 5));
+    let tenth = Query::new("otcMarket", "weeklySummary").domain("weekStartDate", newest_weeks);
+    let everything = Query::new("otcMarket", "weeklySummary");
+
+    let small_run = download(&runtime, &via_hub, tenth, Some(&hub));
+    println!(
+        "  through the hub, newest 5 weeks: {} rows, {:.1} MB in {:.1} s ({:.0} rows/s); hub RSS \
+         before {:.1} MiB, peak during {:.1} MiB (+{:.1}), after {:.1} MiB",
+        small_run.rows,
+        small_run.bytes as f64 / 1e6,
+        small_run.seconds,
+        small_run.rows as f64 / small_run.seconds,
+        mib(small_run.rss_before),
+        mib(small_run.rss_peak),
+        mib(small_run.rss_peak.saturating_sub(small_run.rss_before)),
+        mib(small_run.rss_after),
+    );
+    let hwm_before = hub.status_kib("VmHWM");
+    let full_run = download(&runtime, &via_hub, everything.clone(), Some(&hub));
+    let hwm_after = hub.status_kib("VmHWM");
+    let growth = mib(full_run.rss_peak.saturating_sub(full_run.rss_before));
+    println!(
+        "  through the hub, all rows:      {} rows, {:.1} MB in {:.1} s ({:.0} rows/s); hub RSS \
+         before {:.1} MiB, peak during {:.1} MiB (+{growth:.1}), after {:.1} MiB; VmHWM {:.1} → {:.1} MiB",
+        full_run.rows,
+        full_run.bytes as f64 / 1e6,
+        full_run.seconds,
+        full_run.rows as f64 / full_run.seconds,
+        mib(full_run.rss_before),
+        mib(full_run.rss_peak),
+        mib(full_run.rss_after),
+        mib(hwm_before),
+        mib(hwm_after),
+    );
+    let direct_run = download(&runtime, &direct, everything, None);
+    println!(
+        "  straight from the emulator:     {} rows, {:.1} MB in {:.1} s ({:.0} rows/s)",
+        direct_run.rows,
+        direct_run.bytes as f64 / 1e6,
+        direct_run.seconds,
+        direct_run.rows as f64 / direct_run.seconds,
+    );
+    println!(
+        "  every row once: {} (hub {}, direct {}, dataset {full_rows}); hub / direct speed = {:.0} %",
+        verdict(full_run.rows == full_rows as u64 && direct_run.rows == full_rows as u64),
+        full_run.rows,
+        direct_run.rows,
+        100.0 * direct_run.seconds / full_run.seconds
+    );
+    println!(
+        "  flat memory: peak growth {growth:.1} MiB for {} rows vs {:.1} MiB for {} rows (target ≤ \
+         {TARGET_PEAK_GROWTH_MIB} MiB: {})",
+        full_run.rows,
+        mib(small_run.rss_peak.saturating_sub(small_run.rss_before)),
+        small_run.rows,
+        verdict(growth <= TARGET_PEAK_GROWTH_MIB)
+    );
+
+    drop(hub);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn emulator_config(scale: Scale) -> EmulatorConfig {
+    EmulatorConfig::default()
+        .with_scale(scale)
+        .with_throttle(Throttle::Off)
+        .with_credentials([
+            Credential::new(UPSTREAM_ID, UPSTREAM_SECRET, Tier::Public),
+            Credential::new(DIRECT_ID, DIRECT_SECRET, Tier::Public),
+        ])
+}
+
+/// The hub's config: SQLite in `dir`, limits raised, upstream pacing off, plain HTTP.
+fn write_config(dir: &Path, tls_section: bool) -> PathBuf {
+    let mut text = format!(
+        r#"profile = "integration"
+listen = "127.0.0.1:0"
+database_url = "sqlite:{}?mode=rwc"
+
+[keys]
+session_secret = "proxy-bench-session-key-0123456789abcdef"
+data_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+# Raised for the benchmark: it measures the proxy, not the rate limiters.
+[rate_limits]
+token_per_address_per_minute = 100000000
+token_per_customer_per_minute = 100000000
+data_per_session_per_second = 100000000
+data_per_customer_per_second = 100000000
+
+# The emulator's throttle is off, so is the hub's pacing.
+[upstream]
+requests_per_second = 0
+timeout_secs = 120
+"#,
+        dir.join("hub.db").display()
+    );
+    if tls_section {
+        text.push_str("\n[tls]\nplain_http = true\n");
+    }
+    let path = dir.join("hub.toml");
+    std::fs::write(&path, text).expect("write the hub's config");
+    path
+}
+
+/// Two tenants, each with a `b2b` customer and an upstream credential: one on the small
+/// emulator, one on the full one. Returns the customers' (id, secret).
+async fn seed(
+    config: &Path,
+    small: &RunningEmulator,
+    full: &RunningEmulator,
+) -> ((String, String), (String, String)) {
+    let config = Config::load(Some(config)).expect("the bench config");
+    let state = AppState::build(config, SystemClock::shared())
+        .await
+        .expect("the hub's state");
+    let auth = &state.auth;
+    let mut customers = Vec::new();
+    for (tenant, emulator) in [(SMALL_TENANT, small), (FULL_TENANT, full)] {
+        let tenant = TenantId::parse(tenant).expect("tenant id");
+        auth.create_tenant(
+            tenant.clone(),
+            "Bench",
+            Scope::parse("finra:otcMarket").expect("scope"),
+        )
+        .await
+        .expect("tenant");
+        let customer = auth
+            .create_customer(&tenant, "bench", AccountType::B2b)
+            .await
+            .expect("customer");
+        auth.set_upstream_credential(
+            &tenant,
+            UPSTREAM_ID,
+            &SecretString::from(UPSTREAM_SECRET),
+            UpstreamTarget::Custom {
+                api_base: emulator.base_url(),
+                token_url: emulator.token_url(),
+            },
+        )
+        .await
+        .expect("upstream credential");
+        customers.push((
+            customer.customer.id.to_string(),
+            customer.secret.expose().to_owned(),
+        ));
+    }
+    let full_customer = customers.pop().expect("two customers");
+    let small_customer = customers.pop().expect("two customers");
+    (small_customer, full_customer)
+}
+
+/// The hub as a child process, killed when dropped.
+struct Hub {
+    child: Child,
+    base: String,
+}
+
+impl Hub {
+    fn start(config: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_finhub"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start `finhub serve`");
+        let stdout = child.stdout.take().expect("the hub's stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the hub's first line");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line of the hub: {line:?}"))
+            .to_owned();
+        Self { child, base }
+    }
+
+    /// A `/proc/<pid>/status` field in KiB (e.g. `VmRSS`, `VmHWM`).
+    fn status_kib(&self, field: &str) -> u64 {
+        status_kib(self.child.id(), field)
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    customer: &(String, String),
+) -> String {
+    let response = http
+        .post(format!("{base}/v1/auth/token"))
+        .header("sec-ch-ua-platform", "Linux")
+        .header("X-Forwarded-For", "127.0.0.1")
+        .header("User-Agent", "finhub-proxy-bench")
+        .header("X-Tenant-ID", tenant)
+        .json(&json!({
+            "grantType": "client_credentials",
+            "customerId": customer.0,
+            "customerSecret": customer.1,
+            "accountType": "b2b",
+        }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 200, "bench login");
+    let body: Value = response.json().await.expect("login JSON");
+    body["userSessionToken"]
+        .as_str()
+        .expect("session token")
+        .to_owned()
+}
+
+/// An upstream token for the direct calls, minted with the bench's own credential.
+async fn mint(http: &reqwest::Client, token_url: &str) -> String {
+    let response = http
+        .post(format!("{token_url}?grant_type=client_credentials"))
+        .basic_auth(DIRECT_ID, Some(DIRECT_SECRET))
+        .send()
+        .await
+        .expect("mint");
+    let body: Value = response.json().await.expect("token JSON");
+    body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+fn script(dir: &Path, label: &str, token: &str) -> PathBuf {
+    let path = dir.join(format!("{label}.lua"));
+    std::fs::write(
+        &path,
+        format!(
+            "wrk.headers[\"Accept\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n"
+        ),
+    )
+    .expect("lua script");
+    path
+}
+
+struct WrkRun {
+    rate: f64,
+    p50_ms: f64,
+}
+
+/// Runs wrk and prints its figures.
+fn wrk(label: &str, url: &str, connections: u32, script: &Path) -> WrkRun {
+    let output = Command::new("wrk")
+        .args(["-t1", "-c", &connections.to_string(), "-d"])
+        .arg(format!("{WRK_SECONDS}s"))
+        .arg("--latency")
+        .arg("-s")
+        .arg(script)
+        .arg(url)
+        .output()
+        .expect("run wrk (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rate = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let p50_ms = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("50%"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(duration_ms)
+        .unwrap_or(f64::NAN);
+    let failures = text
+        .lines()
+        .filter(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("; ");
+    println!(
+        "  {label}: {rate:>8.0} req/s  p50 {p50_ms:.3} ms{}",
+        if failures.is_empty() {
+            String::new()
+        } else {
+            format!("  ({failures})")
+        }
+    );
+    WrkRun { rate, p50_ms }
+}
+
+/// wrk's `123.45us` / `1.23ms` / `1.02s` in milliseconds.
+fn duration_ms(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1e-3)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1e3)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+fn client(api_base: &str, token_url: Option<&str>, auth: Auth) -> FinraClient {
+    let mut builder = FinraClient::builder().api_base(api_base);
+    if let Some(token_url) = token_url {
+        builder = builder.token_url(token_url);
+    }
+    builder
+        .auth(auth)
+        .pacer(Pacer::unlimited())
+        .retry(RetryPolicy::none())
+        .timeout(Duration::from_secs(120))
+        .paging(PagingConfig::default())
+        .build()
+        .expect("client")
+}
+
+/// The newest `n` weeks of weeklySummary.
+async fn newest_weeks(client: &FinraClient, n: usize) -> Vec<String> {
+    let partitions = client
+        .partitions("otcMarket", "weeklySummary")
+        .await
+        .expect("partitions");
+    let mut weeks: Vec<String> = partitions
+        .available_partitions
+        .iter()
+        .filter_map(|p| p.partitions.first().cloned())
+        .collect();
+    weeks.sort_unstable();
+    weeks.dedup();
+    weeks.into_iter().rev().take(n).collect()
+}
+
+struct Download {
+    rows: u64,
+    bytes: u64,
+    seconds: f64,
+    rss_before: u64,
+    rss_peak: u64,
+    rss_after: u64,
+}
+
+/// Streams every row of `query`, sampling the hub's RSS meanwhile when `hub` is given.
+fn download(
+    runtime: &tokio::runtime::Runtime,
+    client: &FinraClient,
+    query: Query,
+    hub: Option<&Hub>,
+) -> Download {
+    let pid = hub.map(|hub| hub.child.id());
+    let rss_before = pid.map_or(0, |pid| status_kib(pid, "VmRSS"));
+    let peak = Arc::new(AtomicU64::new(rss_before));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = pid.map(|pid| {
+        let peak = Arc::clone(&peak);
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                peak.fetch_max(status_kib(pid, "VmRSS"), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    });
+    let started = Instant::now();
+    let (rows, bytes) = runtime.block_on(async {
+        let mut stream = client.stream_raw_rows(query);
+        let (mut rows, mut bytes) = (0_u64, 0_u64);
+        while let Some(row) = stream.try_next().await.expect("a row") {
+            rows += 1;
+            bytes += row.get().len() as u64;
+        }
+        (rows, bytes)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Relaxed);
+    if let Some(sampler) = sampler {
+        sampler.join().expect("sampler");
+    }
+    let rss_after = pid.map_or(0, |pid| status_kib(pid, "VmRSS"));
+    Download {
+        rows,
+        bytes,
+        seconds,
+        rss_before,
+        rss_peak: peak.load(Ordering::Relaxed).max(rss_after),
+        rss_after,
+    }
+}

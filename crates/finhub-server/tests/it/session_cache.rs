@@ -1,0 +1,92 @@
+//! The session cache: an instance serves a session from memory for at most a second; the
+//! instance that revokes a session refuses it at once, another instance within that second.
+
+use axum::http::{Method, StatusCode};
+use finhub_core::auth::{AuthParts, AuthService, AuthSettings, Profile, SESSION_CACHE_TTL};
+use finhub_core::crypto::DataKey;
+use finhub_core::password::PasswordHasher;
+use finhub_core::session_token::{SessionTokens, SigningKey};
+use finhub_server::AppState;
+
+use crate::support::{Call, ISSUER, SIGNING_SECRET, TestApp, advance, send};
+
+/// A second hub instance over the same store and keys (as behind a load balancer).
+fn second_instance(app: &TestApp) -> axum::Router {
+    let key = SigningKey::new("k1", secrecy::SecretString::from(SIGNING_SECRET)).expect("key");
+    let auth = AuthService::new(AuthParts {
+        store: std::sync::Arc::clone(app.store()),
+        clock: app.auth().clock().clone(),
+        hasher: PasswordHasher::new(1),
+        tokens: SessionTokens::new(ISSUER, &key, &[]),
+        data_key: DataKey::from_bytes(&[7u8; 32]).expect("data key"),
+        settings: AuthSettings::for_profile(Profile::Integration),
+        audit_lines: None,
+    });
+    finhub_server::http::router(AppState {
+        auth,
+        limiters: std::sync::Arc::clone(&app.state.limiters),
+        http: std::sync::Arc::clone(&app.state.http),
+        upstreams: std::sync::Arc::clone(&app.state.upstreams),
+    })
+}
+
+fn session_call(token: &str) -> Call {
+    Call::new(Method::GET, "/v1/auth/session").bearer(token)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_logout_is_refused_at_once_here_and_within_a_second_on_another_instance() {
+    let app = TestApp::new().await;
+    let other = second_instance(&app);
+    let tokens = app.client_login().await;
+
+    // Both instances have the session cached now.
+    assert_eq!(
+        app.send(session_call(&tokens.session)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&other, session_call(&tokens.session)).await.status,
+        StatusCode::OK
+    );
+
+    let logout = Call::new(Method::POST, "/v1/auth/logout").bearer(&tokens.session);
+    assert_eq!(app.send(logout).await.status, StatusCode::NO_CONTENT);
+
+    // The instance that ended the session refuses it at once.
+    app.send(session_call(&tokens.session))
+        .await
+        .assert_error(401, "invalid_token");
+    // The other may still serve it from its cache, but never for a second or more.
+    let within = send(&other, session_call(&tokens.session)).await.status;
+    assert!(
+        within == StatusCode::OK || within == StatusCode::UNAUTHORIZED,
+        "{within:?}"
+    );
+    advance(SESSION_CACHE_TTL.as_secs()).await;
+    send(&other, session_call(&tokens.session))
+        .await
+        .assert_error(401, "invalid_token");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refresh_on_one_instance_is_seen_by_the_other_once_its_cached_copy_looks_expired() {
+    let app = TestApp::builder().access_ttl(100).build().await;
+    let other = second_instance(&app);
+    let tokens = app.client_login().await;
+    assert_eq!(
+        send(&other, session_call(&tokens.session)).await.status,
+        StatusCode::OK
+    );
+
+    // At 95 s (5 % left) the first instance refreshes; 10 s later the other instance's cached
+    // copy says "expired", so it reads the store again and sees the new expiry.
+    advance(95).await;
+    let refresh = Call::new(Method::POST, "/v1/auth/refresh").bearer(&tokens.session);
+    let refreshed = app.send(refresh).await.json();
+    assert_eq!(refreshed["refreshed"], true);
+    advance(10).await;
+    let reply = send(&other, session_call(&tokens.session)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["expires_in"], 90);
+}

@@ -1,0 +1,13 @@
+//! The hub's data proxy (`/v1/finra/…`) end to end, against the FINRA emulator in-process: one
+//! binary, one module per topic, the fixture in `support`. Time is tokio's paused clock, shared
+//! by the hub, the emulator and the clients; failures come from the emulator's fault injection.
+
+mod async_results;
+mod client;
+mod failures;
+mod flow;
+mod leaks;
+mod pacing;
+mod policy;
+mod support;
+mod upstream_tokens;

@@ -1,0 +1,850 @@
+//! The fixture of the proxy tests: a FINRA emulator in-process on an ephemeral port and a hub
+//! built with `AppState::build` on in-memory SQLite, both on one `TokioClock` that follows
+//! tokio's (paused) time; one tenant with a `b2b` customer, a user and an upstream credential
+//! (`UpstreamTarget::Custom`) pointing at the emulator. The hub is always also served on a real
+//! `127.0.0.1:0` listener (its public URL), for finra-client and streaming tests; most requests go
+//! in-process (`oneshot`, peer address as `MockConnectInfo`), and every answer the hub gives them
+//! is recorded so a test can search all of them (and the captured logs) for upstream secrets.
+//!
+//! Paused time: as in the authentication suite, one idle `spawn_blocking` task is kept alive for
+//! the fixture's lifetime, so tokio's paused clock never auto-advances while sqlx (on its own
+//! thread) or a socket is being waited for: time moves only by `tokio::time::advance`. Waiting
+//! for real I/O without moving time is done by polling ([`until`]) between short real-time pauses
+//! taken on a blocking thread.
+//!
+//! The emulator's throttle is off unless a test turns it on (the pacing test does): direct calls
+//! a test makes to the emulator for comparison come from the same address as the hub's.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use finhub_clock::{SharedClock, TokioClock};
+use finhub_core::ids::{TenantId, Username};
+use finhub_core::model::{AccountType, UpstreamTarget};
+use finhub_core::scope::Scope;
+use finhub_server::AppState;
+use finhub_server::config::{Config, RawConfig};
+use finra_client::{Auth, FinraClient, Pacer, PagingConfig, RetryPolicy, Row};
+use finra_emulator::{
+    Counters, Credential, EmulatorConfig, Faults, RunningEmulator, Throttle, Tier,
+};
+use futures_util::TryStreamExt;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower::ServiceExt;
+
+/// The session-token signing key of every hub here.
+const SIGNING_SECRET: &str = "proxy test signing secret, at least 32 bytes";
+/// The tenant and its default scope.
+pub(crate) const TENANT: &str = "1234567";
+pub(crate) const SCOPE: &str = "finra:otcMarket finra:fixedIncomeMarket";
+/// The user.
+pub(crate) const USERNAME: &str = "alice";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+/// The tenant's upstream FINRA credential, as the emulator knows it.
+pub(crate) const UPSTREAM_ID: &str = "finhub-upstream-client";
+pub(crate) const UPSTREAM_SECRET: &str = "upstream-s3cret-Vq8RmZ2xKw";
+/// A public-tier credential the tests use for direct calls to the emulator (never the hub's).
+pub(crate) const DIRECT_ID: &str = "direct-test-client";
+pub(crate) const DIRECT_SECRET: &str = "direct-s3cret-Hy4TnB7c";
+/// The fixed head of every token FINRA (and the emulator) issues.
+pub(crate) const UPSTREAM_TOKEN_PREFIX: &str = "AAJTSQACMDIABHR5cGUAA0pXVAACUzEAAjAx";
+/// The peer address of in-process requests.
+const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// Options of a [`Hub`].
+pub(crate) struct Builder {
+    raw: RawConfig,
+    emulator: EmulatorConfig,
+    scope: String,
+    tier: Tier,
+    stored_secret: String,
+}
+
+impl Builder {
+    fn new() -> Self {
+        let mut raw = RawConfig {
+            profile: "integration".into(),
+            database_url: "sqlite::memory:".into(),
+            ..RawConfig::default()
+        };
+        raw.keys.session_secret = Some(SIGNING_SECRET.into());
+        raw.keys.data_key = Some(STANDARD.encode([7u8; 32]));
+        Self {
+            raw,
+            emulator: EmulatorConfig::default().with_throttle(Throttle::Off),
+            scope: SCOPE.into(),
+            tier: Tier::Public,
+            stored_secret: UPSTREAM_SECRET.into(),
+        }
+    }
+
+    /// Edits the hub's configuration.
+    pub(crate) fn config(mut self, edit: impl FnOnce(&mut RawConfig)) -> Self {
+        edit(&mut self.raw);
+        self
+    }
+
+    /// Edits the emulator's configuration (credentials and clock are set by the fixture).
+    pub(crate) fn emulator(mut self, edit: impl FnOnce(EmulatorConfig) -> EmulatorConfig) -> Self {
+        self.emulator = edit(self.emulator);
+        self
+    }
+
+    /// Upstream pacing and data rate limits out of the way (tests about other things that
+    /// send many requests at one paused instant).
+    pub(crate) fn unpaced(self) -> Self {
+        self.config(|raw| {
+            raw.upstream.requests_per_second = 0;
+            raw.rate_limits.data_per_session_per_second = Some(100_000);
+            raw.rate_limits.data_per_customer_per_second = Some(100_000);
+        })
+    }
+
+    /// The tenant's scope.
+    pub(crate) fn scope(mut self, scope: &str) -> Self {
+        scope.clone_into(&mut self.scope);
+        self
+    }
+
+    /// The secret the hub stores for the tenant (FINRA knows [`UPSTREAM_SECRET`]).
+    pub(crate) fn stored_secret(mut self, secret: &str) -> Self {
+        secret.clone_into(&mut self.stored_secret);
+        self
+    }
+
+    pub(crate) async fn build(self) -> Hub {
+        let freeze = FreezeGuard::new();
+        let logs = LogCapture::default();
+        let log_guard = logs.install();
+        let clock = TokioClock::fixed().shared();
+        let emulator = finra_emulator::spawn(
+            self.emulator
+                .with_credentials([
+                    Credential::new(UPSTREAM_ID, UPSTREAM_SECRET, self.tier),
+                    Credential::new(DIRECT_ID, DIRECT_SECRET, Tier::Public),
+                ])
+                .with_clock(clock.clone()),
+        )
+        .await
+        .expect("the emulator starts");
+
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .expect("bind the hub's listener");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let mut raw = self.raw;
+        raw.public_url = Some(base.clone());
+        let config = Config::from_raw(raw).expect("a valid test config");
+        let state = AppState::build(config, clock.clone())
+            .await
+            .expect("build the hub's state");
+
+        let auth = &state.auth;
+        let tenant = TenantId::parse(TENANT).expect("tenant id");
+        auth.create_tenant(
+            tenant.clone(),
+            "Acme",
+            Scope::parse(&self.scope).expect("scope"),
+        )
+        .await
+        .expect("create the tenant");
+        let customer = auth
+            .create_customer(&tenant, "proxy tests", AccountType::B2b)
+            .await
+            .expect("create the customer");
+        auth.create_user(
+            &tenant,
+            Username::parse(USERNAME).expect("username"),
+            SecretString::from(PASSWORD),
+        )
+        .await
+        .expect("create the user");
+        auth.set_upstream_credential(
+            &tenant,
+            UPSTREAM_ID,
+            &SecretString::from(self.stored_secret.clone()),
+            UpstreamTarget::Custom {
+                api_base: emulator.base_url(),
+                token_url: emulator.token_url(),
+            },
+        )
+        .await
+        .expect("set the upstream credential");
+
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = state.clone();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            finhub_server::serve(listener, served, shutdown)
+                .await
+                .expect("serve the hub");
+        });
+        let router = finhub_server::http::router(state.clone());
+        Hub {
+            emulator_base: emulator.base_url(),
+            emulator_addr: emulator.addr().to_string(),
+            emulator: Some(emulator),
+            sender: Sender {
+                router,
+                seen: Seen::default(),
+            },
+            state,
+            clock,
+            base,
+            customer_id: customer.customer.id.to_string(),
+            customer_secret: customer.secret.expose().to_owned(),
+            stored_secret: self.stored_secret,
+            logs,
+            http: reqwest::Client::new(),
+            _stop: stop,
+            _log_guard: log_guard,
+            _freeze: freeze,
+        }
+    }
+}
+
+/// A hub in front of an emulator.
+pub(crate) struct Hub {
+    pub(crate) state: AppState,
+    pub(crate) clock: SharedClock,
+    /// The hub's root URL (its listener; also its public URL).
+    pub(crate) base: String,
+    /// The emulator's root URL and `host:port` (as long as it runs).
+    pub(crate) emulator_base: String,
+    pub(crate) emulator_addr: String,
+    emulator: Option<RunningEmulator>,
+    sender: Sender,
+    pub(crate) customer_id: String,
+    pub(crate) customer_secret: String,
+    stored_secret: String,
+    pub(crate) logs: LogCapture,
+    http: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+    _log_guard: tracing::subscriber::DefaultGuard,
+    _freeze: FreezeGuard,
+}
+
+impl Hub {
+    pub(crate) fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A hub with the default settings.
+    pub(crate) async fn new() -> Self {
+        Self::builder().build().await
+    }
+
+    pub(crate) fn emulator(&self) -> &RunningEmulator {
+        self.emulator.as_ref().expect("the emulator was shut down")
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        self.emulator().counters()
+    }
+
+    pub(crate) fn faults(&self) -> &Faults {
+        self.emulator().faults()
+    }
+
+    /// Stops the emulator (FINRA down).
+    pub(crate) async fn shutdown_emulator(&mut self) {
+        if let Some(emulator) = self.emulator.take() {
+            emulator.shutdown().await.expect("the emulator stops");
+        }
+    }
+
+    /// Points the tenant's upstream credential elsewhere.
+    pub(crate) async fn set_upstream(&self, api_base: &str, token_url: &str) {
+        self.state
+            .auth
+            .set_upstream_credential(
+                &TenantId::parse(TENANT).expect("tenant id"),
+                UPSTREAM_ID,
+                &SecretString::from(self.stored_secret.clone()),
+                UpstreamTarget::Custom {
+                    api_base: api_base.to_owned(),
+                    token_url: token_url.to_owned(),
+                },
+            )
+            .await
+            .expect("set the upstream credential");
+    }
+
+    /// A cloneable handle that sends in-process requests (for spawned tasks).
+    pub(crate) fn sender(&self) -> Sender {
+        self.sender.clone()
+    }
+
+    /// Sends a request in-process and records the answer.
+    pub(crate) async fn send(&self, call: Call) -> Reply {
+        self.sender.send(call).await
+    }
+
+    /// `POST /v1/auth/token` with the five headers.
+    pub(crate) fn token_call(&self, body: &Value) -> Call {
+        Call::new(Method::POST, "/v1/auth/token")
+            .header("content-type", "application/json")
+            .header("sec-ch-ua-platform", "\"Linux\"")
+            .header("x-forwarded-for", "127.0.0.1")
+            .header("user-agent", "proxy-tests")
+            .header("x-tenant-id", TENANT)
+            .body(body.to_string())
+    }
+
+    /// The body of the user's `password` login through the `b2b` customer.
+    pub(crate) fn login_body(&self) -> Value {
+        json!({
+            "grantType": "password",
+            "username": USERNAME,
+            "password": PASSWORD,
+            "customerId": self.customer_id,
+            "customerSecret": self.customer_secret,
+            "accountType": "b2b",
+        })
+    }
+
+    /// The body of a `refresh_token` grant.
+    pub(crate) fn refresh_grant_body(&self, refresh_token: &str) -> Value {
+        json!({
+            "grantType": "refresh_token",
+            "refreshToken": refresh_token,
+            "customerId": self.customer_id,
+            "customerSecret": self.customer_secret,
+            "accountType": "b2b",
+        })
+    }
+
+    /// A successful login of the user.
+    pub(crate) async fn login(&self) -> Tokens {
+        self.send(self.token_call(&self.login_body()))
+            .await
+            .tokens()
+    }
+
+    /// A login, then waiting until the upstream token it warms has been minted.
+    pub(crate) async fn login_warm(&self) -> Tokens {
+        let before = self.counters().tokens_minted();
+        let tokens = self.login().await;
+        until("the login to warm the upstream token", || {
+            self.counters().tokens_minted() > before
+        })
+        .await;
+        // The mint's answer is read and cached by the hub right after the emulator counts it.
+        settle().await;
+        tokens
+    }
+
+    /// `POST /v1/auth/refresh`.
+    pub(crate) async fn refresh(&self, session: &str) -> Reply {
+        self.send(Call::new(Method::POST, "/v1/auth/refresh").bearer(session))
+            .await
+    }
+
+    /// `GET /v1/finra{path}` with `Accept: application/json` and the session token.
+    pub(crate) fn get(&self, path: &str, session: &str) -> Call {
+        Call::new(Method::GET, &format!("/v1/finra{path}"))
+            .bearer(session)
+            .header("accept", "application/json")
+    }
+
+    /// `POST /v1/finra{path}` with a JSON body and the session token.
+    pub(crate) fn post(&self, path: &str, session: &str, body: &Value) -> Call {
+        Call::new(Method::POST, &format!("/v1/finra{path}"))
+            .bearer(session)
+            .header("accept", "application/json")
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    }
+
+    /// A request straight to the emulator (anonymous unless `token` is given), not recorded.
+    pub(crate) async fn direct(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> Reply {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.emulator_base))
+            .header("accept", accept);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("a direct call to the emulator");
+        Reply::read(response).await
+    }
+
+    /// An upstream token minted straight from the emulator with the tests' own public credential.
+    pub(crate) async fn direct_token(&self) -> String {
+        let response = self
+            .http
+            .post(format!(
+                "{}?grant_type=client_credentials",
+                self.emulator().token_url()
+            ))
+            .basic_auth(DIRECT_ID, Some(DIRECT_SECRET))
+            .send()
+            .await
+            .expect("mint a direct token");
+        let body: Value = response.json().await.expect("token JSON");
+        body["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    /// A GET over the hub's real listener (`url` absolute), with an optional bearer token; the
+    /// answer is recorded like in-process ones.
+    pub(crate) async fn fetch(&self, url: &str, session: Option<&str>) -> Reply {
+        let mut request = self.http.get(url).header("accept", "application/json");
+        if let Some(session) = session {
+            request = request.bearer_auth(session);
+        }
+        let reply = Reply::read(request.send().await.expect("a call over the listener")).await;
+        self.sender.seen.record(&reply);
+        reply
+    }
+
+    /// A finra-client pointed at the hub, authenticated with the session token: the way any
+    /// FINRA client works through FinHub.
+    pub(crate) fn client_via_hub(&self, session: &str, paging: PagingConfig) -> FinraClient {
+        FinraClient::builder()
+            .api_base(format!("{}/v1/finra", self.base))
+            .auth(Auth::BearerToken(SecretString::from(session.to_owned())))
+            .clock(self.clock.clone())
+            .pacer(Pacer::unlimited())
+            .retry(RetryPolicy::none())
+            .paging(paging)
+            .build()
+            .expect("a client of the hub")
+    }
+
+    /// The same client pointed straight at the emulator, anonymous (public datasets).
+    pub(crate) fn client_direct(&self, paging: PagingConfig) -> FinraClient {
+        FinraClient::builder()
+            .api_base(self.emulator_base.clone())
+            .clock(self.clock.clone())
+            .pacer(Pacer::unlimited())
+            .retry(RetryPolicy::none())
+            .paging(paging)
+            .build()
+            .expect("a client of the emulator")
+    }
+
+    /// Every answer the hub gave in this test (status, headers, body), as text.
+    pub(crate) fn answers(&self) -> String {
+        self.sender.seen.text()
+    }
+
+    /// The upstream token the hub holds for the tenant right now, if it holds a fresh one (never
+    /// mints: the caller checks the mint counter around it).
+    pub(crate) async fn current_upstream_token(&self) -> Option<String> {
+        use secrecy::ExposeSecret;
+        let tenant = TenantId::parse(TENANT).expect("tenant id");
+        let client = self.state.upstreams.client_for(&tenant).await.ok()?;
+        let manager = client.token_manager()?;
+        let before = self.emulator.as_ref().map(|e| e.counters().tokens_minted());
+        let token = manager.token().await.ok()?;
+        let after = self.emulator.as_ref().map(|e| e.counters().tokens_minted());
+        (before == after).then(|| token.secret().expose_secret().to_owned())
+    }
+
+    /// No answer, log line or audit entry holds the upstream secret, an upstream token, an
+    /// `Authorization` header or the Basic credentials the hub mints with.
+    pub(crate) async fn assert_no_leaks(&self) {
+        let answers = self.answers();
+        let logs = self.logs.text();
+        let audit: String = self
+            .state
+            .auth
+            .store()
+            .recent_audit_events(1_000)
+            .await
+            .expect("read the audit log")
+            .iter()
+            .map(finhub_core::audit::AuditEvent::to_json_line)
+            .collect();
+        let basic = STANDARD.encode(format!("{UPSTREAM_ID}:{}", self.stored_secret));
+        let mut forbidden = vec![
+            ("the upstream secret", UPSTREAM_SECRET.to_owned()),
+            ("the stored upstream secret", self.stored_secret.clone()),
+            ("an upstream token", UPSTREAM_TOKEN_PREFIX.to_owned()),
+            ("the upstream Basic credentials", basic),
+            ("a Basic authorization", "Basic ".to_owned()),
+        ];
+        if let Some(token) = self.current_upstream_token().await {
+            forbidden.push(("the current upstream token", token));
+        }
+        for (place, text) in [
+            ("an answer", &answers),
+            ("the logs", &logs),
+            ("the audit log", &audit),
+        ] {
+            for (what, secret) in &forbidden {
+                assert!(!text.contains(secret.as_str()), "{place} holds {what}");
+            }
+        }
+        assert!(
+            !logs.contains("Bearer "),
+            "the logs hold an Authorization value"
+        );
+        let lowered = answers.to_ascii_lowercase();
+        assert!(
+            !lowered.contains("\nauthorization:") && !lowered.contains("\nproxy-authorization:"),
+            "an answer carries an Authorization header"
+        );
+    }
+}
+
+/// Sends in-process requests and records the answers. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Sender {
+    router: Router,
+    seen: Seen,
+}
+
+impl Sender {
+    pub(crate) async fn send(&self, call: Call) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(call.into_request())
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("read the body");
+        let reply = Reply {
+            status,
+            headers,
+            body: body.to_vec(),
+        };
+        self.seen.record(&reply);
+        reply
+    }
+}
+
+/// Every answer recorded, as text.
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<String>>);
+
+impl Seen {
+    fn record(&self, reply: &Reply) {
+        let mut text = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        text.push_str(&format!("\n\n{}\n", reply.status));
+        for (name, value) in &reply.headers {
+            text.push_str(&format!(
+                "{name}: {}\n",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
+        }
+        text.push('\n');
+        text.push_str(&String::from_utf8_lossy(&reply.body));
+    }
+
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// A request to send in-process.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    method: Method,
+    uri: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, uri: &str) -> Self {
+        Self {
+            method,
+            uri: uri.to_owned(),
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds a header value.
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
+        let name = HeaderName::try_from(name).expect("header name");
+        let value = HeaderValue::from_bytes(value.as_bytes()).expect("header value");
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Replaces every value of a header.
+    pub(crate) fn set(mut self, name: &str, value: &str) -> Self {
+        let name = HeaderName::try_from(name).expect("header name");
+        let value = HeaderValue::from_bytes(value.as_bytes()).expect("header value");
+        self.headers.insert(name, value);
+        self
+    }
+
+    pub(crate) fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub(crate) fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    fn into_request(self) -> Request<Body> {
+        let mut request = Request::builder()
+            .method(self.method)
+            .uri(self.uri)
+            .body(Body::from(self.body))
+            .expect("a valid request");
+        *request.headers_mut() = self.headers;
+        request
+            .extensions_mut()
+            .insert(MockConnectInfo(SocketAddr::new(PEER, 40_000)));
+        request
+    }
+}
+
+/// An answer, read completely.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Reply {
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("read the body").to_vec();
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a 200 (with the body in the message otherwise).
+    #[track_caller]
+    pub(crate) fn assert_ok(&self) {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text());
+    }
+
+    /// Asserts the hub's own error envelope with this status and code.
+    #[track_caller]
+    pub(crate) fn assert_error(&self, status: u16, code: &str) {
+        let body = self.json();
+        let object = body.as_object().expect("an error body is a JSON object");
+        let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["error", "error_description", "requestId"], "{body}");
+        assert_eq!(body["requestId"].as_str(), self.header("x-request-id"));
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert_eq!(
+            (
+                self.status.as_u16(),
+                body["error"].as_str().unwrap_or_default()
+            ),
+            (status, code),
+            "{body}"
+        );
+    }
+
+    pub(crate) fn description(&self) -> String {
+        self.json()["error_description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The tokens of a 200 token response.
+    #[track_caller]
+    pub(crate) fn tokens(&self) -> Tokens {
+        self.assert_ok();
+        let body = self.json();
+        Tokens {
+            session: body["userSessionToken"].as_str().expect("token").to_owned(),
+            refresh: body["refreshToken"].as_str().expect("token").to_owned(),
+        }
+    }
+}
+
+/// The pair a login returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tokens {
+    pub(crate) session: String,
+    pub(crate) refresh: String,
+}
+
+/// Moves tokio's clock, and with it the hub's, the emulator's and the clients' clocks.
+pub(crate) async fn advance(duration: Duration) {
+    tokio::time::advance(duration).await;
+}
+
+/// A short real-time pause on a blocking thread: sockets and sqlx progress, tokio's paused clock
+/// does not move.
+pub(crate) async fn real_pause() {
+    tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(1)))
+        .await
+        .expect("pause");
+}
+
+/// Waits (real time, bounded) until `done` holds, without moving tokio's clock.
+pub(crate) async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        real_pause().await;
+    }
+}
+
+/// Lets every task that can make progress without tokio's clock moving do so (a few
+/// milliseconds of real time in which nothing is left to do).
+pub(crate) async fn settle() {
+    for _ in 0..10 {
+        real_pause().await;
+    }
+}
+
+/// Waits (real time, bounded) until `progress` has not changed for 50 consecutive short pauses:
+/// every task that can move without tokio's clock has moved.
+pub(crate) async fn quiet<T: PartialEq>(mut progress: impl FnMut() -> T) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut last = progress();
+    let mut unchanged = 0;
+    while unchanged < 50 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for quiet"
+        );
+        real_pause().await;
+        let now = progress();
+        if now == last {
+            unchanged += 1;
+        } else {
+            unchanged = 0;
+            last = now;
+        }
+    }
+}
+
+/// Rows as a multiset: canonical JSON text → count.
+pub(crate) fn multiset(rows: &[Row]) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for row in rows {
+        let canonical: std::collections::BTreeMap<&String, &Value> = row.iter().collect();
+        let text = serde_json::to_string(&canonical).expect("json");
+        *counts.entry(text).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Every row of a stream.
+pub(crate) async fn collect_rows(stream: finra_client::RowStream<Row>) -> Vec<Row> {
+    stream.try_collect().await.expect("every row")
+}
+
+/// Paging limits for a lowered maximum offset.
+pub(crate) fn paging(max_offset: u64, page_size: u64) -> PagingConfig {
+    PagingConfig {
+        max_offset,
+        page_size,
+        ..PagingConfig::default()
+    }
+}
+
+/// Keeps tokio's paused clock from auto-advancing (see the module docs).
+struct FreezeGuard(#[allow(dead_code, reason = "held for its drop")] mpsc::Sender<()>);
+
+impl FreezeGuard {
+    fn new() -> Self {
+        let (sender, receiver) = mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || {
+            let _ = receiver.recv();
+        });
+        Self(sender)
+    }
+}
+
+/// Log lines written on the test's thread (the runtime of `#[tokio::test]` is that thread, and
+/// the hub, the emulator and the clients all run on it).
+#[derive(Clone, Default)]
+pub(crate) struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let buffer = Arc::clone(&self.0);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || CaptureWriter(Arc::clone(&buffer)))
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    /// Everything logged so far.
+    pub(crate) fn text(&self) -> String {
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
