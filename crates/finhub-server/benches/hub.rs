@@ -149,7 +149,11 @@ fn wrk(fixture: &Fixture, label: &str, path: &str, connections: &str, script: Op
     let mut command = Command::new("wrk");
     command.args(["-t1", "-c", connections, "-d", WRK_SECONDS, "--latency"]);
     if let Some(script) = script {
-        let path = fixture.dir.join(format!("{label}.lua"));
+        let file_name: String = label
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = fixture.dir.join(format!("{file_name}.lua"));
         std::fs::write(&path, script).expect("lua script");
         command.arg("-s").arg(path);
     }
