@@ -9,9 +9,8 @@
 //! `spawn_blocking` task alive for its lifetime, which tokio treats as "blocking work in
 //! progress" and so never auto-advances: time moves only by `tokio::time::advance`.
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 
 use axum::Router;
 use axum::http::Method;
@@ -202,45 +201,9 @@ impl FreezeGuard {
     }
 }
 
-/// Log lines written on the test's thread (the runtime of `#[tokio::test]` is that thread).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct LogCapture(Arc<Mutex<Vec<u8>>>);
-
-struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for CaptureWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogCapture {
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let buffer = Arc::clone(&self.0);
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || CaptureWriter(Arc::clone(&buffer)))
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    /// Everything logged so far.
-    pub(crate) fn text(&self) -> String {
-        let bytes = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
+#[path = "../../common/log_capture.rs"]
+mod log_capture;
+pub(crate) use log_capture::LogCapture;
 
 /// A running hub in-process.
 pub(crate) struct TestApp {
