@@ -118,7 +118,7 @@ impl AuthService {
                 format!("client:{}", request.customer_id)
             }
         };
-        self.check_backoff(request, &attempt_key).await?;
+        let had_failures = self.check_backoff(request, &attempt_key).await?;
 
         let customer = match CustomerId::parse(&request.customer_id) {
             Ok(id) => store.customer(&request.tenant, &id).await?,
@@ -172,7 +172,10 @@ impl AuthService {
         let now = self.inner.clock.now_utc();
         match verified {
             Some(verified) => {
-                store.clear_failures(&request.tenant, &attempt_key).await?;
+                // Only a run of failures needs clearing; most logins have none to clear.
+                if had_failures {
+                    store.clear_failures(&request.tenant, &attempt_key).await?;
+                }
                 Ok(verified)
             }
             None => {
@@ -184,11 +187,13 @@ impl AuthService {
         }
     }
 
+    /// Refuses an attempt while a run of failures backs off; says whether there are failures
+    /// on record.
     async fn check_backoff(
         &self,
         request: &LoginRequest,
         attempt_key: &str,
-    ) -> Result<(), AuthError> {
+    ) -> Result<bool, AuthError> {
         let failures = self
             .inner
             .store
@@ -200,7 +205,7 @@ impl AuthService {
         {
             return Err(AuthError::RateLimited { retry_after });
         }
-        Ok(())
+        Ok(failures.is_some())
     }
 
     /// The tenant's allow-list (mandatory in production) against the client address.
