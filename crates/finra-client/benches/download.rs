@@ -743,7 +743,8 @@ fn main() {
     let cli = find(&unthrottled, Client::Cli);
     if let Ok(run) = &cli {
         targets.push(Target {
-            name: "  (info) throttle off: finra CLI requests/s (its pacer off: --rate off)".to_owned(),
+            name: "  (info) throttle off: finra CLI requests/s (its pacer off: --rate off)"
+                .to_owned(),
             figure: format!(
                 "{:.1} req/s ({} data requests in {:.2} s)",
                 run.counts.data_responses as f64 / run.wall_s,
