@@ -14,7 +14,8 @@ use super::data::{authorize, caller, find_dataset};
 use super::error::{ApiError, Rejection};
 use super::path::FinraPath;
 use crate::config::Tier;
-use crate::data::{Cell, Dataset, Entitlement, FieldType, Table};
+use crate::data::{Dataset, Entitlement, FieldType};
+use crate::query::render::cell_text;
 use crate::state::Emulator;
 use crate::tokens::Caller;
 
@@ -91,7 +92,11 @@ pub(super) async fn get_partitions(
             let values: Vec<String> = partition
                 .values
                 .iter()
-                .map(|cell| cell_text(table, *cell))
+                .map(|cell| {
+                    let mut text = String::new();
+                    cell_text(&mut text, table, *cell);
+                    text
+                })
                 .collect();
             if get_details {
                 json!({"partitions": values, "dataVersion": 1, "formatVersion": 1})
@@ -163,14 +168,4 @@ fn authorized_dataset(
     let dataset = find_dataset(emulator, group, name)?;
     authorize(&caller(emulator, headers), &dataset)?;
     Ok(dataset)
-}
-
-fn cell_text(table: &Table, cell: Cell) -> String {
-    match cell {
-        Cell::Null => String::new(),
-        Cell::Int(n) => n.to_string(),
-        Cell::Float(n) => n.to_string(),
-        Cell::Str(id) => table.str(id).to_owned(),
-        Cell::Date(date) => date.to_string(),
-    }
 }

@@ -137,8 +137,8 @@ fn render_csv(
     Rendered { body, n_rows }
 }
 
-/// Writes a cell's text into `out`; false for null.
-fn cell_text(out: &mut String, table: &Table, cell: Cell) -> bool {
+/// Writes a cell's text into `out` as the Query API shows it; false for null.
+pub(crate) fn cell_text(out: &mut String, table: &Table, cell: Cell) -> bool {
     match cell {
         Cell::Null => return false,
         Cell::Int(n) => out.push_str(itoa::Buffer::new().format(n)),
