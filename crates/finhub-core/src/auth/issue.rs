@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::AuthError;
-use crate::ids::{FamilyId, Username};
+use crate::ids::{CustomerId, FamilyId, Username};
 use crate::model::{Customer, RefreshTokenRecord, Session, Tenant};
 use crate::secret::{OpaqueSecret, REFRESH_TOKEN_PREFIX, SESSION_KEY_PREFIX, SecretHash};
 use crate::session_token::{Confirmation, SessionClaims};
@@ -35,9 +35,9 @@ pub(super) struct Successor {
 }
 
 /// The `sub` claim: the username, or `client:<customerId>` for machines.
-pub(super) fn subject_of(username: Option<&Username>, customer: &Customer) -> String {
+pub(super) fn token_subject(username: Option<&Username>, customer: &CustomerId) -> String {
     username.map_or_else(
-        || format!("client:{}", customer.id),
+        || format!("client:{customer}"),
         |name| name.as_str().to_owned(),
     )
 }
@@ -83,7 +83,7 @@ impl AuthService {
         let claims = SessionClaims {
             iss: String::new(),
             aud: String::new(),
-            sub: subject_of(spec.username, spec.customer),
+            sub: token_subject(spec.username, &spec.customer.id),
             tenant_id: spec.tenant.id.to_string(),
             customer_id: spec.customer.id.to_string(),
             internal_token_key: session_key.expose().to_owned(),

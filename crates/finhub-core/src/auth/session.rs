@@ -9,6 +9,7 @@ use crate::secret::SecretHash;
 use crate::session_token::SessionClaims;
 
 use super::audit_trail::{Subject, outcome_of};
+use super::issue::token_subject;
 use super::{AuthService, RequestContext};
 
 /// Whether the session's access token must still be valid.
@@ -115,10 +116,7 @@ impl AuthService {
         let key_hash = SecretHash::of(&claims.internal_token_key);
         let (session, tenant) = self.live_session(&key_hash, now).await?;
         let customer_matches = session.customer_id.as_str() == claims.customer_id;
-        let expected_sub = match &session.username {
-            Some(name) => name.as_str().to_owned(),
-            None => format!("client:{}", session.customer_id),
-        };
+        let expected_sub = token_subject(session.username.as_ref(), &session.customer_id);
         if session.tenant_id.as_str() != claims.tenant_id
             || !customer_matches
             || expected_sub != claims.sub
