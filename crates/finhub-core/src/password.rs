@@ -2,12 +2,13 @@
 //! async workers on the blocking pool, with a bound on how many hashes run at once. Unknown users
 //! are verified against a dummy hash so every failure costs the same time.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use argon2::password_hash::PasswordHasher as _;
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::error::AuthError;
@@ -21,6 +22,31 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     dummy_hash: Arc<str>,
     verifications: Arc<AtomicU64>,
+    memory: Arc<MemoryPool>,
+}
+
+/// Argon2 working memory (19 MiB per verification) kept between verifications, at most one
+/// buffer per permit. A fresh zeroed allocation per call costs thousands of page faults, and
+/// whether a call met warm or cold memory made its time depend on luck (up to 60 % apart) rather
+/// than be the same for every login.
+#[derive(Debug, Default)]
+struct MemoryPool(Mutex<Vec<Vec<Block>>>);
+
+impl MemoryPool {
+    fn take(&self) -> Vec<Block> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn give_back(&self, blocks: Vec<Block>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(blocks);
+    }
 }
 
 fn argon2() -> Argon2<'static> {
@@ -37,6 +63,7 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             dummy_hash: dummy.into(),
             verifications: Arc::new(AtomicU64::new(0)),
+            memory: Arc::default(),
         }
     }
 
@@ -63,12 +90,12 @@ impl PasswordHasher {
         let acceptable = check_length(&password).is_ok();
         let _permit = self.permit().await?;
         self.verifications.fetch_add(1, Ordering::Relaxed);
+        let memory = Arc::clone(&self.memory);
         let matched = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&phc).is_ok_and(|parsed| {
-                argon2()
-                    .verify_password(password.expose_secret().as_bytes(), &parsed)
-                    .is_ok()
-            })
+            let mut blocks = memory.take();
+            let matched = verify_blocking(password.expose_secret(), &phc, &mut blocks);
+            memory.give_back(blocks);
+            matched
         })
         .await
         .map_err(|e| AuthError::Internal(format!("password verification task failed: {e}")))?;
@@ -107,6 +134,42 @@ fn hash_blocking(password: &str) -> Result<String, AuthError> {
         .map_err(|e| AuthError::Internal(format!("password hashing failed: {e}")))
 }
 
+/// Recomputes the PHC string's hash of `password` in `blocks` (grown as the parameters need) and
+/// compares it in constant time. A malformed PHC string never matches.
+fn verify_blocking(password: &str, phc: &str, blocks: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm.as_str()),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let needed = params.block_count();
+    if blocks.len() < needed {
+        blocks.resize(needed, Block::new());
+    }
+    let mut computed = vec![0_u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut computed,
+            &mut blocks[..needed],
+        )
+        .is_ok()
+        && bool::from(computed.as_slice().ct_eq(expected.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +204,44 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[test]
+    fn verification_reuses_memory_across_parameters_and_refuses_malformed_hashes() {
+        let small = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).expect("params"),
+        )
+        .hash_password(b"pw")
+        .expect("hash")
+        .to_string();
+        let standard = hash_blocking("pw").expect("hash");
+        let mut blocks = Vec::new();
+        assert!(verify_blocking("pw", &small, &mut blocks));
+        assert_eq!(blocks.len(), 64);
+        assert!(verify_blocking("pw", &standard, &mut blocks));
+        assert_eq!(blocks.len(), 19_456, "grown to the larger parameters");
+        assert!(
+            verify_blocking("pw", &small, &mut blocks),
+            "a larger buffer still works"
+        );
+        assert!(!verify_blocking("pW", &standard, &mut blocks));
+        let no_hash = standard
+            .rsplit_once('$')
+            .map(|(head, _)| head)
+            .expect("phc");
+        for malformed in [
+            "",
+            "$argon2id$",
+            "not a phc",
+            no_hash,
+            &standard.replace("argon2id", "argon2x"),
+        ] {
+            assert!(
+                !verify_blocking("pw", malformed, &mut blocks),
+                "{malformed}"
+            );
+        }
     }
 }
