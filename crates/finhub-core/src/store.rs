@@ -87,6 +87,12 @@ pub trait DirectoryStore: Send + Sync {
 pub trait SessionStore: Send + Sync {
     /// Stores a new session.
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// Stores a new session and its first refresh token atomically: both or neither.
+    async fn insert_issued(
+        &self,
+        session: &Session,
+        token: &RefreshTokenRecord,
+    ) -> Result<(), StoreError>;
     /// A session by the hash of its key (revoked ones included; callers check).
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError>;
     /// Moves a session's access expiry from `expected` to `new`, only if it is still `expected`
@@ -135,9 +141,30 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
-/// Consecutive failed logins per (tenant, username), counted for unknown usernames too.
+/// Everything a login checks, read in one go (see [`LoginAttemptStore::login_lookup`]).
+#[derive(Debug, Default)]
+pub struct LoginLookup {
+    pub tenant: Option<Tenant>,
+    pub customer: Option<Customer>,
+    pub user: Option<User>,
+    /// The consecutive failures under the attempt key and the time of the last one.
+    pub failures: Option<(u32, OffsetDateTime)>,
+}
+
+/// Consecutive failed logins per (tenant, username), counted for unknown usernames too, and the
+/// one read a login starts with.
 #[async_trait]
 pub trait LoginAttemptStore: Send + Sync {
+    /// The tenant, the tenant's customer and user named (when given) and the failures recorded
+    /// under `attempt_key`, in one read: a login costs one round trip to the store whatever it
+    /// finds, so known and unknown names also take the same time.
+    async fn login_lookup(
+        &self,
+        tenant: &TenantId,
+        customer: Option<&CustomerId>,
+        username: Option<&Username>,
+        attempt_key: &str,
+    ) -> Result<LoginLookup, StoreError>;
     /// Counts one more failure and returns the consecutive count (atomic under concurrency).
     async fn record_failure(
         &self,

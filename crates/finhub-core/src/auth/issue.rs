@@ -93,8 +93,7 @@ impl AuthService {
             cnf: spec.confirmation.map(|x5t_s256| Confirmation { x5t_s256 }),
         };
         let user_session_token = self.inner.tokens.sign(claims)?;
-        self.inner.store.insert_session(&session).await?;
-        self.inner.store.insert_refresh_token(&record).await?;
+        self.inner.store.insert_issued(&session, &record).await?;
         let tokens = IssuedTokens {
             expires_in: (access_expires_at - now).whole_seconds(),
             scope: spec.tenant.scope.clone(),

@@ -1,10 +1,12 @@
 //! Logins with the `password` and `client_credentials` grants: one code path that looks up the
-//! tenant, customer and user, always runs one Argon2 verification (a dummy one for unknown users)
-//! and answers every kind of bad credential identically.
+//! tenant, customer, user and failure count in one read, always runs one Argon2 verification for
+//! the password grant (a dummy one for unknown users) and answers every kind of bad credential
+//! identically.
 
 use std::sync::LazyLock;
 
 use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
 
 use crate::audit::AuditAction;
 use crate::error::AuthError;
@@ -12,6 +14,7 @@ use crate::ids::{CustomerId, FamilyId, Username};
 use crate::model::{AccountType, Customer, Tenant, User};
 use crate::policy::login_backoff;
 use crate::secret::SecretHash;
+use crate::store::LoginLookup;
 
 use super::audit_trail::{Subject, outcome_of};
 use super::issue::SessionSpec;
@@ -108,22 +111,35 @@ impl AuthService {
         request: &LoginRequest,
     ) -> Result<Verified, AuthError> {
         let store = &self.inner.store;
-        let tenant = store.tenant(&request.tenant).await?;
-        if let Some(tenant) = &tenant {
-            self.check_address(tenant, ctx)?;
-        }
         let attempt_key = match &request.grant {
             LoginGrant::Password { username, .. } => username.clone(),
             LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => {
                 format!("client:{}", request.customer_id)
             }
         };
-        let had_failures = self.check_backoff(request, &attempt_key).await?;
-
-        let customer = match CustomerId::parse(&request.customer_id) {
-            Ok(id) => store.customer(&request.tenant, &id).await?,
-            Err(_) => None,
+        let customer_id = CustomerId::parse(&request.customer_id).ok();
+        let username = match &request.grant {
+            LoginGrant::Password { username, .. } => Username::parse(username).ok(),
+            LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => None,
         };
+        let LoginLookup {
+            tenant,
+            customer,
+            user,
+            failures,
+        } = store
+            .login_lookup(
+                &request.tenant,
+                customer_id.as_ref(),
+                username.as_ref(),
+                &attempt_key,
+            )
+            .await?;
+        if let Some(tenant) = &tenant {
+            self.check_address(tenant, ctx)?;
+        }
+        self.check_backoff(failures)?;
+
         let secret = request.customer_secret.expose_secret();
         let secret_ok = {
             let hash = customer
@@ -132,21 +148,15 @@ impl AuthService {
             hash.matches(secret) && customer.is_some()
         };
 
-        let (user, password_ok) = match &request.grant {
-            LoginGrant::Password { username, password } => {
-                let user = match Username::parse(username) {
-                    Ok(name) => store.user(&request.tenant, &name).await?,
-                    Err(_) => None,
-                };
+        let password_ok = match &request.grant {
+            LoginGrant::Password { password, .. } => {
                 let phc = user.as_ref().map(|u| u.password_hash.clone());
-                let matched = self
-                    .inner
+                self.inner
                     .hasher
                     .verify(SecretString::clone(password), phc)
-                    .await?;
-                (user, matched)
+                    .await?
             }
-            LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => (None, true),
+            LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => true,
         };
 
         let verified = match (tenant, customer) {
@@ -173,7 +183,7 @@ impl AuthService {
         match verified {
             Some(verified) => {
                 // Only a run of failures needs clearing; most logins have none to clear.
-                if had_failures {
+                if failures.is_some() {
                     store.clear_failures(&request.tenant, &attempt_key).await?;
                 }
                 Ok(verified)
@@ -187,25 +197,15 @@ impl AuthService {
         }
     }
 
-    /// Refuses an attempt while a run of failures backs off; says whether there are failures
-    /// on record.
-    async fn check_backoff(
-        &self,
-        request: &LoginRequest,
-        attempt_key: &str,
-    ) -> Result<bool, AuthError> {
-        let failures = self
-            .inner
-            .store
-            .failures(&request.tenant, attempt_key)
-            .await?;
+    /// Refuses an attempt while a run of failures backs off.
+    fn check_backoff(&self, failures: Option<(u32, OffsetDateTime)>) -> Result<(), AuthError> {
         if let Some((count, last)) = failures
             && let Some(retry_after) =
                 login_backoff::blocked_for(count, last, self.inner.clock.now_utc())
         {
             return Err(AuthError::RateLimited { retry_after });
         }
-        Ok(failures.is_some())
+        Ok(())
     }
 
     /// The tenant's allow-list (mandatory in production) against the client address.

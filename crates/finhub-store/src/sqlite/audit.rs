@@ -33,7 +33,7 @@ impl AuditLog for SqliteStore {
         .bind(event.user_agent.as_deref())
         .bind(event.platform.as_deref())
         .bind(event.client_certificate.as_deref())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_error("audit event"))?;
         Ok(())

@@ -4,6 +4,9 @@
 //! One database file can be shared by several processes at once (the hub and `finhub admin`):
 //! WAL lets readers run beside the one writer, and a writer that finds the database locked waits
 //! up to [`BUSY_TIMEOUT`] before the call fails with `StoreError::Unavailable`.
+//!
+//! Within a process, reads go to a small pool and every write to one dedicated connection, so
+//! writers queue in order instead of meeting SQLite's lock and sleeping in its busy handler.
 
 mod audit;
 mod certificates;
@@ -27,9 +30,8 @@ use crate::error::{db_error, migrate_error};
 /// How long a statement waits for another connection's (or process's) write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Connections in the pool of a file database. SQLite runs one writer at a time; a few
-/// connections let reads proceed beside it.
-const FILE_POOL_SIZE: u32 = 4;
+/// Read connections to a file database; they run beside the one write connection.
+const FILE_READ_POOL_SIZE: u32 = 4;
 
 /// How long a call waits for a free pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,7 +41,11 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// The hub's store in one SQLite database. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads.
     pool: SqlitePool,
+    /// Writes: one connection for a file database (SQLite runs one writer at a time); the same
+    /// single connection as `pool` for an in-memory one.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -55,13 +61,18 @@ impl SqliteStore {
             .map_err(db_error("store URL"))?
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool_options = if in_memory {
+        let (pool, writer) = if in_memory {
             // The database lives only as long as a connection to it, so keep exactly one, forever.
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
+            let pool = open_pool(
+                SqlitePoolOptions::new()
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None),
+                1,
+                options,
+            )
+            .await?;
+            (pool.clone(), pool)
         } else {
             if !url_names_mode(url) {
                 options = options.create_if_missing(true);
@@ -71,26 +82,37 @@ impl SqliteStore {
             options = options
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
-            SqlitePoolOptions::new().max_connections(FILE_POOL_SIZE)
+            // The writer opens first: it creates the file and switches it to WAL.
+            let writer = open_pool(SqlitePoolOptions::new(), 1, options.clone()).await?;
+            let pool = open_pool(SqlitePoolOptions::new(), FILE_READ_POOL_SIZE, options).await?;
+            (pool, writer)
         };
-        let pool = pool_options
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(db_error("database"))?;
-        migrate(&pool).await?;
+        migrate(&writer).await?;
         tracing::debug!(
             store.backend = "sqlite",
             store.in_memory = in_memory,
             "store opened"
         );
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
     }
 
     /// Closes every pooled connection, waiting for calls in flight.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
+}
+
+async fn open_pool(
+    pool: SqlitePoolOptions,
+    size: u32,
+    options: SqliteConnectOptions,
+) -> Result<SqlitePool, StoreError> {
+    pool.max_connections(size)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(db_error("database"))
 }
 
 /// Runs the embedded migrations. Two processes opening a fresh file at the same moment can race

@@ -17,6 +17,7 @@ use finhub_core::model::{
 use finhub_core::net::{AllowList, NetList};
 use finhub_core::scope::Scope;
 use finhub_core::secret::SecretHash;
+use finhub_core::store::LoginLookup;
 use time::OffsetDateTime;
 
 use crate::error::corrupt;
@@ -278,6 +279,113 @@ impl RefreshTokenRow {
             used_at: opt_datetime(self.used_at)?,
             successor: self.successor,
             revoked_at: opt_datetime(self.revoked_at)?,
+        })
+    }
+}
+
+/// One row of the login lookup: every column optional, as each table is left-joined.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LoginLookupRow {
+    t_id: Option<String>,
+    t_name: Option<String>,
+    t_scope: Option<String>,
+    t_allow_list: Option<String>,
+    t_disabled: Option<bool>,
+    c_tenant_id: Option<String>,
+    c_id: Option<String>,
+    c_name: Option<String>,
+    c_account_type: Option<String>,
+    c_secret_hash: Option<String>,
+    c_disabled: Option<bool>,
+    u_tenant_id: Option<String>,
+    u_username: Option<String>,
+    u_password_hash: Option<String>,
+    u_disabled: Option<bool>,
+    f_count: Option<i64>,
+    f_last_failure: Option<i64>,
+}
+
+impl LoginLookupRow {
+    pub(crate) fn into_model(self) -> Result<LoginLookup, StoreError> {
+        let tenant = match (
+            self.t_id,
+            self.t_name,
+            self.t_scope,
+            self.t_allow_list,
+            self.t_disabled,
+        ) {
+            (Some(id), Some(name), Some(scope), Some(allow_list), Some(disabled)) => Some(
+                TenantRow {
+                    id,
+                    name,
+                    scope,
+                    allow_list,
+                    disabled,
+                }
+                .into_model()?,
+            ),
+            _ => None,
+        };
+        let customer = match (
+            self.c_tenant_id,
+            self.c_id,
+            self.c_name,
+            self.c_account_type,
+            self.c_secret_hash,
+            self.c_disabled,
+        ) {
+            (
+                Some(tenant_id),
+                Some(id),
+                Some(name),
+                Some(account_type),
+                Some(secret_hash),
+                Some(disabled),
+            ) => Some(
+                CustomerRow {
+                    tenant_id,
+                    id,
+                    name,
+                    account_type,
+                    secret_hash,
+                    disabled,
+                }
+                .into_model()?,
+            ),
+            _ => None,
+        };
+        let user = match (
+            self.u_tenant_id,
+            self.u_username,
+            self.u_password_hash,
+            self.u_disabled,
+        ) {
+            (Some(tenant_id), Some(username), Some(password_hash), Some(disabled)) => Some(
+                UserRow {
+                    tenant_id,
+                    username,
+                    password_hash,
+                    disabled,
+                }
+                .into_model()?,
+            ),
+            _ => None,
+        };
+        let failures = match (self.f_count, self.f_last_failure) {
+            (Some(count), Some(last_failure)) => Some(
+                FailureRow {
+                    count,
+                    last_failure,
+                }
+                .into_model()?,
+            ),
+            _ => None,
+        };
+        Ok(LoginLookup {
+            tenant,
+            customer,
+            user,
+            failures,
         })
     }
 }

@@ -7,6 +7,7 @@ use finhub_core::ids::{FamilyId, TenantId, Username};
 use finhub_core::model::{RefreshTokenRecord, Session};
 use finhub_core::secret::SecretHash;
 use finhub_core::store::SessionStore;
+use sqlx::SqliteExecutor;
 use time::OffsetDateTime;
 
 use super::rows::{RefreshTokenRow, SessionRow, duration_nanos, opt_timestamp, timestamp};
@@ -16,28 +17,22 @@ use crate::error::db_error;
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
-                 scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
-                 session_expires_at, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(session.key_hash.as_str())
-        .bind(session.tenant_id.as_str())
-        .bind(session.customer_id.as_str())
-        .bind(session.username.as_ref().map(Username::as_str))
-        .bind(session.account_type.as_str())
-        .bind(session.scope.to_string())
-        .bind(session.family_id.as_str())
-        .bind(timestamp(session.created_at)?)
-        .bind(timestamp(session.access_expires_at)?)
-        .bind(duration_nanos(session.access_lifetime)?)
-        .bind(timestamp(session.session_expires_at)?)
-        .bind(opt_timestamp(session.revoked_at)?)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error("session"))?;
-        Ok(())
+        insert_session(&self.writer, session).await
+    }
+
+    async fn insert_issued(
+        &self,
+        session: &Session,
+        token: &RefreshTokenRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error("session"))?;
+        insert_session(&mut *tx, session).await?;
+        insert_refresh_token(&mut *tx, token).await?;
+        tx.commit().await.map_err(db_error("session"))
     }
 
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
@@ -67,7 +62,7 @@ impl SessionStore for SqliteStore {
         .bind(timestamp(new)?)
         .bind(key_hash.as_str())
         .bind(timestamp(expected)?)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_error("session"))?;
         Ok(result.rows_affected() == 1)
@@ -84,7 +79,7 @@ impl SessionStore for SqliteStore {
         )
         .bind(timestamp(now)?)
         .bind(key_hash.as_str())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_error("session"))?;
         updated_one(&result, "session")
@@ -96,7 +91,11 @@ impl SessionStore for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         let now = timestamp(now)?;
-        let mut tx = self.pool.begin().await.map_err(db_error("session"))?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error("session"))?;
         let sessions = sqlx::query(
             "UPDATE sessions SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
         )
@@ -140,25 +139,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
-                 session_key_hash, expires_at, used_at, successor, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(token.hash.as_str())
-        .bind(token.family_id.as_str())
-        .bind(token.tenant_id.as_str())
-        .bind(token.customer_id.as_str())
-        .bind(token.username.as_ref().map(Username::as_str))
-        .bind(token.session_key_hash.as_str())
-        .bind(timestamp(token.expires_at)?)
-        .bind(opt_timestamp(token.used_at)?)
-        .bind(token.successor.as_deref())
-        .bind(opt_timestamp(token.revoked_at)?)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error("refresh token"))?;
-        Ok(())
+        insert_refresh_token(&self.writer, token).await
     }
 
     async fn refresh_token(
@@ -191,9 +172,62 @@ impl SessionStore for SqliteStore {
         .bind(timestamp(now)?)
         .bind(successor)
         .bind(hash.as_str())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_error("refresh token"))?;
         Ok(result.rows_affected() == 1)
     }
+}
+
+async fn insert_session(
+    executor: impl SqliteExecutor<'_>,
+    session: &Session,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
+             scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
+             session_expires_at, revoked_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(session.key_hash.as_str())
+    .bind(session.tenant_id.as_str())
+    .bind(session.customer_id.as_str())
+    .bind(session.username.as_ref().map(Username::as_str))
+    .bind(session.account_type.as_str())
+    .bind(session.scope.to_string())
+    .bind(session.family_id.as_str())
+    .bind(timestamp(session.created_at)?)
+    .bind(timestamp(session.access_expires_at)?)
+    .bind(duration_nanos(session.access_lifetime)?)
+    .bind(timestamp(session.session_expires_at)?)
+    .bind(opt_timestamp(session.revoked_at)?)
+    .execute(executor)
+    .await
+    .map_err(db_error("session"))?;
+    Ok(())
+}
+
+async fn insert_refresh_token(
+    executor: impl SqliteExecutor<'_>,
+    token: &RefreshTokenRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
+             session_key_hash, expires_at, used_at, successor, revoked_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token.hash.as_str())
+    .bind(token.family_id.as_str())
+    .bind(token.tenant_id.as_str())
+    .bind(token.customer_id.as_str())
+    .bind(token.username.as_ref().map(Username::as_str))
+    .bind(token.session_key_hash.as_str())
+    .bind(timestamp(token.expires_at)?)
+    .bind(opt_timestamp(token.used_at)?)
+    .bind(token.successor.as_deref())
+    .bind(opt_timestamp(token.revoked_at)?)
+    .execute(executor)
+    .await
+    .map_err(db_error("refresh token"))?;
+    Ok(())
 }

@@ -1,7 +1,11 @@
 //! `LoginAttemptStore`: consecutive failures count up per (tenant, username as sent), for
 //! unknown tenants and usernames too, and a success clears them.
 
-use crate::support::{NOW, SharedStore, at, seed_tenant, tenant_id};
+use crate::support::{
+    CUSTOMER, NOW, SharedStore, USER, assert_customer_eq, assert_tenant_eq, assert_user_eq, at,
+    customer, customer_id, seed_tenant, tenant, tenant_id, user, username,
+};
+use finhub_core::model::AccountType;
 
 pub(crate) async fn failures_count_up_and_clear(store: &SharedStore) {
     seed_tenant(store.as_ref(), "1").await;
@@ -72,4 +76,83 @@ pub(crate) async fn failures_count_up_and_clear(store: &SharedStore) {
             .expect("read"),
         Some((1, NOW))
     );
+}
+
+pub(crate) async fn the_login_lookup_reads_tenant_customer_user_and_failures_at_once(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), "1").await;
+    seed_tenant(store.as_ref(), "2").await;
+    let one = tenant_id("1");
+    store
+        .record_failure(&one, USER, at(3))
+        .await
+        .expect("record");
+    let found = store
+        .login_lookup(
+            &one,
+            Some(&customer_id(CUSTOMER)),
+            Some(&username(USER)),
+            USER,
+        )
+        .await
+        .expect("lookup");
+    assert_tenant_eq(found.tenant.as_ref().expect("tenant"), &tenant("1"));
+    assert_customer_eq(
+        found.customer.as_ref().expect("customer"),
+        &customer("1", CUSTOMER, AccountType::B2b),
+    );
+    assert_user_eq(found.user.as_ref().expect("user"), &user("1", USER));
+    assert_eq!(found.failures, Some((1, at(3))));
+
+    // Nothing named, or names that do not exist: the tenant alone.
+    for (customer, name, key) in [
+        (None, None, "client:cus_main"),
+        (
+            Some(customer_id("cus_nobody")),
+            Some(username("bob")),
+            "bob",
+        ),
+    ] {
+        let found = store
+            .login_lookup(&one, customer.as_ref(), name.as_ref(), key)
+            .await
+            .expect("lookup");
+        assert!(found.tenant.is_some());
+        assert!(found.customer.is_none() && found.user.is_none() && found.failures.is_none());
+    }
+
+    // Tenant 2's customer and user are not found through tenant 1, nor its failures.
+    store
+        .record_failure(&tenant_id("2"), "carol", at(1))
+        .await
+        .expect("record");
+    let crossed = store
+        .login_lookup(
+            &one,
+            Some(&customer_id(CUSTOMER)),
+            Some(&username("carol")),
+            "carol",
+        )
+        .await
+        .expect("lookup");
+    assert!(crossed.user.is_none() && crossed.failures.is_none());
+
+    // An unknown tenant still reports the failures counted under its id.
+    let ghost = tenant_id("9999");
+    store
+        .record_failure(&ghost, USER, NOW)
+        .await
+        .expect("record");
+    let found = store
+        .login_lookup(
+            &ghost,
+            Some(&customer_id(CUSTOMER)),
+            Some(&username(USER)),
+            USER,
+        )
+        .await
+        .expect("lookup");
+    assert!(found.tenant.is_none() && found.customer.is_none() && found.user.is_none());
+    assert_eq!(found.failures, Some((1, NOW)));
 }

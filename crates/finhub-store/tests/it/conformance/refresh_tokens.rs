@@ -5,7 +5,7 @@ use finhub_core::error::StoreError;
 use finhub_core::secret::SecretHash;
 
 use crate::support::{
-    SharedStore, assert_refresh_token_eq, at, customer_id, refresh_token, seed_tenant,
+    SharedStore, assert_refresh_token_eq, at, customer_id, refresh_token, seed_tenant, session,
 };
 
 const T: &str = "1234567";
@@ -101,5 +101,43 @@ pub(crate) async fn revoked_or_unknown_refresh_tokens_cannot_be_consumed(store: 
             .consume_refresh_token(&SecretHash::of("rt-unknown"), at(1), b"pair")
             .await
             .expect("consume unknown")
+    );
+}
+
+pub(crate) async fn a_session_and_its_refresh_token_are_issued_together_or_not_at_all(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let first = session(T, "key", "family");
+    let token = refresh_token(T, "rt", "family", "key");
+    store.insert_issued(&first, &token).await.expect("issue");
+    assert!(
+        store
+            .session(&first.key_hash)
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert!(
+        store
+            .refresh_token(&token.hash)
+            .await
+            .expect("read")
+            .is_some()
+    );
+
+    // The token collides with the one just stored: the new session must not be left behind.
+    let second = session(T, "key-2", "family-2");
+    assert!(matches!(
+        store.insert_issued(&second, &token).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .session(&second.key_hash)
+            .await
+            .expect("read")
+            .is_none(),
+        "a failed issue rolled back its session"
     );
 }
