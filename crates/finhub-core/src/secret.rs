@@ -23,7 +23,7 @@ impl SecretHash {
     /// Hashes a secret.
     pub fn of(secret: &str) -> Self {
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes());
-        Self(digest.as_ref().iter().map(|b| format!("{b:02x}")).collect())
+        Self(hex_lower(digest.as_ref()))
     }
 
     /// Wraps a hash read from the store.
@@ -125,4 +125,15 @@ mod tests {
             (0..100_000).map(|_| random_base64url(32)).collect();
         assert_eq!(draws.len(), 100_000);
     }
+}
+
+/// Lower-case hex of `bytes`.
+fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
@@ -17,6 +18,8 @@ pub const SESSION_TOKEN_TYPE: &str = "finhub-session+jwt";
 pub const AUDIENCE: &str = "finhub";
 /// Longest token accepted, in bytes (a real one is well under 1 KiB).
 pub const MAX_TOKEN_BYTES: usize = 4_096;
+/// Verified tokens remembered at most; past it the memo starts over (bounded memory).
+const MAX_REMEMBERED: usize = 100_000;
 
 /// The claims of a session token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +112,10 @@ pub struct SessionTokens {
     current_kid: String,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
+    /// Tokens whose signature and claims passed, by the SHA-256 of the token. Neither can change
+    /// for a given token and key set, so a token seen again skips the JWT decode; the time
+    /// checks run on every call.
+    verified: Mutex<HashMap<[u8; 32], Arc<SessionClaims>>>,
 }
 
 impl fmt::Debug for SessionTokens {
@@ -138,6 +145,7 @@ impl SessionTokens {
             current_kid: current.kid.clone(),
             encoding: EncodingKey::from_secret(current.secret.expose_secret().as_bytes()),
             decoding,
+            verified: Mutex::default(),
         }
     }
 
@@ -161,11 +169,40 @@ impl SessionTokens {
 
     /// Verifies a token's signature and claims at `now_unix` (seconds). Every failure is
     /// `InvalidToken(Invalid)`, except a well-signed token past its `exp` (`SessionExpired`).
-    pub fn verify(&self, token: &str, now_unix: i64) -> Result<SessionClaims, AuthError> {
-        let invalid = || AuthError::InvalidToken(TokenProblem::Invalid);
+    pub fn verify(&self, token: &str, now_unix: i64) -> Result<Arc<SessionClaims>, AuthError> {
         if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
-            return Err(invalid());
+            return Err(AuthError::InvalidToken(TokenProblem::Invalid));
         }
+        let digest: [u8; 32] =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+                .as_ref()
+                .try_into()
+                .map_err(|_| AuthError::Internal("SHA-256 is 32 bytes".into()))?;
+        let remembered = self.remembered().get(&digest).cloned();
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                let claims = Arc::new(self.decode(token)?);
+                let mut verified = self.remembered();
+                if verified.len() >= MAX_REMEMBERED {
+                    verified.clear();
+                }
+                verified.insert(digest, Arc::clone(&claims));
+                claims
+            }
+        };
+        if claims.iat > now_unix + 60 {
+            return Err(AuthError::InvalidToken(TokenProblem::Invalid));
+        }
+        if claims.exp <= now_unix {
+            return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
+        }
+        Ok(claims)
+    }
+
+    /// The checks that do not depend on time: header, key, signature and the fixed claims.
+    fn decode(&self, token: &str) -> Result<SessionClaims, AuthError> {
+        let invalid = || AuthError::InvalidToken(TokenProblem::Invalid);
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         if header.alg != Algorithm::HS256
             || header.typ.as_deref() != Some(SESSION_TOKEN_TYPE)
@@ -190,17 +227,14 @@ impl SessionTokens {
         let claims = jsonwebtoken::decode::<SessionClaims>(token, key, &validation)
             .map_err(|_| invalid())?
             .claims;
-        if claims.typ != SESSION_TOKEN_TYPE
-            || claims.aud != AUDIENCE
-            || claims.iss != self.issuer
-            || claims.iat > now_unix + 60
-        {
+        if claims.typ != SESSION_TOKEN_TYPE || claims.aud != AUDIENCE || claims.iss != self.issuer {
             return Err(invalid());
         }
-        if claims.exp <= now_unix {
-            return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
-        }
         Ok(claims)
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Arc<SessionClaims>>> {
+        self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -196,9 +196,16 @@ impl FinraClient {
                 request.path_and_query
             )));
         }
-        let base = self.inner.api_base.as_str().trim_end_matches('/');
-        let url = Url::parse(&format!("{base}{}", request.path_and_query))
-            .map_err(|e| FinraError::Config(format!("invalid raw request path: {e}")))?;
+        // The base's scheme and authority are parsed once, at build time; only the path and
+        // query are parsed per request.
+        let (path, query) = match request.path_and_query.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (request.path_and_query.as_str(), None),
+        };
+        let mut url = self.inner.api_base.clone();
+        let base_path = url.path().trim_end_matches('/');
+        url.set_path(&format!("{base_path}{path}"));
+        url.set_query(query);
         let mut headers = request.headers;
         for name in [
             header::AUTHORIZATION,

@@ -1,5 +1,7 @@
 //! Using a session: authenticating a `userSessionToken`, the 10 % refresh, logout and "who am I".
 
+use std::sync::Arc;
+
 use crate::audit::{AuditAction, AuditOutcome};
 use crate::error::{AuthError, TokenProblem};
 use crate::model::{AccountType, Session};
@@ -25,9 +27,9 @@ pub enum AccessCheck {
 #[derive(Debug, Clone)]
 pub struct AuthenticatedSession {
     /// The verified claims.
-    pub claims: SessionClaims,
+    pub claims: Arc<SessionClaims>,
     /// The session as stored.
-    pub session: Session,
+    pub session: Arc<Session>,
 }
 
 /// The answer of `POST /v1/auth/refresh`.
@@ -149,7 +151,7 @@ impl AuthService {
         &self,
         key_hash: &SecretHash,
         now: time::OffsetDateTime,
-    ) -> Result<(Session, crate::model::Tenant), AuthError> {
+    ) -> Result<(Arc<Session>, Arc<crate::model::Tenant>), AuthError> {
         let instant = self.inner.clock.instant();
         if let Some((session, tenant)) = self.inner.sessions.get(key_hash, instant)
             && session.access_expires_at > now
@@ -162,15 +164,17 @@ impl AuthService {
             .session(key_hash)
             .await?
             .filter(|s| s.revoked_at.is_none())
+            .map(Arc::new)
             .ok_or_else(revoked)?;
         let tenant = store
             .tenant(&session.tenant_id)
             .await?
             .filter(|t| !t.disabled)
+            .map(Arc::new)
             .ok_or_else(revoked)?;
         self.inner
             .sessions
-            .put(session.clone(), tenant.clone(), instant);
+            .put(Arc::clone(&session), Arc::clone(&tenant), instant);
         Ok((session, tenant))
     }
 
@@ -212,7 +216,7 @@ impl AuthService {
             ctx,
             AuditAction::SessionRefresh,
             outcome_of(&result),
-            subject_of(who.as_ref()),
+            subject_of(who.as_deref()),
         )
         .await;
         result
@@ -223,7 +227,7 @@ impl AuthService {
         ctx: &RequestContext,
         bearer: Option<&str>,
         body_token: Option<&str>,
-        who: &mut Option<Session>,
+        who: &mut Option<Arc<Session>>,
     ) -> Result<RefreshOutcome, AuthError> {
         let auth = self
             .authenticate_with(ctx, bearer, AccessCheck::Required, false)
@@ -297,7 +301,7 @@ impl AuthService {
             ctx,
             AuditAction::Logout,
             outcome_of(&result),
-            subject_of(who.as_ref()),
+            subject_of(who.as_deref()),
         )
         .await;
         result
@@ -317,9 +321,9 @@ impl AuthService {
         Ok(SessionInfo {
             tenant_id: session.tenant_id.to_string(),
             customer_id: session.customer_id.to_string(),
-            username: session.username.map(|u| u.as_str().to_owned()),
+            username: session.username.as_ref().map(|u| u.as_str().to_owned()),
             account_type: session.account_type,
-            scope: session.scope,
+            scope: session.scope.clone(),
             expires_in: (session.access_expires_at - now).whole_seconds(),
             session_expires_in: (session.session_expires_at - now).whole_seconds(),
         })

@@ -5,7 +5,7 @@
 //! touches at once, so the instance that revoked a session refuses it immediately.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -21,8 +21,8 @@ const MAX_ENTRIES: usize = 100_000;
 
 #[derive(Debug)]
 struct Entry {
-    session: Session,
-    tenant: Tenant,
+    session: Arc<Session>,
+    tenant: Arc<Tenant>,
     loaded_at: Instant,
 }
 
@@ -34,15 +34,19 @@ pub(super) struct SessionCache {
 
 impl SessionCache {
     /// The session and tenant if loaded less than [`SESSION_CACHE_TTL`] ago.
-    pub(super) fn get(&self, key: &SecretHash, now: Instant) -> Option<(Session, Tenant)> {
+    pub(super) fn get(
+        &self,
+        key: &SecretHash,
+        now: Instant,
+    ) -> Option<(Arc<Session>, Arc<Tenant>)> {
         let entries = self.lock();
         let entry = entries.get(key)?;
         (now.saturating_duration_since(entry.loaded_at) < SESSION_CACHE_TTL)
-            .then(|| (entry.session.clone(), entry.tenant.clone()))
+            .then(|| (Arc::clone(&entry.session), Arc::clone(&entry.tenant)))
     }
 
     /// Remembers a session read from the store at `now`.
-    pub(super) fn put(&self, session: Session, tenant: Tenant, now: Instant) {
+    pub(super) fn put(&self, session: Arc<Session>, tenant: Arc<Tenant>, now: Instant) {
         let mut entries = self.lock();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();

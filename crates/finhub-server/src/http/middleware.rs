@@ -29,7 +29,12 @@ pub(crate) const MAX_HEADERS: usize = 64;
 /// duration, id). No header, query or body is logged.
 pub(crate) async fn track_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
+    // A v4 UUID from the thread-local CSPRNG (no system call per request).
+    let request_id: Arc<str> = Arc::from(
+        uuid::Builder::from_random_bytes(rand::random())
+            .into_uuid()
+            .to_string(),
+    );
     request
         .extensions_mut()
         .insert(RequestId(Arc::clone(&request_id)));
