@@ -96,6 +96,17 @@ pub const REFRESH_TOKEN_PREFIX: &str = "fhrt_";
 /// Prefix of session keys (`internalTokenKey`).
 pub const SESSION_KEY_PREFIX: &str = "fhsk_";
 
+/// Lower-case hex of `bytes`.
+fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +118,14 @@ mod tests {
         assert_ne!(a.expose(), b.expose());
         assert_eq!(a.expose().len(), REFRESH_TOKEN_PREFIX.len() + 43);
         assert!(!format!("{a:?}").contains(a.expose()));
+    }
+
+    #[test]
+    fn a_hash_is_the_lower_case_hex_sha256() {
+        assert_eq!(
+            SecretHash::of("abc").as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -125,15 +144,4 @@ mod tests {
             (0..100_000).map(|_| random_base64url(32)).collect();
         assert_eq!(draws.len(), 100_000);
     }
-}
-
-/// Lower-case hex of `bytes`.
-fn hex_lower(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    text
 }

@@ -273,7 +273,7 @@ mod tests {
         URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn is_invalid(result: &Result<SessionClaims, AuthError>) -> bool {
+    fn is_invalid(result: &Result<Arc<SessionClaims>, AuthError>) -> bool {
         matches!(result, Err(AuthError::InvalidToken(TokenProblem::Invalid)))
     }
 
@@ -291,6 +291,32 @@ mod tests {
             t.verify(token, NOW + 43_200),
             Err(AuthError::InvalidToken(TokenProblem::SessionExpired))
         ));
+    }
+
+    #[test]
+    fn a_remembered_token_still_gets_its_time_checks_and_a_refused_one_is_not_remembered() {
+        let t = tokens();
+        let token = t.sign(claims()).expect("sign");
+        let token = token.expose_secret();
+        assert!(
+            t.verify(token, NOW).is_ok(),
+            "verified once: now remembered"
+        );
+        assert!(matches!(
+            t.verify(token, NOW + 43_200),
+            Err(AuthError::InvalidToken(TokenProblem::SessionExpired))
+        ));
+        assert!(
+            is_invalid(&t.verify(token, NOW - 61)),
+            "issued in the future"
+        );
+        // A token with another signature is a different token, refused every time.
+        let (unsigned, _) = token.rsplit_once('.').expect("three parts");
+        let forged = format!("{unsigned}.{}", "A".repeat(43));
+        for _ in 0..2 {
+            assert!(is_invalid(&t.verify(&forged, NOW)));
+        }
+        assert_eq!(t.remembered().len(), 1, "only the good token is remembered");
     }
 
     #[test]
