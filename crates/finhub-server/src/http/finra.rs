@@ -34,9 +34,11 @@ const FORWARDED_REQUEST_HEADERS: [HeaderName; 3] = [
     HeaderName::from_static("data-api-version"),
 ];
 
-/// Response headers passed back from FINRA.
-const PASSED_RESPONSE_HEADERS: [&str; 10] = [
+/// Response headers passed back from FINRA. `Content-Length` lets the body stream out with a
+/// fixed length, as FINRA sent it, instead of re-framed in chunks.
+const PASSED_RESPONSE_HEADERS: [&str; 11] = [
     "content-type",
+    "content-length",
     "record-total",
     "record-offset",
     "record-limit",

@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use crate::support::{Hub, Reply, advance, collect_rows, multiset, paging};
 
 /// FINRA's headers a pass-through must keep, apart from its per-request id.
-const PAGING_HEADERS: [&str; 7] = [
+const PAGING_HEADERS: [&str; 8] = [
     "content-type",
+    "content-length",
     "record-total",
     "record-offset",
     "record-limit",
