@@ -130,6 +130,14 @@ impl RawResponse {
         self.response.headers()
     }
 
+    /// Status, headers (owned) and the body as an HTTP body that a server can send on as it is,
+    /// with FINRA's exact length when FINRA gave one.
+    pub fn into_parts(mut self) -> (StatusCode, HeaderMap, RawBody) {
+        let status = self.response.status();
+        let headers = std::mem::take(self.response.headers_mut());
+        (status, headers, RawBody(reqwest::Body::from(self.response)))
+    }
+
     /// The body as it arrives.
     pub fn into_body_stream(self) -> impl Stream<Item = Result<Bytes, FinraError>> + Send {
         self.response
@@ -140,6 +148,32 @@ impl RawResponse {
     /// The whole body, refused past `max_bytes`.
     pub async fn bytes(self, max_bytes: usize) -> Result<Bytes, FinraError> {
         read_limited(self.response, max_bytes, "the response body").await
+    }
+}
+
+/// The body of a [`RawResponse`] as an [`http_body::Body`], streamed as FINRA sends it.
+#[derive(Debug)]
+pub struct RawBody(reqwest::Body);
+
+impl http_body::Body for RawBody {
+    type Data = Bytes;
+    type Error = FinraError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, FinraError>>> {
+        std::pin::Pin::new(&mut self.get_mut().0)
+            .poll_frame(cx)
+            .map_err(|e| FinraError::from_reqwest(e, "the response body"))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.0.size_hint()
     }
 }
 

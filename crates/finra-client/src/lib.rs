@@ -75,7 +75,7 @@ mod token;
 pub use asyncreq::{AsyncOptions, AsyncRequest, AsyncResult, AsyncStatus, ResultLink};
 pub use builder::{Environment, FinraClientBuilder};
 pub use catalogue::{DatasetInfo, DatasetMetadata, FieldInfo, Partition, Partitions};
-pub use client::{FinraClient, RawRequest, RawResponse};
+pub use client::{FinraClient, RawBody, RawRequest, RawResponse};
 pub use credentials::{API_KEY_VAR, API_SECRET_VAR, Auth, CredentialSource, Credentials};
 pub use error::FinraError;
 pub use pacer::{FINRA_BURST_RESERVE, FINRA_REQUESTS_PER_SECOND, Pacer};

@@ -176,36 +176,45 @@ pub(crate) async fn proxy_finra(
         }
     };
     let status = upstream.status();
-    let mut response_headers = HeaderMap::new();
-    for name in PASSED_RESPONSE_HEADERS {
-        for value in upstream.headers().get_all(name) {
-            response_headers.append(HeaderName::from_static(name), value.clone());
-        }
-    }
-    if let Some(location) = upstream.headers().get(header::LOCATION)
-        && let Some(rewritten) = rewrite_location(&state, location)
-    {
-        response_headers.insert(header::LOCATION, rewritten);
-    }
     // Both a pending (202) and a complete (200) status carry links to rewrite.
-    let body =
+    let (headers, body) =
         if route.is_async_status && (status == StatusCode::OK || status == StatusCode::ACCEPTED) {
+            let mut headers = upstream.headers().clone();
+            headers.remove(header::CONTENT_LENGTH);
             let bytes = upstream.bytes(MAX_STATUS_BODY).await.map_err(|e| {
                 ApiError::UpstreamUnavailable(format!("reading an async status: {e}"))
             })?;
-            response_headers.remove(header::CONTENT_LENGTH);
-            Body::from(rewrite_status_links(
-                &state,
-                &session.tenant_id.to_string(),
-                &bytes,
-            ))
+            let rewritten = rewrite_status_links(&state, &session.tenant_id.to_string(), &bytes);
+            (headers, Body::from(rewritten))
         } else {
-            Body::from_stream(upstream.into_body_stream())
+            let (_, headers, body) = upstream.into_parts();
+            (headers, Body::new(body))
         };
     let mut response = Response::new(body);
     *response.status_mut() = status;
-    *response.headers_mut() = response_headers;
+    *response.headers_mut() = passed_headers(&state, headers);
     Ok(response)
+}
+
+/// FINRA's response headers the caller sees: the passed ones, and `Location` pointed at the hub.
+fn passed_headers(state: &AppState, upstream: HeaderMap) -> HeaderMap {
+    let mut passed = HeaderMap::with_capacity(upstream.len());
+    let mut current = None;
+    for (name, value) in upstream {
+        // `HeaderMap`'s owning iterator names a header once, before all of its values.
+        if name.is_some() {
+            current = name;
+        }
+        let Some(name) = &current else { continue };
+        if name == header::LOCATION {
+            if let Some(rewritten) = rewrite_location(state, &value) {
+                passed.insert(header::LOCATION, rewritten);
+            }
+        } else if PASSED_RESPONSE_HEADERS.contains(&name.as_str()) {
+            passed.append(name.clone(), value);
+        }
+    }
+    passed
 }
 
 /// `GET /v1/finra/results/{link}`: the hub's result link, served without a token while it is
