@@ -87,7 +87,8 @@ pub trait DirectoryStore: Send + Sync {
 pub trait SessionStore: Send + Sync {
     /// Stores a new session.
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
-    /// Stores a new session and its first refresh token atomically: both or neither.
+    /// Stores a new session and its first refresh token (whose `session_key_hash` is the
+    /// session's) atomically: both or neither.
     async fn insert_issued(
         &self,
         session: &Session,

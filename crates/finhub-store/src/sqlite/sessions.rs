@@ -25,14 +25,44 @@ impl SessionStore for SqliteStore {
         session: &Session,
         token: &RefreshTokenRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error("session"))?;
-        insert_session(&mut *tx, session).await?;
-        insert_refresh_token(&mut *tx, token).await?;
-        tx.commit().await.map_err(db_error("session"))
+        debug_assert_eq!(
+            token.session_key_hash, session.key_hash,
+            "the token is the session's"
+        );
+        // One statement (the view's trigger inserts both rows): atomic, one round trip.
+        sqlx::query(
+            "INSERT INTO issued_sessions (key_hash, tenant_id, customer_id, username, \
+                 account_type, scope, family_id, created_at, access_expires_at, \
+                 access_lifetime_ns, session_expires_at, revoked_at, rt_hash, rt_family_id, \
+                 rt_tenant_id, rt_customer_id, rt_username, rt_expires_at, rt_used_at, \
+                 rt_successor, rt_revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(session.key_hash.as_str())
+        .bind(session.tenant_id.as_str())
+        .bind(session.customer_id.as_str())
+        .bind(session.username.as_ref().map(Username::as_str))
+        .bind(session.account_type.as_str())
+        .bind(session.scope.to_string())
+        .bind(session.family_id.as_str())
+        .bind(timestamp(session.created_at)?)
+        .bind(timestamp(session.access_expires_at)?)
+        .bind(duration_nanos(session.access_lifetime)?)
+        .bind(timestamp(session.session_expires_at)?)
+        .bind(opt_timestamp(session.revoked_at)?)
+        .bind(token.hash.as_str())
+        .bind(token.family_id.as_str())
+        .bind(token.tenant_id.as_str())
+        .bind(token.customer_id.as_str())
+        .bind(token.username.as_ref().map(Username::as_str))
+        .bind(timestamp(token.expires_at)?)
+        .bind(opt_timestamp(token.used_at)?)
+        .bind(token.successor.as_deref())
+        .bind(opt_timestamp(token.revoked_at)?)
+        .execute(&self.writer)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(())
     }
 
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {

@@ -5,7 +5,8 @@ use finhub_core::error::StoreError;
 use finhub_core::secret::SecretHash;
 
 use crate::support::{
-    SharedStore, assert_refresh_token_eq, at, customer_id, refresh_token, seed_tenant, session,
+    SharedStore, assert_refresh_token_eq, assert_session_eq, at, customer_id, refresh_token,
+    seed_tenant, session,
 };
 
 const T: &str = "1234567";
@@ -126,10 +127,12 @@ pub(crate) async fn a_session_and_its_refresh_token_are_issued_together_or_not_a
             .is_some()
     );
 
-    // The token collides with the one just stored: the new session must not be left behind.
+    // The token's hash collides with the one just stored: the new session must not be left
+    // behind.
     let second = session(T, "key-2", "family-2");
+    let colliding = refresh_token(T, "rt", "family-2", "key-2");
     assert!(matches!(
-        store.insert_issued(&second, &token).await,
+        store.insert_issued(&second, &colliding).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(
