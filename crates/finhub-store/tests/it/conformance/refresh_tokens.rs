@@ -112,20 +112,10 @@ pub(crate) async fn a_session_and_its_refresh_token_are_issued_together_or_not_a
     let first = session(T, "key", "family");
     let token = refresh_token(T, "rt", "family", "key");
     store.insert_issued(&first, &token).await.expect("issue");
-    assert!(
-        store
-            .session(&first.key_hash)
-            .await
-            .expect("read")
-            .is_some()
-    );
-    assert!(
-        store
-            .refresh_token(&token.hash)
-            .await
-            .expect("read")
-            .is_some()
-    );
+    let stored = store.session(&first.key_hash).await.expect("read");
+    assert_session_eq(&stored.expect("session"), &first);
+    let stored = store.refresh_token(&token.hash).await.expect("read");
+    assert_refresh_token_eq(&stored.expect("token"), &token);
 
     // The token's hash collides with the one just stored: the new session must not be left
     // behind.
