@@ -32,6 +32,13 @@ fn record_ends(text: &[u8], n: u64) -> Vec<usize> {
     ends
 }
 
+/// The records of `text`, each with its line break.
+pub(crate) fn records(text: &Bytes) -> impl Iterator<Item = Bytes> + '_ {
+    let ends = record_ends(text, u64::MAX);
+    let starts = std::iter::once(0).chain(ends.clone());
+    starts.zip(ends).map(|(start, end)| text.slice(start..end))
+}
+
 /// Splits a page into its header row (with its line break) and the records after it.
 pub(crate) fn split_header(page: &Bytes) -> (Bytes, Bytes) {
     match record_ends(page, 1).first() {

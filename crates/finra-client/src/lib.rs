@@ -68,6 +68,7 @@ pub mod paging;
 mod plan;
 mod query;
 pub mod records;
+mod repeats;
 mod retry;
 mod slicing;
 mod token;

@@ -14,7 +14,12 @@
 //!    - The dataset has no partition fields, or the caller's EQUAL filters pin every one: one
 //!      segment sorted by all fields (partition fields excluded, they are constant).
 //!    - Otherwise a *probe* fetches the first page unsorted. If it holds the whole answer, that
-//!      is the answer (one request). If not, the query is **split by partition**: `/partitions`
+//!      is the answer (one request). If not, and the answer is within the maximum offset, starts
+//!      at offset 0 and its rows carry the partition fields, the query is first paged **unsorted
+//!      and checked** ([`crate::repeats`]): every page full, every row's key remembered; if no
+//!      row repeats, all `Record-Total` rows came exactly once. The first repeat (a reordering,
+//!      or identical rows) switches to the split below, skipping one occurrence of each row
+//!      already delivered. Otherwise the query is **split by partition**: `/partitions`
 //!      lists the partition values; those that the caller's filters certainly exclude are pruned
 //!      (equality, domains, date ranges and number/date comparisons; anything uncertain is kept);
 //!      each remaining partition becomes a segment with an EQUAL filter per partition field,
@@ -54,9 +59,10 @@ use crate::client::FinraClient;
 use crate::error::FinraError;
 use crate::page::{Payload, RawRow, Row, Shape};
 use crate::pager::Pager;
-use crate::plan::plan;
+use crate::plan::{Planned, plan};
 use crate::query::Query;
 use crate::records::row_as;
+use crate::repeats::{Checked, Unrepeated};
 
 /// FINRA's largest accepted offset.
 pub const FINRA_MAX_OFFSET: u64 = 500_000;
@@ -246,7 +252,7 @@ impl FinraClient {
         let progress = Progress::new();
         let state = Items {
             start: Some((self.clone(), query, progress.clone())),
-            pager: None,
+            source: None,
             buffer: VecDeque::new(),
             window: Window::default(),
             progress: progress.clone(),
@@ -273,7 +279,7 @@ impl FinraClient {
         let progress = Progress::new();
         let state = Csv {
             start: Some((self.clone(), query, progress.clone())),
-            pager: None,
+            source: None,
             header_sent: false,
             window: Window::default(),
             progress: progress.clone(),
@@ -300,9 +306,53 @@ impl Window {
     }
 }
 
+/// Where a download's pages come from: the planned pager and, for an optimistic pass, the check
+/// for repeated rows and the safe plan it falls back to.
+struct Source {
+    pager: Pager,
+    check: Option<Unrepeated>,
+    fallback: Option<Pager>,
+}
+
+impl Source {
+    fn new(planned: Planned) -> Self {
+        let check = planned.fallback.is_some().then(Unrepeated::new);
+        Self {
+            pager: planned.pager,
+            check,
+            fallback: planned.fallback,
+        }
+    }
+
+    /// The next page's rows to deliver, `None` at the end.
+    async fn next_payload(&mut self) -> Option<Result<Payload, FinraError>> {
+        let payload = match self.pager.next_payload().await? {
+            Ok(payload) => payload,
+            Err(error) => return Some(Err(error)),
+        };
+        let Some(check) = &mut self.check else {
+            return Some(Ok(payload));
+        };
+        match check.check(payload) {
+            Checked::Rows(payload) => Some(Ok(payload)),
+            Checked::Repeated(payload) => {
+                let Some(fallback) = self.fallback.take() else {
+                    return Some(Err(FinraError::Inconsistent {
+                        message: "a row repeated after the fallback to sorted slices".to_owned(),
+                    }));
+                };
+                tracing::debug!("an unsorted page repeated a row: going on with sorted slices");
+                check.fall_back();
+                self.pager = fallback;
+                Some(Ok(payload))
+            }
+        }
+    }
+}
+
 struct Items<T> {
     start: Option<(FinraClient, Query, Progress)>,
-    pager: Option<Pager>,
+    source: Option<Source>,
     buffer: VecDeque<T>,
     window: Window,
     progress: Progress,
@@ -312,9 +362,9 @@ impl<T: Item> Items<T> {
     async fn next(&mut self) -> Option<Result<T, FinraError>> {
         if let Some((client, query, progress)) = self.start.take() {
             match plan(client, query, T::SHAPE, progress).await {
-                Ok((pager, window)) => {
-                    self.pager = Some(pager);
-                    self.window = window;
+                Ok(mut planned) => {
+                    self.window = std::mem::take(&mut planned.window);
+                    self.source = Some(Source::new(planned));
                 }
                 Err(error) => return Some(Err(error)),
             }
@@ -334,7 +384,7 @@ impl<T: Item> Items<T> {
                 self.progress.add_rows(1);
                 return Some(Ok(row));
             }
-            match self.pager.as_mut()?.next_payload().await? {
+            match self.source.as_mut()?.next_payload().await? {
                 Ok(payload) => self.buffer.extend(T::rows(payload)),
                 Err(error) => return Some(Err(error)),
             }
@@ -344,7 +394,7 @@ impl<T: Item> Items<T> {
 
 struct Csv {
     start: Option<(FinraClient, Query, Progress)>,
-    pager: Option<Pager>,
+    source: Option<Source>,
     header_sent: bool,
     window: Window,
     progress: Progress,
@@ -354,9 +404,9 @@ impl Csv {
     async fn next(&mut self) -> Option<Result<Bytes, FinraError>> {
         if let Some((client, query, progress)) = self.start.take() {
             match plan(client, query, Shape::Csv, progress).await {
-                Ok((pager, window)) => {
-                    self.pager = Some(pager);
-                    self.window = window;
+                Ok(mut planned) => {
+                    self.window = std::mem::take(&mut planned.window);
+                    self.source = Some(Source::new(planned));
                 }
                 Err(error) => return Some(Err(error)),
             }
@@ -365,7 +415,7 @@ impl Csv {
             if self.window.exhausted() {
                 return None;
             }
-            let (header, records) = match self.pager.as_mut()?.next_payload().await? {
+            let (header, records) = match self.source.as_mut()?.next_payload().await? {
                 Ok(Payload::Csv { header, records }) => (header, records),
                 Ok(Payload::Rows(_) | Payload::RawRows(_)) => continue,
                 Err(error) => return Some(Err(error)),

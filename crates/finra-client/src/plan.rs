@@ -1,6 +1,7 @@
 //! Planning a download (see [`crate::paging`] for the strategy): whether one sorted segment,
-//! one unsorted probe page, or one sorted segment per partition slice delivers every row of a
-//! query exactly once, and which sort makes the order total.
+//! one unsorted probe page, an optimistic unsorted pass checked for repeats, or one sorted
+//! segment per partition slice delivers every row of a query exactly once, and which sort makes
+//! the order total.
 
 use std::sync::Arc;
 
@@ -12,14 +13,34 @@ use crate::pager::{Pager, Segment};
 use crate::paging::{Progress, Window};
 use crate::query::{Direction, Query, SortField};
 
-/// Plans the download of `query` (see the module docs) and returns its pager and the caller's
-/// offset/limit window.
+/// A planned download.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    pub(crate) pager: Pager,
+    /// The caller's offset/limit window over the delivered rows.
+    pub(crate) window: Window,
+    /// Set when `pager` is an optimistic unsorted pass: the safe plan to go on with after a
+    /// repeated row (see [`crate::repeats`]).
+    pub(crate) fallback: Option<Pager>,
+}
+
+impl Planned {
+    fn certain(pager: Pager, window: Window) -> Self {
+        Self {
+            pager,
+            window,
+            fallback: None,
+        }
+    }
+}
+
+/// Plans the download of `query` (see the module docs).
 pub(crate) async fn plan(
     client: FinraClient,
     query: Query,
     shape: Shape,
     progress: Progress,
-) -> Result<(Pager, Window), FinraError> {
+) -> Result<Planned, FinraError> {
     let metadata = client.cached_metadata(query.group(), query.name()).await?;
     query.check_sort(&metadata.partition_fields)?;
     let page_size = client.inner.paging.page_size;
@@ -43,7 +64,7 @@ pub(crate) async fn plan(
             skip: 0,
             remaining: cap,
         };
-        return Ok((pager, window));
+        return Ok(Planned::certain(pager, window));
     }
 
     // Unsorted probe: enough when it holds the whole answer.
@@ -73,7 +94,7 @@ pub(crate) async fn plan(
             skip: 0,
             remaining: cap,
         };
-        return Ok((pager, window));
+        return Ok(Planned::certain(pager, window));
     }
 
     let slices = match client.partitions(query.group(), query.name()).await {
@@ -96,7 +117,7 @@ pub(crate) async fn plan(
                 skip: 0,
                 remaining: cap,
             };
-            return Ok((pager, window));
+            return Ok(Planned::certain(pager, window));
         }
     };
     let sort = Arc::new(all_fields_sort(&metadata));
@@ -125,12 +146,32 @@ pub(crate) async fn plan(
         query.name()
     );
     progress.set_expected(total.saturating_sub(offset));
-    let pager = Pager::new(client, shape, segments, Some(total), progress);
+    let sliced = Pager::new(
+        client.clone(),
+        shape,
+        segments,
+        Some(total),
+        progress.clone(),
+    );
     let window = Window {
         skip: offset,
         remaining: cap,
     };
-    Ok((pager, window))
+    // Optimistic: the whole answer unsorted, every page full, checked for repeats; possible
+    // when every offset is allowed and the rows carry their partition values.
+    let optimistic =
+        offset == 0 && total <= client.inner.paging.max_offset && query.projects(fields);
+    if !optimistic {
+        return Ok(Planned::certain(sliced, window));
+    }
+    let segment = Segment::new(base, Vec::new(), false, 0, first_limit);
+    let pager =
+        Pager::new(client, shape, vec![segment], Some(total), progress).with_first_head(probe)?;
+    Ok(Planned {
+        pager,
+        window,
+        fallback: Some(sliced),
+    })
 }
 
 /// Ascending on every field except the partition fields.

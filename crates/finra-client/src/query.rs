@@ -378,6 +378,14 @@ impl Query {
             .any(|f| f.field_name == field && f.compare_type == CompareOp::Equal)
     }
 
+    /// Whether the rows returned carry all of `fields` (no projection, or one that names them).
+    pub(crate) fn projects(&self, fields: &[String]) -> bool {
+        self.fields.is_empty()
+            || fields
+                .iter()
+                .all(|field| self.fields.iter().any(|f| f.eq_ignore_ascii_case(field)))
+    }
+
     /// Whether every partition field has an EQUAL filter (so FINRA allows sorting).
     pub(crate) fn pins_partitions(&self, partition_fields: &[String]) -> bool {
         partition_fields

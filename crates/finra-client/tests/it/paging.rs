@@ -493,3 +493,111 @@ async fn raw_rows_are_the_same_rows_as_json_text() {
         .collect();
     assert_eq!(decoded, rows, "same rows, same order");
 }
+
+/// CSV records of a download, sorted (a multiset in a comparable form), and the header.
+async fn csv_records(client: &finra_client::FinraClient, query: Query) -> (String, Vec<String>) {
+    let chunks: Vec<bytes::Bytes> = client.stream_csv(query).try_collect().await.expect("csv");
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default().to_owned();
+    let mut records: Vec<String> = lines.map(str::to_owned).collect();
+    records.sort();
+    (header, records)
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unsorted_pass_without_repeats_fills_every_page() {
+    let clock = clock();
+    let emulator = spawn(config(&clock)).await;
+    let client = builder(&emulator, &clock)
+        .paging(paging(500_000, 1_000))
+        .build()
+        .expect("client");
+    let total = record_total(&client, &weekly()).await;
+    let slices = client
+        .partitions("otcMarket", "weeklySummary")
+        .await
+        .expect("partitions")
+        .available_partitions
+        .len() as u64;
+    assert!(
+        total > 1_000 && slices > 1,
+        "the test needs a split download"
+    );
+    let stream = client.stream_rows(weekly());
+    let progress = stream.progress();
+    let rows: Vec<_> = stream.try_collect().await.expect("rows");
+    assert_eq!(rows.len() as u64, total);
+    assert!(multiset(&rows).values().all(|&n| n == 1), "no row twice");
+    // Full pages: one request per 1 000 rows, fewer than one per partition slice would take.
+    assert_eq!(progress.requests(), total.div_ceil(1_000));
+    assert!(progress.requests() < slices);
+}
+
+#[tokio::test(start_paused = true)]
+async fn identical_rows_make_the_unsorted_pass_fall_back_with_their_counts_kept() {
+    // Only the partition fields: every row of a slice is the same row.
+    let projected = weekly().fields(["weekStartDate", "tierIdentifier"]);
+    let clock = clock();
+    let emulator = spawn(config(&clock)).await;
+    let client = builder(&emulator, &clock)
+        .paging(paging(500_000, 1_000))
+        .build()
+        .expect("client");
+    let full = all_rows(&client, weekly()).await.expect("rows");
+    let mut expected = std::collections::BTreeMap::new();
+    for row in &full {
+        let key = (
+            row["weekStartDate"].to_string(),
+            row["tierIdentifier"].to_string(),
+        );
+        *expected.entry(key).or_insert(0_usize) += 1;
+    }
+    let rows = all_rows(&client, projected).await.expect("projected rows");
+    let mut counted = std::collections::BTreeMap::new();
+    for row in &rows {
+        assert_eq!(row.len(), 2, "{row:?}");
+        let key = (
+            row["weekStartDate"].to_string(),
+            row["tierIdentifier"].to_string(),
+        );
+        *counted.entry(key).or_insert(0_usize) += 1;
+    }
+    assert_eq!(counted, expected, "every slice's rows, as many as it has");
+}
+
+#[tokio::test(start_paused = true)]
+async fn unstable_order_csv_downloads_still_have_every_record_once() {
+    let clock = clock();
+    let stable = spawn(config(&clock)).await;
+    let client = builder(&stable, &clock)
+        .paging(paging(500_000, 700))
+        .build()
+        .expect("client");
+    let (reference_header, reference) = csv_records(&client, weekly()).await;
+
+    let unstable = spawn(config(&clock).with_row_order(RowOrder::Unstable)).await;
+    let client = builder(&unstable, &clock)
+        .paging(paging(500_000, 700))
+        .build()
+        .expect("client");
+    let stream = client.stream_csv(weekly());
+    let progress = stream.progress();
+    let chunks: Vec<bytes::Bytes> = stream.try_collect().await.expect("csv");
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(reference_header.as_str()));
+    let mut records: Vec<&str> = lines.collect();
+    records.sort_unstable();
+    assert_eq!(records, reference, "the same records, each as often");
+    assert!(
+        progress.requests() > (reference.len() as u64).div_ceil(700),
+        "the unsorted pass met a repeat and fell back to sorted slices"
+    );
+}
