@@ -315,8 +315,11 @@ struct Source {
 }
 
 impl Source {
-    fn new(planned: Planned) -> Self {
-        let check = planned.fallback.is_some().then(Unrepeated::new);
+    fn new(planned: Planned, expected_rows: Option<u64>) -> Self {
+        let check = planned
+            .fallback
+            .is_some()
+            .then(|| Unrepeated::new(expected_rows.unwrap_or(0)));
         Self {
             pager: planned.pager,
             check,
@@ -364,7 +367,7 @@ impl<T: Item> Items<T> {
             match plan(client, query, T::SHAPE, progress).await {
                 Ok(mut planned) => {
                     self.window = std::mem::take(&mut planned.window);
-                    self.source = Some(Source::new(planned));
+                    self.source = Some(Source::new(planned, self.progress.expected_rows()));
                 }
                 Err(error) => return Some(Err(error)),
             }
@@ -406,7 +409,7 @@ impl Csv {
             match plan(client, query, Shape::Csv, progress).await {
                 Ok(mut planned) => {
                     self.window = std::mem::take(&mut planned.window);
-                    self.source = Some(Source::new(planned));
+                    self.source = Some(Source::new(planned, self.progress.expected_rows()));
                 }
                 Err(error) => return Some(Err(error)),
             }
