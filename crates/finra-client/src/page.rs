@@ -122,6 +122,15 @@ impl Payload {
         }
     }
 
+    /// How many rows or records it holds.
+    pub(crate) fn n_rows(&self) -> u64 {
+        match self {
+            Self::Rows(rows) => rows.len() as u64,
+            Self::RawRows(rows) => rows.len() as u64,
+            Self::Csv { records, .. } => crate::csvtext::count_records(records),
+        }
+    }
+
     /// Appends the records of a later request for the same range.
     pub(crate) fn append(&mut self, more: Self) {
         match (self, more) {

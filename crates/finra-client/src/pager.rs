@@ -98,6 +98,8 @@ pub(crate) struct Pager {
     delivered_rows: u64,
     expected_rows: Option<u64>,
     progress: Progress,
+    /// Whether a single segment's `Record-Total` is the download's (not for one step of many).
+    reports_total: bool,
     finished: bool,
 }
 
@@ -135,8 +137,16 @@ impl Pager {
             delivered_rows: 0,
             expected_rows,
             progress,
+            reports_total: true,
             finished: false,
         }
+    }
+
+    /// For a pager that is one step of a larger download: its `Record-Total` is not the
+    /// download's expected row count.
+    pub(crate) fn one_step_of_many(mut self) -> Self {
+        self.reports_total = false;
+        self
     }
 
     /// Uses an already fetched page as the head of segment 0 (its query, sort and start).
@@ -217,7 +227,7 @@ impl Pager {
         {
             segment.total = Some(total.max(unit.end));
             segment.next_offset = unit.end;
-            if self.expected_rows.is_none() && single_segment {
+            if self.expected_rows.is_none() && single_segment && self.reports_total {
                 self.progress
                     .set_expected(total.max(unit.end).saturating_sub(segment.start));
             }

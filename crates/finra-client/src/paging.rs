@@ -14,12 +14,7 @@
 //!    - The dataset has no partition fields, or the caller's EQUAL filters pin every one: one
 //!      segment sorted by all fields (partition fields excluded, they are constant).
 //!    - Otherwise a *probe* fetches the first page unsorted. If it holds the whole answer, that
-//!      is the answer (one request). If not, and the answer is within the maximum offset, starts
-//!      at offset 0 and its rows carry the partition fields, the query is first paged **unsorted
-//!      and checked** ([`crate::repeats`]): every page full, every row's key remembered; if no
-//!      row repeats, all `Record-Total` rows came exactly once. The first repeat (a reordering,
-//!      or identical rows) switches to the split below, skipping one occurrence of each row
-//!      already delivered. Otherwise the query is **split by partition**: `/partitions`
+//!      is the answer (one request). If not, the query is **split by partition**: `/partitions`
 //!      lists the partition values; those that the caller's filters certainly exclude are pruned
 //!      (equality, domains, date ranges and number/date comparisons; anything uncertain is kept);
 //!      each remaining partition becomes a segment with an EQUAL filter per partition field,
@@ -30,6 +25,15 @@
 //!
 //!    Sorting by every field makes the order total: rows that tie on every field are identical,
 //!    so whichever copy comes first, the rows delivered are the same multiset.
+//!
+//!    One slice rarely holds a whole number of pages (a slice of 8 190 rows takes two requests
+//!    for 4 095 rows each), so when the rows carry their partition values and the caller skips
+//!    none, slices are first fetched in **groups** ([`crate::slicing::group_slices`]: slices
+//!    that differ in one partition field, about 20 pages' worth each) by one unsorted pass per
+//!    group, every page full. Each pass is checked for repeated rows ([`crate::repeats`]): none
+//!    means every row of the group came exactly once; the first repeat (a reordering, or rows
+//!    that are simply identical), or a group bigger than estimated, switches to the group's
+//!    slices sorted, skipping one occurrence of each row already delivered.
 //! 2. **Page.** Each segment is paged to its `Record-Total` (not until a short page). Page
 //!    size starts at [`PagingConfig::page_size`] and shrinks to what FINRA actually returned when
 //!    a page comes back short (the 3 MB cap, or a limit clamped to `Record-Max-Limit`); the rows
@@ -59,7 +63,7 @@ use crate::client::FinraClient;
 use crate::error::FinraError;
 use crate::page::{Payload, RawRow, Row, Shape};
 use crate::pager::Pager;
-use crate::plan::{Planned, plan};
+use crate::plan::{Planned, Step, plan};
 use crate::query::Query;
 use crate::records::row_as;
 use crate::repeats::{Checked, Unrepeated};
@@ -306,50 +310,118 @@ impl Window {
     }
 }
 
-/// Where a download's pages come from: the planned pager and, for an optimistic pass, the check
-/// for repeated rows and the safe plan it falls back to.
+/// Where a download's pages come from: its steps, one after the other, each an unsorted pass
+/// checked for repeated rows (falling back to its slices sorted) or a plain pager.
 struct Source {
+    steps: VecDeque<Step>,
+    current: Option<Current>,
+    /// Rows handed out, checked against `checked_total` at the end.
+    delivered: u64,
+    checked_total: Option<u64>,
+    finished: bool,
+}
+
+/// The step being paged.
+struct Current {
     pager: Pager,
     check: Option<Unrepeated>,
     fallback: Option<Pager>,
 }
 
-impl Source {
-    fn new(planned: Planned, expected_rows: Option<u64>) -> Self {
-        let check = planned
+impl Current {
+    fn new(step: Step) -> Self {
+        let check = step
             .fallback
             .is_some()
-            .then(|| Unrepeated::new(expected_rows.unwrap_or(0)));
+            .then(|| Unrepeated::new(step.rows_hint));
         Self {
-            pager: planned.pager,
+            pager: step.pager,
             check,
-            fallback: planned.fallback,
+            fallback: step.fallback,
+        }
+    }
+
+    /// Goes on with the sorted slices; whether there were any to go on with.
+    fn fall_back(&mut self) -> bool {
+        match (self.fallback.take(), &mut self.check) {
+            (Some(fallback), Some(check)) => {
+                tracing::debug!("an unsorted pass cannot finish: going on with sorted slices");
+                check.fall_back();
+                self.pager = fallback;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The rows of `payload` to hand out.
+    fn checked(&mut self, payload: Payload) -> Payload {
+        let Some(check) = &mut self.check else {
+            return payload;
+        };
+        match check.check(payload) {
+            Checked::Rows(payload) => payload,
+            Checked::Repeated(payload) => {
+                self.fall_back();
+                payload
+            }
+        }
+    }
+}
+
+impl Source {
+    fn new(planned: Planned) -> Self {
+        Self {
+            steps: planned.steps.into(),
+            current: None,
+            delivered: 0,
+            checked_total: planned.checked_total,
+            finished: false,
         }
     }
 
     /// The next page's rows to deliver, `None` at the end.
     async fn next_payload(&mut self) -> Option<Result<Payload, FinraError>> {
-        let payload = match self.pager.next_payload().await? {
-            Ok(payload) => payload,
-            Err(error) => return Some(Err(error)),
-        };
-        let Some(check) = &mut self.check else {
-            return Some(Ok(payload));
-        };
-        match check.check(payload) {
-            Checked::Rows(payload) => Some(Ok(payload)),
-            Checked::Repeated(payload) => {
-                let Some(fallback) = self.fallback.take() else {
-                    return Some(Err(FinraError::Inconsistent {
-                        message: "a row repeated after the fallback to sorted slices".to_owned(),
-                    }));
-                };
-                tracing::debug!("an unsorted page repeated a row: going on with sorted slices");
-                check.fall_back();
-                self.pager = fallback;
-                Some(Ok(payload))
+        loop {
+            if self.finished {
+                return None;
             }
+            let Some(current) = &mut self.current else {
+                if let Some(step) = self.steps.pop_front() {
+                    self.current = Some(Current::new(step));
+                    continue;
+                }
+                self.finished = true;
+                return self.final_check().map(Err);
+            };
+            let payload = match current.pager.next_payload().await {
+                None => {
+                    self.current = None;
+                    continue;
+                }
+                Some(Ok(payload)) => payload,
+                // A group bigger than estimated, past the maximum offset: its slices sorted
+                // deliver the rest.
+                Some(Err(FinraError::InvalidQuery { .. })) if current.fall_back() => continue,
+                Some(Err(error)) => {
+                    self.finished = true;
+                    return Some(Err(error));
+                }
+            };
+            let payload = current.checked(payload);
+            self.delivered += payload.n_rows();
+            return Some(Ok(payload));
         }
+    }
+
+    fn final_check(&self) -> Option<FinraError> {
+        let expected = self.checked_total?;
+        (expected != self.delivered).then(|| FinraError::Inconsistent {
+            message: format!(
+                "expected {expected} rows (Record-Total) but received {}: the data changed during the download",
+                self.delivered
+            ),
+        })
     }
 }
 
@@ -367,7 +439,7 @@ impl<T: Item> Items<T> {
             match plan(client, query, T::SHAPE, progress).await {
                 Ok(mut planned) => {
                     self.window = std::mem::take(&mut planned.window);
-                    self.source = Some(Source::new(planned, self.progress.expected_rows()));
+                    self.source = Some(Source::new(planned));
                 }
                 Err(error) => return Some(Err(error)),
             }
@@ -409,7 +481,7 @@ impl Csv {
             match plan(client, query, Shape::Csv, progress).await {
                 Ok(mut planned) => {
                     self.window = std::mem::take(&mut planned.window);
-                    self.source = Some(Source::new(planned, self.progress.expected_rows()));
+                    self.source = Some(Source::new(planned));
                 }
                 Err(error) => return Some(Err(error)),
             }

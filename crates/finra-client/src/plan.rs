@@ -12,24 +12,43 @@ use crate::page::{Shape, fetch_page};
 use crate::pager::{Pager, Segment};
 use crate::paging::{Progress, Window};
 use crate::query::{Direction, Query, SortField};
+use crate::slicing::group_slices;
+
+/// Rows of an unsorted pass over a group of partition slices, at most about (estimated from the
+/// average slice): keeps each pass's remembered keys small (see [`crate::repeats`]).
+const PAGES_PER_GROUP: u64 = 20;
+
+/// One step of a download, paged to its end before the next starts.
+#[derive(Debug)]
+pub(crate) struct Step {
+    pub(crate) pager: Pager,
+    /// Set when `pager` is an unsorted pass over a group of slices: those slices sorted, to go
+    /// on with after a repeated row (see [`crate::repeats`]).
+    pub(crate) fallback: Option<Pager>,
+    /// The rows the step is expected to hold, roughly (sizes the repeat check).
+    pub(crate) rows_hint: u64,
+}
 
 /// A planned download.
 #[derive(Debug)]
 pub(crate) struct Planned {
-    pub(crate) pager: Pager,
+    pub(crate) steps: Vec<Step>,
     /// The caller's offset/limit window over the delivered rows.
     pub(crate) window: Window,
-    /// Set when `pager` is an optimistic unsorted pass: the safe plan to go on with after a
-    /// repeated row (see [`crate::repeats`]).
-    pub(crate) fallback: Option<Pager>,
+    /// Rows the steps together must deliver, when no pager checks it itself.
+    pub(crate) checked_total: Option<u64>,
 }
 
 impl Planned {
     fn certain(pager: Pager, window: Window) -> Self {
         Self {
-            pager,
+            steps: vec![Step {
+                pager,
+                fallback: None,
+                rows_hint: 0,
+            }],
             window,
-            fallback: None,
+            checked_total: None,
         }
     }
 }
@@ -122,55 +141,85 @@ pub(crate) async fn plan(
     };
     let sort = Arc::new(all_fields_sort(&metadata));
     let fields = &slices.partition_fields;
-    let segments: Vec<Segment> = slices
+    let listed: Vec<Vec<String>> = slices
         .available_partitions
-        .iter()
-        .filter(|p| {
-            p.partitions.len() == fields.len() && base.may_match_partition(fields, &p.partitions)
-        })
-        .map(|p| {
-            Segment::new(
-                base.in_partition(fields, &p.partitions),
-                sort.to_vec(),
-                true,
-                0,
-                page_size,
-            )
-        })
+        .into_iter()
+        .map(|p| p.partitions)
+        .filter(|values| values.len() == fields.len() && base.may_match_partition(fields, values))
         .collect();
+    let sorted_slices = |values: &[Vec<String>]| -> Vec<Segment> {
+        values
+            .iter()
+            .map(|values| {
+                Segment::new(
+                    base.in_partition(fields, values),
+                    sort.to_vec(),
+                    true,
+                    0,
+                    page_size,
+                )
+            })
+            .collect()
+    };
     tracing::debug!(
         total,
-        n_slices = segments.len(),
+        n_slices = listed.len(),
         "splitting {}/{} by partition",
         query.group(),
         query.name()
     );
     progress.set_expected(total.saturating_sub(offset));
-    let sliced = Pager::new(
-        client.clone(),
-        shape,
-        segments,
-        Some(total),
-        progress.clone(),
-    );
     let window = Window {
         skip: offset,
         remaining: cap,
     };
-    // Optimistic: the whole answer unsorted, every page full, checked for repeats; possible
-    // when every offset is allowed and the rows carry their partition values.
-    let optimistic =
-        offset == 0 && total <= client.inner.paging.max_offset && query.projects(fields);
-    if !optimistic {
-        return Ok(Planned::certain(sliced, window));
+
+    // Unsorted passes over groups of slices fill every page (one slice rarely holds a whole
+    // number of pages); each is checked for repeated rows and falls back to its slices sorted.
+    // Possible when the rows carry their partition values and the caller skips none.
+    let max_offset = client.inner.paging.max_offset;
+    let average_slice = total.div_ceil(listed.len().max(1) as u64).max(1);
+    let group_rows = (PAGES_PER_GROUP * page_size).min(max_offset / 4);
+    let per_group = usize::try_from(group_rows / average_slice).unwrap_or(usize::MAX);
+    if offset > 0 || per_group < 2 || !query.projects(fields) {
+        let pager = Pager::new(client, shape, sorted_slices(&listed), Some(total), progress);
+        return Ok(Planned::certain(pager, window));
     }
-    let segment = Segment::new(base, Vec::new(), false, 0, first_limit);
-    let pager =
-        Pager::new(client, shape, vec![segment], Some(total), progress).with_first_head(probe)?;
+    let steps = group_slices(&listed, per_group)
+        .into_iter()
+        .map(|group| {
+            let (pinned_fields, pinned_values): (Vec<String>, Vec<String>) = fields
+                .iter()
+                .zip(&group.slices[0])
+                .enumerate()
+                .filter(|&(idx, _)| idx != group.field)
+                .map(|(_, (field, value))| (field.clone(), value.clone()))
+                .unzip();
+            let pass = base
+                .in_partition(&pinned_fields, &pinned_values)
+                .domain(fields[group.field].clone(), &group.values);
+            let segment = Segment::new(pass, Vec::new(), false, 0, page_size);
+            Step {
+                pager: Pager::new(client.clone(), shape, vec![segment], None, progress.clone())
+                    .one_step_of_many(),
+                fallback: Some(
+                    Pager::new(
+                        client.clone(),
+                        shape,
+                        sorted_slices(&group.slices),
+                        None,
+                        progress.clone(),
+                    )
+                    .one_step_of_many(),
+                ),
+                rows_hint: average_slice * group.slices.len() as u64,
+            }
+        })
+        .collect();
     Ok(Planned {
-        pager,
+        steps,
         window,
-        fallback: Some(sliced),
+        checked_total: Some(total),
     })
 }
 

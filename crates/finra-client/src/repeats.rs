@@ -1,4 +1,4 @@
-//! Paging one unsorted query by offset, safely. FINRA does not promise the same row order on two
+//! Paging an unsorted group of partition slices by offset, safely. FINRA does not promise the same row order on two
 //! unsorted requests, so such paging may deliver a row twice (and then miss another). It is
 //! still worth trying, because it fills every page (one partition slice rarely holds a whole
 //! number of pages), so [`Unrepeated`] checks it as it goes:
@@ -8,13 +8,13 @@
 //!   distinct rows out of a set of that many is the whole set.
 //! - **Fallback.** The first repeated key (a reordering, or rows that are simply identical) ends
 //!   the pass: the rest of that page is dropped and the download goes on with the safe plan (one
-//!   sorted segment per partition slice), skipping one occurrence of each row already
-//!   delivered. Rows carry their partition values (the pass is only used when they do), so two
-//!   identical rows always sit in the same slice, and the skip keeps their count exact.
+//!   sorted segment per partition slice of the group), skipping one occurrence of each row
+//!   already delivered. Rows carry their partition values (the pass is only used when they do),
+//!   so two identical rows always sit in the same slice, and the skip keeps their count exact.
 //!
 //! The remembered keys are 96 bits (a chance of about 10^-18 that two of 500 000 rows share
-//! one), held in a set sized for `Record-Total` up front: about 13 bytes a row, and the pass is
-//! only used for results within FINRA's maximum offset (500 000 rows, so at most about 7 MB).
+//! one), about 13 bytes a row, kept for one group at a time (about 20 pages, 100 000 rows:
+//! some 1.3 MB), so memory stays flat however many rows the download has.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
@@ -51,7 +51,7 @@ pub(crate) struct Unrepeated {
 }
 
 impl Unrepeated {
-    /// A check for a pass of `expected_rows` rows (the set is sized for them once).
+    /// A check for a pass of about `expected_rows` rows (the set is sized for them up front).
     pub(crate) fn new(expected_rows: u64) -> Self {
         Self {
             hashers: (RandomState::new(), RandomState::new()),

@@ -1,9 +1,10 @@
-//! Partition pruning: deciding, from partition values as `/partitions` lists them, which
-//! partition slices a query's own filters could match, so that a split download does not send
-//! one request per partition the user already excluded. Every test here answers "could match"
-//! whenever it is not certain (the server filters again anyway).
+//! Partition slices: pruning (deciding, from partition values as `/partitions` lists them,
+//! which slices a query's own filters could match, so that a split download does not send one
+//! request per partition the user already excluded; every test answers "could match" whenever
+//! it is not certain, the server filters again anyway), and grouping slices for unsorted passes.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use crate::query::CompareOp;
 
@@ -88,6 +89,55 @@ pub(crate) fn date_in_range(value: &str, start: &str, end: &str) -> bool {
     after_start && before_end
 }
 
+/// Partition slices that differ only in one partition field: the field at index `field` takes
+/// `values`, the others keep the values they have in every slice of `slices`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SliceGroup {
+    pub(crate) field: usize,
+    pub(crate) values: Vec<String>,
+    pub(crate) slices: Vec<Vec<String>>,
+}
+
+/// Groups slices (each one value per partition field) for unsorted passes: by the values of
+/// every field but the one with the most distinct values, in chunks of at most `per_group`
+/// slices. Every slice lands in exactly one group.
+pub(crate) fn group_slices(slices: &[Vec<String>], per_group: usize) -> Vec<SliceGroup> {
+    let n_fields = slices.first().map_or(0, Vec::len);
+    let distinct = |idx: usize| {
+        slices
+            .iter()
+            .filter_map(|slice| slice.get(idx))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let Some(field) = (0..n_fields).max_by_key(|&idx| distinct(idx)) else {
+        return Vec::new();
+    };
+    let mut by_others: BTreeMap<Vec<&String>, Vec<&Vec<String>>> = BTreeMap::new();
+    for slice in slices.iter().filter(|slice| slice.len() == n_fields) {
+        let others = slice
+            .iter()
+            .enumerate()
+            .filter(|&(idx, _)| idx != field)
+            .map(|(_, value)| value)
+            .collect();
+        by_others.entry(others).or_default().push(slice);
+    }
+    by_others
+        .into_values()
+        .flat_map(|members| {
+            members
+                .chunks(per_group.max(1))
+                .map(|chunk| SliceGroup {
+                    field,
+                    values: chunk.iter().map(|slice| slice[field].clone()).collect(),
+                    slices: chunk.iter().map(|slice| (*slice).clone()).collect(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +184,40 @@ mod tests {
         ));
         assert!(!date_in_range("2026-01-07", "2026-01-05", "2026-01-06"));
         assert!(date_in_range("not-a-date", "2026-01-05", "2026-01-06"));
+    }
+
+    #[test]
+    fn slices_group_along_the_field_with_the_most_values() {
+        let slice = |week: &str, tier: &str| vec![week.to_owned(), tier.to_owned()];
+        let slices = vec![
+            slice("2026-01-05", "T1"),
+            slice("2026-01-05", "T2"),
+            slice("2026-01-12", "T1"),
+            slice("2026-01-12", "T2"),
+            slice("2026-01-19", "T1"),
+        ];
+        let groups = group_slices(&slices, 2);
+        assert!(groups.iter().all(|g| g.field == 0), "weeks vary most");
+        let values: Vec<Vec<String>> = groups.iter().map(|g| g.values.clone()).collect();
+        assert_eq!(
+            values,
+            [
+                vec!["2026-01-05".to_owned(), "2026-01-12".to_owned()],
+                vec!["2026-01-19".to_owned()],
+                vec!["2026-01-05".to_owned(), "2026-01-12".to_owned()],
+            ]
+        );
+        let mut regrouped: Vec<Vec<String>> =
+            groups.iter().flat_map(|g| g.slices.clone()).collect();
+        regrouped.sort();
+        let mut expected = slices.clone();
+        expected.sort();
+        assert_eq!(regrouped, expected, "every slice exactly once");
+        for group in &groups {
+            let tiers: std::collections::BTreeSet<&String> =
+                group.slices.iter().map(|s| &s[1]).collect();
+            assert_eq!(tiers.len(), 1, "the other fields are pinned in a group");
+        }
+        assert!(group_slices(&[], 3).is_empty());
     }
 }

@@ -532,9 +532,15 @@ async fn an_unsorted_pass_without_repeats_fills_every_page() {
     let rows: Vec<_> = stream.try_collect().await.expect("rows");
     assert_eq!(rows.len() as u64, total);
     assert!(multiset(&rows).values().all(|&n| n == 1), "no row twice");
-    // Full pages: one request per 1 000 rows, fewer than one per partition slice would take.
-    assert_eq!(progress.requests(), total.div_ceil(1_000));
-    assert!(progress.requests() < slices);
+    // Full pages: one request per 1 000 rows, plus the probe and one short page per group of
+    // slices (one group per tier here), far fewer than one per partition slice.
+    let tiers = 3;
+    assert!(
+        progress.requests() <= 1 + total.div_ceil(1_000) + tiers,
+        "{} requests for {total} rows",
+        progress.requests()
+    );
+    assert!(progress.requests() * 2 < slices, "{slices} slices");
 }
 
 #[tokio::test(start_paused = true)]
