@@ -28,9 +28,9 @@
 //!
 //!    One slice rarely holds a whole number of pages (a slice of 8 190 rows takes two requests
 //!    for 4 095 rows each), so when the rows carry their partition values and the caller skips
-//!    none, slices are first fetched in **groups** ([`crate::slicing::group_slices`]: slices
+//!    none, slices are first fetched in **groups** (`slicing::group_slices`: slices
 //!    that differ in one partition field, about 20 pages' worth each) by one unsorted pass per
-//!    group, every page full. Each pass is checked for repeated rows ([`crate::repeats`]): none
+//!    group, every page full. Each pass is checked for repeated rows (module `repeats`): none
 //!    means every row of the group came exactly once; the first repeat (a reordering, or rows
 //!    that are simply identical), or a group bigger than estimated, switches to the group's
 //!    slices sorted, skipping one occurrence of each row already delivered.

@@ -44,7 +44,7 @@ pub(crate) struct GlobalArgs {
     /// No progress bar and no notes on stderr (errors are still reported)
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
-    /// Log what the client does to stderr (FINRA_LOG=<filter> for finer control)
+    /// Log what the client does to stderr (`FINRA_LOG=<filter>` for finer control)
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
 }
