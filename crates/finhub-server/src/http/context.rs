@@ -80,12 +80,13 @@ impl FromRequestParts<AppState> for RequestFacts {
 
 /// Every value of a header, joined with `, ` (a list header's meaning), lossily decoded.
 fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    let mut values = headers.get_all(name).iter().peekable();
-    values.peek()?;
-    let parts: Vec<String> = values
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
-    Some(parts.join(", "))
+    let mut values = headers.get_all(name).iter();
+    let mut text = String::from_utf8_lossy(values.next()?.as_bytes()).into_owned();
+    for value in values {
+        text.push_str(", ");
+        text.push_str(&String::from_utf8_lossy(value.as_bytes()));
+    }
+    Some(text)
 }
 
 /// The value of a header that may appear at most once: `Ok(None)` when absent, 400 when

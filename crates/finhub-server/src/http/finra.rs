@@ -145,11 +145,16 @@ pub(crate) async fn proxy_finra(
             UpstreamError::Unusable(detail) => ApiError::UpstreamUnavailable(detail),
             UpstreamError::Auth(error) => ApiError::Auth(error),
         })?;
-    let body = axum::body::to_bytes(body, state.http.max_upstream_body_bytes)
-        .await
-        .map_err(|_| ApiError::BodyTooLarge {
-            limit: state.http.max_upstream_body_bytes,
-        })?;
+    // A GET's empty body is not collected.
+    let body = if axum::body::HttpBody::is_end_stream(&body) {
+        Bytes::new()
+    } else {
+        axum::body::to_bytes(body, state.http.max_upstream_body_bytes)
+            .await
+            .map_err(|_| ApiError::BodyTooLarge {
+                limit: state.http.max_upstream_body_bytes,
+            })?
+    };
     let path_and_query = match parts.uri.query() {
         Some(query) => format!("{rest}?{query}"),
         None => rest.to_owned(),

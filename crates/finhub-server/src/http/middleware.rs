@@ -30,10 +30,12 @@ pub(crate) const MAX_HEADERS: usize = 64;
 pub(crate) async fn track_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     // A v4 UUID from the thread-local CSPRNG (no system call per request).
+    let mut text = uuid::Uuid::encode_buffer();
     let request_id: Arc<str> = Arc::from(
-        uuid::Builder::from_random_bytes(rand::random())
+        &*uuid::Builder::from_random_bytes(rand::random())
             .into_uuid()
-            .to_string(),
+            .hyphenated()
+            .encode_lower(&mut text),
     );
     request
         .extensions_mut()
