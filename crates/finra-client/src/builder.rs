@@ -14,6 +14,7 @@ use crate::credentials::Auth;
 use crate::error::FinraError;
 use crate::pacer::Pacer;
 use crate::paging::PagingConfig;
+use crate::raw::RawTransport;
 use crate::retry::RetryPolicy;
 use crate::token::TokenManager;
 
@@ -64,6 +65,8 @@ pub struct FinraClientBuilder {
     pacer: Option<Pacer>,
     token_manager: Option<TokenManager>,
     paging: PagingConfig,
+    /// DER certificates trusted beside the platform's roots.
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for FinraClientBuilder {
@@ -79,6 +82,7 @@ impl Default for FinraClientBuilder {
             pacer: None,
             token_manager: None,
             paging: PagingConfig::default(),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -122,6 +126,13 @@ impl FinraClientBuilder {
         self
     }
 
+    /// Trusts this DER certificate (a root CA) beside the platform's trusted roots: for a TLS
+    /// inspecting proxy, or a FinHub or emulator with its own CA.
+    pub fn tls_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(der.into());
+        self
+    }
+
     /// The `User-Agent` header.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
@@ -162,7 +173,8 @@ impl FinraClientBuilder {
                 "paging page_size and concurrency must be at least 1".to_owned(),
             ));
         }
-        let http = default_http_client(self.timeout, &self.user_agent)?;
+        let http = http_client(self.timeout, &self.user_agent, &self.extra_roots)?;
+        let raw = RawTransport::new(self.timeout, &self.user_agent, &self.extra_roots)?;
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
         let auth = match (self.token_manager, self.auth) {
             (Some(manager), _) => Authenticator::Managed(manager),
@@ -180,6 +192,7 @@ impl FinraClientBuilder {
         Ok(FinraClient {
             inner: Arc::new(ClientInner {
                 http,
+                raw,
                 api_base,
                 auth,
                 retry: self.retry,
@@ -198,7 +211,22 @@ pub(crate) fn default_http_client(
     timeout: Duration,
     user_agent: &str,
 ) -> Result<reqwest::Client, FinraError> {
-    reqwest::Client::builder()
+    http_client(timeout, user_agent, &[])
+}
+
+/// [`default_http_client`], also trusting `extra_roots` (DER).
+fn http_client(
+    timeout: Duration,
+    user_agent: &str,
+    extra_roots: &[Vec<u8>],
+) -> Result<reqwest::Client, FinraError> {
+    let mut builder = reqwest::Client::builder();
+    for der in extra_roots {
+        let certificate = reqwest::Certificate::from_der(der)
+            .map_err(|e| FinraError::Config(format!("invalid root certificate: {e}")))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(user_agent)

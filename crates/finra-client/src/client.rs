@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use finhub_clock::SharedClock;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
+use http_body_util::Full;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -17,6 +18,7 @@ use crate::catalogue::DatasetMetadata;
 use crate::error::FinraError;
 use crate::pacer::Pacer;
 use crate::paging::PagingConfig;
+use crate::raw::{RawResponse, RawTransport};
 use crate::retry::RetryPolicy;
 use crate::token::{AccessToken, TokenManager};
 
@@ -33,6 +35,8 @@ pub struct FinraClient {
 #[derive(Debug)]
 pub(crate) struct ClientInner {
     pub(crate) http: reqwest::Client,
+    /// `send_raw`'s own transport.
+    pub(crate) raw: RawTransport,
     pub(crate) api_base: Url,
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryPolicy,
@@ -111,70 +115,6 @@ pub struct RawRequest {
     /// a slot would start later, `send_raw` answers [`FinraError::RateLimited`] without sending
     /// (a proxy's bounded queue).
     pub max_queue_wait: Option<std::time::Duration>,
-}
-
-/// FINRA's answer to a [`RawRequest`], unchanged: status, headers and a body stream.
-#[derive(Debug)]
-pub struct RawResponse {
-    response: reqwest::Response,
-}
-
-impl RawResponse {
-    /// The status FINRA answered.
-    pub fn status(&self) -> StatusCode {
-        self.response.status()
-    }
-
-    /// The headers FINRA answered (paging headers, `FINRA-api-request-id`, …).
-    pub fn headers(&self) -> &HeaderMap {
-        self.response.headers()
-    }
-
-    /// Status, headers (owned) and the body as an HTTP body that a server can send on as it is,
-    /// with FINRA's exact length when FINRA gave one.
-    pub fn into_parts(mut self) -> (StatusCode, HeaderMap, RawBody) {
-        let status = self.response.status();
-        let headers = std::mem::take(self.response.headers_mut());
-        (status, headers, RawBody(reqwest::Body::from(self.response)))
-    }
-
-    /// The body as it arrives.
-    pub fn into_body_stream(self) -> impl Stream<Item = Result<Bytes, FinraError>> + Send {
-        self.response
-            .bytes_stream()
-            .map(|chunk| chunk.map_err(|e| FinraError::from_reqwest(e, "the response body")))
-    }
-
-    /// The whole body, refused past `max_bytes`.
-    pub async fn bytes(self, max_bytes: usize) -> Result<Bytes, FinraError> {
-        read_limited(self.response, max_bytes, "the response body").await
-    }
-}
-
-/// The body of a [`RawResponse`] as an [`http_body::Body`], streamed as FINRA sends it.
-#[derive(Debug)]
-pub struct RawBody(reqwest::Body);
-
-impl http_body::Body for RawBody {
-    type Data = Bytes;
-    type Error = FinraError;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, FinraError>>> {
-        std::pin::Pin::new(&mut self.get_mut().0)
-            .poll_frame(cx)
-            .map_err(|e| FinraError::from_reqwest(e, "the response body"))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.0.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.0.size_hint()
-    }
 }
 
 impl FinraClient {
@@ -269,21 +209,19 @@ impl FinraClient {
             } else {
                 self.inner.pacer.acquire().await;
             }
-            let mut builder = self
-                .inner
-                .http
-                .request(request.method.clone(), url.clone())
-                .headers(headers.clone());
+            let mut outgoing = hyper::Request::new(Full::new(request.body.clone()));
+            *outgoing.method_mut() = request.method.clone();
+            *outgoing.uri_mut() = url
+                .as_str()
+                .parse()
+                .map_err(|e| FinraError::Config(format!("invalid raw request URL: {e}")))?;
+            outgoing.headers_mut().clone_from(&headers);
             if let Some(bearer) = &bearer {
-                builder = builder.header(header::AUTHORIZATION, bearer.header_value()?);
+                outgoing
+                    .headers_mut()
+                    .insert(header::AUTHORIZATION, bearer.header_value()?);
             }
-            if !request.body.is_empty() {
-                builder = builder.body(request.body.clone());
-            }
-            let response = builder
-                .send()
-                .await
-                .map_err(|e| FinraError::from_reqwest(e, "the proxied request"))?;
+            let response = self.inner.raw.send(outgoing).await?;
             if response.status() == StatusCode::UNAUTHORIZED
                 && !reminted
                 && self.forget_token(bearer.as_ref())
@@ -291,7 +229,7 @@ impl FinraClient {
                 reminted = true;
                 continue;
             }
-            return Ok(RawResponse { response });
+            return Ok(response);
         }
     }
 

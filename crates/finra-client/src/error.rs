@@ -103,7 +103,7 @@ pub enum FinraError {
 
     /// The HTTP exchange failed (connection refused, reset, TLS, …). URLs are stripped.
     #[error("could not talk to FINRA: {0}")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
 
     /// A response could not be decoded. `excerpt` is the start of the body (withheld when the
     /// body could hold a token).
@@ -156,7 +156,7 @@ impl FinraError {
                 what: what.to_owned(),
             }
         } else {
-            Self::Transport(error.without_url())
+            Self::Transport(Box::new(error.without_url()))
         }
     }
 

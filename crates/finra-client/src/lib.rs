@@ -67,6 +67,7 @@ mod pager;
 pub mod paging;
 mod plan;
 mod query;
+mod raw;
 pub mod records;
 mod repeats;
 mod retry;
@@ -76,7 +77,7 @@ mod token;
 pub use asyncreq::{AsyncOptions, AsyncRequest, AsyncResult, AsyncStatus, ResultLink};
 pub use builder::{Environment, FinraClientBuilder};
 pub use catalogue::{DatasetInfo, DatasetMetadata, FieldInfo, Partition, Partitions};
-pub use client::{FinraClient, RawBody, RawRequest, RawResponse};
+pub use client::{FinraClient, RawRequest};
 pub use credentials::{API_KEY_VAR, API_SECRET_VAR, Auth, CredentialSource, Credentials};
 pub use error::FinraError;
 pub use pacer::{FINRA_BURST_RESERVE, FINRA_REQUESTS_PER_SECOND, Pacer};
@@ -86,6 +87,7 @@ pub use query::{
     CompareFilter, CompareOp, DateRangeFilter, Direction, DomainFilter, Format, OrFilter, Query,
     SortField,
 };
+pub use raw::{RawBody, RawResponse};
 pub use records::{Record, row_as, rows_as};
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenManager, TokenManagerBuilder};

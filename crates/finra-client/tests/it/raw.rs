@@ -126,3 +126,92 @@ async fn a_401_re_mints_the_token_once_before_answering() {
         "passed through"
     );
 }
+
+/// The emulator behind a TLS front with a throw-away CA (a certificate for `localhost`):
+/// FINRA's https, offline. Returns the front's base URL and the CA certificate (DER).
+async fn tls_front(emulator: &finra_emulator::RunningEmulator) -> (String, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().expect("server key");
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .expect("server params")
+        .signed_by(&key, &issuer)
+        .expect("server certificate");
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let upstream = emulator.base_url().trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                if let Ok(mut plain) = tokio::net::TcpStream::connect(&upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                }
+            });
+        }
+    });
+    (format!("https://localhost:{port}"), ca_cert.der().to_vec())
+}
+
+#[tokio::test]
+async fn raw_calls_go_over_https_to_a_trusted_server_only() {
+    let emulator = spawn(config(&clock())).await;
+    let (https_base, ca) = tls_front(&emulator).await;
+    let request = || RawRequest {
+        method: Method::GET,
+        path_and_query: "/data/group/otcMarket/name/weeklySummary?limit=3".to_owned(),
+        headers: json_headers(),
+        body: Bytes::new(),
+        max_queue_wait: None,
+    };
+    let trusting = finra_client::FinraClient::builder()
+        .api_base(https_base.as_str())
+        .tls_root_certificate(ca)
+        .retry(finra_client::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let response = trusting.send_raw(request()).await.expect("https answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&response.bytes(1 << 20).await.expect("body")).expect("json");
+    assert_eq!(rows.len(), 3);
+    // The client's other calls trust the same CA.
+    let page = trusting
+        .query_page(&finra_client::Query::new("otcMarket", "weeklySummary").limit(2))
+        .await
+        .expect("a page over https");
+    assert_eq!(page.rows.len(), 2);
+
+    // Without the CA, the certificate is refused: a transport error, nothing sent.
+    let untrusting = finra_client::FinraClient::builder()
+        .api_base(https_base.as_str())
+        .retry(finra_client::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let error = untrusting
+        .send_raw(request())
+        .await
+        .expect_err("an unknown CA");
+    assert!(
+        matches!(error, finra_client::FinraError::Transport(_)),
+        "{error:?}"
+    );
+}

@@ -1,0 +1,209 @@
+//! The transport of [`FinraClient::send_raw`](crate::FinraClient::send_raw): a bare hyper
+//! HTTP/1.1 client (TLS by rustls with the platform's certificate verifier, as for every other
+//! call of this crate), and FINRA's answer as status, headers and an HTTP body.
+//!
+//! A proxy sends every call of its callers through here, so it skips what reqwest adds per
+//! request and a proxy does not need (redirect and retry layers that copy the request, URL
+//! conversions both ways): measured on the hub, about a fifth more proxied calls per second. The
+//! client's timeout covers the whole exchange, body included, as reqwest's does.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
+use tokio::time::{Instant, Sleep};
+
+use crate::error::FinraError;
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// A pooled HTTP/1.1 client for raw calls. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct RawTransport {
+    client: Client<Connector, Full<Bytes>>,
+    timeout: Duration,
+    user_agent: HeaderValue,
+}
+
+impl std::fmt::Debug for RawTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawTransport")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RawTransport {
+    /// A transport with this timeout and user agent; `https` verified by the platform's
+    /// verifier (plus `extra_roots`, DER certificates, when given).
+    pub(crate) fn new(
+        timeout: Duration,
+        user_agent: &str,
+        extra_roots: &[Vec<u8>],
+    ) -> Result<Self, FinraError> {
+        let tls = tls_config(extra_roots)?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(timeout.min(Duration::from_secs(10))));
+        http.set_nodelay(true);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let user_agent = HeaderValue::from_str(user_agent)
+            .map_err(|_| FinraError::Config("the user agent is not a valid header".to_owned()))?;
+        Ok(Self {
+            client: Client::builder(TokioExecutor::new()).build(connector),
+            timeout,
+            user_agent,
+        })
+    }
+
+    /// Sends one request; the answer's body must be read before `timeout` runs out.
+    pub(crate) async fn send(
+        &self,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Result<RawResponse, FinraError> {
+        let mut request = request;
+        request
+            .headers_mut()
+            .entry(reqwest::header::USER_AGENT)
+            .or_insert_with(|| self.user_agent.clone());
+        let deadline = Instant::now() + self.timeout;
+        let response = tokio::time::timeout_at(deadline, self.client.request(request))
+            .await
+            .map_err(|_| FinraError::Timeout {
+                what: "the proxied request".to_owned(),
+            })?
+            .map_err(|error| FinraError::Transport(Box::new(error)))?;
+        Ok(RawResponse { response, deadline })
+    }
+}
+
+/// rustls with the platform's verifier (and extra roots).
+fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, FinraError> {
+    let tls_error = |e: &dyn std::fmt::Display| FinraError::Config(format!("TLS setup: {e}"));
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    let verifier = if extra_roots.is_empty() {
+        rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+    } else {
+        rustls_platform_verifier::Verifier::new_with_extra_roots(
+            extra_roots
+                .iter()
+                .map(|der| rustls::pki_types::CertificateDer::from(der.clone())),
+            Arc::clone(&provider),
+        )
+    }
+    .map_err(|e| tls_error(&e))?;
+    // ALPN (HTTP/1.1) is set by the connector builder, which wants it empty here.
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_error(&e))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth())
+}
+
+/// FINRA's answer to a [`RawRequest`](crate::RawRequest), unchanged: status, headers and body.
+#[derive(Debug)]
+pub struct RawResponse {
+    response: hyper::Response<Incoming>,
+    deadline: Instant,
+}
+
+impl RawResponse {
+    /// The status FINRA answered.
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    /// The headers FINRA answered (paging headers, `FINRA-api-request-id`, …).
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+
+    /// Status, headers (owned) and the body as an HTTP body that a server can send on as it is,
+    /// with FINRA's exact length when FINRA gave one.
+    pub fn into_parts(self) -> (StatusCode, HeaderMap, RawBody) {
+        let (parts, body) = self.response.into_parts();
+        let body = RawBody {
+            body,
+            deadline: Box::pin(tokio::time::sleep_until(self.deadline)),
+        };
+        (parts.status, parts.headers, body)
+    }
+
+    /// The body as it arrives.
+    pub fn into_body_stream(self) -> impl Stream<Item = Result<Bytes, FinraError>> + Send {
+        let (_, _, body) = self.into_parts();
+        body.into_data_stream()
+    }
+
+    /// The whole body, refused past `max_bytes`.
+    pub async fn bytes(self, max_bytes: usize) -> Result<Bytes, FinraError> {
+        let mut body = Box::pin(self.into_body_stream());
+        let mut collected = bytes::BytesMut::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            if collected.len() + chunk.len() > max_bytes {
+                return Err(FinraError::decode(
+                    format!("the response body (over {max_bytes} bytes)"),
+                    &collected,
+                ));
+            }
+            collected.extend_from_slice(&chunk);
+        }
+        Ok(collected.freeze())
+    }
+}
+
+/// The body of a [`RawResponse`] as an [`http_body::Body`], streamed as FINRA sends it; an error
+/// once the client's timeout has run out.
+#[derive(Debug)]
+pub struct RawBody {
+    body: Incoming,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl Body for RawBody {
+    type Data = Bytes;
+    type Error = FinraError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, FinraError>>> {
+        let this = self.get_mut();
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(FinraError::Timeout {
+                what: "the response body".to_owned(),
+            })));
+        }
+        Pin::new(&mut this.body)
+            .poll_frame(cx)
+            .map_err(|error| FinraError::Transport(Box::new(error)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
