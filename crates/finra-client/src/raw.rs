@@ -143,7 +143,8 @@ impl RawResponse {
         let (parts, body) = self.response.into_parts();
         let body = RawBody {
             body,
-            deadline: Box::pin(tokio::time::sleep_until(self.deadline)),
+            deadline: self.deadline,
+            timer: None,
         };
         (parts.status, parts.headers, body)
     }
@@ -177,7 +178,10 @@ impl RawResponse {
 #[derive(Debug)]
 pub struct RawBody {
     body: Incoming,
-    deadline: Pin<Box<Sleep>>,
+    deadline: Instant,
+    /// Armed the first time the body has to wait (a small body that is already here never
+    /// touches the timer).
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl Body for RawBody {
@@ -189,14 +193,21 @@ impl Body for RawBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, FinraError>>> {
         let this = self.get_mut();
-        if this.deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Some(Err(FinraError::Timeout {
-                what: "the response body".to_owned(),
-            })));
+        if let Poll::Ready(frame) = Pin::new(&mut this.body).poll_frame(cx) {
+            return Poll::Ready(
+                frame.map(|frame| frame.map_err(|error| FinraError::Transport(Box::new(error)))),
+            );
         }
-        Pin::new(&mut this.body)
-            .poll_frame(cx)
-            .map_err(|error| FinraError::Transport(Box::new(error)))
+        let deadline = this.deadline;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(FinraError::Timeout {
+                what: "the response body".to_owned(),
+            }))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 
     fn is_end_stream(&self) -> bool {

@@ -215,3 +215,44 @@ async fn raw_calls_go_over_https_to_a_trusted_server_only() {
         "{error:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_stalls_past_the_timeout_ends_in_a_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Headers and 3 of 100 promised bytes, then nothing.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut request = [0_u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let _ = socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc")
+            .await;
+        std::future::pending::<()>().await;
+    });
+    let client = finra_client::FinraClient::builder()
+        .api_base(format!("http://{addr}"))
+        .timeout(std::time::Duration::from_secs(5))
+        .retry(finra_client::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let response = client
+        .send_raw(RawRequest {
+            method: Method::GET,
+            path_and_query: "/datasets".to_owned(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            max_queue_wait: None,
+        })
+        .await
+        .expect("the headers arrive in time");
+    assert_eq!(response.status(), StatusCode::OK);
+    let error = response.bytes(1 << 20).await.expect_err("the body stalls");
+    assert!(
+        matches!(error, finra_client::FinraError::Timeout { .. }),
+        "{error:?}"
+    );
+}
