@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use finhub_clock::SharedClock;
 use finhub_core::auth::{AuditLines, AuthParts, AuthService, Profile};
+use finhub_core::ids::{CustomerId, TenantId};
 use finhub_core::net::TrustedProxies;
 use finhub_core::password::PasswordHasher;
+use finhub_core::secret::SecretHash;
 use finhub_core::session_token::SessionTokens;
 
 use crate::config::{Config, RateLimits};
@@ -25,9 +27,9 @@ pub struct Limiters {
     /// `POST /v1/auth/token` per (tenant, customer id as sent).
     pub token_per_customer: KeyedLimiter<(String, String)>,
     /// Data calls per session (key hash).
-    pub data_per_session: KeyedLimiter<String>,
+    pub data_per_session: KeyedLimiter<SecretHash>,
     /// Data calls per (tenant, customer).
-    pub data_per_customer: KeyedLimiter<(String, String)>,
+    pub data_per_customer: KeyedLimiter<(TenantId, CustomerId)>,
 }
 
 impl Limiters {

@@ -63,9 +63,19 @@ impl<'a> FinraRoute<'a> {
     /// Recognises the proxied paths; anything else is `NotFound`, a wrong method
     /// `MethodNotAllowed`.
     fn parse(method: &Method, rest: &'a str) -> Result<Self, ApiError> {
-        let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+        // The longest proxied path has seven segments; anything longer is not one.
+        let mut segments = [""; 8];
+        let mut count = 0;
+        for segment in rest.trim_start_matches('/').split('/') {
+            let Some(slot) = segments.get_mut(count) else {
+                return Err(ApiError::NotFound);
+            };
+            *slot = segment;
+            count += 1;
+        }
+        let segments = &segments[..count];
         let non_empty = segments.iter().all(|s| !s.is_empty());
-        let (route, methods): (Self, &[Method]) = match segments.as_slice() {
+        let (route, methods): (Self, &[Method]) = match segments {
             ["datasets"] => (Self::new(None, false), &[Method::GET]),
             ["data", "group", group, "name", _] if non_empty => {
                 (Self::new(Some(group), false), &[Method::GET, Method::POST])
@@ -123,13 +133,10 @@ pub(crate) async fn proxy_finra(
         .into());
     }
     let limiters = &state.limiters;
-    let customer_key = (
-        session.tenant_id.to_string(),
-        session.customer_id.to_string(),
-    );
+    let customer_key = (session.tenant_id.clone(), session.customer_id.clone());
     limiters
         .data_per_session
-        .check(&session.key_hash.as_str().to_owned())
+        .check(&session.key_hash)
         .and_then(|()| limiters.data_per_customer.check(&customer_key))
         .map_err(|retry_after| AuthError::RateLimited { retry_after })?;
 
@@ -363,6 +370,8 @@ mod tests {
             "/data/group//name/x",
             "/admin",
             "/fip/rest/ews/oauth2/access_token",
+            "/data/group/firm/name/firmProfile/id/1/x",
+            "/data/group/firm/name/firmProfile/id/1/x/y/z/w",
         ] {
             assert!(
                 matches!(group(path, &get), Err(ApiError::NotFound)),
