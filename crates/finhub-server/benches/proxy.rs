@@ -50,7 +50,7 @@ const DIRECT_SECRET: &str = "bench-direct-secret";
 const SMALL_CALL: &str = "/data/group/otcMarket/name/weeklySummary?limit=1";
 /// Seconds of each wrk run, and runs of each (alternating direct / hub; medians reported).
 const WRK_SECONDS: u32 = 5;
-const WRK_ROUNDS: usize = 3;
+const WRK_ROUNDS: usize = 5;
 
 const TARGET_P50_ADDED_MS: f64 = 0.3;
 const TARGET_RATE_RATIO: f64 = 0.5;
