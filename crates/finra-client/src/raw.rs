@@ -29,18 +29,21 @@ use crate::error::FinraError;
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
-/// A pooled HTTP/1.1 client for raw calls. Cheap to clone.
-#[derive(Clone)]
+/// A pooled HTTP/1.1 client for raw calls, built on the first one: only proxies send them, and
+/// building it loads the platform's root certificates, which every other client would pay for
+/// at start-up for nothing.
 pub(crate) struct RawTransport {
-    client: Client<Connector, Full<Bytes>>,
+    client: tokio::sync::OnceCell<Client<Connector, Full<Bytes>>>,
     timeout: Duration,
     user_agent: HeaderValue,
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for RawTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RawTransport")
             .field("timeout", &self.timeout)
+            .field("built", &self.client.initialized())
             .finish_non_exhaustive()
     }
 }
@@ -53,23 +56,33 @@ impl RawTransport {
         user_agent: &str,
         extra_roots: &[Vec<u8>],
     ) -> Result<Self, FinraError> {
-        let tls = tls_config(extra_roots)?;
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(timeout.min(Duration::from_secs(10))));
-        http.set_nodelay(true);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| FinraError::Config("the user agent is not a valid header".to_owned()))?;
         Ok(Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: tokio::sync::OnceCell::new(),
             timeout,
             user_agent,
+            extra_roots: extra_roots.to_vec(),
         })
+    }
+
+    /// The pooled client, built on first use.
+    async fn client(&self) -> Result<&Client<Connector, Full<Bytes>>, FinraError> {
+        self.client
+            .get_or_try_init(|| async {
+                let tls = tls_config(&self.extra_roots)?;
+                let mut http = HttpConnector::new();
+                http.enforce_http(false);
+                http.set_connect_timeout(Some(self.timeout.min(Duration::from_secs(10))));
+                http.set_nodelay(true);
+                let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config(tls)
+                    .https_or_http()
+                    .enable_http1()
+                    .wrap_connector(http);
+                Ok(Client::builder(TokioExecutor::new()).build(connector))
+            })
+            .await
     }
 
     /// Sends one request; the answer's body must be read before `timeout` runs out.
@@ -82,8 +95,9 @@ impl RawTransport {
             .headers_mut()
             .entry(reqwest::header::USER_AGENT)
             .or_insert_with(|| self.user_agent.clone());
+        let client = self.client().await?;
         let deadline = Instant::now() + self.timeout;
-        let response = tokio::time::timeout_at(deadline, self.client.request(request))
+        let response = tokio::time::timeout_at(deadline, client.request(request))
             .await
             .map_err(|_| FinraError::Timeout {
                 what: "the proxied request".to_owned(),
