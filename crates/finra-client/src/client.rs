@@ -378,10 +378,22 @@ pub(crate) async fn read_limited(
     max_bytes: usize,
     what: &str,
 ) -> Result<Bytes, FinraError> {
-    let mut stream = response.bytes_stream();
+    let chunks = response
+        .bytes_stream()
+        .map(|chunk| chunk.map_err(|e| FinraError::from_reqwest(e, what)));
+    collect_limited(chunks, max_bytes, what).await
+}
+
+/// Collects a body's chunks, refused past `max_bytes`.
+pub(crate) async fn collect_limited(
+    chunks: impl futures_util::Stream<Item = Result<Bytes, FinraError>>,
+    max_bytes: usize,
+    what: &str,
+) -> Result<Bytes, FinraError> {
+    let mut chunks = std::pin::pin!(chunks);
     let mut body = BytesMut::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| FinraError::from_reqwest(e, what))?;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
         if body.len() + chunk.len() > max_bytes {
             return Err(FinraError::Decode {
                 what: format!("{what} (larger than {max_bytes} bytes)"),

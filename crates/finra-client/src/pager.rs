@@ -28,6 +28,16 @@ use crate::page::{Fetch, Payload, Shape, fetch_page};
 use crate::paging::Progress;
 use crate::query::{Query, SortField};
 
+/// The error when a download delivered other than the `expected` rows its first answer
+/// announced.
+pub(crate) fn row_count_check(expected: u64, delivered: u64) -> Option<FinraError> {
+    (expected != delivered).then(|| FinraError::Inconsistent {
+        message: format!(
+            "expected {expected} rows (Record-Total) but received {delivered}: the data changed during the download"
+        ),
+    })
+}
+
 /// (segment, unit): unit 0 is the segment's head page.
 type Key = (usize, usize);
 
@@ -211,13 +221,7 @@ impl Pager {
     }
 
     fn final_check(&self) -> Option<FinraError> {
-        let expected = self.expected_rows?;
-        (expected != self.delivered_rows).then(|| FinraError::Inconsistent {
-            message: format!(
-                "expected {expected} rows (Record-Total) but received {}: the data changed during the download",
-                self.delivered_rows
-            ),
-        })
+        row_count_check(self.expected_rows?, self.delivered_rows)
     }
 
     fn apply_head(&mut self, segment_idx: usize, unit: &Unit) {

@@ -415,13 +415,7 @@ impl Source {
     }
 
     fn final_check(&self) -> Option<FinraError> {
-        let expected = self.checked_total?;
-        (expected != self.delivered).then(|| FinraError::Inconsistent {
-            message: format!(
-                "expected {expected} rows (Record-Total) but received {}: the data changed during the download",
-                self.delivered
-            ),
-        })
+        crate::pager::row_count_check(self.checked_total?, self.delivered)
     }
 }
 

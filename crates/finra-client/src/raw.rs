@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -171,19 +171,8 @@ impl RawResponse {
 
     /// The whole body, refused past `max_bytes`.
     pub async fn bytes(self, max_bytes: usize) -> Result<Bytes, FinraError> {
-        let mut body = Box::pin(self.into_body_stream());
-        let mut collected = bytes::BytesMut::new();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
-            if collected.len() + chunk.len() > max_bytes {
-                return Err(FinraError::decode(
-                    format!("the response body (over {max_bytes} bytes)"),
-                    &collected,
-                ));
-            }
-            collected.extend_from_slice(&chunk);
-        }
-        Ok(collected.freeze())
+        crate::client::collect_limited(self.into_body_stream(), max_bytes, "the response body")
+            .await
     }
 }
 
