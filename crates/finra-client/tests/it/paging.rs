@@ -21,6 +21,22 @@ async fn reference_rows(query: Query) -> Vec<finra_client::Row> {
     all_rows(&client, query).await.expect("reference rows")
 }
 
+/// The header row and the records (sorted: a multiset in comparable form) of a CSV download.
+async fn csv_lines(
+    stream: impl futures_util::Stream<Item = Result<bytes::Bytes, FinraError>>,
+) -> (String, Vec<String>) {
+    let chunks: Vec<bytes::Bytes> = stream.try_collect().await.expect("csv");
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default().to_owned();
+    let mut records: Vec<String> = lines.map(str::to_owned).collect();
+    records.sort();
+    (header, records)
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_download_delivers_record_total_rows_each_once() {
     let clock = clock();
@@ -316,22 +332,11 @@ async fn csv_downloads_have_one_header_and_every_record() {
         .build()
         .expect("client");
     let total = record_total(&client, &weekly()).await;
-    let chunks: Vec<bytes::Bytes> = client
-        .stream_csv(weekly())
-        .try_collect()
-        .await
-        .expect("csv");
-    let text: String = chunks
-        .iter()
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    let mut lines = text.lines();
-    let header = lines.next().expect("header");
+    let (header, records) = csv_lines(client.stream_csv(weekly())).await;
     assert!(header.contains("\"weekStartDate\""), "{header}");
-    let records: Vec<&str> = lines.collect();
     assert_eq!(records.len() as u64, total);
     assert!(!records.contains(&header), "the header appears once");
-    let unique: std::collections::BTreeSet<&str> = records.iter().copied().collect();
+    let unique: std::collections::BTreeSet<&String> = records.iter().collect();
     assert_eq!(unique.len() as u64, total);
 }
 
@@ -494,20 +499,6 @@ async fn raw_rows_are_the_same_rows_as_json_text() {
     assert_eq!(decoded, rows, "same rows, same order");
 }
 
-/// CSV records of a download, sorted (a multiset in a comparable form), and the header.
-async fn csv_records(client: &finra_client::FinraClient, query: Query) -> (String, Vec<String>) {
-    let chunks: Vec<bytes::Bytes> = client.stream_csv(query).try_collect().await.expect("csv");
-    let text: String = chunks
-        .iter()
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default().to_owned();
-    let mut records: Vec<String> = lines.map(str::to_owned).collect();
-    records.sort();
-    (header, records)
-}
-
 #[tokio::test(start_paused = true)]
 async fn an_unsorted_pass_without_repeats_fills_every_page() {
     let clock = clock();
@@ -583,7 +574,7 @@ async fn unstable_order_csv_downloads_still_have_every_record_once() {
         .paging(paging(500_000, 700))
         .build()
         .expect("client");
-    let (reference_header, reference) = csv_records(&client, weekly()).await;
+    let (reference_header, reference) = csv_lines(client.stream_csv(weekly())).await;
 
     let unstable = spawn(config(&clock).with_row_order(RowOrder::Unstable)).await;
     let client = builder(&unstable, &clock)
@@ -592,15 +583,8 @@ async fn unstable_order_csv_downloads_still_have_every_record_once() {
         .expect("client");
     let stream = client.stream_csv(weekly());
     let progress = stream.progress();
-    let chunks: Vec<bytes::Bytes> = stream.try_collect().await.expect("csv");
-    let text: String = chunks
-        .iter()
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(reference_header.as_str()));
-    let mut records: Vec<&str> = lines.collect();
-    records.sort_unstable();
+    let (header, records) = csv_lines(stream).await;
+    assert_eq!(header, reference_header);
     assert_eq!(records, reference, "the same records, each as often");
     assert!(
         progress.requests() > (reference.len() as u64).div_ceil(700),
