@@ -111,17 +111,16 @@ impl AuthService {
         request: &LoginRequest,
     ) -> Result<Verified, AuthError> {
         let store = &self.inner.store;
-        let attempt_key = match &request.grant {
-            LoginGrant::Password { username, .. } => username.clone(),
+        // Failures are counted per username as sent, or per customer for machines.
+        let (attempt_key, username) = match &request.grant {
+            LoginGrant::Password { username, .. } => {
+                (username.clone(), Username::parse(username).ok())
+            }
             LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => {
-                format!("client:{}", request.customer_id)
+                (format!("client:{}", request.customer_id), None)
             }
         };
         let customer_id = CustomerId::parse(&request.customer_id).ok();
-        let username = match &request.grant {
-            LoginGrant::Password { username, .. } => Username::parse(username).ok(),
-            LoginGrant::ClientCredentials | LoginGrant::RefreshToken { .. } => None,
-        };
         let LoginLookup {
             tenant,
             customer,
