@@ -7,7 +7,9 @@ use finhub_core::ids::{FamilyId, TenantId, Username};
 use finhub_core::model::{RefreshTokenRecord, Session};
 use finhub_core::secret::SecretHash;
 use finhub_core::store::SessionStore;
-use sqlx::SqliteExecutor;
+use sqlx::Sqlite;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
 use time::OffsetDateTime;
 
 use super::rows::{RefreshTokenRow, SessionRow, duration_nanos, opt_timestamp, timestamp};
@@ -17,7 +19,17 @@ use crate::error::db_error;
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        insert_session(&self.writer, session).await
+        let query = sqlx::query(
+            "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
+                 scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
+                 session_expires_at, revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        bind_session(query, session)?
+            .execute(&self.writer)
+            .await
+            .map_err(db_error("session"))?;
+        Ok(())
     }
 
     async fn insert_issued(
@@ -30,38 +42,18 @@ impl SessionStore for SqliteStore {
             "the token is the session's"
         );
         // One statement (the view's trigger inserts both rows): atomic, one round trip.
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO issued_sessions (key_hash, tenant_id, customer_id, username, \
                  account_type, scope, family_id, created_at, access_expires_at, \
                  access_lifetime_ns, session_expires_at, revoked_at, rt_hash, rt_family_id, \
                  rt_tenant_id, rt_customer_id, rt_username, rt_expires_at, rt_used_at, \
                  rt_successor, rt_revoked_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(session.key_hash.as_str())
-        .bind(session.tenant_id.as_str())
-        .bind(session.customer_id.as_str())
-        .bind(session.username.as_ref().map(Username::as_str))
-        .bind(session.account_type.as_str())
-        .bind(session.scope.to_string())
-        .bind(session.family_id.as_str())
-        .bind(timestamp(session.created_at)?)
-        .bind(timestamp(session.access_expires_at)?)
-        .bind(duration_nanos(session.access_lifetime)?)
-        .bind(timestamp(session.session_expires_at)?)
-        .bind(opt_timestamp(session.revoked_at)?)
-        .bind(token.hash.as_str())
-        .bind(token.family_id.as_str())
-        .bind(token.tenant_id.as_str())
-        .bind(token.customer_id.as_str())
-        .bind(token.username.as_ref().map(Username::as_str))
-        .bind(timestamp(token.expires_at)?)
-        .bind(opt_timestamp(token.used_at)?)
-        .bind(token.successor.as_deref())
-        .bind(opt_timestamp(token.revoked_at)?)
-        .execute(&self.writer)
-        .await
-        .map_err(db_error("session"))?;
+        );
+        bind_refresh_token(bind_session(query, session)?, token)?
+            .execute(&self.writer)
+            .await
+            .map_err(db_error("session"))?;
         Ok(())
     }
 
@@ -169,7 +161,17 @@ impl SessionStore for SqliteStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
-        insert_refresh_token(&self.writer, token).await
+        let query = sqlx::query(
+            "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
+                 expires_at, used_at, successor, revoked_at, session_key_hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        bind_refresh_token(query, token)?
+            .bind(token.session_key_hash.as_str())
+            .execute(&self.writer)
+            .await
+            .map_err(db_error("refresh token"))?;
+        Ok(())
     }
 
     async fn refresh_token(
@@ -209,55 +211,41 @@ impl SessionStore for SqliteStore {
     }
 }
 
-async fn insert_session(
-    executor: impl SqliteExecutor<'_>,
-    session: &Session,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
-             scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
-             session_expires_at, revoked_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(session.key_hash.as_str())
-    .bind(session.tenant_id.as_str())
-    .bind(session.customer_id.as_str())
-    .bind(session.username.as_ref().map(Username::as_str))
-    .bind(session.account_type.as_str())
-    .bind(session.scope.to_string())
-    .bind(session.family_id.as_str())
-    .bind(timestamp(session.created_at)?)
-    .bind(timestamp(session.access_expires_at)?)
-    .bind(duration_nanos(session.access_lifetime)?)
-    .bind(timestamp(session.session_expires_at)?)
-    .bind(opt_timestamp(session.revoked_at)?)
-    .execute(executor)
-    .await
-    .map_err(db_error("session"))?;
-    Ok(())
+type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
+
+/// Binds a session's columns in `sessions` order (`key_hash` … `revoked_at`).
+fn bind_session<'q>(
+    query: SqliteQuery<'q>,
+    session: &'q Session,
+) -> Result<SqliteQuery<'q>, StoreError> {
+    Ok(query
+        .bind(session.key_hash.as_str())
+        .bind(session.tenant_id.as_str())
+        .bind(session.customer_id.as_str())
+        .bind(session.username.as_ref().map(Username::as_str))
+        .bind(session.account_type.as_str())
+        .bind(session.scope.to_string())
+        .bind(session.family_id.as_str())
+        .bind(timestamp(session.created_at)?)
+        .bind(timestamp(session.access_expires_at)?)
+        .bind(duration_nanos(session.access_lifetime)?)
+        .bind(timestamp(session.session_expires_at)?)
+        .bind(opt_timestamp(session.revoked_at)?))
 }
 
-async fn insert_refresh_token(
-    executor: impl SqliteExecutor<'_>,
-    token: &RefreshTokenRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
-             session_key_hash, expires_at, used_at, successor, revoked_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(token.hash.as_str())
-    .bind(token.family_id.as_str())
-    .bind(token.tenant_id.as_str())
-    .bind(token.customer_id.as_str())
-    .bind(token.username.as_ref().map(Username::as_str))
-    .bind(token.session_key_hash.as_str())
-    .bind(timestamp(token.expires_at)?)
-    .bind(opt_timestamp(token.used_at)?)
-    .bind(token.successor.as_deref())
-    .bind(opt_timestamp(token.revoked_at)?)
-    .execute(executor)
-    .await
-    .map_err(db_error("refresh token"))?;
-    Ok(())
+/// Binds a refresh token's own columns (`hash` … `revoked_at`, all but `session_key_hash`).
+fn bind_refresh_token<'q>(
+    query: SqliteQuery<'q>,
+    token: &'q RefreshTokenRecord,
+) -> Result<SqliteQuery<'q>, StoreError> {
+    Ok(query
+        .bind(token.hash.as_str())
+        .bind(token.family_id.as_str())
+        .bind(token.tenant_id.as_str())
+        .bind(token.customer_id.as_str())
+        .bind(token.username.as_ref().map(Username::as_str))
+        .bind(timestamp(token.expires_at)?)
+        .bind(opt_timestamp(token.used_at)?)
+        .bind(token.successor.as_deref())
+        .bind(opt_timestamp(token.revoked_at)?))
 }
