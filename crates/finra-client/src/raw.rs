@@ -88,9 +88,8 @@ impl RawTransport {
     /// Sends one request; the answer's body must be read before `timeout` runs out.
     pub(crate) async fn send(
         &self,
-        request: hyper::Request<Full<Bytes>>,
+        mut request: hyper::Request<Full<Bytes>>,
     ) -> Result<RawResponse, FinraError> {
-        let mut request = request;
         request
             .headers_mut()
             .entry(reqwest::header::USER_AGENT)
