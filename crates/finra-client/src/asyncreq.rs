@@ -153,7 +153,7 @@ impl FinraClient {
         .map_err(|e| FinraError::Config(format!("cannot serialise the query: {e}")))?;
         let call = ApiCall {
             method: Method::POST,
-            url: self.endpoint(&["data", "group", query.group(), "name", query.name()]),
+            url: self.endpoint(&["data", "group", query.group(), "name", query.name()])?,
             accept: format.accept(),
             body: Some(Bytes::from(body)),
             what: "the async submission",
@@ -302,11 +302,10 @@ impl FinraClient {
             })?
     }
 
-    /// Resolves a link against the API base.
+    /// Resolves a link against the API base, refused when it would not go exactly where it
+    /// names.
     fn resolve(&self, link: &str) -> Result<Url, FinraError> {
-        self.inner.api_base.join(link).map_err(|e| {
-            FinraError::decode(format!("a link FINRA returned ({e})"), link.as_bytes())
-        })
+        crate::path::resolve_link(Some(&self.inner.api_base), link)
     }
 
     /// A status URL, refused unless it is on the API's origin (it is polled with the token).

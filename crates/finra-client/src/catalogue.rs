@@ -206,7 +206,7 @@ impl FinraClient {
     ) -> Result<bytes::Bytes, FinraError> {
         let call = ApiCall {
             method: Method::GET,
-            url: self.endpoint(segments),
+            url: self.endpoint(segments)?,
             accept: "application/json",
             body: None,
             what,

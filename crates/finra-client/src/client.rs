@@ -18,6 +18,7 @@ use crate::catalogue::DatasetMetadata;
 use crate::error::FinraError;
 use crate::pacer::Pacer;
 use crate::paging::PagingConfig;
+use crate::path::ApiPath;
 use crate::raw::{RawResponse, RawTransport};
 use crate::retry::RetryPolicy;
 use crate::token::{AccessToken, TokenManager};
@@ -103,9 +104,11 @@ pub(crate) struct Fetched {
 pub struct RawRequest {
     /// The method.
     pub method: Method,
-    /// Path and query under the API base, starting with `/` (e.g.
-    /// `/data/group/otcMarket/name/weeklySummary?limit=10`).
-    pub path_and_query: String,
+    /// The path under the API base (e.g. `/data/group/otcMarket/name/weeklySummary`), in the
+    /// canonical form no server can read as another path.
+    pub path: ApiPath,
+    /// The query string, sent exactly as it is (visible ASCII without `#`, else refused).
+    pub query: Option<String>,
     /// Headers to forward (e.g. `Accept`, `Content-Type`). `Authorization`, `Host`, cookies and
     /// hop-by-hop headers are dropped.
     pub headers: HeaderMap,
@@ -164,22 +167,13 @@ impl FinraClient {
     /// the client re-mint once and resend (that is token upkeep, not a retry: the token is the
     /// client's business, not the caller's). Errors are only transport failures and timeouts.
     pub async fn send_raw(&self, request: RawRequest) -> Result<RawResponse, FinraError> {
-        if !request.path_and_query.starts_with('/') {
-            return Err(FinraError::Config(format!(
-                "raw request path must start with '/': {:?}",
-                request.path_and_query
-            )));
-        }
-        // The base's scheme and authority are parsed once, at build time; only the path and
-        // query are parsed per request.
-        let (path, query) = match request.path_and_query.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (request.path_and_query.as_str(), None),
-        };
-        let mut url = self.inner.api_base.clone();
-        let base_path = url.path().trim_end_matches('/');
-        url.set_path(&format!("{base_path}{path}"));
-        url.set_query(query);
+        // Built as text and checked, never normalised: the request goes to exactly the
+        // canonical path under the API base, or not at all.
+        let uri = crate::path::uri_under(
+            &self.inner.api_base,
+            &request.path,
+            request.query.as_deref(),
+        )?;
         let mut headers = request.headers;
         for name in [
             header::AUTHORIZATION,
@@ -211,10 +205,7 @@ impl FinraClient {
             }
             let mut outgoing = hyper::Request::new(Full::new(request.body.clone()));
             *outgoing.method_mut() = request.method.clone();
-            *outgoing.uri_mut() = url
-                .as_str()
-                .parse()
-                .map_err(|e| FinraError::Config(format!("invalid raw request URL: {e}")))?;
+            *outgoing.uri_mut() = uri.clone();
             outgoing.headers_mut().clone_from(&headers);
             if let Some(bearer) = &bearer {
                 outgoing
@@ -233,13 +224,10 @@ impl FinraClient {
         }
     }
 
-    /// A URL under the API base made of these path segments (each percent-encoded).
-    pub(crate) fn endpoint(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.api_base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
+    /// A URL under the API base made of these path segments (each percent-encoded as one
+    /// segment); refused when a segment is empty, `.`, `..` or holds a separator.
+    pub(crate) fn endpoint(&self, segments: &[&str]) -> Result<Url, FinraError> {
+        crate::path::url_under(&self.inner.api_base, &ApiPath::from_segments(segments)?)
     }
 
     /// Sends a paced, authenticated Query API call with retries, and reads the body of a

@@ -131,6 +131,18 @@ pub enum FinraError {
         message: String,
     },
 
+    /// A request path or a returned link was refused before anything was sent: it was not in
+    /// canonical form, or a URL parser would have sent it somewhere other than it names (dot
+    /// segments, backslashes, encoded slashes, a host spelled another way). The text is never
+    /// echoed: it may hold whatever a caller pasted into it.
+    #[error("refused an unsafe {what}: {reason}")]
+    UnsafeUrl {
+        /// `request path` or `link`.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
     /// The client is misconfigured (bad URL, missing credentials, …).
     #[error("configuration error: {0}")]
     Config(String),

@@ -65,6 +65,7 @@ mod pacer;
 mod page;
 mod pager;
 pub mod paging;
+mod path;
 mod plan;
 mod query;
 mod raw;
@@ -83,6 +84,7 @@ pub use error::FinraError;
 pub use pacer::{FINRA_BURST_RESERVE, FINRA_REQUESTS_PER_SECOND, Pacer};
 pub use page::{CsvPage, Page, PageInfo, RawRow, Row};
 pub use paging::{CsvStream, PagingConfig, Progress, RowStream};
+pub use path::{ApiPath, is_forwardable_query, resolve_link};
 pub use query::{
     CompareFilter, CompareOp, DateRangeFilter, Direction, DomainFilter, Format, OrFilter, Query,
     SortField,

@@ -249,7 +249,7 @@ pub(crate) async fn fetch_page(
         .map_err(|e| FinraError::Config(format!("cannot serialise the query: {e}")))?;
     let call = ApiCall {
         method: Method::POST,
-        url: client.endpoint(&["data", "group", query.group(), "name", query.name()]),
+        url: client.endpoint(&["data", "group", query.group(), "name", query.name()])?,
         accept: shape.accept(),
         body: Some(Bytes::from(body)),
         what: "the data request",

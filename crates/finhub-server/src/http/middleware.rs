@@ -5,13 +5,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::context::RequestId;
 use super::error::{ApiError, ErrorReport};
+use super::finra::FinraRoute;
+use super::finra::route::Dataset;
 
 /// The response header carrying the request id.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -25,8 +27,10 @@ pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub(crate) const MAX_HEADERS: usize = 64;
 
 /// Gives the request its id, renders an error's envelope with that id, logs the detail of a
-/// server error once, and logs one line per request (method, path without query, status,
-/// duration, id). No header, query or body is logged.
+/// server error once, and logs one line per request (method, route, status, duration, id).
+/// No path, header, query or body is logged: the line names the matched route's template
+/// (for a proxied FINRA path, its own template with the validated group and name), and for a
+/// path no route takes, only its length.
 pub(crate) async fn track_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     // A v4 UUID from the thread-local CSPRNG (no system call per request).
@@ -41,7 +45,9 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
         .extensions_mut()
         .insert(RequestId(Arc::clone(&request_id)));
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // Both are reference-counted: no copy of the path is made.
+    let uri = request.uri().clone();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
 
     let mut response = next.run(request).await;
 
@@ -66,21 +72,13 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
         HeaderValue::from_static("nosniff"),
     );
     let status = response.status();
-    // An unknown path is the caller's text, possibly a misplaced token: it is not logged. A
-    // result link is a bearer capability (anyone holding it may fetch the result): its sealed
-    // segment is not logged either.
-    let logged_path = if status == StatusCode::NOT_FOUND
-        && report.as_ref().is_some_and(|r| r.code == "not_found")
-    {
-        "(unknown path)"
-    } else if path.starts_with(super::finra::RESULTS_PREFIX) {
-        "/v1/finra/results/(link)"
-    } else {
-        path.as_str()
-    };
+    let route = LoggedRoute::of(matched.as_ref(), uri.path());
     tracing::info!(
         http.method = %method,
-        http.path = logged_path,
+        http.route = route.template,
+        finra.group = route.dataset.map(|d| d.group.as_str()),
+        finra.name = route.dataset.map(|d| d.name.as_str()),
+        http.path_bytes = route.unmatched_bytes,
         http.status = status.as_u16(),
         error.code = report.as_ref().map(|r| r.code),
         duration_ms = started.elapsed().as_micros() as f64 / 1_000.0,
@@ -88,6 +86,47 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
         "request"
     );
     response
+}
+
+/// What a log line says about a request's path.
+struct LoggedRoute<'a> {
+    /// The matched route's template, or a placeholder.
+    template: &'a str,
+    /// A proxied FINRA route's dataset, validated.
+    dataset: Option<Dataset<'a>>,
+    /// For a path no route takes: its length in bytes.
+    unmatched_bytes: Option<usize>,
+}
+
+impl<'a> LoggedRoute<'a> {
+    fn of(matched: Option<&'a MatchedPath>, path: &'a str) -> Self {
+        let unmatched = Self {
+            template: "(unmatched path)",
+            dataset: None,
+            unmatched_bytes: Some(path.len()),
+        };
+        let Some(matched) = matched else {
+            return unmatched;
+        };
+        if matched.as_str() != super::FINRA_ROUTE {
+            return Self {
+                template: matched.as_str(),
+                dataset: None,
+                unmatched_bytes: None,
+            };
+        }
+        match path
+            .strip_prefix(super::finra::PREFIX)
+            .and_then(FinraRoute::parse)
+        {
+            Some(route) => Self {
+                template: route.template(),
+                dataset: route.dataset(),
+                unmatched_bytes: None,
+            },
+            None => unmatched,
+        }
+    }
 }
 
 /// Refuses requests whose headers are over [`MAX_HEADER_BYTES`] or [`MAX_HEADERS`] with 431.

@@ -24,6 +24,9 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use crate::state::AppState;
 use error::ApiError;
 
+/// The route of every proxied FINRA path.
+const FINRA_ROUTE: &str = "/v1/finra/{*path}";
+
 /// The application: every route and layer, ready for `axum::serve` with connect info (plain
 /// HTTP) or for [`crate::serve_tls`], whose requests carry their connection's TLS facts.
 pub fn router(state: AppState) -> Router {
@@ -39,7 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(get_health))
         .route("/v1/noop", get(get_noop))
         .route("/v1/finra/results/{link}", get(finra::get_result))
-        .route("/v1/finra/{*path}", any(finra::proxy_finra))
+        .route(FINRA_ROUTE, any(finra::proxy_finra))
         .merge(auth)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

@@ -186,7 +186,10 @@ impl Upstreams {
     }
 
     /// Fetches FINRA's pre-signed result link (no `Authorization`: the link is the credential).
-    pub async fn fetch_result(&self, url: &str) -> Result<reqwest::Response, reqwest::Error> {
+    pub async fn fetch_result(
+        &self,
+        url: reqwest::Url,
+    ) -> Result<reqwest::Response, reqwest::Error> {
         self.results_http.get(url).send().await
     }
 

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use finra_client::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
-use finra_client::{Method, RawRequest, StatusCode};
+use finra_client::{ApiPath, FinraError, Method, RawRequest, StatusCode};
 use finra_emulator::Fault;
 use futures_util::TryStreamExt;
 
@@ -23,7 +23,8 @@ fn json_headers() -> HeaderMap {
 fn post(path: &str, body: &'static str) -> RawRequest {
     RawRequest {
         method: Method::POST,
-        path_and_query: path.to_owned(),
+        path: ApiPath::parse(path).expect("a canonical path"),
+        query: None,
         headers: json_headers(),
         body: Bytes::from_static(body.as_bytes()),
         max_queue_wait: None,
@@ -177,7 +178,8 @@ async fn raw_calls_go_over_https_to_a_trusted_server_only() {
     let (https_base, ca) = tls_front(&emulator).await;
     let request = || RawRequest {
         method: Method::GET,
-        path_and_query: "/data/group/otcMarket/name/weeklySummary?limit=3".to_owned(),
+        path: ApiPath::parse("/data/group/otcMarket/name/weeklySummary").expect("path"),
+        query: Some("limit=3".to_owned()),
         headers: json_headers(),
         body: Bytes::new(),
         max_queue_wait: None,
@@ -242,7 +244,8 @@ async fn a_body_that_stalls_past_the_timeout_ends_in_a_timeout() {
     let response = client
         .send_raw(RawRequest {
             method: Method::GET,
-            path_and_query: "/datasets".to_owned(),
+            path: ApiPath::parse("/datasets").expect("path"),
+            query: None,
             headers: HeaderMap::new(),
             body: Bytes::new(),
             max_queue_wait: None,
@@ -255,4 +258,148 @@ async fn a_body_that_stalls_past_the_timeout_ends_in_a_timeout() {
         matches!(error, finra_client::FinraError::Timeout { .. }),
         "{error:?}"
     );
+}
+
+/// A server that answers every request with 204 and records its request line.
+async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = std::sync::Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let recorded = std::sync::Arc::clone(&recorded);
+            tokio::spawn(async move {
+                let mut socket = BufReader::new(socket);
+                loop {
+                    let mut line = String::new();
+                    if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    recorded
+                        .lock()
+                        .expect("lock")
+                        .push(line.trim_end().to_owned());
+                    // The rest of the head (no request here has a body).
+                    loop {
+                        let mut header = String::new();
+                        if socket.read_line(&mut header).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if header == "\r\n" {
+                            break;
+                        }
+                    }
+                    let answer = b"HTTP/1.1 204 No Content\r\n\r\n";
+                    if socket.get_mut().write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+fn get(path: ApiPath, query: Option<&str>) -> RawRequest {
+    RawRequest {
+        method: Method::GET,
+        path,
+        query: query.map(str::to_owned),
+        headers: HeaderMap::new(),
+        body: Bytes::new(),
+        max_queue_wait: None,
+    }
+}
+
+#[tokio::test]
+async fn raw_calls_reach_exactly_the_canonical_path_under_the_base() {
+    let (base, seen) = recording_server().await;
+    let client = finra_client::FinraClient::builder()
+        .api_base(format!("{base}/v1/finra/"))
+        .retry(finra_client::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let path =
+        ApiPath::from_segments(&["data", "group", "otcMarket", "name", "a b;"]).expect("a path");
+    let response = client
+        .send_raw(get(path, Some("limit=1&fields=a,b&q='x'")))
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        ["GET /v1/finra/data/group/otcMarket/name/a%20b%3B?limit=1&fields=a,b&q='x' HTTP/1.1"]
+    );
+
+    // A query string a URL library would have to rewrite is refused, and nothing is sent.
+    for query in [
+        "a=1#b",
+        "a=1 2",
+        "a=\u{e9}",
+        "a=\r\nX-Injected: 1",
+        "a=\"b\"",
+    ] {
+        let error = client
+            .send_raw(get(ApiPath::parse("/datasets").expect("path"), Some(query)))
+            .await
+            .expect_err(query);
+        assert!(matches!(error, FinraError::UnsafeUrl { .. }), "{error:?}");
+    }
+    assert_eq!(seen.lock().expect("lock").len(), 1, "nothing else was sent");
+}
+
+/// Every escape a proxy could be fed: none of them becomes a path, so none can reach
+/// `send_raw`, and the typed calls refuse names that would not stay one segment.
+#[tokio::test]
+async fn escaping_paths_and_names_are_refused_before_anything_is_sent() {
+    let (base, seen) = recording_server().await;
+    let client = finra_client::FinraClient::builder()
+        .api_base(base)
+        .retry(finra_client::RetryPolicy::none())
+        .build()
+        .expect("client");
+    for text in [
+        "/data/group/otcMarket/name/..\\..\\firm\\name\\firmProfile",
+        "/data/group/otcMarket/name/..%5C..%5Cfirm%5Cname%5CfirmProfile",
+        "/data/group/otcMarket/name/..%5c..%5cfip%5crest%5cews%5coauth2%5caccess_token",
+        "/data/group/otcMarket/../../firm/name/firmProfile",
+        "/data/group/otcMarket/name/%2e%2e/%2e%2e/firm",
+        "/data/group/otcMarket/name/%2E%2E/%2E%2E/firm",
+        "/data/group/otcMarket/name/%252e%252e/firm",
+        "/data/group/otcMarket/name/a%2Fb",
+        "/data/group/otcMarket/name/weeklySummary;jsessionid=1",
+        "/data/group//name/weeklySummary",
+        "/data/group/otcMarket/name/weekly%00Summary",
+        "/data/group/otcMarket/name/wéekly",
+    ] {
+        let error = ApiPath::parse(text).expect_err(text);
+        assert!(
+            matches!(error, FinraError::UnsafeUrl { .. }),
+            "{text}: {error:?}"
+        );
+        assert!(
+            !error.to_string().contains("otcMarket"),
+            "the refusal does not echo the path: {error}"
+        );
+    }
+    for name in ["..", ".", "..\\..\\firm", "a/b", ""] {
+        let error = client
+            .query_page(&finra_client::Query::new("otcMarket", name).limit(1))
+            .await
+            .expect_err(name);
+        assert!(
+            matches!(error, FinraError::UnsafeUrl { .. }),
+            "{name:?}: {error:?}"
+        );
+        let error = client.metadata("otcMarket", name).await.expect_err(name);
+        assert!(
+            matches!(error, FinraError::UnsafeUrl { .. }),
+            "{name:?}: {error:?}"
+        );
+    }
+    assert!(seen.lock().expect("lock").is_empty(), "nothing was sent");
 }

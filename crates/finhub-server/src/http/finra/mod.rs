@@ -6,12 +6,17 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use finhub_core::auth::{AccessCheck, RequestContext};
 use finhub_core::error::AuthError;
 use finra_client::{FinraError, RawRequest};
+use reqwest::Url;
 use serde_json::Value;
+
+pub(super) mod route;
+
+pub(crate) use route::FinraRoute;
 
 use super::context::{RequestFacts, bearer_token, check_tenant_header};
 use super::error::ApiError;
@@ -19,11 +24,9 @@ use crate::state::AppState;
 use crate::upstream::UpstreamError;
 
 /// The prefix of proxied paths.
-const PREFIX: &str = "/v1/finra";
+pub(super) const PREFIX: &str = "/v1/finra";
 /// The segment of the hub's result links.
 const RESULTS: &str = "results";
-/// The path prefix of the hub's result links.
-pub(crate) const RESULTS_PREFIX: &str = "/v1/finra/results/";
 /// Largest async status body the hub reads to rewrite its links.
 const MAX_STATUS_BODY: usize = 64 * 1024;
 
@@ -50,63 +53,6 @@ const PASSED_RESPONSE_HEADERS: [&str; 11] = [
     "www-authenticate",
 ];
 
-/// One of FINRA's Query API paths.
-#[derive(Debug, PartialEq, Eq)]
-struct FinraRoute<'a> {
-    /// The dataset group, when the path names one (checked against the scope).
-    group: Option<&'a str>,
-    /// Whether the path is an async status (its body's links are rewritten).
-    is_async_status: bool,
-}
-
-impl<'a> FinraRoute<'a> {
-    /// Recognises the proxied paths; anything else is `NotFound`, a wrong method
-    /// `MethodNotAllowed`.
-    fn parse(method: &Method, rest: &'a str) -> Result<Self, ApiError> {
-        // The longest proxied path has seven segments; anything longer is not one.
-        let mut segments = [""; 8];
-        let mut count = 0;
-        for segment in rest.trim_start_matches('/').split('/') {
-            let Some(slot) = segments.get_mut(count) else {
-                return Err(ApiError::NotFound);
-            };
-            *slot = segment;
-            count += 1;
-        }
-        let segments = &segments[..count];
-        let non_empty = segments.iter().all(|s| !s.is_empty());
-        let (route, methods): (Self, &[Method]) = match segments {
-            ["datasets"] => (Self::new(None, false), &[Method::GET]),
-            ["data", "group", group, "name", _] if non_empty => {
-                (Self::new(Some(group), false), &[Method::GET, Method::POST])
-            }
-            ["data", "group", group, "name", _, "id", _]
-            | ["metadata", "group", group, "name", _]
-            | ["partitions", "group", group, "name", _]
-                if non_empty =>
-            {
-                (Self::new(Some(group), false), &[Method::GET])
-            }
-            ["async-requests", "group", group, "name", _, _] if non_empty => {
-                (Self::new(Some(group), true), &[Method::GET])
-            }
-            _ => return Err(ApiError::NotFound),
-        };
-        if methods.contains(method) {
-            Ok(route)
-        } else {
-            Err(ApiError::MethodNotAllowed)
-        }
-    }
-
-    fn new(group: Option<&'a str>, is_async_status: bool) -> Self {
-        Self {
-            group,
-            is_async_status,
-        }
-    }
-}
-
 /// `GET|POST /v1/finra/…`.
 pub(crate) async fn proxy_finra(
     State(state): State<AppState>,
@@ -114,6 +60,17 @@ pub(crate) async fn proxy_finra(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
+    // The path first: anything but one of FINRA's Query API paths in its plain form is 404,
+    // whoever asks, and only the parsed route's parts ever reach FINRA.
+    let rest = parts.uri.path().strip_prefix(PREFIX).unwrap_or_default();
+    let route = FinraRoute::for_request(&parts.method, rest)?;
+    let query = parts.uri.query();
+    if query.is_some_and(|query| !finra_client::is_forwardable_query(query)) {
+        return Err(AuthError::InvalidRequest(
+            "the query string must be percent-encoded ASCII".into(),
+        )
+        .into());
+    }
     check_tenant_header(&parts.headers)?;
     let bearer = bearer_token(&parts.headers)?;
     let ctx = &facts.context;
@@ -122,13 +79,13 @@ pub(crate) async fn proxy_finra(
         .authenticate(ctx, bearer, AccessCheck::Required)
         .await?
         .session;
-    let rest = parts.uri.path().strip_prefix(PREFIX).unwrap_or_default();
-    let route = FinraRoute::parse(&parts.method, rest)?;
-    if let Some(group) = route.group
-        && !session.scope.allows_group(group)
+    // The scope is checked on the same parsed group the upstream path is built from.
+    if let Some(dataset) = route.dataset()
+        && !session.scope.allows_group(dataset.group.as_str())
     {
         return Err(AuthError::InsufficientScope(format!(
-            "the dataset group {group} is outside the session's scope"
+            "the dataset group {} is outside the session's scope",
+            dataset.group.as_str()
         ))
         .into());
     }
@@ -162,10 +119,7 @@ pub(crate) async fn proxy_finra(
                 limit: state.http.max_upstream_body_bytes,
             })?
     };
-    let path_and_query = match parts.uri.query() {
-        Some(query) => format!("{rest}?{query}"),
-        None => rest.to_owned(),
-    };
+    let path = route.upstream_path().map_err(|_| ApiError::NotFound)?;
     let mut headers = HeaderMap::new();
     for name in FORWARDED_REQUEST_HEADERS {
         for value in parts.headers.get_all(&name) {
@@ -175,7 +129,8 @@ pub(crate) async fn proxy_finra(
     let upstream = client
         .send_raw(RawRequest {
             method: parts.method.clone(),
-            path_and_query,
+            path,
+            query: query.map(str::to_owned),
             headers,
             body,
             max_queue_wait: Some(state.upstreams.settings().max_queue_wait),
@@ -189,19 +144,26 @@ pub(crate) async fn proxy_finra(
     };
     let status = upstream.status();
     // Both a pending (202) and a complete (200) status carry links to rewrite.
-    let (headers, body) =
-        if route.is_async_status && (status == StatusCode::OK || status == StatusCode::ACCEPTED) {
-            let mut headers = upstream.headers().clone();
-            headers.remove(header::CONTENT_LENGTH);
-            let bytes = upstream.bytes(MAX_STATUS_BODY).await.map_err(|e| {
-                ApiError::UpstreamUnavailable(format!("reading an async status: {e}"))
-            })?;
-            let rewritten = rewrite_status_links(&state, &session.tenant_id.to_string(), &bytes);
-            (headers, Body::from(rewritten))
-        } else {
-            let (_, headers, body) = upstream.into_parts();
-            (headers, Body::new(body))
-        };
+    let (headers, body) = if route.is_async_status()
+        && (status == StatusCode::OK || status == StatusCode::ACCEPTED)
+    {
+        let mut headers = upstream.headers().clone();
+        headers.remove(header::CONTENT_LENGTH);
+        let bytes = upstream
+            .bytes(MAX_STATUS_BODY)
+            .await
+            .map_err(|e| ApiError::UpstreamUnavailable(format!("reading an async status: {e}")))?;
+        let rewritten = rewrite_status_links(
+            &state,
+            client.api_base(),
+            &session.tenant_id.to_string(),
+            &bytes,
+        )?;
+        (headers, Body::from(rewritten))
+    } else {
+        let (_, headers, body) = upstream.into_parts();
+        (headers, Body::new(body))
+    };
     let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = passed_headers(&state, headers);
@@ -239,20 +201,19 @@ pub(crate) async fn get_result(
     let sealed = state.upstreams.links().open(&link, now).ok_or_else(|| {
         AuthError::AccessDenied("the result link is invalid or has expired".into())
     })?;
-    let upstream = state
-        .upstreams
-        .fetch_result(&sealed.upstream)
-        .await
-        .map_err(|error| {
-            if error.is_timeout() {
-                ApiError::UpstreamTimeout
-            } else {
-                ApiError::UpstreamUnavailable(format!(
-                    "fetching a result link: {}",
-                    error.without_url()
-                ))
-            }
-        })?;
+    // Sealed only after the same check, so a link failing it here was not sealed by this hub.
+    let link = finra_client::resolve_link(None, &sealed.upstream)
+        .map_err(|error| ApiError::UpstreamUnavailable(format!("a sealed result link: {error}")))?;
+    let upstream = state.upstreams.fetch_result(link).await.map_err(|error| {
+        if error.is_timeout() {
+            ApiError::UpstreamTimeout
+        } else {
+            ApiError::UpstreamUnavailable(format!(
+                "fetching a result link: {}",
+                error.without_url()
+            ))
+        }
+    })?;
     let status = upstream.status();
     let mut response_headers = HeaderMap::new();
     if let Some(content_type) = upstream.headers().get(header::CONTENT_TYPE) {
@@ -309,15 +270,27 @@ fn path_of(url: &str) -> Option<&str> {
 }
 
 /// An async status body with `resultLink` sealed into a hub link and `checkStatusLink` pointed
-/// at the hub; anything unexpected passes through unchanged.
-fn rewrite_status_links(state: &AppState, tenant: &str, body: &[u8]) -> Bytes {
+/// at the hub; a body that is not JSON passes through unchanged. A result link that would not
+/// go exactly where it names (resolved against the tenant's API base) is not followed: 502.
+fn rewrite_status_links(
+    state: &AppState,
+    api_base: &Url,
+    tenant: &str,
+    body: &[u8],
+) -> Result<Bytes, ApiError> {
     let Ok(mut status) = serde_json::from_slice::<Value>(body) else {
-        return Bytes::copy_from_slice(body);
+        return Ok(Bytes::copy_from_slice(body));
     };
     let public_url = &state.http.public_url;
-    if let Some(link) = status.get("resultLink").and_then(Value::as_str)
-        && let Some(sealed) = state.upstreams.links().seal(tenant, link)
-    {
+    if let Some(link) = status.get("resultLink").and_then(Value::as_str) {
+        let link = finra_client::resolve_link(Some(api_base), link).map_err(|error| {
+            ApiError::UpstreamUnavailable(format!("FINRA's result link: {error}"))
+        })?;
+        let sealed = state
+            .upstreams
+            .links()
+            .seal(tenant, link.as_str())
+            .ok_or(ApiError::Internal("sealing a result link failed"))?;
         status["resultLink"] = Value::String(format!("{public_url}{PREFIX}/{RESULTS}/{sealed}"));
     }
     if let Some(path) = status
@@ -328,57 +301,12 @@ fn rewrite_status_links(state: &AppState, tenant: &str, body: &[u8]) -> Bytes {
     {
         status["checkStatusLink"] = Value::String(format!("{public_url}{PREFIX}{path}"));
     }
-    serde_json::to_vec(&status).map_or_else(|_| Bytes::copy_from_slice(body), Bytes::from)
+    Ok(serde_json::to_vec(&status).map_or_else(|_| Bytes::copy_from_slice(body), Bytes::from))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_finras_query_paths_are_proxied_with_their_methods() {
-        let get = Method::GET;
-        let post = Method::POST;
-        fn group<'a>(path: &'a str, method: &Method) -> Result<Option<&'a str>, ApiError> {
-            FinraRoute::parse(method, path).map(|r| r.group)
-        }
-        assert_eq!(group("/datasets", &get).ok(), Some(None));
-        assert_eq!(
-            group("/data/group/otcMarket/name/weeklySummary", &post).ok(),
-            Some(Some("otcMarket"))
-        );
-        assert_eq!(
-            group("/data/group/firm/name/firmProfile/id/1", &get).ok(),
-            Some(Some("firm"))
-        );
-        assert_eq!(
-            group("/metadata/group/g/name/n", &get).ok(),
-            Some(Some("g"))
-        );
-        assert!(
-            FinraRoute::parse(&get, "/async-requests/group/g/name/n/id")
-                .is_ok_and(|r| r.is_async_status)
-        );
-        assert!(matches!(
-            group("/metadata/group/g/name/n", &post),
-            Err(ApiError::MethodNotAllowed)
-        ));
-        for path in [
-            "",
-            "/",
-            "/data/group/otcMarket",
-            "/data/group//name/x",
-            "/admin",
-            "/fip/rest/ews/oauth2/access_token",
-            "/data/group/firm/name/firmProfile/id/1/x",
-            "/data/group/firm/name/firmProfile/id/1/x/y/z/w",
-        ] {
-            assert!(
-                matches!(group(path, &get), Err(ApiError::NotFound)),
-                "{path}"
-            );
-        }
-    }
 
     #[test]
     fn locations_keep_their_path_under_the_hub() {
