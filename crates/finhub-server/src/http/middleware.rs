@@ -29,8 +29,8 @@ pub(crate) const MAX_HEADERS: usize = 64;
 /// Gives the request its id, renders an error's envelope with that id, logs the detail of a
 /// server error once, and logs one line per request (method, route, status, duration, id).
 /// No path, header, query or body is logged: the line names the matched route's template
-/// (for a proxied FINRA path, its own template with the validated group and name), and for a
-/// path no route takes, only its length.
+/// (for a proxied FINRA path, its own template, with the group and name once the call went
+/// on), and for a path no route takes, only its length.
 pub(crate) async fn track_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     // A v4 UUID from the thread-local CSPRNG (no system call per request).
@@ -72,7 +72,12 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
         HeaderValue::from_static("nosniff"),
     );
     let status = response.status();
-    let route = LoggedRoute::of(matched.as_ref(), uri.path());
+    let mut route = LoggedRoute::of(matched.as_ref(), uri.path());
+    if report.is_some() {
+        // The group and name are logged only once the scope has granted them and the call
+        // went on: a refused request's parts are the caller's text, whatever they look like.
+        route.dataset = None;
+    }
     tracing::info!(
         http.method = %method,
         http.route = route.template,

@@ -140,3 +140,59 @@ async fn no_answer_log_or_audit_entry_holds_the_upstream_token_or_secret() {
     assert!(hub.logs.text().contains("upstream"), "and the logs");
     hub.assert_no_leaks().await;
 }
+
+/// The hub's own secrets pasted where a path or query belongs — as a whole path, as a group,
+/// as a dataset name, as an id, as a query value — never reach a log line: the request line
+/// names the route's template, a path no route takes is logged by its length, and a query
+/// string is never logged.
+#[tokio::test(start_paused = true)]
+async fn tokens_pasted_into_paths_and_queries_are_never_logged() {
+    let hub = Hub::new().await;
+    let tokens = hub.login_warm().await;
+    let secrets = [
+        ("a session token", tokens.session.clone()),
+        ("a refresh token", tokens.refresh.clone()),
+        ("a customer secret", hub.customer_secret.clone()),
+        // Letters and digits only, so a valid group or name: the group of a refused call and
+        // the ids and query of a forwarded one are still not logged.
+        (
+            "an alphanumeric secret",
+            "Zq7Xk2Lm9Np4Rt6Vb8Wc1Yd3".to_owned(),
+        ),
+    ];
+    for (_, secret) in &secrets {
+        let placements = [
+            format!("/{secret}"),
+            format!("/data/{secret}"),
+            format!("/data/group/{secret}/name/weeklySummary"),
+            format!("/data/group/otcMarket/name/{secret}x.y"),
+            format!("/data/group/otcMarket/name/weeklySummary/id/{secret}"),
+            format!("/async-requests/group/otcMarket/name/weeklySummary/{secret}"),
+            format!("/data/group/otcMarket/name/weeklySummary?limit=1&token={secret}"),
+            format!("/datasets?{secret}"),
+        ];
+        for placement in placements {
+            // With the session and without one (401 before anything else is looked at).
+            hub.send(hub.get(&placement, &tokens.session)).await;
+            hub.send(Call::new(Method::GET, &format!("/v1/finra{placement}")))
+                .await;
+        }
+        hub.send(Call::new(Method::GET, &format!("/v1/auth/{secret}")))
+            .await;
+        hub.send(Call::new(
+            Method::GET,
+            &format!("/v1/finra/results/{secret}"),
+        ))
+        .await;
+    }
+    let logs = hub.logs.text();
+    for (what, secret) in &secrets {
+        assert!(!logs.contains(secret.as_str()), "the logs hold {what}");
+    }
+    // What the request lines say instead.
+    assert!(logs.contains("http.route=\"/v1/finra/data/group/{group}/name/{name}\""));
+    assert!(logs.contains("http.route=\"(unmatched path)\""));
+    assert!(logs.contains("http.path_bytes="));
+    assert!(logs.contains("finra.group=\"otcMarket\""));
+    hub.assert_no_leaks().await;
+}
