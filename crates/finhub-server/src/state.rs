@@ -15,7 +15,7 @@ use finhub_core::password::PasswordHasher;
 use finhub_core::secret::SecretHash;
 use finhub_core::session_token::SessionTokens;
 
-use crate::config::{Config, RateLimits};
+use crate::config::{Config, ConnectionLimits, RateLimits};
 use crate::rate_limit::KeyedLimiter;
 use crate::upstream::{ResultLinks, UpstreamSettings, Upstreams};
 
@@ -65,6 +65,8 @@ pub struct HttpSettings {
     pub max_auth_body_bytes: usize,
     /// Time limit of one request.
     pub request_timeout: Duration,
+    /// Time limits and the cap of connections, on either listener.
+    pub connections: ConnectionLimits,
     /// The hub's public URL, for links it hands out (async status and results).
     pub public_url: String,
     /// Largest request body forwarded to FINRA.
@@ -130,6 +132,7 @@ impl AppState {
                 trusted_proxies: config.trusted_proxies,
                 max_auth_body_bytes: config.max_auth_body_bytes,
                 request_timeout: config.request_timeout,
+                connections: config.connections,
                 public_url: config.public_url.trim_end_matches('/').to_owned(),
                 max_upstream_body_bytes: upstream.max_body_bytes,
             }),

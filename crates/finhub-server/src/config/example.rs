@@ -50,8 +50,17 @@ data_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 [http]
 max_auth_body_bytes = 65536
+# A request that has not completed within this time gets 408 if its body had stopped
+# arriving (the caller's side), else 503.
 request_timeout_secs = 30
 max_concurrent_password_hashes = 2
+# Connections, on the HTTPS and the plain listener alike: a request's headers must arrive within
+# header_read_timeout_secs of its first byte, a connection waiting for its next request is
+# closed after idle_timeout_secs, and at most max_connections are open at once (more wait in
+# the listen queue).
+header_read_timeout_secs = 10
+idle_timeout_secs = 60
+max_connections = 1024
 
 [upstream]
 # Calls to FINRA with each tenant's credential, paced for the whole hub: FINRA allows 20

@@ -19,6 +19,7 @@ use finhub_core::net::TrustedProxies;
 use finhub_core::session_token::SigningKey;
 use secrecy::SecretString;
 
+pub use crate::serve::ConnectionLimits;
 pub use example::EXAMPLE;
 pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits, RawTls, RawUpstream};
 
@@ -84,6 +85,8 @@ pub struct Config {
     pub max_auth_body_bytes: usize,
     /// Time limit of one request.
     pub request_timeout: Duration,
+    /// Time limits and the cap of connections.
+    pub connections: ConnectionLimits,
     /// Concurrent Argon2 computations.
     pub max_concurrent_password_hashes: usize,
     /// Calls to FINRA.
@@ -313,6 +316,20 @@ impl Config {
             audit_jsonl_path: raw.audit.jsonl_path,
             max_auth_body_bytes: raw.http.max_auth_body_bytes,
             request_timeout: Duration::from_secs(raw.http.request_timeout_secs.max(1)),
+            connections: ConnectionLimits {
+                header_read_timeout: Duration::from_secs(positive_secs(
+                    raw.http.header_read_timeout_secs,
+                    "http.header_read_timeout_secs",
+                )?),
+                idle_timeout: Duration::from_secs(positive_secs(
+                    raw.http.idle_timeout_secs,
+                    "http.idle_timeout_secs",
+                )?),
+                max_connections: match raw.http.max_connections {
+                    0 => return Err(ConfigError("http.max_connections must be positive".into())),
+                    n => n,
+                },
+            },
             max_concurrent_password_hashes: raw.http.max_concurrent_password_hashes.max(1),
             upstream: UpstreamConfig {
                 timeout: Duration::from_secs(raw.upstream.timeout_secs.max(1)),
@@ -375,6 +392,13 @@ fn transport(tls: &RawTls, profile: Profile) -> Result<Transport, ConfigError> {
         (Some(_), None) | (None, Some(_)) => Err(ConfigError(
             "tls.cert_path and tls.key_path go together".into(),
         )),
+    }
+}
+
+fn positive_secs(value: u64, key: &str) -> Result<u64, ConfigError> {
+    match value {
+        0 => Err(ConfigError(format!("{key} must be positive"))),
+        secs => Ok(secs),
     }
 }
 
@@ -509,6 +533,39 @@ mod tests {
             time::Duration::seconds(60)
         );
         assert_eq!(overridden.rate_limits.data_per_session_per_second, 7);
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_must_be_positive() {
+        let defaults = from_toml(KEYS).expect("valid");
+        assert_eq!(
+            defaults.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(60),
+                max_connections: 1024,
+            }
+        );
+        let set = from_toml(&format!(
+            "{KEYS}[http]\nheader_read_timeout_secs = 3\nidle_timeout_secs = 4\nmax_connections = 5\n"
+        ))
+        .expect("valid");
+        assert_eq!(
+            set.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(3),
+                idle_timeout: Duration::from_secs(4),
+                max_connections: 5,
+            }
+        );
+        for key in [
+            "header_read_timeout_secs",
+            "idle_timeout_secs",
+            "max_connections",
+        ] {
+            let error = from_toml(&format!("{KEYS}[http]\n{key} = 0\n")).expect_err(key);
+            assert!(error.to_string().contains(key), "{error}");
+        }
     }
 
     #[test]

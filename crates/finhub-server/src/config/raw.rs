@@ -173,6 +173,12 @@ pub struct RawHttp {
     pub request_timeout_secs: u64,
     /// Concurrent Argon2 computations (each needs 19 MiB).
     pub max_concurrent_password_hashes: usize,
+    /// How long a request's headers may take to arrive once its first byte has.
+    pub header_read_timeout_secs: u64,
+    /// How long a kept-alive (or new) connection may wait for its next request.
+    pub idle_timeout_secs: u64,
+    /// Most connections open at once; further ones wait in the listen queue.
+    pub max_connections: usize,
 }
 
 impl Default for RawHttp {
@@ -181,6 +187,9 @@ impl Default for RawHttp {
             max_auth_body_bytes: 64 * 1024,
             request_timeout_secs: 30,
             max_concurrent_password_hashes: 2,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
         }
     }
 }

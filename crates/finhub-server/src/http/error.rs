@@ -55,9 +55,12 @@ pub(crate) enum ApiError {
     /// The path exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The request did not complete within the configured time.
+    /// The request did not complete within the configured time, the hub's side.
     #[error("request timed out after {0:?}")]
     Timeout(Duration),
+    /// The request's body stopped arriving within the configured time: the caller's side.
+    #[error("the request body did not arrive within {0:?}")]
+    RequestTimeout(Duration),
     /// The HTTP layer itself is miswired (e.g. no peer address).
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -152,6 +155,14 @@ impl ApiError {
                     format!("the request did not complete within {} s", limit.as_secs()),
                 )
             },
+            Self::RequestTimeout(limit) => Mapping::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body did not arrive within {} s",
+                    limit.as_secs()
+                ),
+            ),
             Self::Internal(detail) => Mapping::internal("server_error", (*detail).to_owned()),
             Self::UpstreamUnavailable(detail) => Mapping {
                 internal: Some(detail.clone()),

@@ -1,9 +1,16 @@
 //! The layers around every route: the request id (a fresh UUID, returned in `X-Request-Id` and
 //! in every error body), one log line per request, the error envelope, the header-size guard,
-//! the request time limit, and `Cache-Control: no-store` on the authentication endpoints.
+//! the request time limit (408 when the body stopped arriving, else 503), and
+//! `Cache-Control: no-store` on the authentication endpoints.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+use axum::body::{Bytes, HttpBody};
+use http_body::{Frame, SizeHint};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -147,15 +154,60 @@ pub(crate) async fn limit_header_size(request: Request, next: Next) -> Response 
     next.run(request).await
 }
 
-/// Ends a request that runs longer than the configured limit with 503 `server_error`.
+/// Ends a request that runs longer than the configured limit: `408 request_timeout` when its
+/// body had stopped arriving (the caller's side), else `503 server_error` (the hub's).
 pub(crate) async fn time_limit(
     State(limit): State<Duration>,
     request: Request,
     next: Next,
 ) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = WatchedBody::new(body);
+    let received = Arc::clone(&body.received);
+    let request = Request::from_parts(parts, axum::body::Body::new(body));
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
+        Err(_) if !received.load(Ordering::Acquire) => {
+            ApiError::RequestTimeout(limit).into_response()
+        }
         Err(_) => ApiError::Timeout(limit).into_response(),
+    }
+}
+
+/// A request body that records when it has arrived in full.
+struct WatchedBody {
+    body: axum::body::Body,
+    received: Arc<AtomicBool>,
+}
+
+impl WatchedBody {
+    fn new(body: axum::body::Body) -> Self {
+        let received = Arc::new(AtomicBool::new(body.is_end_stream()));
+        Self { body, received }
+    }
+}
+
+impl HttpBody for WatchedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None)) || self.body.is_end_stream() {
+            self.received.store(true, Ordering::Release);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 

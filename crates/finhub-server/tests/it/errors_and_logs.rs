@@ -1,5 +1,5 @@
-//! Errors, headers, logs and audit (reference §3.3 G): the envelope and request id everywhere,
-//! 404/405/431/503 in the envelope, health and the no-op route, audit entries in production, and
+//! Errors, headers, logs and audit: the envelope and request id everywhere,
+//! 404/405/408/431 in the envelope, health and the no-op route, audit entries in production, and
 //! no secret in any log line or audit entry.
 
 use std::convert::Infallible;
@@ -104,7 +104,7 @@ impl HttpBody for NeverEnds {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_request_that_outlives_the_time_limit_gets_503() {
+async fn a_request_whose_body_stops_arriving_gets_408_at_the_time_limit() {
     let app = TestApp::new().await;
     let mut request = app.token_call(&json!({})).into_request();
     *request.body_mut() = Body::new(NeverEnds);
@@ -117,7 +117,7 @@ async fn a_request_that_outlives_the_time_limit_gets_503() {
     assert!(!task.is_finished());
     advance(1).await;
     let reply = task.await.expect("task");
-    reply.assert_error(503, "server_error");
+    reply.assert_error(408, "request_timeout");
 }
 
 #[tokio::test(start_paused = true)]

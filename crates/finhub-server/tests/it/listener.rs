@@ -1,6 +1,7 @@
 //! Over a real loopback connection, where the transport matters: the peer address comes from the
-//! socket, duplicated headers arrive as two lines, and oversized headers meet hyper's limits
-//! before the router's.
+//! socket, duplicated headers arrive as two lines, oversized headers meet hyper's limits before
+//! the router's, slow and idle connections are closed by the configured time limits (on tokio's
+//! paused clock, moved by hand), the connection cap holds, and only HTTP/1.1 is spoken.
 
 use std::net::SocketAddr;
 
@@ -9,7 +10,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::support::{TENANT, TestApp};
+use crate::support::{TENANT, TestApp, advance, settle, until};
 
 /// A hub serving `app`'s state on an ephemeral loopback port until dropped.
 struct Served {
@@ -138,4 +139,246 @@ async fn oversized_headers_meet_the_hubs_limit_and_then_hypers() {
             "hyper answered"
         );
     }
+}
+
+/// A raw connection to a served hub.
+struct Raw(tokio::net::TcpStream);
+
+impl Raw {
+    async fn open(served: &Served) -> Self {
+        let addr = served.base.trim_start_matches("http://");
+        Self(tokio::net::TcpStream::connect(addr).await.expect("connect"))
+    }
+
+    /// Writes `bytes` and lets the hub read them before the test moves time on.
+    async fn send(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.0.write_all(bytes).await.expect("write");
+        settle().await;
+    }
+
+    /// Whether the hub has closed the connection (an end of stream or a reset), after letting
+    /// every task that can run without time moving do so; bytes the hub sent are discarded.
+    async fn is_closed(&mut self) -> bool {
+        settle().await;
+        let mut buf = [0_u8; 4096];
+        loop {
+            match self.0.try_read(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => return false,
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// Everything the hub sends until it closes the connection (bounded real time).
+    async fn read_to_close(&mut self) -> Vec<u8> {
+        let mut answer = Vec::new();
+        let mut buf = [0_u8; 4096];
+        let mut closed = false;
+        until("the hub to close the connection", || {
+            loop {
+                match self.0.try_read(&mut buf) {
+                    Ok(0) => closed = true,
+                    Ok(n) => {
+                        answer.extend_from_slice(&buf[..n]);
+                        continue;
+                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => closed = true,
+                }
+                return closed;
+            }
+        })
+        .await;
+        answer
+    }
+
+    /// One complete answer (head and `Content-Length` body) on a kept-alive connection.
+    async fn read_answer(&mut self) -> String {
+        let mut answer = Vec::new();
+        let mut buf = [0_u8; 4096];
+        until("an answer", || {
+            while let Ok(n) = self.0.try_read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                answer.extend_from_slice(&buf[..n]);
+            }
+            complete_answer(&answer)
+        })
+        .await;
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+}
+
+/// Whether `bytes` hold a whole answer: a head and as many body bytes as it announces.
+fn complete_answer(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    body.len() >= length
+}
+
+const HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n";
+
+#[tokio::test(start_paused = true)]
+async fn slow_and_idle_connections_are_closed_by_the_limits_while_logins_still_answer() {
+    // Headers within 5 s of their first byte; 20 s idle at most.
+    let app = TestApp::builder()
+        .connection_limits(5, 20, 64)
+        .build()
+        .await;
+    let served = serve(&app).await;
+
+    let mut idle = Raw::open(&served).await;
+    let mut slowloris = Raw::open(&served).await;
+    slowloris
+        .send(b"GET /healthz HTTP/1.1\r\nHost: hub\r\n")
+        .await;
+    let mut kept_alive = Raw::open(&served).await;
+    kept_alive.send(HEALTH).await;
+    assert!(kept_alive.read_answer().await.starts_with("HTTP/1.1 200 "));
+
+    // A header line a second does not buy the slow client more time.
+    for second in 1..=4 {
+        advance(1).await;
+        slowloris
+            .send(format!("X-Trickle-{second}: {second}\r\n").as_bytes())
+            .await;
+        assert!(!slowloris.is_closed().await, "open after {second} s");
+    }
+    // Meanwhile a login on a new connection answers at once (no time passes).
+    let client = reqwest::Client::new();
+    let login = login(&client, &served, &app.client_body())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(login.status(), StatusCode::OK);
+
+    advance(1).await;
+    assert!(
+        slowloris.is_closed().await,
+        "headers not complete within 5 s"
+    );
+    assert!(!idle.is_closed().await, "idle for 5 s of 20");
+    assert!(!kept_alive.is_closed().await, "idle for 5 s of 20");
+
+    advance(14).await;
+    assert!(!idle.is_closed().await, "idle for 19 s of 20");
+    assert!(!kept_alive.is_closed().await, "idle for 19 s of 20");
+    advance(1).await;
+    assert!(idle.is_closed().await, "idle for 20 s");
+    assert!(
+        kept_alive.is_closed().await,
+        "idle for 20 s after its answer"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_in_flight_is_not_cut_by_the_idle_limit_and_a_stalled_body_gets_408() {
+    let app = TestApp::builder().connection_limits(2, 3, 64).build().await;
+    let served = serve(&app).await;
+    let mut connection = Raw::open(&served).await;
+    // The headers complete; 10 of 200 promised body bytes arrive, then nothing.
+    let head = format!(
+        "POST /v1/auth/token HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n\
+         sec-ch-ua-platform: Linux\r\nX-Forwarded-For: 203.0.113.5\r\nUser-Agent: t\r\n\
+         X-Tenant-ID: {TENANT}\r\nContent-Length: 200\r\n\r\n{{\"grantTyp"
+    );
+    connection.send(head.as_bytes()).await;
+    // Past both connection limits: the request is being served, so they do not apply.
+    advance(10).await;
+    assert!(
+        !connection.is_closed().await,
+        "a request in flight is not idle"
+    );
+    // The request's own limit (30 s): the body stopped arriving, the caller's side.
+    advance(20).await;
+    let answer = connection.read_answer().await;
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let envelope: Value = serde_json::from_str(body).expect("the envelope");
+    assert_eq!(envelope["error"], "request_timeout");
+}
+
+#[tokio::test(start_paused = true)]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    let app = TestApp::builder().connection_limits(5, 20, 2).build().await;
+    let served = serve(&app).await;
+    let first = Raw::open(&served).await;
+    let mut second = Raw::open(&served).await;
+    second.send(HEALTH).await;
+    assert!(second.read_answer().await.starts_with("HTTP/1.1 200 "));
+
+    // The third connection is accepted by the kernel but not served while two are open.
+    let mut third = Raw::open(&served).await;
+    third.send(HEALTH).await;
+    settle().await;
+    let mut buf = [0_u8; 64];
+    assert!(
+        matches!(third.0.try_read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "not served past the cap"
+    );
+    drop(first);
+    assert!(third.read_answer().await.starts_with("HTTP/1.1 200 "));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_http2_connection_is_refused() {
+    let app = TestApp::new().await;
+    let served = serve(&app).await;
+    let mut connection = Raw::open(&served).await;
+    // The HTTP/2 connection preface and an empty SETTINGS frame (prior knowledge, cleartext).
+    connection.send(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await;
+    connection.send(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await;
+    let answer = connection.read_to_close().await;
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 "),
+        "an HTTP/2 server would answer with a SETTINGS frame: {answer:?}"
+    );
+    // reqwest speaking HTTP/2 with prior knowledge gets no answer either.
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    let refused = h2.get(format!("{}/healthz", served.base)).send().await;
+    assert!(refused.is_err(), "{refused:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn header_sets_up_to_16_kib_are_read_and_larger_ones_get_431_in_the_envelope() {
+    let app = TestApp::new().await;
+    let served = serve(&app).await;
+    // Names and values count: `host` + `hub` and `x-padding` + the padding.
+    let request = |total: usize| {
+        let padding = "p".repeat(total - "host".len() - "hub".len() - "x-padding".len());
+        format!("GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Padding: {padding}\r\n\r\n")
+    };
+    let mut connection = Raw::open(&served).await;
+    connection.send(request(16 * 1024).as_bytes()).await;
+    let answer = connection.read_answer().await;
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    connection.send(request(17 * 1024).as_bytes()).await;
+    let answer = connection.read_answer().await;
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let envelope: Value = serde_json::from_str(body).expect("the envelope");
+    assert_eq!(envelope["error"], "invalid_request");
 }

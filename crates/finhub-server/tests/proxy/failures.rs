@@ -89,6 +89,36 @@ async fn finra_too_slow_answers_504_upstream_timeout() {
     hub.assert_no_leaks().await;
 }
 
+/// A request whose body has arrived but that the hub cannot finish in time is the hub's side:
+/// 503 `server_error` (a body that stopped arriving would be 408, the caller's side).
+#[tokio::test(start_paused = true)]
+async fn a_request_the_hub_cannot_finish_in_time_answers_503() {
+    let hub = Hub::builder()
+        .config(|raw| {
+            raw.upstream.timeout_secs = 60;
+            raw.http.request_timeout_secs = 5;
+        })
+        .build()
+        .await;
+    let tokens = hub.login_warm().await;
+    hub.faults().fail_next_data_calls(1, Fault::Hang);
+    let sender = hub.sender();
+    let call = hub.post(
+        "/data/group/otcMarket/name/weeklySummary",
+        &tokens.session,
+        &serde_json::json!({"limit": 1}),
+    );
+    let pending = tokio::spawn(async move { sender.send(call).await });
+    until("the request to reach FINRA and hang", || {
+        hub.faults().pending(FaultTarget::DataCalls) == 0
+    })
+    .await;
+    settle().await;
+    advance(Duration::from_secs(5)).await;
+    let reply = pending.await.expect("the request task");
+    reply.assert_error(503, "server_error");
+}
+
 #[tokio::test(start_paused = true)]
 async fn finra_refusing_the_stored_credential_answers_502_and_audits_the_reason() {
     let hub = Hub::builder()

@@ -16,7 +16,7 @@
 //! a test makes to the emulator for comparison come from the same address as the hub's.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -719,34 +719,6 @@ pub(crate) async fn advance(duration: Duration) {
     tokio::time::advance(duration).await;
 }
 
-/// A short real-time pause on a blocking thread: sockets and sqlx progress, tokio's paused clock
-/// does not move.
-pub(crate) async fn real_pause() {
-    tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(1)))
-        .await
-        .expect("pause");
-}
-
-/// Waits (real time, bounded) until `done` holds, without moving tokio's clock.
-pub(crate) async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        real_pause().await;
-    }
-}
-
-/// Lets every task that can make progress without tokio's clock moving do so (a few
-/// milliseconds of real time in which nothing is left to do).
-pub(crate) async fn settle() {
-    for _ in 0..10 {
-        real_pause().await;
-    }
-}
-
 /// Waits (real time, bounded) until `progress` has not changed for 50 consecutive short pauses:
 /// every task that can move without tokio's clock has moved.
 pub(crate) async fn quiet<T: PartialEq>(mut progress: impl FnMut() -> T) {
@@ -794,19 +766,11 @@ pub(crate) fn paging(max_offset: u64, page_size: u64) -> PagingConfig {
     }
 }
 
-/// Keeps tokio's paused clock from auto-advancing (see the module docs).
-struct FreezeGuard(#[allow(dead_code, reason = "held for its drop")] mpsc::Sender<()>);
-
-impl FreezeGuard {
-    fn new() -> Self {
-        let (sender, receiver) = mpsc::channel::<()>();
-        tokio::task::spawn_blocking(move || {
-            let _ = receiver.recv();
-        });
-        Self(sender)
-    }
-}
-
 #[path = "../common/log_capture.rs"]
 mod log_capture;
 pub(crate) use log_capture::LogCapture;
+
+#[path = "../common/paused_time.rs"]
+mod paused_time;
+use paused_time::FreezeGuard;
+pub(crate) use paused_time::{real_pause, settle, until};

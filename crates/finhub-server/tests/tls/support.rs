@@ -5,7 +5,7 @@
 //! versions, no connection reuse unless asked).
 
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock, mpsc};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use base64::Engine;
@@ -476,17 +476,6 @@ pub(crate) fn event_of<'a>(events: &'a [AuditEvent], request_id: &str) -> &'a Au
         .unwrap_or_else(|| panic!("no audit event for request {request_id}: {events:#?}"))
 }
 
-/// Keeps tokio's paused clock from auto-advancing while sockets and sqlx work (see the
-/// integration suite's support for why).
-#[derive(Debug)]
-pub(crate) struct FreezeGuard(#[allow(dead_code, reason = "held for its drop")] mpsc::Sender<()>);
-
-impl FreezeGuard {
-    pub(crate) fn new() -> Self {
-        let (sender, receiver) = mpsc::channel::<()>();
-        tokio::task::spawn_blocking(move || {
-            let _ = receiver.recv();
-        });
-        Self(sender)
-    }
-}
+#[path = "../common/paused_time.rs"]
+mod paused_time;
+pub(crate) use paused_time::FreezeGuard;

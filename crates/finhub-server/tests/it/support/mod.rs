@@ -3,14 +3,11 @@
 //! optionally a user; requests sent in-process with `oneshot` (the peer address given through
 //! `MockConnectInfo`); and a capture of every log line the test's thread writes.
 //!
-//! Paused time and SQLite: sqlx talks to SQLite on its own worker thread, and while the runtime
-//! waits for it, tokio's paused clock would auto-advance to the next timer (sqlx's acquire
-//! timeout, the request time limit) and fire it. [`TestApp`] therefore keeps one idle
-//! `spawn_blocking` task alive for its lifetime, which tokio treats as "blocking work in
-//! progress" and so never auto-advances: time moves only by `tokio::time::advance`.
+//! Paused time: [`TestApp`] holds a `FreezeGuard` for its lifetime, so tokio's paused clock never
+//! auto-advances while sqlx or a socket is awaited: time moves only by `tokio::time::advance`.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::Method;
@@ -62,6 +59,8 @@ pub(crate) struct Builder {
     session_ttl_secs: Option<u64>,
     per_address: Option<u32>,
     per_customer: Option<u32>,
+    /// Header-read and idle time limits (seconds) and the connection cap.
+    connections: Option<(u64, u64, usize)>,
 }
 
 impl Builder {
@@ -97,6 +96,15 @@ impl Builder {
         self.per_customer = Some(n);
         self
     }
+    pub(crate) fn connection_limits(
+        mut self,
+        header_read_secs: u64,
+        idle_secs: u64,
+        max_connections: usize,
+    ) -> Self {
+        self.connections = Some((header_read_secs, idle_secs, max_connections));
+        self
+    }
 
     pub(crate) async fn build(self) -> TestApp {
         let freeze = FreezeGuard::new();
@@ -120,6 +128,11 @@ impl Builder {
         raw.sessions.session_ttl_secs = self.session_ttl_secs;
         raw.rate_limits.token_per_address_per_minute = self.per_address;
         raw.rate_limits.token_per_customer_per_minute = self.per_customer;
+        if let Some((header_read, idle, max)) = self.connections {
+            raw.http.header_read_timeout_secs = header_read;
+            raw.http.idle_timeout_secs = idle;
+            raw.http.max_connections = max;
+        }
         let config = Config::from_raw(raw).expect("a valid test config");
         let state = AppState::build(config, TokioClock::fixed().shared())
             .await
@@ -187,23 +200,14 @@ pub(crate) async fn set_allow_list(auth: &AuthService, tenant: &str, entries: &[
         .expect("set the allow-list");
 }
 
-/// Keeps tokio's paused clock from auto-advancing (see the module docs).
-#[derive(Debug)]
-struct FreezeGuard(#[allow(dead_code, reason = "held for its drop")] mpsc::Sender<()>);
-
-impl FreezeGuard {
-    fn new() -> Self {
-        let (sender, receiver) = mpsc::channel::<()>();
-        tokio::task::spawn_blocking(move || {
-            let _ = receiver.recv();
-        });
-        Self(sender)
-    }
-}
-
 #[path = "../../common/log_capture.rs"]
 mod log_capture;
 pub(crate) use log_capture::LogCapture;
+
+#[path = "../../common/paused_time.rs"]
+mod paused_time;
+use paused_time::FreezeGuard;
+pub(crate) use paused_time::{settle, until};
 
 /// A running hub in-process.
 pub(crate) struct TestApp {

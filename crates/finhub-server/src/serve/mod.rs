@@ -1,0 +1,143 @@
+//! The accept loop both listeners share, and [`serve`] (plain HTTP) on it: at most
+//! `max_connections` open at once (more wait in the listen queue), HTTP/1.1 only, the idle and
+//! header-read time limits of every connection, the peer address (and, over TLS, the
+//! connection's TLS facts) in every request, and graceful shutdown: stop accepting, let requests
+//! in flight finish, close idle connections.
+
+mod deadlines;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+use crate::state::AppState;
+use crate::tls::TlsConnectionInfo;
+use deadlines::{Activity, AnswerBody, TimedIo};
+
+/// The time limits and the cap of a listener's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// How long a request's headers may take to arrive once its first byte has.
+    pub header_read_timeout: Duration,
+    /// How long a connection may wait for its next request (or its first).
+    pub idle_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
+}
+
+/// Serves the hub over plain HTTP on `listener` until `shutdown` completes, then finishes
+/// requests in flight.
+///
+/// Plain HTTP has no client certificates, so no certificate policy applies to what it serves:
+/// `finhub serve` uses it only for the integration profile with `tls.plain_http = true`, and the
+/// production profile goes through [`crate::serve_tls`]. (Tests and benchmarks may serve a
+/// production state here to exercise its other rules; a warning says so.)
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if state.http.profile == finhub_core::auth::Profile::Production {
+        tracing::warn!(
+            "serving the production profile over plain HTTP: client certificates are not \
+             checked (tests and benchmarks only; `finhub serve` uses HTTPS)"
+        );
+    }
+    serve_connections(listener, state, shutdown, |tcp, _| async move {
+        Some((tcp, None))
+    })
+    .await
+}
+
+/// Accepts connections on `listener` within the cap, runs `handshake` on each in its own task
+/// (plain HTTP: the TCP stream itself; HTTPS: the TLS handshake, `None` when it fails), and
+/// serves HTTP/1.1 on what it gives, until `shutdown` completes.
+pub(crate) async fn serve_connections<Io, Handshake, Handshaking>(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    handshake: Handshake,
+) -> std::io::Result<()>
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    Handshake: Fn(TcpStream, SocketAddr) -> Handshaking + Clone + Send + 'static,
+    Handshaking: Future<Output = Option<(Io, Option<TlsConnectionInfo>)>> + Send + 'static,
+{
+    let limits = state.http.connections;
+    let router = crate::http::router(state);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        // A slot first: at the cap, connections wait in the listen queue, not in the hub.
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let watcher = graceful.watcher();
+        let handshake = handshake.clone();
+        let router = router.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let Some((io, tls)) = handshake(tcp, peer).await else {
+                return;
+            };
+            let activity = Activity::new(&limits);
+            let io = TimedIo::new(io, Arc::clone(&activity));
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    let in_flight = activity.request_started();
+                    let extensions = request.extensions_mut();
+                    extensions.insert(ConnectInfo(peer));
+                    if let Some(tls) = &tls {
+                        extensions.insert(tls.clone());
+                    }
+                    let answer = router.clone().oneshot(request);
+                    async move {
+                        let response = answer.await?;
+                        Ok::<_, Infallible>(response.map(|body| AnswerBody::new(body, in_flight)))
+                    }
+                });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            // hyper's own header timer starts when it begins waiting for a request, so it is
+            // set to both limits together: a backstop that never fires before ours.
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.idle_timeout + limits.header_read_timeout);
+            let connection = builder.serve_connection(TokioIo::new(io), service);
+            if let Err(error) = watcher.watch(connection).await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
