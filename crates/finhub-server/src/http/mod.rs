@@ -27,8 +27,9 @@ use error::ApiError;
 /// The route of every proxied FINRA path.
 const FINRA_ROUTE: &str = "/v1/finra/{*path}";
 
-/// The application: every route and layer, ready for `axum::serve` with connect info (plain
-/// HTTP) or for [`crate::serve_tls`], whose requests carry their connection's TLS facts.
+/// The application: every route and layer, served by [`crate::serve`] (plain HTTP) or
+/// [`crate::serve_tls`], whose requests carry their connection's TLS facts; every request
+/// needs its peer address as `ConnectInfo` (tests give it with `MockConnectInfo`).
 pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
     let auth = Router::new()
