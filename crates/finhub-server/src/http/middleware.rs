@@ -3,20 +3,16 @@
 //! the request time limit (408 when the body stopped arriving, else 503), and
 //! `Cache-Control: no-store` on the authentication endpoints.
 
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-use axum::body::{Bytes, HttpBody};
-use http_body::{Frame, SizeHint};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::body_end::BodyWithEnd;
 use super::context::RequestId;
 use super::error::{ApiError, ErrorReport};
 use super::finra::FinraRoute;
@@ -100,7 +96,8 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
     response
 }
 
-/// What a log line says about a request's path.
+/// What a log line says about a request's path: a template, never the path (a result link's
+/// sealed segment is a bearer capability, any other segment may be a pasted token).
 struct LoggedRoute<'a> {
     /// The matched route's template, or a placeholder.
     template: &'a str,
@@ -161,53 +158,19 @@ pub(crate) async fn time_limit(
     request: Request,
     next: Next,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = WatchedBody::new(body);
-    let received = Arc::clone(&body.received);
-    let request = Request::from_parts(parts, axum::body::Body::new(body));
+    let received = Arc::new(AtomicBool::new(false));
+    let request = request.map(|body| {
+        let received = Arc::clone(&received);
+        axum::body::Body::new(BodyWithEnd::new(body, move || {
+            received.store(true, Ordering::Release);
+        }))
+    });
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) if !received.load(Ordering::Acquire) => {
             ApiError::RequestTimeout(limit).into_response()
         }
         Err(_) => ApiError::Timeout(limit).into_response(),
-    }
-}
-
-/// A request body that records when it has arrived in full.
-struct WatchedBody {
-    body: axum::body::Body,
-    received: Arc<AtomicBool>,
-}
-
-impl WatchedBody {
-    fn new(body: axum::body::Body) -> Self {
-        let received = Arc::new(AtomicBool::new(body.is_end_stream()));
-        Self { body, received }
-    }
-}
-
-impl HttpBody for WatchedBody {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let frame = Pin::new(&mut self.body).poll_frame(cx);
-        if matches!(frame, Poll::Ready(None)) || self.body.is_end_stream() {
-            self.received.store(true, Ordering::Release);
-        }
-        frame
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }
 

@@ -4,6 +4,7 @@
 //! lives here.
 
 mod body;
+pub(crate) mod body_end;
 mod certificate;
 mod context;
 mod error;

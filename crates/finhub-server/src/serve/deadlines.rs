@@ -10,8 +10,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use http_body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
@@ -83,7 +81,8 @@ impl Activity {
     }
 }
 
-/// A request in flight; dropped when its answer has been written (or abandoned).
+/// A request in flight; dropped when its answer has been written (or abandoned), which the
+/// accept loop learns from the answer's body.
 #[derive(Debug)]
 pub(super) struct InFlight(Arc<Activity>);
 
@@ -94,42 +93,6 @@ impl Drop for InFlight {
         if state.in_flight == 0 {
             state.idle_since = Instant::now();
         }
-    }
-}
-
-/// An answer's body that keeps its request in flight until hyper has written it all.
-#[derive(Debug)]
-pub(super) struct AnswerBody {
-    body: axum::body::Body,
-    _in_flight: InFlight,
-}
-
-impl AnswerBody {
-    pub(super) fn new(body: axum::body::Body, in_flight: InFlight) -> Self {
-        Self {
-            body,
-            _in_flight: in_flight,
-        }
-    }
-}
-
-impl Body for AnswerBody {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }
 

@@ -21,9 +21,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+use crate::http::body_end::BodyWithEnd;
 use crate::state::AppState;
 use crate::tls::TlsConnectionInfo;
-use deadlines::{Activity, AnswerBody, TimedIo};
+use deadlines::{Activity, TimedIo};
 
 /// The time limits and the cap of a listener's connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +123,10 @@ where
                     let answer = router.clone().oneshot(request);
                     async move {
                         let response = answer.await?;
-                        Ok::<_, Infallible>(response.map(|body| AnswerBody::new(body, in_flight)))
+                        // The request stays in flight until its answer has been written.
+                        Ok::<_, Infallible>(
+                            response.map(|body| BodyWithEnd::new(body, move || drop(in_flight))),
+                        )
                     }
                 });
             let mut builder = hyper::server::conn::http1::Builder::new();

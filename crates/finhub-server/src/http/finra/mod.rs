@@ -1,7 +1,8 @@
-//! `/v1/finra/…`: FINRA's Query API paths, unchanged, under the hub. The session is checked, the
-//! dataset group against the session's scope, the data rate limits applied; then the request goes
-//! to FINRA with the tenant's upstream token (which never leaves the server), and FINRA's status,
-//! headers and body come back streamed. Async `Location` headers and result links are rewritten
+//! `/v1/finra/…`: FINRA's Query API paths under the hub. The path is parsed into a route and
+//! the session checked, the dataset group against the session's scope, the data rate limits
+//! applied; then the request goes to FINRA, on the path rebuilt from the route's parts, with the
+//! tenant's upstream token (which never leaves the server), and FINRA's status, headers and body
+//! come back streamed. Async `Location` headers and result links are rewritten
 //! to go through the hub; result links become the hub's own sealed, short-lived links.
 
 use axum::body::{Body, Bytes};
@@ -119,6 +120,7 @@ pub(crate) async fn proxy_finra(
                 limit: state.http.max_upstream_body_bytes,
             })?
     };
+    // A parsed route's parts are letters, digits and `-`: its path is always canonical.
     let path = route.upstream_path().map_err(|_| ApiError::NotFound)?;
     let mut headers = HeaderMap::new();
     for name in FORWARDED_REQUEST_HEADERS {
