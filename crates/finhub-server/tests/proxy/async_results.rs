@@ -209,3 +209,59 @@ async fn a_result_link_is_not_written_to_the_log() {
             .unwrap_or_default()
     );
 }
+
+/// A FINRA that answers every async status with this result link (its token service stays the
+/// emulator's). Returns its base URL.
+async fn finra_answering_result_link(link_of: fn(&str) -> String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let link = link_of(&base);
+    let app = axum::Router::new().fallback(move || {
+        let link = link.clone();
+        async move { axum::Json(json!({"status": "complete", "resultLink": link})) }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// A result link is sealed only when the URL it resolves to is exactly the one it names; any
+/// other is not followed (502), so no sealed link ever points somewhere FINRA did not name.
+#[tokio::test(start_paused = true)]
+async fn result_links_that_would_be_rewritten_are_not_followed() {
+    let hub = Hub::new().await;
+    let tokens = hub.login_warm().await;
+    let status = "/async-requests/group/otcMarket/name/weeklySummary/abc-1";
+    let bad_links: [fn(&str) -> String; 5] = [
+        |base| format!("{base}/results/..\\..\\fip\\rest\\ews\\oauth2\\access_token"),
+        |base| format!("{base}/results/%2e%2e/%2e%2e/admin"),
+        |base| format!("{base}/results/../../admin"),
+        |base| base.replace("127.0.0.1", "0x7f.0.0.1") + "/results/1",
+        |base| base.replace("http://", "http://user@") + "/results/1",
+    ];
+    for link_of in bad_links {
+        let finra = finra_answering_result_link(link_of).await;
+        hub.set_upstream(&finra, &hub.emulator().token_url()).await;
+        advance(Duration::from_secs(1)).await;
+        let reply = hub.send(hub.get(status, &tokens.session)).await;
+        reply.assert_error(502, "upstream_unavailable");
+        assert!(!reply.text().contains("results"), "{}", reply.text());
+    }
+    // A plain link is sealed into the hub's own.
+    let finra =
+        finra_answering_result_link(|base| format!("{base}/results/1.json?sig=a%2Fb")).await;
+    hub.set_upstream(&finra, &hub.emulator().token_url()).await;
+    advance(Duration::from_secs(1)).await;
+    let reply = hub.send(hub.get(status, &tokens.session)).await;
+    reply.assert_ok();
+    let link = reply.json()["resultLink"]
+        .as_str()
+        .expect("a link")
+        .to_owned();
+    assert!(
+        link.starts_with(&format!("{}/v1/finra/results/", hub.base)),
+        "{link}"
+    );
+    hub.assert_no_leaks().await;
+}
