@@ -1,16 +1,20 @@
 //! Administration: creating tenants, customers (whose secret is returned once), users, scopes,
-//! allow-lists, upstream credentials (sealed at rest) and client-certificate bindings, and listing
-//! and revoking sessions.
-//! The `finhub admin` CLI is a thin layer over these.
+//! allow-lists, upstream credentials (sealed at rest) and client-certificate bindings, listing
+//! and revoking sessions, and ending access: disabling a tenant, customer or user, or changing a
+//! user's password, ends at once every session and refresh-token family resting on it (in the
+//! store, so every instance refuses them within its session cache's lifetime, and in this
+//! instance's cache), and is audited with who did it and how many sessions it ended.
+//! Enabling again revives nothing. The `finhub admin` CLI is a thin layer over these.
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::AuthService;
+use crate::audit::AuditAction;
+use crate::auth::{AdminSubject, AuthService};
 use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::{AuthError, StoreError};
 use crate::ids::{CustomerId, TenantId, Username};
 use crate::model::{
-    AccountType, Customer, Session, Tenant, UpstreamCredential, UpstreamTarget, User,
+    AccountType, Customer, Principal, Session, Tenant, UpstreamCredential, UpstreamTarget, User,
 };
 use crate::net::AllowList;
 use crate::scope::Scope;
@@ -34,6 +38,25 @@ pub struct OpenedUpstreamCredential {
     pub client_secret: SecretString,
     /// Where it points.
     pub target: UpstreamTarget,
+}
+
+/// Who performs an administrative action, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Administrator {
+    /// The operating-system user running `finhub admin` (or the name a caller gives).
+    pub actor: String,
+    /// The id the action's audit entry carries.
+    pub request_id: String,
+}
+
+impl Administrator {
+    /// An administrator named `actor`, with a fresh id for its audit entries.
+    pub fn new(actor: impl Into<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            request_id: format!("admin-{}", crate::secret::random_base64url(12)),
+        }
+    }
 }
 
 fn sealing_context(tenant: &TenantId) -> String {
@@ -217,10 +240,113 @@ impl AuthService {
         })
     }
 
+    /// Disables (ending every session resting on it) or enables a tenant; returns the sessions
+    /// ended.
+    pub async fn set_tenant_disabled(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        disabled: bool,
+    ) -> Result<u64, AuthError> {
+        self.store().set_tenant_disabled(tenant, disabled).await?;
+        self.after_access_change(admin, tenant, &Principal::Tenant, disabled)
+            .await
+    }
+
+    /// Disables (ending every session made through it) or enables a customer; returns the
+    /// sessions ended.
+    pub async fn set_customer_disabled(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        disabled: bool,
+    ) -> Result<u64, AuthError> {
+        self.store()
+            .set_customer_disabled(tenant, customer, disabled)
+            .await?;
+        let principal = Principal::Customer(customer.clone());
+        self.after_access_change(admin, tenant, &principal, disabled)
+            .await
+    }
+
+    /// Disables (ending every session of the person) or enables a user; returns the sessions
+    /// ended.
+    pub async fn set_user_disabled(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        username: &Username,
+        disabled: bool,
+    ) -> Result<u64, AuthError> {
+        self.store()
+            .set_user_disabled(tenant, username, disabled)
+            .await?;
+        let principal = Principal::User(username.clone());
+        self.after_access_change(admin, tenant, &principal, disabled)
+            .await
+    }
+
+    /// Replaces a user's password, ending every session of the person (whoever knew the old
+    /// password keeps nothing); returns the sessions ended.
+    pub async fn set_user_password(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        username: &Username,
+        password: SecretString,
+    ) -> Result<u64, AuthError> {
+        let password_hash = self.hasher().hash(password).await?;
+        self.store()
+            .set_password_hash(tenant, username, &password_hash)
+            .await?;
+        let principal = Principal::User(username.clone());
+        let ended = self.end_access(tenant, &principal).await?;
+        let subject = admin_subject(tenant, &principal);
+        self.audit_admin(admin, AuditAction::AdminSetPassword, subject, Some(ended))
+            .await;
+        Ok(ended)
+    }
+
+    /// After a principal was disabled (its sessions end) or enabled (nothing is revived): the
+    /// audit entry; returns the sessions ended.
+    async fn after_access_change(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        principal: &Principal,
+        disabled: bool,
+    ) -> Result<u64, AuthError> {
+        let subject = admin_subject(tenant, principal);
+        if !disabled {
+            self.audit_admin(admin, AuditAction::AdminEnable, subject, None)
+                .await;
+            return Ok(0);
+        }
+        let ended = self.end_access(tenant, principal).await?;
+        self.audit_admin(admin, AuditAction::AdminDisable, subject, Some(ended))
+            .await;
+        Ok(ended)
+    }
+
     async fn existing_tenant(&self, tenant: &TenantId) -> Result<Tenant, AuthError> {
         self.store()
             .tenant(tenant)
             .await?
             .ok_or_else(|| AuthError::Store(StoreError::NotFound(format!("tenant {tenant}"))))
+    }
+}
+
+/// The audit subject of a principal of `tenant`.
+fn admin_subject<'a>(tenant: &'a TenantId, principal: &'a Principal) -> AdminSubject<'a> {
+    let (customer, username) = match principal {
+        Principal::Tenant => (None, None),
+        Principal::Customer(customer) => (Some(customer.as_str()), None),
+        Principal::User(username) => (None, Some(username.as_str())),
+    };
+    AdminSubject {
+        tenant: tenant.as_str(),
+        customer,
+        username,
     }
 }

@@ -23,11 +23,17 @@ pub enum AuditAction {
     AdminRevoke,
     /// FINRA refused the tenant's stored upstream credential.
     UpstreamCredentialRejected,
+    /// An administrator disabled a tenant, customer or user (its sessions ended).
+    AdminDisable,
+    /// An administrator enabled a tenant, customer or user again (nothing revived).
+    AdminEnable,
+    /// An administrator changed a user's password (its sessions ended).
+    AdminSetPassword,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 11] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -36,6 +42,9 @@ impl AuditAction {
         Self::RequestRefused,
         Self::AdminRevoke,
         Self::UpstreamCredentialRejected,
+        Self::AdminDisable,
+        Self::AdminEnable,
+        Self::AdminSetPassword,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -49,6 +58,9 @@ impl AuditAction {
             Self::RequestRefused => "request_refused",
             Self::AdminRevoke => "admin_revoke",
             Self::UpstreamCredentialRejected => "upstream_credential_rejected",
+            Self::AdminDisable => "admin_disable",
+            Self::AdminEnable => "admin_enable",
+            Self::AdminSetPassword => "admin_set_password",
         }
     }
 
@@ -99,6 +111,11 @@ pub struct AuditEvent {
     /// The SHA-256 fingerprint (hex) of the client certificate the connection presented, valid
     /// or not.
     pub client_certificate: Option<String>,
+    /// Who acted, for an administrator's action (the operating-system user running
+    /// `finhub admin`).
+    pub actor: Option<String>,
+    /// How many sessions the action ended, for an administrator's action.
+    pub sessions_ended: Option<u64>,
 }
 
 impl AuditEvent {
@@ -129,6 +146,8 @@ mod tests {
             user_agent: None,
             platform: None,
             client_certificate: None,
+            actor: None,
+            sessions_ended: None,
         };
         let line = event.to_json_line();
         assert_eq!(line.lines().count(), 1, "{line}");

@@ -59,6 +59,18 @@ pub struct Tenant {
     pub disabled: bool,
 }
 
+/// What sessions rest on: a whole tenant, one of its customers or one of its users. Ending
+/// access for a principal ends every session and refresh-token family that rests on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// Every session of the tenant.
+    Tenant,
+    /// Every session made through this customer (people's and machines').
+    Customer(CustomerId),
+    /// Every session of this person, through any customer.
+    User(Username),
+}
+
 /// A customer (an API client of a tenant) with its hashed secret.
 #[derive(Debug, Clone)]
 pub struct Customer {

@@ -32,6 +32,17 @@ impl Scope {
         self.0.iter().any(|g| g.eq_ignore_ascii_case(group))
     }
 
+    /// The entries of this scope that `granted` still allows (in this scope's order).
+    pub fn narrowed_to(&self, granted: &Self) -> Self {
+        Self(
+            self.0
+                .iter()
+                .filter(|group| granted.allows_group(group))
+                .cloned()
+                .collect(),
+        )
+    }
+
     /// Whether nothing is granted.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -66,5 +77,15 @@ mod tests {
         assert!(Scope::parse("finra:").is_err());
         assert!(Scope::parse("finra:../x").is_err());
         assert!(Scope::parse("").expect("empty is valid").is_empty());
+    }
+
+    #[test]
+    fn a_scope_narrows_to_what_is_still_granted() {
+        let session = Scope::parse("finra:otcMarket finra:fixedIncomeMarket").expect("valid");
+        let narrowed =
+            session.narrowed_to(&Scope::parse("finra:OTCMARKET finra:firm").expect("valid"));
+        assert_eq!(narrowed.to_string(), "finra:otcMarket");
+        assert!(session.narrowed_to(&Scope::default()).is_empty());
+        assert_eq!(session.narrowed_to(&session), session);
     }
 }

@@ -9,7 +9,9 @@ use crate::audit::AuditEvent;
 use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::StoreError;
 use crate::ids::{CustomerId, FamilyId, TenantId, Username};
-use crate::model::{Customer, RefreshTokenRecord, Session, Tenant, UpstreamCredential, User};
+use crate::model::{
+    Customer, Principal, RefreshTokenRecord, Session, Tenant, UpstreamCredential, User,
+};
 use crate::net::AllowList;
 use crate::scope::Scope;
 use crate::secret::SecretHash;
@@ -69,6 +71,13 @@ pub trait DirectoryStore: Send + Sync {
         username: &Username,
         disabled: bool,
     ) -> Result<(), StoreError>;
+    /// Replaces a user's password hash (`NotFound` if there is no such user).
+    async fn set_password_hash(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        password_hash: &str,
+    ) -> Result<(), StoreError>;
 
     /// The tenant's upstream credential, if one is set.
     async fn upstream_credential(
@@ -115,6 +124,14 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_family(
         &self,
         family: &FamilyId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+    /// Revokes every session and refresh token of `tenant` that rests on `principal` and is not
+    /// revoked yet; returns the sessions revoked.
+    async fn revoke_resting_on(
+        &self,
+        tenant: &TenantId,
+        principal: &Principal,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError>;
     /// A tenant's sessions that are neither revoked nor past their absolute end at `now`.

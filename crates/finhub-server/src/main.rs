@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use finhub_clock::SystemClock;
+use finhub_core::admin::Administrator;
 use finhub_server::admin::AdminCommand;
 use finhub_server::config::{Config, EXAMPLE, Transport};
 use finhub_server::demo::DemoOptions;
@@ -77,7 +78,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin { config, command } => {
             let config = Config::load(config.as_deref())?;
             let state = AppState::build(config, SystemClock::shared()).await?;
-            finhub_server::admin::run(&state.auth, command, &mut stdout).await?;
+            let admin = Administrator::new(finhub_server::admin::os_user());
+            finhub_server::admin::run(&state.auth, &admin, command, &mut stdout).await?;
         }
         Command::Demo {
             listen,

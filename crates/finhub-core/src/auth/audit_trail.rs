@@ -21,6 +21,14 @@ pub(super) struct Subject<'a> {
     pub(super) username: Option<&'a str>,
 }
 
+/// Who an administrator's action is about.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AdminSubject<'a> {
+    pub(crate) tenant: &'a str,
+    pub(crate) customer: Option<&'a str>,
+    pub(crate) username: Option<&'a str>,
+}
+
 /// The `error` code an outcome is audited with.
 pub(super) fn outcome_of<T>(result: &Result<T, AuthError>) -> AuditOutcome {
     match result {
@@ -61,12 +69,50 @@ impl AuthService {
                 .client_certificate
                 .fingerprint()
                 .map(|fingerprint| fingerprint.to_hex()),
+            actor: None,
+            sessions_ended: None,
         };
+        self.record(&event).await;
+    }
+
+    /// Records an administrator's action, always (whatever `audit.enabled` says: administrators'
+    /// actions are few and must be accountable). The addresses read `local`: `finhub admin`
+    /// runs on the host, against the database.
+    pub(crate) async fn audit_admin(
+        &self,
+        admin: &crate::admin::Administrator,
+        action: AuditAction,
+        subject: AdminSubject<'_>,
+        sessions_ended: Option<u64>,
+    ) {
+        let event = AuditEvent {
+            at: self.inner.clock.now_utc(),
+            request_id: admin.request_id.clone(),
+            action,
+            outcome: AuditOutcome::Success,
+            tenant: Some(subject.tenant.to_owned()),
+            customer: subject.customer.map(str::to_owned),
+            username: subject.username.map(str::to_owned),
+            peer_addr: "local".to_owned(),
+            client_addr: "local".to_owned(),
+            forwarded_for: None,
+            user_agent: None,
+            platform: None,
+            client_certificate: None,
+            actor: Some(admin.actor.clone()),
+            sessions_ended,
+        };
+        self.record(&event).await;
+    }
+
+    /// Writes one event to the JSON lines (when configured) and the store. Failures are logged,
+    /// never fatal.
+    async fn record(&self, event: &AuditEvent) {
         if let Some(lines) = &self.inner.audit_lines {
             lines.write_line(&event.to_json_line());
         }
-        if let Err(error) = self.inner.store.append(&event).await {
-            tracing::error!(%error, request.id = %ctx.request_id, "writing an audit event failed");
+        if let Err(error) = self.inner.store.append(event).await {
+            tracing::error!(%error, request.id = %event.request_id, "writing an audit event failed");
         }
     }
 

@@ -18,6 +18,7 @@ use finhub_clock::SharedClock;
 use secrecy::SecretString;
 use time::Duration;
 
+pub(crate) use audit_trail::AdminSubject;
 pub use audit_trail::AuditLines;
 pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo};
 pub use session_cache::SESSION_CACHE_TTL;

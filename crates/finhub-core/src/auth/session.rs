@@ -145,8 +145,10 @@ impl AuthService {
     }
 
     /// The session (not revoked) and its tenant (not disabled), from the cache when it was read
-    /// less than a second ago. A cached session that looks expired is read again, in case
-    /// another instance refreshed it meanwhile.
+    /// less than [`super::SESSION_CACHE_TTL`] ago. A cached session that looks expired is read
+    /// again, in case another instance refreshed it meanwhile. The session's scope is what it
+    /// was granted at login narrowed to the tenant's scope now, so narrowing a tenant's scope
+    /// applies to its live sessions at their next request (as its allow-list does).
     async fn live_session(
         &self,
         key_hash: &SecretHash,
@@ -160,11 +162,10 @@ impl AuthService {
         }
         let revoked = || AuthError::InvalidToken(TokenProblem::Revoked);
         let store = &self.inner.store;
-        let session = store
+        let mut session = store
             .session(key_hash)
             .await?
             .filter(|s| s.revoked_at.is_none())
-            .map(Arc::new)
             .ok_or_else(revoked)?;
         let tenant = store
             .tenant(&session.tenant_id)
@@ -172,6 +173,8 @@ impl AuthService {
             .filter(|t| !t.disabled)
             .map(Arc::new)
             .ok_or_else(revoked)?;
+        session.scope = session.scope.narrowed_to(&tenant.scope);
+        let session = Arc::new(session);
         self.inner
             .sessions
             .put(Arc::clone(&session), Arc::clone(&tenant), instant);
@@ -187,6 +190,24 @@ impl AuthService {
         let revoked = self.inner.store.revoke_session(key_hash, now).await;
         self.inner.sessions.forget(key_hash);
         Ok(revoked?)
+    }
+
+    /// Ends every session and refresh-token family of `tenant` resting on `principal`: revoked in
+    /// the store (other instances refuse them within their cache's lifetime) and dropped from
+    /// this instance's cache at once; returns the sessions ended.
+    pub(crate) async fn end_access(
+        &self,
+        tenant: &crate::ids::TenantId,
+        principal: &crate::model::Principal,
+    ) -> Result<u64, AuthError> {
+        let now = self.inner.clock.now_utc();
+        let ended = self
+            .inner
+            .store
+            .revoke_resting_on(tenant, principal, now)
+            .await;
+        self.inner.sessions.forget_resting_on(tenant, principal);
+        Ok(ended?)
     }
 
     /// Revokes a refresh-token family (and its sessions) in the store and drops its sessions

@@ -1,8 +1,9 @@
 //! A short-lived, in-process cache of live sessions and their tenants, so a session check does
 //! not read the store on every request. An entry is trusted for at most [`SESSION_CACHE_TTL`]
-//! (1 s): a session revoked by another instance is refused here within that time, and every
-//! change this instance makes (refresh, logout, rotation, revocation) drops the entries it
-//! touches at once, so the instance that revoked a session refuses it immediately.
+//! (750 ms): a session revoked by another instance, or a tenant changed by it, is seen here
+//! within that time, and every change this instance makes (refresh, logout, rotation,
+//! revocation, ending a principal's access) drops the entries it touches at once, so the
+//! instance that made it acts on it immediately.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,12 +11,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::ids::FamilyId;
-use crate::model::{Session, Tenant};
+use crate::ids::{FamilyId, TenantId};
+use crate::model::{Principal, Session, Tenant};
 use crate::secret::SecretHash;
 
 /// How long a cached session may be served without reading the store.
-pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(1);
+pub const SESSION_CACHE_TTL: Duration = Duration::from_millis(750);
 /// Entries kept at most; past it the cache starts over (bounded memory under any load).
 const MAX_ENTRIES: usize = 100_000;
 
@@ -70,6 +71,21 @@ impl SessionCache {
     pub(super) fn forget_family(&self, family: &FamilyId) {
         self.lock()
             .retain(|_, entry| entry.session.family_id != *family);
+    }
+
+    /// Forgets every session of `tenant` that rests on `principal` (its access ended, or the
+    /// tenant changed).
+    pub(super) fn forget_resting_on(&self, tenant: &TenantId, principal: &Principal) {
+        self.lock().retain(|_, entry| {
+            let session = &entry.session;
+            let rests_on = session.tenant_id == *tenant
+                && match principal {
+                    Principal::Tenant => true,
+                    Principal::Customer(customer) => session.customer_id == *customer,
+                    Principal::User(username) => session.username.as_ref() == Some(username),
+                };
+            !rests_on
+        });
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SecretHash, Entry>> {

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administrator;
 use finhub_core::auth::AuthService;
 use finhub_core::ids::CustomerId;
 use finhub_core::model::AccountType;
@@ -56,6 +57,7 @@ fn parse_account_type(text: &str) -> Result<AccountType, String> {
 
 pub(super) async fn run(
     auth: &AuthService,
+    admin: &Administrator,
     command: CustomerCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -93,10 +95,10 @@ pub(super) async fn run(
             }
         }
         CustomerCommand::Disable { tenant, id } => {
-            set_disabled(auth, &tenant, &id, true, out).await?;
+            set_disabled(auth, admin, &tenant, &id, true, out).await?;
         }
         CustomerCommand::Enable { tenant, id } => {
-            set_disabled(auth, &tenant, &id, false, out).await?;
+            set_disabled(auth, admin, &tenant, &id, false, out).await?;
         }
     }
     Ok(())
@@ -104,16 +106,20 @@ pub(super) async fn run(
 
 async fn set_disabled(
     auth: &AuthService,
+    admin: &Administrator,
     tenant: &str,
     id: &str,
     disabled: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let customer = CustomerId::parse(id).map_err(|e| anyhow::anyhow!("--id {id:?}: {e}"))?;
-    auth.store()
-        .set_customer_disabled(&tenant_id(tenant)?, &customer, disabled)
+    let ended = auth
+        .set_customer_disabled(admin, &tenant_id(tenant)?, &customer, disabled)
         .await?;
-    let state = if disabled { "disabled" } else { "enabled" };
-    writeln!(out, "customer {id}: {state}")?;
+    if disabled {
+        writeln!(out, "customer {id}: disabled; {}", super::ended(ended))?;
+    } else {
+        writeln!(out, "customer {id}: enabled")?;
+    }
     Ok(())
 }

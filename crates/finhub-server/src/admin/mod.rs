@@ -14,6 +14,7 @@ mod users;
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administrator;
 use finhub_core::auth::AuthService;
 
 pub use certificates::CertCommand;
@@ -46,19 +47,37 @@ pub enum AdminCommand {
     Cert(CertCommand),
 }
 
-/// Runs one command, writing its result to `out`.
+/// Runs one command for `admin` (who is named in the audit entries of actions that end
+/// access), writing its result to `out`.
 pub async fn run(
     auth: &AuthService,
+    admin: &Administrator,
     command: AdminCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match command {
-        AdminCommand::Tenant(command) => tenants::run(auth, command, out).await,
-        AdminCommand::Customer(command) => customers::run(auth, command, out).await,
-        AdminCommand::User(command) => users::run(auth, command, out).await,
+        AdminCommand::Tenant(command) => tenants::run(auth, admin, command, out).await,
+        AdminCommand::Customer(command) => customers::run(auth, admin, command, out).await,
+        AdminCommand::User(command) => users::run(auth, admin, command, out).await,
         AdminCommand::Upstream(command) => upstream::run(auth, command, out).await,
         AdminCommand::Sessions(command) => sessions::run(auth, command, out).await,
         AdminCommand::Cert(command) => certificates::run(auth, command, out).await,
+    }
+}
+
+/// The operating-system user running this process, for the audit log.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|user| !user.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// How many sessions an action ended, as `finhub admin` reports it.
+fn ended(sessions: u64) -> String {
+    match sessions {
+        1 => "1 session ended".to_owned(),
+        n => format!("{n} sessions ended"),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administrator;
 use finhub_core::auth::AuthService;
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
@@ -59,6 +60,7 @@ pub enum TenantCommand {
 
 pub(super) async fn run(
     auth: &AuthService,
+    admin: &Administrator,
     command: TenantCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -107,14 +109,13 @@ pub(super) async fn run(
             )?;
         }
         TenantCommand::Disable { tenant } => {
-            store
-                .set_tenant_disabled(&tenant_id(&tenant)?, true)
+            let ended = auth
+                .set_tenant_disabled(admin, &tenant_id(&tenant)?, true)
                 .await?;
-            writeln!(out, "tenant {tenant}: disabled")?;
+            writeln!(out, "tenant {tenant}: disabled; {}", super::ended(ended))?;
         }
         TenantCommand::Enable { tenant } => {
-            store
-                .set_tenant_disabled(&tenant_id(&tenant)?, false)
+            auth.set_tenant_disabled(admin, &tenant_id(&tenant)?, false)
                 .await?;
             writeln!(out, "tenant {tenant}: enabled")?;
         }

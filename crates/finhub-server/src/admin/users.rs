@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administrator;
 use finhub_core::auth::AuthService;
 use finhub_core::ids::Username;
 
@@ -27,7 +28,7 @@ pub enum UserCommand {
         #[arg(long)]
         tenant: String,
     },
-    /// Disables a user.
+    /// Disables a user, ending every session of theirs.
     Disable {
         /// The tenant.
         #[arg(long)]
@@ -36,8 +37,18 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
-    /// Enables a user again.
+    /// Enables a user again (their ended sessions stay ended).
     Enable {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Replaces a user's password, ending every session of theirs; the new password is read
+    /// from a prompt, or from stdin when piped.
+    SetPassword {
         /// The tenant.
         #[arg(long)]
         tenant: String,
@@ -53,6 +64,7 @@ fn username(text: &str) -> anyhow::Result<Username> {
 
 pub(super) async fn run(
     auth: &AuthService,
+    admin: &Administrator,
     command: UserCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -81,19 +93,34 @@ pub(super) async fn run(
             tenant,
             username: name,
         } => {
-            auth.store()
-                .set_user_disabled(&tenant_id(&tenant)?, &username(&name)?, true)
+            let ended = auth
+                .set_user_disabled(admin, &tenant_id(&tenant)?, &username(&name)?, true)
                 .await?;
-            writeln!(out, "user {name}: disabled")?;
+            writeln!(out, "user {name}: disabled; {}", super::ended(ended))?;
         }
         UserCommand::Enable {
             tenant,
             username: name,
         } => {
-            auth.store()
-                .set_user_disabled(&tenant_id(&tenant)?, &username(&name)?, false)
+            auth.set_user_disabled(admin, &tenant_id(&tenant)?, &username(&name)?, false)
                 .await?;
             writeln!(out, "user {name}: enabled")?;
+        }
+        UserCommand::SetPassword {
+            tenant,
+            username: name,
+        } => {
+            let tenant = tenant_id(&tenant)?;
+            let user = username(&name)?;
+            let password = read_secret(&format!("new password for {name}: "))?;
+            let ended = auth
+                .set_user_password(admin, &tenant, &user, password)
+                .await?;
+            writeln!(
+                out,
+                "user {name}: password changed; {}",
+                super::ended(ended)
+            )?;
         }
     }
     Ok(())

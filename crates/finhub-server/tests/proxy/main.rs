@@ -4,6 +4,7 @@
 
 mod async_results;
 mod client;
+mod ending_access;
 mod escapes;
 mod failures;
 mod flow;

@@ -282,6 +282,33 @@ impl Hub {
             .expect("set the upstream credential");
     }
 
+    /// A second hub instance over the same store, keys and upstreams (as behind a load
+    /// balancer), with its own session cache; its answers are recorded too.
+    pub(crate) fn second_instance(&self) -> Sender {
+        use finhub_core::auth::{AuthParts, AuthService};
+        use finhub_core::crypto::DataKey;
+        use finhub_core::password::PasswordHasher;
+        use finhub_core::session_token::{SessionTokens, SigningKey};
+        let key = SigningKey::new("k1", SecretString::from(SIGNING_SECRET)).expect("key");
+        let first = &self.state.auth;
+        let auth = AuthService::new(AuthParts {
+            store: Arc::clone(first.store()),
+            clock: first.clock().clone(),
+            hasher: PasswordHasher::new(1),
+            tokens: SessionTokens::new(&self.base, &key, &[]),
+            data_key: DataKey::from_bytes(&[7u8; 32]).expect("data key"),
+            settings: first.settings().clone(),
+            audit_lines: None,
+        });
+        Sender {
+            router: finhub_server::http::router(AppState {
+                auth,
+                ..self.state.clone()
+            }),
+            seen: self.sender.seen.clone(),
+        }
+    }
+
     /// A cloneable handle that sends in-process requests (for spawned tasks).
     pub(crate) fn sender(&self) -> Sender {
         self.sender.clone()

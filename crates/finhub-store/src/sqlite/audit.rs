@@ -6,7 +6,7 @@ use finhub_core::error::StoreError;
 use finhub_core::store::AuditLog;
 
 use super::SqliteStore;
-use super::rows::{AuditEventRow, action_name, outcome_columns, timestamp};
+use super::rows::{AuditEventRow, action_name, outcome_columns, sessions_ended_column, timestamp};
 use crate::error::db_error;
 
 #[async_trait]
@@ -16,8 +16,8 @@ impl AuditLog for SqliteStore {
         sqlx::query(
             "INSERT INTO audit_events (at, request_id, action, outcome, error, tenant, customer, \
                  username, peer_addr, client_addr, forwarded_for, user_agent, platform, \
-                 client_certificate) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 client_certificate, actor, sessions_ended) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(timestamp(event.at)?)
         .bind(&event.request_id)
@@ -33,6 +33,13 @@ impl AuditLog for SqliteStore {
         .bind(event.user_agent.as_deref())
         .bind(event.platform.as_deref())
         .bind(event.client_certificate.as_deref())
+        .bind(event.actor.as_deref())
+        .bind(
+            event
+                .sessions_ended
+                .map(sessions_ended_column)
+                .transpose()?,
+        )
         .execute(&self.writer)
         .await
         .map_err(db_error("audit event"))?;
@@ -43,7 +50,8 @@ impl AuditLog for SqliteStore {
         // Newest first by event time; events with the same time in reverse order of appending.
         sqlx::query_as::<_, AuditEventRow>(
             "SELECT at, request_id, action, outcome, error, tenant, customer, username, \
-                 peer_addr, client_addr, forwarded_for, user_agent, platform, client_certificate \
+                 peer_addr, client_addr, forwarded_for, user_agent, platform, client_certificate, \
+                 actor, sessions_ended \
              FROM audit_events ORDER BY at DESC, id DESC LIMIT ?",
         )
         .bind(i64::from(limit))

@@ -218,6 +218,23 @@ impl DirectoryStore for SqliteStore {
         updated_one(&result, "user")
     }
 
+    async fn set_password_hash(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let result =
+            sqlx::query("UPDATE users SET password_hash = ? WHERE tenant_id = ? AND username = ?")
+                .bind(password_hash)
+                .bind(tenant.as_str())
+                .bind(username.as_str())
+                .execute(&self.writer)
+                .await
+                .map_err(db_error("user"))?;
+        updated_one(&result, "user")
+    }
+
     async fn upstream_credential(
         &self,
         tenant: &TenantId,

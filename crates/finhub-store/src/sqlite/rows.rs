@@ -425,6 +425,13 @@ pub(crate) struct AuditEventRow {
     user_agent: Option<String>,
     platform: Option<String>,
     client_certificate: Option<String>,
+    actor: Option<String>,
+    sessions_ended: Option<i64>,
+}
+
+/// A count of ended sessions as its column.
+pub(crate) fn sessions_ended_column(count: u64) -> Result<i64, StoreError> {
+    i64::try_from(count).map_err(|_| corrupt("sessions ended", count))
 }
 
 impl AuditEventRow {
@@ -448,6 +455,11 @@ impl AuditEventRow {
             user_agent: self.user_agent,
             platform: self.platform,
             client_certificate: self.client_certificate,
+            actor: self.actor,
+            sessions_ended: self
+                .sessions_ended
+                .map(|count| u64::try_from(count).map_err(|_| corrupt("sessions ended", count)))
+                .transpose()?,
         })
     }
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use finhub_core::error::StoreError;
 use finhub_core::ids::{FamilyId, TenantId, Username};
-use finhub_core::model::{RefreshTokenRecord, Session};
+use finhub_core::model::{Principal, RefreshTokenRecord, Session};
 use finhub_core::secret::SecretHash;
 use finhub_core::store::SessionStore;
 use sqlx::Sqlite;
@@ -136,6 +136,58 @@ impl SessionStore for SqliteStore {
         .map_err(db_error("refresh token"))?;
         tx.commit().await.map_err(db_error("session"))?;
         Ok(sessions.rows_affected())
+    }
+
+    async fn revoke_resting_on(
+        &self,
+        tenant: &TenantId,
+        principal: &Principal,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        // Sessions and refresh tokens both name their tenant, customer and user, so one
+        // condition finds every row resting on the principal, whatever family it is in.
+        let (sessions_sql, tokens_sql, value) = match principal {
+            Principal::Tenant => (
+                "UPDATE sessions SET revoked_at = ? \
+                 WHERE tenant_id = ? AND revoked_at IS NULL",
+                "UPDATE refresh_tokens SET revoked_at = ? \
+                 WHERE tenant_id = ? AND revoked_at IS NULL",
+                None,
+            ),
+            Principal::Customer(customer) => (
+                "UPDATE sessions SET revoked_at = ? \
+                 WHERE tenant_id = ? AND customer_id = ? AND revoked_at IS NULL",
+                "UPDATE refresh_tokens SET revoked_at = ? \
+                 WHERE tenant_id = ? AND customer_id = ? AND revoked_at IS NULL",
+                Some(customer.as_str()),
+            ),
+            Principal::User(username) => (
+                "UPDATE sessions SET revoked_at = ? \
+                 WHERE tenant_id = ? AND username = ? AND revoked_at IS NULL",
+                "UPDATE refresh_tokens SET revoked_at = ? \
+                 WHERE tenant_id = ? AND username = ? AND revoked_at IS NULL",
+                Some(username.as_str()),
+            ),
+        };
+        let now = timestamp(now)?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error("session"))?;
+        let mut revoked = 0;
+        for (sql, what) in [(sessions_sql, "session"), (tokens_sql, "refresh token")] {
+            let mut query = sqlx::query(sql).bind(now).bind(tenant.as_str());
+            if let Some(value) = value {
+                query = query.bind(value);
+            }
+            let result = query.execute(&mut *tx).await.map_err(db_error(what))?;
+            if what == "session" {
+                revoked = result.rows_affected();
+            }
+        }
+        tx.commit().await.map_err(db_error("session"))?;
+        Ok(revoked)
     }
 
     async fn list_active_sessions(

@@ -211,6 +211,8 @@ pub(crate) fn audit_event(at: OffsetDateTime, request_id: &str) -> AuditEvent {
         user_agent: Some("it/1.0".to_owned()),
         platform: Some("\"Linux\"".to_owned()),
         client_certificate: None,
+        actor: None,
+        sessions_ended: None,
     }
 }
 

@@ -29,7 +29,9 @@ pub(crate) async fn audit_events_round_trip_newest_first_up_to_the_limit(store: 
     let mut logout = audit_event(at(0), "r-logout");
     logout.action = AuditAction::Logout;
     let mut same_time_later = audit_event(at(0), "r-same-time-later");
-    same_time_later.action = AuditAction::AdminRevoke;
+    same_time_later.action = AuditAction::AdminDisable;
+    same_time_later.actor = Some("ops-oliver".to_owned());
+    same_time_later.sessions_ended = Some(3);
 
     // Appended out of time order: reading sorts by event time, then by reverse append order.
     for event in [&refused, &oldest, &logout, &same_time_later] {

@@ -303,3 +303,31 @@ pub(crate) async fn upstream_credentials_round_trip_and_are_replaced_whole(store
         Err(StoreError::NotFound(_))
     ));
 }
+
+/// A user's password hash is replaced in place (nothing else of the user changes); a user that
+/// does not exist is `NotFound`, in this tenant or any other.
+pub(crate) async fn a_users_password_hash_can_be_replaced(store: &SharedStore) {
+    store.insert_tenant(&tenant("1")).await.expect("tenant");
+    store.insert_tenant(&tenant("2")).await.expect("tenant");
+    let alice = user("1", "alice");
+    store.insert_user(&alice).await.expect("insert user");
+    store
+        .set_password_hash(&tenant_id("1"), &alice.username, "$argon2id$v=19$new")
+        .await
+        .expect("replace");
+    let found = store
+        .user(&tenant_id("1"), &alice.username)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.password_hash, "$argon2id$v=19$new");
+    assert_eq!(found.disabled, alice.disabled);
+    for (tenant, name) in [("1", "bob"), ("2", "alice")] {
+        assert!(matches!(
+            store
+                .set_password_hash(&tenant_id(tenant), &username(name), "$argon2id$x")
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+}

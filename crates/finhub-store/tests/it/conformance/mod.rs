@@ -53,6 +53,8 @@ run_suite! {
     sessions::revoking_a_session_keeps_the_first_time_and_unknown_sessions_are_not_found,
     sessions::active_sessions_exclude_revoked_and_ended_ones,
     sessions::revoke_family_revokes_its_sessions_and_refresh_tokens_and_nothing_else,
+    sessions::revoking_what_rests_on_a_principal_revokes_exactly_that,
+    directory::a_users_password_hash_can_be_replaced,
     refresh_tokens::refresh_tokens_round_trip_and_conflict_on_reinsert,
     refresh_tokens::a_refresh_token_is_consumed_once_and_keeps_its_successor,
     refresh_tokens::revoked_or_unknown_refresh_tokens_cannot_be_consumed,

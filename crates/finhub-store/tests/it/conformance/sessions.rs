@@ -351,3 +351,112 @@ pub(crate) async fn revoke_family_revokes_its_sessions_and_refresh_tokens_and_no
         0
     );
 }
+
+/// Ending a principal's access revokes exactly the sessions and refresh tokens resting on it:
+/// a user's through every customer, a customer's of every user and machine, a tenant's all —
+/// never another tenant's, and never twice.
+pub(crate) async fn revoking_what_rests_on_a_principal_revokes_exactly_that(store: &SharedStore) {
+    use finhub_core::model::Principal;
+    const OTHER: &str = "7654321";
+    seed_tenant(store.as_ref(), T).await;
+    seed_tenant(store.as_ref(), OTHER).await;
+    store
+        .insert_customer(&customer(T, "cus_other", AccountType::B2b))
+        .await
+        .expect("second customer");
+    store
+        .insert_user(&crate::support::user(T, "bob"))
+        .await
+        .expect("second user");
+    // alice via the main customer, bob via the main customer, a machine via the other
+    // customer, alice in the other tenant; each with a refresh token.
+    let alice = session(T, "key-alice", "family-alice");
+    let mut bob = session(T, "key-bob", "family-bob");
+    bob.username = Some(username("bob"));
+    let mut machine = session(T, "key-machine", "family-machine");
+    machine.customer_id = customer_id("cus_other");
+    machine.username = None;
+    let elsewhere = session(OTHER, "key-elsewhere", "family-elsewhere");
+    for (session, token, tenant) in [
+        (&alice, "rt-alice", T),
+        (&bob, "rt-bob", T),
+        (&machine, "rt-machine", T),
+        (&elsewhere, "rt-elsewhere", OTHER),
+    ] {
+        let mut record = refresh_token(tenant, token, session.family_id.as_str(), "unused");
+        record.session_key_hash = session.key_hash.clone();
+        record.customer_id = session.customer_id.clone();
+        record.username = session.username.clone();
+        store.insert_issued(session, &record).await.expect("issue");
+    }
+    let revoked = |key: &'static str| async move {
+        store
+            .session(&SecretHash::of(key))
+            .await
+            .expect("read")
+            .expect("present")
+            .revoked_at
+            .is_some()
+    };
+    let token_revoked = |token: &'static str| async move {
+        store
+            .refresh_token(&SecretHash::of(token))
+            .await
+            .expect("read")
+            .expect("present")
+            .revoked_at
+            .is_some()
+    };
+
+    let user = Principal::User(username(crate::support::USER));
+    assert_eq!(
+        store
+            .revoke_resting_on(&tenant_id(T), &user, at(1))
+            .await
+            .expect("revoke"),
+        1
+    );
+    assert!(revoked("key-alice").await && token_revoked("rt-alice").await);
+    assert!(!revoked("key-bob").await && !revoked("key-elsewhere").await);
+    assert!(
+        !token_revoked("rt-elsewhere").await,
+        "another tenant's alice is untouched"
+    );
+    assert_eq!(
+        store
+            .revoke_resting_on(&tenant_id(T), &user, at(2))
+            .await
+            .expect("again"),
+        0,
+        "never twice"
+    );
+
+    let other_customer = Principal::Customer(customer_id("cus_other"));
+    assert_eq!(
+        store
+            .revoke_resting_on(&tenant_id(T), &other_customer, at(3))
+            .await
+            .expect("revoke"),
+        1
+    );
+    assert!(revoked("key-machine").await && token_revoked("rt-machine").await);
+    assert!(!revoked("key-bob").await);
+
+    assert_eq!(
+        store
+            .revoke_resting_on(&tenant_id(T), &Principal::Tenant, at(4))
+            .await
+            .expect("revoke"),
+        1,
+        "only bob's was left"
+    );
+    assert!(revoked("key-bob").await && token_revoked("rt-bob").await);
+    assert!(!revoked("key-elsewhere").await && !token_revoked("rt-elsewhere").await);
+    // The first revocation time is kept.
+    let alice_now = store
+        .session(&SecretHash::of("key-alice"))
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(alice_now.revoked_at, Some(at(1)));
+}
