@@ -135,28 +135,51 @@ fn generate_pki(dir: &Path, listen: SocketAddr, now: OffsetDateTime) -> anyhow::
     Ok(pki)
 }
 
+/// Writes a file; a `private` one is created readable by its owner only (mode 0600, never
+/// readable by others even for a moment), and one that existed is restricted too.
 fn write_file(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     if private {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict {}", path.display()))?;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot restrict {}", path.display()))?;
+        }
     }
     #[cfg(not(unix))]
     let _ = private;
-    Ok(())
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Starts the emulator, builds and seeds the hub, binds the listener.
+/// Starts the emulator, builds and seeds the hub, binds the listener, in a new temporary
+/// directory, which is removed again when any of it fails (a port in use, say).
 pub async fn prepare(options: &DemoOptions, clock: SharedClock) -> anyhow::Result<Demo> {
-    let production = options.profile == "production";
     let dir = std::env::temp_dir().join(format!(
         "finhub-demo-{}-{}",
         std::process::id(),
         random_base64url(6)
     ));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let prepared = prepare_in(options, clock, dir.clone()).await;
+    if prepared.is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    prepared
+}
+
+async fn prepare_in(
+    options: &DemoOptions,
+    clock: SharedClock,
+    dir: PathBuf,
+) -> anyhow::Result<Demo> {
+    let production = options.profile == "production";
 
     let upstream_secret = random_base64url(24);
     let emulator = finra_emulator::spawn(
@@ -281,9 +304,9 @@ fn demo_config(options: &DemoOptions, dir: &Path, pki: Option<&DemoPki>) -> anyh
     Ok(Config::from_raw(raw)?)
 }
 
+/// Writes the credentials (a password and a customer secret) readable by the owner only.
 fn write_credentials(path: &Path, credentials: &DemoCredentials) -> anyhow::Result<()> {
-    let json = serde_json::to_vec_pretty(credentials)?;
-    std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))
+    write_file(path, &serde_json::to_vec_pretty(credentials)?, true)
 }
 
 /// The walk-through printed after the `listening on` line.

@@ -106,6 +106,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
+            // Production refuses the printed example's keys; integration warns on every start.
+            for placeholder in config.serving_keys()? {
+                tracing::warn!("{placeholder}");
+            }
             let listen = config.listen;
             // Production refuses to start without TLS material; bad material fails here too.
             let tls = match config.serving_transport()? {

@@ -2,6 +2,7 @@
 //! hourly quota. All durations use tokio's clock.
 
 use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -83,7 +84,7 @@ impl AsyncJobs {
         &self,
         owner: Option<&str>,
         dataset_key: &str,
-        quota: u32,
+        quota: NonZeroU32,
         now: Instant,
     ) -> Result<(), Duration> {
         let mut submissions = lock(&self.submissions);
@@ -96,10 +97,9 @@ impl AsyncJobs {
         {
             times.pop_front();
         }
-        if times.len() >= quota as usize {
-            let oldest = *times
-                .front()
-                .expect("quota > 0 means a submission is counted");
+        if times.len() >= quota.get() as usize
+            && let Some(&oldest) = times.front()
+        {
             return Err(QUOTA_WINDOW - now.saturating_duration_since(oldest));
         }
         times.push_back(now);

@@ -2,6 +2,7 @@
 //! and the clock. Tests build it with [`EmulatorConfig::default`] and the `with_*` methods.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use finhub_clock::{SharedClock, SystemClock};
@@ -141,8 +142,8 @@ pub struct AsyncTimings {
     /// How long a result link stays valid after the first `complete` status answer.
     pub result_link_ttl: Duration,
     /// Async submissions allowed per dataset per account (or per dataset for anonymous callers)
-    /// in any rolling hour.
-    pub quota_per_hour: u32,
+    /// in any rolling hour; at least one (a quota of none would refuse every submission forever).
+    pub quota_per_hour: NonZeroU32,
 }
 
 impl Default for AsyncTimings {
@@ -151,7 +152,7 @@ impl Default for AsyncTimings {
             ready_after: Duration::from_secs(3),
             min_poll_interval: Duration::from_secs(1),
             result_link_ttl: Duration::from_secs(2 * 3_600),
-            quota_per_hour: 20,
+            quota_per_hour: NonZeroU32::new(20).expect("20 is not zero"),
         }
     }
 }

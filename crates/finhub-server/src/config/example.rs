@@ -1,5 +1,8 @@
 //! The commented example `finhub print-config` prints.
 
+/// The session secret [`EXAMPLE`] prints: a placeholder `finhub serve` refuses in production.
+pub(super) const EXAMPLE_SESSION_SECRET: &str = "change-me-change-me-change-me-change-me";
+
 /// A complete, commented configuration file.
 pub const EXAMPLE: &str = r#"# FinHub configuration. Sources, later ones winning: built-in defaults, this file
 # (`finhub serve --config FILE`), then environment variables FINHUB_<SECTION>__<KEY>, e.g.

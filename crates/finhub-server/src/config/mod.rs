@@ -21,9 +21,10 @@ use secrecy::SecretString;
 
 pub use crate::serve::ConnectionLimits;
 pub use example::EXAMPLE;
+use example::EXAMPLE_SESSION_SECRET;
 pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits, RawTls, RawUpstream};
 
-/// Request-rate limits (see DESIGN §3 "Rate limits").
+/// Request-rate limits; each profile has its defaults ([`RateLimits::for_profile`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// `POST /v1/auth/token` per client address, per minute.
@@ -93,6 +94,8 @@ pub struct Config {
     pub upstream: UpstreamConfig,
     /// How `finhub serve` listens: HTTPS, plain HTTP (integration only), or not yet configured.
     pub transport: Transport,
+    /// Keys left at the printed example's values, each with how to generate a real one.
+    pub placeholder_keys: Vec<&'static str>,
 }
 
 /// How `finhub serve` listens.
@@ -208,8 +211,12 @@ impl Config {
             keys.session_secret,
             keys.session_secret_file,
         )?;
-        let signing_key = SigningKey::new(keys.session_kid, session_secret)
-            .map_err(|e| ConfigError(format!("keys.session_secret: {e}")))?;
+        let signing_key =
+            SigningKey::new(keys.session_kid, session_secret.clone()).map_err(|e| {
+                ConfigError(format!(
+                    "keys.session_secret: {e}; generate one with `openssl rand -base64 48`"
+                ))
+            })?;
         let previous_signing_keys = keys
             .previous
             .into_iter()
@@ -225,6 +232,19 @@ impl Config {
             .map_err(|_| ConfigError("keys.data_key: must be base64 of 32 bytes".into()))?;
         let data_key = DataKey::from_bytes(&data_key_bytes)
             .map_err(|e| ConfigError(format!("keys.data_key: {e}")))?;
+        let mut placeholder_keys = Vec::new();
+        if secrecy::ExposeSecret::expose_secret(&session_secret) == EXAMPLE_SESSION_SECRET {
+            placeholder_keys.push(
+                "keys.session_secret is the printed example's; generate one with \
+                 `openssl rand -base64 48`",
+            );
+        }
+        if data_key_bytes.iter().all(|&byte| byte == 0) {
+            placeholder_keys.push(
+                "keys.data_key is all zeros (the printed example's); generate one with \
+                 `openssl rand -base64 32`",
+            );
+        }
 
         let mut auth = AuthSettings::for_profile(profile);
         let seconds = |value: Option<u64>,
@@ -315,7 +335,10 @@ impl Config {
             rate_limits,
             audit_jsonl_path: raw.audit.jsonl_path,
             max_auth_body_bytes: raw.http.max_auth_body_bytes,
-            request_timeout: Duration::from_secs(raw.http.request_timeout_secs.max(1)),
+            request_timeout: Duration::from_secs(positive_secs(
+                raw.http.request_timeout_secs,
+                "http.request_timeout_secs",
+            )?),
             connections: ConnectionLimits {
                 header_read_timeout: Duration::from_secs(positive_secs(
                     raw.http.header_read_timeout_secs,
@@ -330,16 +353,42 @@ impl Config {
                     n => n,
                 },
             },
-            max_concurrent_password_hashes: raw.http.max_concurrent_password_hashes.max(1),
+            max_concurrent_password_hashes: match raw.http.max_concurrent_password_hashes {
+                0 => {
+                    return Err(ConfigError(
+                        "http.max_concurrent_password_hashes must be positive".into(),
+                    ));
+                }
+                n => n,
+            },
             upstream: UpstreamConfig {
-                timeout: Duration::from_secs(raw.upstream.timeout_secs.max(1)),
+                timeout: Duration::from_secs(positive_secs(
+                    raw.upstream.timeout_secs,
+                    "upstream.timeout_secs",
+                )?),
                 requests_per_second: raw.upstream.requests_per_second,
                 max_queue_wait: Duration::from_millis(raw.upstream.max_queue_wait_ms),
-                result_link_ttl: Duration::from_secs(raw.upstream.result_link_ttl_secs.max(1)),
+                result_link_ttl: Duration::from_secs(positive_secs(
+                    raw.upstream.result_link_ttl_secs,
+                    "upstream.result_link_ttl_secs",
+                )?),
                 max_body_bytes: raw.upstream.max_body_bytes,
             },
             transport,
+            placeholder_keys,
         })
+    }
+
+    /// Whether `finhub serve` may start with these keys: production refuses the printed
+    /// example's keys; integration starts, and the caller warns with what this returns.
+    pub fn serving_keys(&self) -> Result<&[&'static str], ConfigError> {
+        match (self.profile, self.placeholder_keys.is_empty()) {
+            (Profile::Production, false) => Err(ConfigError(format!(
+                "the production profile refuses placeholder keys: {}",
+                self.placeholder_keys.join("; ")
+            ))),
+            _ => Ok(&self.placeholder_keys),
+        }
     }
 }
 
@@ -533,6 +582,63 @@ mod tests {
             time::Duration::seconds(60)
         );
         assert_eq!(overridden.rate_limits.data_per_session_per_second, 7);
+    }
+
+    #[test]
+    fn production_refuses_to_serve_with_the_printed_placeholder_keys() {
+        assert!(EXAMPLE.contains(EXAMPLE_SESSION_SECRET));
+        let example = from_toml(EXAMPLE).expect("the example loads");
+        assert_eq!(
+            example.serving_keys().expect("integration starts").len(),
+            2,
+            "and warns about both keys"
+        );
+        let keys_only = format!(
+            "profile = \"production\"\n[keys]\nsession_secret = \"{EXAMPLE_SESSION_SECRET}\"\n\
+             data_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n"
+        );
+        let refusal = from_toml(&keys_only)
+            .expect("loads")
+            .serving_keys()
+            .expect_err("placeholders in production");
+        let text = refusal.to_string();
+        assert!(
+            text.contains("keys.session_secret") && text.contains("keys.data_key"),
+            "{text}"
+        );
+        assert!(text.contains("openssl rand"), "{text}");
+        let real = format!(
+            "profile = \"production\"\n[keys]\nsession_secret = \"{}\"\n\
+             data_key = \"{}\"\n",
+            "s".repeat(40),
+            STANDARD.encode([9u8; 32])
+        );
+        assert!(
+            from_toml(&real)
+                .expect("loads")
+                .serving_keys()
+                .expect("real keys")
+                .is_empty()
+        );
+        let short = from_toml("[keys]\nsession_secret = \"short\"\ndata_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n")
+            .expect_err("too short");
+        assert!(short.to_string().contains("openssl rand"), "{short}");
+    }
+
+    #[test]
+    fn zeros_are_refused_naming_their_key() {
+        for (section, key) in [
+            ("http", "request_timeout_secs"),
+            ("http", "max_concurrent_password_hashes"),
+            ("upstream", "timeout_secs"),
+            ("upstream", "result_link_ttl_secs"),
+        ] {
+            let error = from_toml(&format!("{KEYS}[{section}]\n{key} = 0\n")).expect_err(key);
+            assert!(
+                error.to_string().contains(&format!("{section}.{key}")),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -93,6 +93,24 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
         .expect("the production demo starts");
     let credentials: Value =
         serde_json::from_slice(&std::fs::read(&out).expect("credentials file")).expect("JSON");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| {
+            std::fs::metadata(path)
+                .expect("metadata")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(
+            mode(&out),
+            0o600,
+            "the credentials hold a password and a secret"
+        );
+        let key = credentials["clientKey"].as_str().expect("clientKey");
+        assert_eq!(mode(std::path::Path::new(key)), 0o600, "a private key");
+    }
     let _ = std::fs::remove_file(&out);
     let base = credentials["baseUrl"].as_str().expect("baseUrl").to_owned();
     assert!(base.starts_with("https://127.0.0.1:"), "{base}");
@@ -377,4 +395,36 @@ async fn production_allow_lists_rate_limits_and_audit_hold_under_tls() {
         logins >= 122,
         "{logins} audited decisions with the certificate"
     );
+}
+
+/// `finhub demo` on a port already taken fails, saying so, and leaves nothing behind: no
+/// temporary directory, no credentials file.
+#[test]
+fn a_demo_that_cannot_listen_leaves_nothing_behind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port();
+    let tmp = std::env::temp_dir().join(format!("finhub-demo-test-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("a temporary directory");
+    let out = tmp.join("credentials.json");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_finhub"))
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--credentials-out")
+        .arg(&out)
+        .env("TMPDIR", &tmp)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run finhub demo");
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("read the temporary directory")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(left.is_empty(), "left behind: {left:?}");
+    drop(taken);
 }

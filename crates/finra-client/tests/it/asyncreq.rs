@@ -13,7 +13,7 @@ fn timings(ready_after: Duration, min_poll_interval: Duration) -> AsyncTimings {
         ready_after,
         min_poll_interval,
         result_link_ttl: Duration::from_secs(7_200),
-        quota_per_hour: 20,
+        quota_per_hour: std::num::NonZeroU32::new(20).expect("not zero"),
     }
 }
 

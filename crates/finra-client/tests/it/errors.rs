@@ -375,7 +375,7 @@ async fn an_expired_result_link_is_an_async_failure() {
         ready_after: Duration::from_secs(5),
         min_poll_interval: Duration::from_secs(1),
         result_link_ttl: Duration::from_secs(3_600),
-        quota_per_hour: 20,
+        quota_per_hour: std::num::NonZeroU32::new(20).expect("not zero"),
     };
     let emulator = spawn(config(&clock).with_async_timings(timings)).await;
     let client = public_client(&emulator, &clock);

@@ -1,6 +1,5 @@
-//! Asynchronous requests (reference §2.8, §3.1, §7) on tokio's paused clock: 202 + `Location`,
-//! pending then complete status, the pre-signed result link (no auth, expiry, forgery), the poll
-//! interval and the hourly quota.
+//! Asynchronous requests on tokio's paused clock: 202 + `Location`, pending then complete status,
+//! the pre-signed result link (no auth, expiry, forgery), the poll interval and the hourly quota.
 
 use std::time::Duration;
 
@@ -26,7 +25,7 @@ async fn harness() -> (Harness, TokioClock) {
         ready_after: READY_AFTER,
         min_poll_interval: MIN_POLL,
         result_link_ttl: LINK_TTL,
-        quota_per_hour: QUOTA,
+        quota_per_hour: std::num::NonZeroU32::new(QUOTA).expect("a quota of at least one"),
     };
     let h = start(
         config()
