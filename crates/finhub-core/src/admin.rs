@@ -59,6 +59,18 @@ impl Administrator {
     }
 }
 
+/// A store error about a record, naming the record as an administrator reads it ("tenant
+/// 7654321", "user bob of tenant 7654321") instead of by its table.
+fn naming(record: impl FnOnce() -> String) -> impl FnOnce(StoreError) -> AuthError {
+    move |error| {
+        AuthError::Store(match error {
+            StoreError::Conflict(_) => StoreError::Conflict(record()),
+            StoreError::NotFound(_) => StoreError::NotFound(record()),
+            other => other,
+        })
+    }
+}
+
 fn sealing_context(tenant: &TenantId) -> String {
     format!("upstream-credential:{tenant}")
 }
@@ -78,7 +90,10 @@ impl AuthService {
             allow_list: AllowList::default(),
             disabled: false,
         };
-        self.store().insert_tenant(&tenant).await?;
+        self.store()
+            .insert_tenant(&tenant)
+            .await
+            .map_err(naming(|| format!("tenant {}", tenant.id)))?;
         Ok(tenant)
     }
 
@@ -118,7 +133,9 @@ impl AuthService {
             password_hash,
             disabled: false,
         };
-        self.store().insert_user(&user).await?;
+        self.store().insert_user(&user).await.map_err(naming(|| {
+            format!("user {} of tenant {tenant}", user.username)
+        }))?;
         Ok(user)
     }
 
@@ -248,7 +265,10 @@ impl AuthService {
         tenant: &TenantId,
         disabled: bool,
     ) -> Result<u64, AuthError> {
-        self.store().set_tenant_disabled(tenant, disabled).await?;
+        self.store()
+            .set_tenant_disabled(tenant, disabled)
+            .await
+            .map_err(naming(|| format!("tenant {tenant}")))?;
         self.after_access_change(admin, tenant, &Principal::Tenant, disabled)
             .await
     }
@@ -264,7 +284,8 @@ impl AuthService {
     ) -> Result<u64, AuthError> {
         self.store()
             .set_customer_disabled(tenant, customer, disabled)
-            .await?;
+            .await
+            .map_err(naming(|| format!("customer {customer} of tenant {tenant}")))?;
         let principal = Principal::Customer(customer.clone());
         self.after_access_change(admin, tenant, &principal, disabled)
             .await
@@ -281,7 +302,8 @@ impl AuthService {
     ) -> Result<u64, AuthError> {
         self.store()
             .set_user_disabled(tenant, username, disabled)
-            .await?;
+            .await
+            .map_err(naming(|| format!("user {username} of tenant {tenant}")))?;
         let principal = Principal::User(username.clone());
         self.after_access_change(admin, tenant, &principal, disabled)
             .await
@@ -299,7 +321,8 @@ impl AuthService {
         let password_hash = self.hasher().hash(password).await?;
         self.store()
             .set_password_hash(tenant, username, &password_hash)
-            .await?;
+            .await
+            .map_err(naming(|| format!("user {username} of tenant {tenant}")))?;
         let principal = Principal::User(username.clone());
         let ended = self.end_access(tenant, &principal).await?;
         let subject = admin_subject(tenant, &principal);

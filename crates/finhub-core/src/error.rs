@@ -12,10 +12,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A record with the same key exists.
-    #[error("conflicting record: {0}")]
+    #[error("{0} already exists")]
     Conflict(String),
     /// The referenced record does not exist (for updates).
-    #[error("record not found: {0}")]
+    #[error("{0} not found")]
     NotFound(String),
     /// The backend cannot be reached or failed.
     #[error("storage unavailable")]

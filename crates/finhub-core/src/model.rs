@@ -128,6 +128,19 @@ pub enum UpstreamTarget {
     },
 }
 
+impl fmt::Display for UpstreamTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FinraProduction => f.write_str("FINRA production"),
+            Self::FinraQa => f.write_str("FINRA QA"),
+            Self::Custom {
+                api_base,
+                token_url,
+            } => write!(f, "Query API {api_base}, token service {token_url}"),
+        }
+    }
+}
+
 /// A tenant's upstream FINRA credential; the secret is sealed with the hub's data key.
 #[derive(Clone)]
 pub struct UpstreamCredential {

@@ -16,6 +16,7 @@ use std::io::Write;
 use clap::Subcommand;
 use finhub_core::admin::Administrator;
 use finhub_core::auth::AuthService;
+use finhub_core::error::{AuthError, StoreError};
 
 pub use certificates::CertCommand;
 pub use customers::CustomerCommand;
@@ -55,13 +56,25 @@ pub async fn run(
     command: AdminCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    match command {
+    let result = match command {
         AdminCommand::Tenant(command) => tenants::run(auth, admin, command, out).await,
         AdminCommand::Customer(command) => customers::run(auth, admin, command, out).await,
         AdminCommand::User(command) => users::run(auth, admin, command, out).await,
         AdminCommand::Upstream(command) => upstream::run(auth, command, out).await,
         AdminCommand::Sessions(command) => sessions::run(auth, command, out).await,
         AdminCommand::Cert(command) => certificates::run(auth, command, out).await,
+    };
+    result.map_err(plain_record_errors)
+}
+
+/// "tenant 7654321 already exists" rather than a storage failure caused by it: a record that
+/// exists or does not is the administrator's to fix, said in their words.
+fn plain_record_errors(error: anyhow::Error) -> anyhow::Error {
+    match error.downcast_ref::<AuthError>() {
+        Some(AuthError::Store(store @ (StoreError::Conflict(_) | StoreError::NotFound(_)))) => {
+            anyhow::anyhow!("{store}")
+        }
+        _ => error,
     }
 }
 

@@ -68,7 +68,9 @@ pub(super) async fn run(
     match command {
         TenantCommand::Create { id, name, scope } => {
             let scope = Scope::parse(&scope).map_err(anyhow::Error::msg)?;
-            let tenant = auth.create_tenant(tenant_id(&id)?, &name, scope).await?;
+            let id = finhub_core::ids::TenantId::parse(&id)
+                .map_err(|e| anyhow::anyhow!("--id {id:?}: {e}"))?;
+            let tenant = auth.create_tenant(id, &name, scope).await?;
             writeln!(
                 out,
                 "created tenant {} ({}) with scope {:?}",

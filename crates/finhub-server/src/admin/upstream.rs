@@ -89,7 +89,7 @@ pub(super) async fn run(
         {
             Some(credential) => writeln!(
                 out,
-                "client_id: {}\ntarget: {:?}",
+                "client_id: {}\ntarget: {}",
                 credential.client_id, credential.target
             )?,
             None => writeln!(out, "tenant {tenant}: no upstream credential")?,
