@@ -1,4 +1,4 @@
-//! Hub benchmark (issue 5), every figure against a baseline measured in the same run:
+//! Hub benchmark, every figure against a baseline measured in the same run:
 //! - `GET /v1/auth/session` (JWT verify + session lookup) vs the no-op route `GET /v1/noop`;
 //! - `client_credentials` logins/s (target ≥ 2 000/s);
 //! - `password` logins/s vs the Argon2id ceiling of this machine (2 threads hashing, no HTTP);

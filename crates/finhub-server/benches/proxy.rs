@@ -1,4 +1,4 @@
-//! Proxy benchmark (issue 6), every figure against a baseline measured in the same run:
+//! Proxy benchmark, every figure against a baseline measured in the same run:
 //! - a small proxied data call, `GET /v1/finra/data/group/otcMarket/name/weeklySummary?limit=1`
 //!   (JSON, with a session token), through the hub vs the same call straight to the emulator
 //!   (with an upstream token), same load generator (`wrk`): with 1 connection the p50 latency
@@ -15,10 +15,10 @@
 //! `/proc/<pid>/status`. The emulators (one at `Scale::Small` for the small call, one at
 //! `Scale::Full` for the download), the download client and the sampler run in this process;
 //! `wrk` (Debian package) is a third process. All of them share the machine's cores.
-//! Per DESIGN §6 the emulators' throttle is off, and the hub's config raises its limits: data
-//! calls per session and per customer 10^8/s, logins 10^8/min, upstream pacing off
-//! (`requests_per_second = 0`). Run: `bench/proxy.sh` or `cargo bench -p finhub-server --bench
-//! proxy`.
+//! The emulators' throttle is off and the hub's config raises its limits, so the hub, not
+//! FINRA's cap, is measured: data calls per session and per customer 10^8/s, logins 10^8/min,
+//! upstream pacing off (`requests_per_second = 0`). Run: `bench/proxy.sh` or
+//! `cargo bench -p finhub-server --bench proxy`.
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 

@@ -1,4 +1,4 @@
-//! TLS benchmark (issue 7), every figure beside a baseline measured in the same run:
+//! TLS benchmark, every figure beside a baseline measured in the same run:
 //! - full TLS handshakes per second with client certificates (mutual TLS, session resumption off,
 //!   one `GET /v1/noop` per connection, `Connection: close`), TLS 1.3 and TLS 1.2, against new
 //!   plain-HTTP connections per second doing the same;

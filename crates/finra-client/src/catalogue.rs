@@ -1,6 +1,6 @@
 //! The catalogue calls: `/datasets`, `/metadata/group/{g}/name/{n}` and
-//! `/partitions/group/{g}/name/{n}`, typed after FINRA's JSON shapes (reference §2.9) and lenient
-//! about missing fields. Metadata is cached per dataset for the client's lifetime.
+//! `/partitions/group/{g}/name/{n}`, typed after FINRA's documented JSON shapes and
+//! lenient about missing fields. Metadata is cached per dataset for the client's lifetime.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! Typed records of the popular `otcMarket` datasets (reference §4.3), and decoding of untyped
+//! Typed records of the popular `otcMarket` datasets, and decoding of untyped
 //! [`Row`]s into them or any other `serde` type.
 //!
 //! Every field is an `Option` (FINRA sends `null` freely), numbers are `f64` (FINRA writes the

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::config::Tier;
 
-/// The fixed prefix of FINRA's tokens: a ForgeRock stateless-token header (reference §1.3).
+/// The fixed prefix of FINRA's tokens: a ForgeRock stateless-token header.
 const TOKEN_PREFIX: &str = "*AAJTSQACMDIABHR5cGUAA0pXVAACUzEAAjAx*";
 /// The JWS header FINRA's tokens carry after the prefix.
 const JWS_HEADER: &str = "eyJ0eXAiOiJKV1QiLCJjdHkiOiJKV1QiLCJhbGciOiJIUzI1NiJ9";

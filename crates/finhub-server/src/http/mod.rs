@@ -1,5 +1,5 @@
-//! The hub's HTTP surface (DESIGN §3): the authentication endpoints, health, a no-op route for
-//! benchmark baselines, and the layers around them. Handlers parse HTTP into calls of
+//! The hub's HTTP surface: the authentication endpoints, health, a no-op route for benchmark
+//! baselines, and the layers around them. Handlers parse HTTP into calls of
 //! `finhub_core::auth::AuthService` and map its errors through [`error::ApiError`]; no policy
 //! lives here.
 

@@ -1,6 +1,6 @@
-//! Credential handling (reference §3.3 B): every kind of bad credential gets the same 401, the
-//! dummy Argon2 verification runs for unknown users, usernames are compared exactly, and
-//! failed logins back off from the fifth without ever locking anyone out for good.
+//! Credential handling: every kind of bad credential gets the same 401, the dummy Argon2
+//! verification runs for unknown users, usernames are compared exactly, and failed logins back
+//! off from the fifth without ever locking anyone out for good.
 
 use axum::http::StatusCode;
 use finhub_core::ids::{CustomerId, TenantId, Username};

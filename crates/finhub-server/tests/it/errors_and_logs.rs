@@ -196,7 +196,7 @@ async fn production_audits_every_decision_without_a_secret() {
         );
     }
     // The session endpoints' entries do not name the session's tenant, customer or user yet
-    // (finhub-core audits them with an empty subject; see the report of issue 5).
+    // (finhub-core audits them with an empty subject).
     for event in &events[..2] {
         assert_eq!(event.tenant.as_deref(), Some(TENANT));
         assert_eq!(

@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary, one module per topic, every request in-process
 //! (`oneshot` on `http::router`) except where the transport itself is under test.
 
+mod admin;
 mod credentials;
 mod errors_and_logs;
 mod listener;
@@ -8,6 +9,7 @@ mod policy;
 mod rate_limits;
 mod refresh;
 mod refresh_token_grant;
+mod repository;
 mod session_cache;
 mod session_token;
 mod support;

@@ -1,6 +1,6 @@
-//! Request-rate limits on `POST /v1/auth/token` (reference §3.3 F): per client address and per
-//! (tenant, customer), checked before any credential work, answered with 429 and `Retry-After`,
-//! audited, and not reset by changing `X-Forwarded-For`.
+//! Request-rate limits on `POST /v1/auth/token`: per client address and per (tenant, customer),
+//! checked before any credential work, answered with 429 and `Retry-After`, audited, and not
+//! reset by changing `X-Forwarded-For`.
 
 use axum::http::{Method, StatusCode};
 use finhub_core::audit::{AuditAction, AuditOutcome};

@@ -1,6 +1,6 @@
-//! `POST /v1/auth/refresh` and `GET /v1/auth/session` (reference §3.3 D): the 10 % boundary to
-//! the second, expiry, 50 concurrent refreshes refreshing once, the body token of another user,
-//! the session's absolute end, and `X-Tenant-ID` naming another tenant.
+//! `POST /v1/auth/refresh` and `GET /v1/auth/session`: the 10 % boundary to the second, expiry,
+//! 50 concurrent refreshes refreshing once, the body token of another user, the session's
+//! absolute end, and `X-Tenant-ID` naming another tenant.
 
 use axum::http::{Method, StatusCode};
 use finhub_core::ids::TenantId;

@@ -1,7 +1,6 @@
-//! The `userSessionToken` through the HTTP layer (reference §3.3 C): tampered, forged and
-//! re-signed tokens all get 401 `invalid_token` with `WWW-Authenticate`, the bearer scheme is
-//! case-insensitive, two `Authorization` headers are refused, and a token in the query string
-//! is never read.
+//! The `userSessionToken` through the HTTP layer: tampered, forged and re-signed tokens all get
+//! 401 `invalid_token` with `WWW-Authenticate`, the bearer scheme is case-insensitive, two
+//! `Authorization` headers are refused, and a token in the query string is never read.
 
 use axum::http::{Method, StatusCode};
 use base64::Engine;

@@ -1,6 +1,6 @@
-//! `POST /v1/auth/token`: the header half of the request-shape checklist (reference §3.3 A): the
-//! five required headers missing, blank or repeated, content types, `X-Tenant-ID` forms, and
-//! recorded headers (`X-Forwarded-For`, `User-Agent`, `sec-ch-ua-platform`) that are data only.
+//! `POST /v1/auth/token`: the header half of the request-shape checks: the five required headers
+//! missing, blank or repeated, content types, `X-Tenant-ID` forms, and recorded headers
+//! (`X-Forwarded-For`, `User-Agent`, `sec-ch-ua-platform`) that are data only.
 
 use axum::http::StatusCode;
 

@@ -1,6 +1,6 @@
-//! `POST /v1/auth/token`: the answer's shape, and the body half of the request-shape checklist
-//! (reference §3.3 A): malformed JSON, field types, grant and account types, sizes. None of
-//! these reach a credential check, and none answers 500.
+//! `POST /v1/auth/token`: the answer's shape, and the body half of the request-shape checks:
+//! malformed JSON, field types, grant and account types, sizes. None of these reach a credential
+//! check, and none answers 500.
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,8 +1,8 @@
 //! The hub over real TLS connections on `127.0.0.1:0`, with a test PKI generated at test time:
-//! every client-certificate case of the mTLS checklist (reference §3.3 E) answered with 403
-//! `invalid_certificate` in the envelope and audited; TLS 1.0/1.1 refused at the handshake; the
-//! integration profile without a certificate; certificate-bound tokens (RFC 8705); and the whole
-//! login → data → refresh → rotation → logout flow of the production profile.
+//! every client-certificate case of mutual TLS answered with 403 `invalid_certificate` in the
+//! envelope and audited; TLS 1.0/1.1 refused at the handshake; the integration profile without
+//! a certificate; certificate-bound tokens (RFC 8705); and the whole login
+//! → data → refresh → rotation → logout flow of the production profile.
 
 mod bound_tokens;
 mod certificates;

@@ -1,5 +1,5 @@
 //! Asynchronous requests: submission (202 + `Location`), status polls and pre-signed result
-//! links served without authentication (reference §2.8).
+//! links served without authentication.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,5 @@
-//! `GET /metadata/…`, `GET /partitions/…` and `GET /datasets`: the catalogue endpoints, in the
-//! JSON shapes of reference §2.9.
+//! `GET /metadata/…`, `GET /partitions/…` and `GET /datasets`: the catalogue endpoints, in
+//! FINRA's documented JSON shapes.
 
 use std::collections::HashMap;
 

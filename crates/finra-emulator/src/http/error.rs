@@ -1,4 +1,4 @@
-//! FINRA's error answers: the Query API's JSON error body (reference §2.10) and its statuses.
+//! FINRA's error answers: the Query API's documented JSON error body and its statuses.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -1,5 +1,5 @@
-//! The FIP token service, `POST /fip/rest/ews/oauth2/access_token`, as FINRA answers it
-//! (reference §1.2, §1.3): Basic client authentication, `grant_type` in the query string or the
+//! The FIP token service, `POST /fip/rest/ews/oauth2/access_token`, as FINRA answers it:
+//! Basic client authentication, `grant_type` in the query string or the
 //! form body (not both), errors as HTTP 400 with FIP's `{"error_message", "error"}` body.
 
 use axum::body::Bytes;

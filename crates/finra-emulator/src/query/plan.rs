@@ -254,7 +254,7 @@ fn domain_predicate(dataset: &Dataset, filter: &RawDomainFilter) -> Result<Predi
     })
 }
 
-/// Sorting needs an EQUAL compare filter on every partition field (reference §2.7).
+/// Sorting needs an EQUAL compare filter on every partition field, as FINRA documents.
 fn sort_keys(dataset: &Dataset, request: &DataRequest) -> Result<Vec<SortKey>, String> {
     if request.sort_fields.is_empty() {
         return Ok(Vec::new());

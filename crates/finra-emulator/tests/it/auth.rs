@@ -1,6 +1,6 @@
-//! Authorisation on the Query API (reference §1.5, §7; DESIGN §2, §7): public datasets answer
-//! anyone, expired tokens get 401, entitled datasets need a firm token, `/datasets` shows each
-//! caller what it may read, and `/id/{id}` finds a firm.
+//! Authorisation on the Query API: public datasets answer anyone, expired tokens get 401,
+//! entitled datasets need a firm token, `/datasets` shows each caller what it may read, and
+//! `/id/{id}` finds a firm.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -150,7 +150,7 @@ async fn entitled_datasets_without_a_valid_token_are_401() {
         "/metadata/group/firm/name/firmProfile",
         "/partitions/group/registration/name/brokerDealerFirmList",
     ] {
-        // The retired Basic-to-data method does not authenticate either (reference §1.6).
+        // The retired Basic-to-data method does not authenticate either.
         for authorization in [None, Some("Bearer garbage"), Some(basic_firm.as_str())] {
             let response = get(&h, path, authorization).await;
             api_error(response, StatusCode::UNAUTHORIZED).await;

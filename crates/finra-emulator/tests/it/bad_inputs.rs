@@ -1,5 +1,5 @@
-//! Malformed and hostile input (reference §2.10, §3.4): every case gets its exact 4xx status with
-//! FINRA's JSON error shape, and no test sees a 500.
+//! Malformed and hostile input: every case gets its exact 4xx status with FINRA's JSON error
+//! shape, and no test sees a 500.
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Response, StatusCode};

@@ -1,5 +1,5 @@
-//! The catalogue endpoints (reference §2.9, §4): `/metadata`, `/partitions` (including the "No
-//! partitions found" answer) and `/datasets`, and that every listed dataset answers.
+//! The catalogue endpoints: `/metadata`, `/partitions` (including the "No partitions found"
+//! answer) and `/datasets`, and that every listed dataset answers.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::support::{FIRM_ID, FIRM_SECRET, Harness, OTC, WEEKLY, header_str, start_default};
 
-/// The documented datasets (brief and reference §4.2) with their partition fields.
+/// The datasets FINRA documents, with their partition fields.
 const DOCUMENTED: [(&str, &str, &[&str]); 14] = [
     (OTC, WEEKLY, &["weekStartDate", "tierIdentifier"]),
     (

@@ -1,5 +1,5 @@
-//! Data requests (reference §2.1–§2.5, §7): case-insensitive paths, unknown datasets, JSON vs
-//! delimited text, delimiters, quoting and field projection.
+//! Data requests: case-insensitive paths, unknown datasets, JSON vs delimited text, delimiters,
+//! quoting and field projection.
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};

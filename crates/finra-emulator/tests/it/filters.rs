@@ -1,5 +1,5 @@
-//! Filters (reference §2.4, §7): the six compare operators, inclusive date ranges, domain
-//! filters, orFilters, unknown field names, and weeklySummaryHistoric's EQUAL-only rule.
+//! Filters: the six compare operators, inclusive date ranges, domain filters, orFilters, unknown
+//! field names, and weeklySummaryHistoric's EQUAL-only rule.
 //! Expectations are computed client-side from unfiltered fetches of the same partition.
 
 use std::cmp::Ordering;

@@ -1,5 +1,5 @@
-//! The six requests of the darkpool debug notebook (seed `000_…`), replayed against the
-//! emulator: FINRA's real answers were 200, 200, 400 `Client credentials is required`, 200 JSON,
+//! The six requests of the darkpool debugging notebook, replayed against the emulator:
+//! FINRA's real answers were 200, 200, 400 `Client credentials is required`, 200 JSON,
 //! 200 JSON and 200 with a token starting with `*`.
 
 use base64::Engine;

@@ -1,6 +1,5 @@
-//! Paging (reference §2.5, §2.6, §3.2, §7): limit default and clamp, the paging headers on every
-//! 200, offsets, paging a partition by `Record-Total`, the offset cap, empty results and the 3 MB
-//! payload cap.
+//! Paging: limit default and clamp, the paging headers on every 200, offsets, paging a partition
+//! by `Record-Total`, the offset cap, empty results and the 3 MB payload cap.
 
 use finra_emulator::{EmptyResult, Scale};
 use reqwest::StatusCode;

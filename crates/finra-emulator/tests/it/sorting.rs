@@ -1,5 +1,5 @@
-//! Sorting and row order (reference §2.6, §2.7; DESIGN §7): the EQUAL-filter precondition,
-//! ascending and descending keys, deterministic ties, and `RowOrder::Unstable`.
+//! Sorting and row order: the EQUAL-filter precondition, ascending and descending keys,
+//! deterministic ties, and `RowOrder::Unstable`.
 
 use std::cmp::Ordering;
 

@@ -1,5 +1,5 @@
 //! Shared helpers: start an emulator with a test config, one reqwest client per test, calls to
-//! the Query API and the token service, and the checks every test repeats (FINRA's §2.10 error
+//! the Query API and the token service, and the checks every test repeats (FINRA's JSON error
 //! shape, paging headers).
 
 use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Throttle, Tier, spawn};
@@ -295,7 +295,7 @@ pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .expect("header is ASCII")
 }
 
-/// Asserts a FINRA error answer (reference §2.10): this status, a JSON body with `statusCode`,
+/// Asserts a FINRA error answer: this status, a JSON body with `statusCode`,
 /// `statusDescription`, `requestId` (equal to the `FINRA-api-request-id` header) and `message`.
 /// Returns the body.
 pub(crate) async fn api_error(response: Response, status: StatusCode) -> Value {

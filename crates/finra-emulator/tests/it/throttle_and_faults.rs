@@ -1,5 +1,5 @@
-//! The per-address throttle (reference §3.1, DESIGN §7) on tokio's paused clock, the counters,
-//! and fault injection on data and token calls.
+//! The per-address throttle on tokio's paused clock, the counters, and fault injection on data
+//! and token calls.
 
 use std::time::Duration;
 

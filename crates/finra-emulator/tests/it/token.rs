@@ -1,5 +1,5 @@
-//! The FIP token service (reference §1.2, §1.3, §7): grant placement, client authentication,
-//! the error bodies, the token's shape and its `expires_in`.
+//! The FIP token service: grant placement, client authentication, the error bodies, the token's
+//! shape and its `expires_in`.
 
 use std::time::Duration;
 

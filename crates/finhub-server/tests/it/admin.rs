@@ -1,0 +1,86 @@
+//! `finhub admin` as an operator meets it: records that exist or do not are named in the
+//! operator's words, a bad argument names the flag it came in, the upstream target reads as
+//! a person says it, and ending access reports how many sessions it ended.
+
+use finhub_core::admin::Administrator;
+use finhub_core::model::UpstreamTarget;
+use finhub_server::admin::{AdminCommand, TenantCommand, UserCommand};
+use secrecy::SecretString;
+
+use crate::support::{TENANT, TestApp, USERNAME};
+
+async fn admin(app: &TestApp, command: AdminCommand) -> Result<String, String> {
+    let mut out = Vec::new();
+    finhub_server::admin::run(app.auth(), &Administrator::new("ops"), command, &mut out)
+        .await
+        .map(|()| String::from_utf8_lossy(&out).into_owned())
+        .map_err(|error| format!("{error:#}"))
+}
+
+fn create_tenant(id: &str) -> AdminCommand {
+    AdminCommand::Tenant(TenantCommand::Create {
+        id: id.to_owned(),
+        name: "Another".to_owned(),
+        scope: "finra:otcMarket".to_owned(),
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn records_that_exist_or_do_not_are_named_plainly() {
+    let app = TestApp::builder().with_user().build().await;
+    assert!(admin(&app, create_tenant("7654321")).await.is_ok());
+    assert_eq!(
+        admin(&app, create_tenant("7654321")).await,
+        Err("tenant 7654321 already exists".to_owned())
+    );
+    let bad = admin(&app, create_tenant("76x"))
+        .await
+        .expect_err("not digits");
+    assert!(bad.starts_with("--id \"76x\""), "{bad}");
+    let unknown = AdminCommand::User(UserCommand::Disable {
+        tenant: TENANT.to_owned(),
+        username: "bob".to_owned(),
+    });
+    assert_eq!(
+        admin(&app, unknown).await,
+        Err(format!("user bob of tenant {TENANT} not found"))
+    );
+    let disable = AdminCommand::User(UserCommand::Disable {
+        tenant: TENANT.to_owned(),
+        username: USERNAME.to_owned(),
+    });
+    app.password_login().await;
+    assert_eq!(
+        admin(&app, disable).await,
+        Ok(format!("user {USERNAME}: disabled; 1 session ended\n"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_upstream_target_reads_as_a_person_says_it() {
+    let app = TestApp::new().await;
+    let tenant = finhub_core::ids::TenantId::parse(TENANT).expect("tenant");
+    app.auth()
+        .set_upstream_credential(
+            &tenant,
+            "client-1",
+            &SecretString::from("s3cret"),
+            UpstreamTarget::Custom {
+                api_base: "http://127.0.0.1:8700".to_owned(),
+                token_url: "http://127.0.0.1:8700/fip/rest/ews/oauth2/access_token".to_owned(),
+            },
+        )
+        .await
+        .expect("set");
+    let show = AdminCommand::Upstream(finhub_server::admin::UpstreamCommand::Show {
+        tenant: TENANT.to_owned(),
+    });
+    assert_eq!(
+        admin(&app, show).await,
+        Ok(
+            "client_id: client-1\ntarget: Query API http://127.0.0.1:8700, token service \
+            http://127.0.0.1:8700/fip/rest/ews/oauth2/access_token\n"
+                .to_owned()
+        )
+    );
+}
