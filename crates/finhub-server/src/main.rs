@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use finhub_clock::SystemClock;
 use finhub_core::admin::Administrator;
 use finhub_server::admin::AdminCommand;
-use finhub_server::config::{Config, EXAMPLE, Transport};
+use finhub_server::config::{Config, EXAMPLE, LogFormat, Transport};
 use finhub_server::demo::DemoOptions;
 use finhub_server::tls::TlsServer;
 use finhub_server::{AppState, serve, serve_tls};
@@ -63,20 +63,22 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
     let mut stdout = std::io::stdout();
+    // Commands with a config log as it says; the others as text.
+    let config = match &args.command {
+        Command::Serve { config } | Command::Admin { config, .. } => {
+            Some(Config::load(config.as_deref())?)
+        }
+        Command::PrintConfig | Command::Demo { .. } => None,
+    };
+    init_logging(config.as_ref().map_or(LogFormat::Text, |c| c.log_format));
     match args.command {
         Command::PrintConfig => {
             stdout.write_all(EXAMPLE.as_bytes())?;
         }
-        Command::Admin { config, command } => {
-            let config = Config::load(config.as_deref())?;
+        Command::Admin { command, .. } => {
+            let config = config.context("the config was loaded above")?;
             let state = AppState::build(config, SystemClock::shared()).await?;
             let admin = Administrator::new(finhub_server::admin::os_user());
             finhub_server::admin::run(&state.auth, &admin, command, &mut stdout).await?;
@@ -104,8 +106,8 @@ async fn main() -> anyhow::Result<()> {
             drop(demo.emulator);
             let _ = std::fs::remove_dir_all(dir);
         }
-        Command::Serve { config } => {
-            let config = Config::load(config.as_deref())?;
+        Command::Serve { .. } => {
+            let config = config.context("the config was loaded above")?;
             // Production refuses the printed example's keys; integration warns on every start.
             for placeholder in config.serving_keys()? {
                 tracing::warn!("{placeholder}");
@@ -130,6 +132,21 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Logs to standard error, filtered by `RUST_LOG` (default `info`), as text or JSON lines;
+/// colours only when standard error is a terminal (never in files or journals).
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }
 
 /// Ctrl-C or SIGTERM.

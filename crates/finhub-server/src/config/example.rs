@@ -87,4 +87,8 @@ max_body_bytes = 1048576
 # certificate_bound_tokens = true  # RFC 8705: a session works only over the certificate it logged in with
 # Plain HTTP instead: integration profile only.
 plain_http = true
+
+[log]
+# Standard error, filtered by RUST_LOG (default info): text, or json (one object per line).
+format = "text"
 "#;

@@ -22,7 +22,7 @@ use secrecy::SecretString;
 pub use crate::serve::ConnectionLimits;
 pub use example::EXAMPLE;
 use example::EXAMPLE_SESSION_SECRET;
-pub use raw::{RawConfig, RawKeys, RawPreviousKey, RawRateLimits, RawTls, RawUpstream};
+pub use raw::{RawConfig, RawKeys, RawLog, RawPreviousKey, RawRateLimits, RawTls, RawUpstream};
 
 /// Request-rate limits; each profile has its defaults ([`RateLimits::for_profile`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,17 @@ pub struct Config {
     pub transport: Transport,
     /// Keys left at the printed example's values, each with how to generate a real one.
     pub placeholder_keys: Vec<&'static str>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (to standard error; colours only when it is a terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// How `finhub serve` listens.
@@ -181,9 +192,19 @@ impl Config {
         Self::extract(&figment.merge(Env::prefixed("FINHUB_").split("__")))
     }
 
-    /// Extracts and validates a configuration from layered sources.
+    /// Extracts and validates a configuration from layered sources. A relative `sqlite:` path
+    /// written in a config file is resolved against that file's directory (not the working
+    /// directory, so `finhub admin` run from elsewhere opens the same database); one from the
+    /// environment or the default stays relative to the working directory.
     pub fn extract(figment: &Figment) -> Result<Self, ConfigError> {
-        let raw: RawConfig = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+        let mut raw: RawConfig = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+        let file_dir = figment
+            .find_metadata("database_url")
+            .and_then(|metadata| metadata.source.as_ref()?.file_path())
+            .and_then(Path::parent);
+        if let Some(dir) = file_dir {
+            raw.database_url = sqlite_url_under(&raw.database_url, dir);
+        }
         Self::from_raw(raw)
     }
 
@@ -376,6 +397,15 @@ impl Config {
             },
             transport,
             placeholder_keys,
+            log_format: match raw.log.format.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError(format!(
+                        "log.format must be text or json, not {other:?}"
+                    )));
+                }
+            },
         })
     }
 
@@ -441,6 +471,30 @@ fn transport(tls: &RawTls, profile: Profile) -> Result<Transport, ConfigError> {
         (Some(_), None) | (None, Some(_)) => Err(ConfigError(
             "tls.cert_path and tls.key_path go together".into(),
         )),
+    }
+}
+
+/// A `sqlite:` URL whose relative path is taken as relative to `dir`; any other URL (absolute
+/// paths, `:memory:`, other databases) unchanged.
+fn sqlite_url_under(url: &str, dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return url.to_owned();
+    };
+    let (prefix, rest) = match rest.strip_prefix("//") {
+        Some(rest) => ("sqlite://", rest),
+        None => ("sqlite:", rest),
+    };
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    if path.is_empty() || path.starts_with(':') || Path::new(path).is_absolute() {
+        return url.to_owned();
+    }
+    let joined = dir.join(path);
+    match query {
+        Some(query) => format!("{prefix}{}?{query}", joined.display()),
+        None => format!("{prefix}{}", joined.display()),
     }
 }
 
@@ -623,6 +677,49 @@ mod tests {
         let short = from_toml("[keys]\nsession_secret = \"short\"\ndata_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n")
             .expect_err("too short");
         assert!(short.to_string().contains("openssl rand"), "{short}");
+    }
+
+    #[test]
+    fn relative_sqlite_paths_in_a_file_are_under_the_files_directory() {
+        let dir = Path::new("/etc/finhub");
+        for (url, resolved) in [
+            (
+                "sqlite:finhub.db?mode=rwc",
+                "sqlite:/etc/finhub/finhub.db?mode=rwc",
+            ),
+            ("sqlite://data/hub.db", "sqlite:///etc/finhub/data/hub.db"),
+            ("sqlite:/var/lib/finhub.db", "sqlite:/var/lib/finhub.db"),
+            ("sqlite::memory:", "sqlite::memory:"),
+            ("postgres://db/finhub", "postgres://db/finhub"),
+        ] {
+            assert_eq!(sqlite_url_under(url, dir), resolved, "{url}");
+        }
+        let file = std::env::temp_dir().join(format!(
+            "finhub-config-dir-{}/finhub.toml",
+            std::process::id()
+        ));
+        let parent = file.parent().expect("a directory");
+        std::fs::create_dir_all(parent).expect("create");
+        std::fs::write(
+            &file,
+            format!("database_url = \"sqlite:hub.db?mode=rwc\"\n{KEYS}"),
+        )
+        .expect("write");
+        let loaded = Config::load(Some(&file));
+        let _ = std::fs::remove_dir_all(parent);
+        assert_eq!(
+            loaded.expect("loads").database_url,
+            format!("sqlite:{}?mode=rwc", parent.join("hub.db").display())
+        );
+    }
+
+    #[test]
+    fn logs_are_text_or_json() {
+        assert_eq!(from_toml(KEYS).expect("valid").log_format, LogFormat::Text);
+        let json = from_toml(&format!("{KEYS}[log]\nformat = \"json\"\n")).expect("valid");
+        assert_eq!(json.log_format, LogFormat::Json);
+        let error = from_toml(&format!("{KEYS}[log]\nformat = \"xml\"\n")).expect_err("xml");
+        assert!(error.to_string().contains("log.format"), "{error}");
     }
 
     #[test]

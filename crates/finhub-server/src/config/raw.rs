@@ -33,6 +33,24 @@ pub struct RawConfig {
     pub upstream: RawUpstream,
     /// HTTPS and client certificates.
     pub tls: RawTls,
+    /// Log output.
+    pub log: RawLog,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLog {
+    /// `text` (one readable line per event) or `json` (one JSON object per line).
+    pub format: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        Self {
+            format: "text".into(),
+        }
+    }
 }
 
 impl Default for RawConfig {
@@ -50,6 +68,7 @@ impl Default for RawConfig {
             http: RawHttp::default(),
             upstream: RawUpstream::default(),
             tls: RawTls::default(),
+            log: RawLog::default(),
         }
     }
 }

@@ -79,7 +79,8 @@ struct Mapping {
     status: StatusCode,
     code: &'static str,
     description: Cow<'static, str>,
-    /// `WWW-Authenticate` value, for 401s.
+    /// `WWW-Authenticate` value, for 401s: `realm="finhub"` tells a client that the hub, not
+    /// FINRA (whose 401s pass through unchanged), refused.
     challenge: Option<&'static str>,
     /// `Retry-After`, for 429s.
     retry_after: Option<Duration>,
@@ -206,11 +207,11 @@ fn auth_mapping(error: &AuthError) -> Mapping {
             "the refresh token is invalid, expired, revoked or was already used",
         ),
         AuthError::InvalidClient => Mapping {
-            challenge: Some("Bearer"),
+            challenge: Some("Bearer realm=\"finhub\""),
             ..Mapping::new(StatusCode::UNAUTHORIZED, code, INVALID_CLIENT)
         },
         AuthError::InvalidToken(problem) => Mapping {
-            challenge: Some("Bearer error=\"invalid_token\""),
+            challenge: Some("Bearer realm=\"finhub\", error=\"invalid_token\""),
             ..Mapping::new(StatusCode::UNAUTHORIZED, code, problem.description())
         },
         AuthError::InsufficientScope(text) => {

@@ -64,9 +64,14 @@ pub fn router(state: AppState) -> Router {
         ]))
 }
 
-/// `GET /healthz`: the process serves requests.
+/// `GET /healthz`: the process serves requests; `service` tells a FinHub from other services
+/// (clients recognise a hub by it).
 async fn get_health() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
+    Json(json!({
+        "status": "ok",
+        "service": "finhub",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
 }
 
 /// `GET /v1/noop`: 204 and nothing else; the baseline of the benchmarks.

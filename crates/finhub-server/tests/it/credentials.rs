@@ -130,7 +130,11 @@ async fn every_kind_of_bad_credential_gets_the_same_status_body_and_headers() {
             first.body_without_request_id(),
             "{label}"
         );
-        assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{label}");
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some("Bearer realm=\"finhub\""),
+            "{label}"
+        );
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{label}");
         let mut names: Vec<&str> = reply
             .headers

@@ -54,7 +54,10 @@ async fn health_and_the_no_op_route_answer_with_a_request_id() {
     let app = TestApp::new().await;
     let health = app.send(Call::new(Method::GET, "/healthz")).await;
     assert_eq!(health.status, StatusCode::OK);
-    assert_eq!(health.json(), json!({"status": "ok"}));
+    assert_eq!(
+        health.json(),
+        json!({"status": "ok", "service": "finhub", "version": env!("CARGO_PKG_VERSION")})
+    );
     let noop = app.send(Call::new(Method::GET, "/v1/noop")).await;
     assert_eq!(noop.status, StatusCode::NO_CONTENT);
     assert!(noop.body.is_empty());

@@ -2,6 +2,7 @@
 //! (`oneshot` on `http::router`) except where the transport itself is under test.
 
 mod admin;
+mod binary;
 mod credentials;
 mod errors_and_logs;
 mod listener;

@@ -62,7 +62,7 @@ async fn an_expired_access_token_gets_401_saying_so_but_can_still_log_out() {
         );
         assert_eq!(
             reply.header("www-authenticate"),
-            Some("Bearer error=\"invalid_token\"")
+            Some("Bearer realm=\"finhub\", error=\"invalid_token\"")
         );
     }
     assert_eq!(app.logout(&token).await.status, StatusCode::NO_CONTENT);

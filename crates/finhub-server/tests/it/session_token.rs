@@ -38,7 +38,7 @@ fn assert_invalid_token(reply: &Reply, label: &str) {
     assert_eq!(reply.error(), "invalid_token", "{label}");
     assert_eq!(
         reply.header("www-authenticate"),
-        Some("Bearer error=\"invalid_token\""),
+        Some("Bearer realm=\"finhub\", error=\"invalid_token\""),
         "{label}"
     );
 }

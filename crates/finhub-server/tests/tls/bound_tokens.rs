@@ -52,7 +52,7 @@ async fn a_token_is_bound_to_the_certificate_it_was_issued_over() {
                 .headers
                 .get("www-authenticate")
                 .and_then(|v| v.to_str().ok()),
-            Some("Bearer error=\"invalid_token\"")
+            Some("Bearer realm=\"finhub\", error=\"invalid_token\"")
         );
     }
     let refresh = hub.post(&second, "/v1/auth/refresh", &token).await;
