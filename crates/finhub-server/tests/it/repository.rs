@@ -320,3 +320,57 @@ fn architecture_md_names_paths_that_exist() {
         missing.join("\n")
     );
 }
+
+/// `docs/contract.md` documents every route the hub serves: each path the router registers
+/// (`.route("…"` in `src/http/mod.rs`) and, for the proxied FINRA paths behind the router's
+/// catch-all, each template `http/finra/route.rs` logs and parses.
+#[test]
+fn the_contract_names_every_route() {
+    let root = root();
+    let read = |path: &str| fs::read_to_string(root.join(path)).expect(path);
+    let contract = read("docs/contract.md");
+    let mut routes = quoted_after(&read("crates/finhub-server/src/http/mod.rs"), ".route(\"");
+    // The catch-all is a constant; what it serves are the FINRA templates.
+    routes.retain(|route| !route.contains("{*"));
+    let templates: Vec<String> = quoted_after(
+        &read("crates/finhub-server/src/http/finra/route.rs"),
+        "=> \"",
+    )
+    .into_iter()
+    .filter(|template| template.starts_with("/v1/finra/"))
+    .collect();
+    assert!(
+        routes.len() >= 6 && templates.len() == 6,
+        "{routes:?} {templates:?}"
+    );
+    let missing: Vec<&String> = routes
+        .iter()
+        .chain(&templates)
+        .filter(|route| !names(&contract, route))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/contract.md does not name {missing:?}"
+    );
+}
+
+/// Whether `text` names `route` whole: not as the start of a longer path.
+fn names(text: &str, route: &str) -> bool {
+    text.match_indices(route).any(|(at, _)| {
+        text[at + route.len()..]
+            .chars()
+            .next()
+            .is_none_or(|next| !(next.is_ascii_alphanumeric() || next == '/' || next == '{'))
+    })
+}
+
+/// Every string literal that follows `marker` in `source`.
+fn quoted_after(source: &str, marker: &str) -> Vec<String> {
+    source
+        .match_indices(marker)
+        .filter_map(|(at, _)| {
+            let rest = &source[at + marker.len()..];
+            rest.split_once('"').map(|(literal, _)| literal.to_owned())
+        })
+        .collect()
+}
