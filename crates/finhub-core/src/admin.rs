@@ -8,7 +8,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::audit::AuditAction;
+use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{AdminSubject, AuthService};
 use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::{AuthError, StoreError};
@@ -95,6 +95,77 @@ impl AuthService {
             .await
             .map_err(naming(|| format!("tenant {}", tenant.id)))?;
         Ok(tenant)
+    }
+
+    /// Every tenant.
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, AuthError> {
+        Ok(self.store().list_tenants().await?)
+    }
+
+    /// A tenant's customers.
+    pub async fn list_customers(&self, tenant: &TenantId) -> Result<Vec<Customer>, AuthError> {
+        Ok(self.store().list_customers(tenant).await?)
+    }
+
+    /// A tenant's users.
+    pub async fn list_users(&self, tenant: &TenantId) -> Result<Vec<User>, AuthError> {
+        Ok(self.store().list_users(tenant).await?)
+    }
+
+    /// Replaces a tenant's scope. Live sessions read narrower at their next request: at once on
+    /// this instance, within the session cache's lifetime on others.
+    pub async fn set_scope(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        scope: Scope,
+    ) -> Result<(), AuthError> {
+        self.store()
+            .set_scope(tenant, &scope)
+            .await
+            .map_err(naming(|| format!("tenant {tenant}")))?;
+        self.forget_cached_sessions(tenant);
+        let subject = admin_subject(tenant, &Principal::Tenant);
+        self.audit_admin(admin, AuditAction::AdminSetScope, subject, None)
+            .await;
+        Ok(())
+    }
+
+    /// Replaces a tenant's allow-list, applied at every session's next request (at once on this
+    /// instance, within the session cache's lifetime on others).
+    pub async fn set_allow_list(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        allow_list: &AllowList,
+    ) -> Result<(), AuthError> {
+        self.store()
+            .set_allow_list(tenant, allow_list)
+            .await
+            .map_err(naming(|| format!("tenant {tenant}")))?;
+        self.forget_cached_sessions(tenant);
+        let subject = admin_subject(tenant, &Principal::Tenant);
+        self.audit_admin(admin, AuditAction::AdminSetAllowList, subject, None)
+            .await;
+        Ok(())
+    }
+
+    /// The tenant's upstream credential as an administrator sees it: client id and target,
+    /// never the secret.
+    pub async fn upstream_credential_summary(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<(String, UpstreamTarget)>, AuthError> {
+        Ok(self
+            .store()
+            .upstream_credential(tenant)
+            .await?
+            .map(|credential| (credential.client_id, credential.target)))
+    }
+
+    /// The newest audit events of every tenant, newest first.
+    pub async fn recent_audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, AuthError> {
+        Ok(self.store().recent_audit_events(limit).await?)
     }
 
     /// Creates a customer of `tenant` with a generated 256-bit secret.

@@ -29,11 +29,15 @@ pub enum AuditAction {
     AdminEnable,
     /// An administrator changed a user's password (its sessions ended).
     AdminSetPassword,
+    /// An administrator replaced a tenant's scope (live sessions narrow at their next request).
+    AdminSetScope,
+    /// An administrator replaced a tenant's allow-list (applied at every session's next request).
+    AdminSetAllowList,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 13] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -45,6 +49,8 @@ impl AuditAction {
         Self::AdminDisable,
         Self::AdminEnable,
         Self::AdminSetPassword,
+        Self::AdminSetScope,
+        Self::AdminSetAllowList,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -61,6 +67,8 @@ impl AuditAction {
             Self::AdminDisable => "admin_disable",
             Self::AdminEnable => "admin_enable",
             Self::AdminSetPassword => "admin_set_password",
+            Self::AdminSetScope => "admin_set_scope",
+            Self::AdminSetAllowList => "admin_set_allow_list",
         }
     }
 

@@ -226,7 +226,8 @@ async fn prepare_in(
         // Production: allow-lists are mandatory, and the customer's client certificate is bound.
         let loopback =
             AllowList::parse(&["127.0.0.1/32", "::1/128"]).map_err(anyhow::Error::msg)?;
-        auth.store().set_allow_list(&tenant, &loopback).await?;
+        let demo = finhub_core::admin::Administrator::new("finhub demo");
+        auth.set_allow_list(&demo, &tenant, &loopback).await?;
         auth.bind_certificate(
             &tenant,
             &customer.customer.id,

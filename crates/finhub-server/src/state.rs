@@ -14,6 +14,7 @@ use finhub_core::net::TrustedProxies;
 use finhub_core::password::PasswordHasher;
 use finhub_core::secret::SecretHash;
 use finhub_core::session_token::SessionTokens;
+use finhub_core::store::Store;
 
 use crate::config::{Config, ConnectionLimits, RateLimits};
 use crate::rate_limit::KeyedLimiter;
@@ -90,6 +91,16 @@ impl AppState {
     /// Opens the store named by the config and builds the state.
     pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
         let store = finhub_store::connect(&config.database_url).await?;
+        Self::with_store(config, store, clock)
+    }
+
+    /// Builds the state over a store already open (several instances over one database, as
+    /// behind a load balancer; tests).
+    pub fn with_store(
+        config: Config,
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         let audit_lines: Option<Arc<dyn AuditLines>> = match &config.audit_jsonl_path {
             Some(path) => Some(Arc::new(JsonLinesFile::open(path)?)),
             None => None,

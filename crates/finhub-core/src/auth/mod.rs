@@ -256,8 +256,9 @@ impl AuthService {
         &self.inner.settings
     }
 
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The store: only the domain reads and writes it, so every change goes through the
+    /// operations that check, audit and keep the session cache right.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
     }
 

@@ -210,6 +210,14 @@ impl AuthService {
         Ok(ended?)
     }
 
+    /// Drops the tenant's sessions from this instance's cache (its settings changed), so their
+    /// next request reads the tenant again.
+    pub(crate) fn forget_cached_sessions(&self, tenant: &crate::ids::TenantId) {
+        self.inner
+            .sessions
+            .forget_resting_on(tenant, &crate::model::Principal::Tenant);
+    }
+
     /// Revokes a refresh-token family (and its sessions) in the store and drops its sessions
     /// from this instance's cache at once; returns the sessions revoked.
     pub(crate) async fn revoke_family(

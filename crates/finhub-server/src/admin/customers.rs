@@ -79,7 +79,7 @@ pub(super) async fn run(
             )?;
         }
         CustomerCommand::List { tenant } => {
-            for customer in auth.store().list_customers(&tenant_id(&tenant)?).await? {
+            for customer in auth.list_customers(&tenant_id(&tenant)?).await? {
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}",

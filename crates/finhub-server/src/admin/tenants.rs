@@ -64,7 +64,6 @@ pub(super) async fn run(
     command: TenantCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let store = auth.store();
     match command {
         TenantCommand::Create { id, name, scope } => {
             let scope = Scope::parse(&scope).map_err(anyhow::Error::msg)?;
@@ -80,7 +79,7 @@ pub(super) async fn run(
             )?;
         }
         TenantCommand::List => {
-            for tenant in store.list_tenants().await? {
+            for tenant in auth.list_tenants().await? {
                 writeln!(
                     out,
                     "{}\t{}\tscope={:?}\tallow-list={}\t{}",
@@ -98,12 +97,14 @@ pub(super) async fn run(
         }
         TenantCommand::SetScope { tenant, scope } => {
             let scope = Scope::parse(&scope).map_err(anyhow::Error::msg)?;
-            store.set_scope(&tenant_id(&tenant)?, &scope).await?;
+            auth.set_scope(admin, &tenant_id(&tenant)?, scope.clone())
+                .await?;
             writeln!(out, "tenant {tenant}: scope {:?}", scope.to_string())?;
         }
         TenantCommand::SetAllowList { tenant, networks } => {
             let list = AllowList::parse(&networks).map_err(anyhow::Error::msg)?;
-            store.set_allow_list(&tenant_id(&tenant)?, &list).await?;
+            auth.set_allow_list(admin, &tenant_id(&tenant)?, &list)
+                .await?;
             writeln!(
                 out,
                 "tenant {tenant}: allow-list {}",

@@ -83,15 +83,12 @@ pub(super) async fn run(
             )?;
         }
         UpstreamCommand::Show { tenant } => match auth
-            .store()
-            .upstream_credential(&tenant_id(&tenant)?)
+            .upstream_credential_summary(&tenant_id(&tenant)?)
             .await?
         {
-            Some(credential) => writeln!(
-                out,
-                "client_id: {}\ntarget: {}",
-                credential.client_id, credential.target
-            )?,
+            Some((client_id, target)) => {
+                writeln!(out, "client_id: {client_id}\ntarget: {target}")?;
+            }
             None => writeln!(out, "tenant {tenant}: no upstream credential")?,
         },
     }

@@ -84,7 +84,7 @@ pub(super) async fn run(
             )?;
         }
         UserCommand::List { tenant } => {
-            for user in auth.store().list_users(&tenant_id(&tenant)?).await? {
+            for user in auth.list_users(&tenant_id(&tenant)?).await? {
                 let state = if user.disabled { "disabled" } else { "enabled" };
                 writeln!(out, "{}\t{state}", user.username)?;
             }

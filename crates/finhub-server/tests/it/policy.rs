@@ -104,7 +104,7 @@ async fn production_refuses_a_tenant_without_an_allow_list() {
     app.send(app.token_call(&app.client_body()))
         .await
         .assert_error(403, "access_denied");
-    set_allow_list(app.auth(), TENANT, &["127.0.0.0/8".to_owned()]).await;
+    set_allow_list(app.store().as_ref(), TENANT, &["127.0.0.0/8".to_owned()]).await;
     let reply = app.send(app.token_call(&app.client_body())).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["expires_in"], 1_800, "production's lifetime");

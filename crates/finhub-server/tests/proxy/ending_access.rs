@@ -147,7 +147,6 @@ async fn check(ending: Ending) -> Hub {
     let events = hub
         .state
         .auth
-        .store()
         .recent_audit_events(100)
         .await
         .expect("audit");
@@ -218,25 +217,43 @@ async fn changing_a_password_ends_the_users_sessions_everywhere() {
 #[tokio::test(start_paused = true)]
 async fn a_narrowed_scope_applies_to_live_sessions_at_their_next_request() {
     let hub = Hub::new().await;
+    let other = hub.second_instance();
+    let here = hub.sender();
     let tokens = hub.login_warm().await;
     let treasury = "/data/group/fixedIncomeMarket/name/treasuryDailyAggregates?limit=1";
-    hub.send(hub.get(treasury, &tokens.session))
-        .await
-        .assert_ok();
+    for instance in [&here, &other] {
+        instance
+            .send(hub.get(treasury, &tokens.session))
+            .await
+            .assert_ok();
+    }
     hub.state
         .auth
-        .store()
         .set_scope(
+            &Administrator::new("ops-oliver"),
             &TenantId::parse(TENANT).expect("tenant"),
-            &Scope::parse("finra:otcMarket").expect("scope"),
+            Scope::parse("finra:otcMarket").expect("scope"),
         )
         .await
         .expect("narrow the scope");
+    // At once here; on the other instance within its session cache's lifetime.
+    here.send(hub.get(treasury, &tokens.session))
+        .await
+        .assert_error(403, "insufficient_scope");
     tokio::time::advance(SESSION_CACHE_TTL).await;
-    hub.send(hub.get(treasury, &tokens.session))
+    other
+        .send(hub.get(treasury, &tokens.session))
         .await
         .assert_error(403, "insufficient_scope");
     hub.send(hub.get(SMALL, &tokens.session)).await.assert_ok();
     let info = hub.send(session_call(&tokens)).await;
     assert_eq!(info.json()["scope"], "finra:otcMarket");
+    let events = hub.state.auth.recent_audit_events(10).await.expect("audit");
+    assert!(
+        events
+            .iter()
+            .any(|event| event.action == AuditAction::AdminSetScope
+                && event.actor.as_deref() == Some("ops-oliver")),
+        "{events:#?}"
+    );
 }

@@ -127,7 +127,6 @@ async fn no_answer_log_or_audit_entry_holds_the_upstream_token_or_secret() {
         hub.logs.text(),
         hub.state
             .auth
-            .store()
             .recent_audit_events(1_000)
             .await
             .expect("audit")

@@ -144,9 +144,11 @@ impl Builder {
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let mut raw = self.raw;
         raw.public_url = Some(base.clone());
-        let config = Config::from_raw(raw).expect("a valid test config");
-        let state = AppState::build(config, clock.clone())
+        let config = Config::from_raw(raw.clone()).expect("a valid test config");
+        let store = finhub_store::connect(&config.database_url)
             .await
+            .expect("open the store");
+        let state = AppState::with_store(config, Arc::clone(&store), clock.clone())
             .expect("build the hub's state");
 
         let auth = &state.auth;
@@ -201,6 +203,8 @@ impl Builder {
                 seen: Seen::default(),
             },
             state,
+            store,
+            raw,
             clock,
             base,
             customer_id: customer.customer.id.to_string(),
@@ -218,6 +222,10 @@ impl Builder {
 /// A hub in front of an emulator.
 pub(crate) struct Hub {
     pub(crate) state: AppState,
+    /// The store under the hub, shared by [`Hub::second_instance`].
+    store: Arc<dyn finhub_core::store::Store>,
+    /// The configuration the hub was built from.
+    raw: RawConfig,
     pub(crate) clock: SharedClock,
     /// The hub's root URL (its listener; also its public URL).
     pub(crate) base: String,
@@ -282,29 +290,15 @@ impl Hub {
             .expect("set the upstream credential");
     }
 
-    /// A second hub instance over the same store, keys and upstreams (as behind a load
-    /// balancer), with its own session cache; its answers are recorded too.
+    /// A second hub instance over the same database and configuration (as behind a load
+    /// balancer): its own session cache, upstream clients and limits; its answers are recorded
+    /// too.
     pub(crate) fn second_instance(&self) -> Sender {
-        use finhub_core::auth::{AuthParts, AuthService};
-        use finhub_core::crypto::DataKey;
-        use finhub_core::password::PasswordHasher;
-        use finhub_core::session_token::{SessionTokens, SigningKey};
-        let key = SigningKey::new("k1", SecretString::from(SIGNING_SECRET)).expect("key");
-        let first = &self.state.auth;
-        let auth = AuthService::new(AuthParts {
-            store: Arc::clone(first.store()),
-            clock: first.clock().clone(),
-            hasher: PasswordHasher::new(1),
-            tokens: SessionTokens::new(&self.base, &key, &[]),
-            data_key: DataKey::from_bytes(&[7u8; 32]).expect("data key"),
-            settings: first.settings().clone(),
-            audit_lines: None,
-        });
+        let config = Config::from_raw(self.raw.clone()).expect("a valid test config");
+        let state = AppState::with_store(config, Arc::clone(&self.store), self.clock.clone())
+            .expect("build the second instance");
         Sender {
-            router: finhub_server::http::router(AppState {
-                auth,
-                ..self.state.clone()
-            }),
+            router: finhub_server::http::router(state),
             seen: self.sender.seen.clone(),
         }
     }
@@ -500,7 +494,6 @@ impl Hub {
         let audit: String = self
             .state
             .auth
-            .store()
             .recent_audit_events(1_000)
             .await
             .expect("read the audit log")

@@ -173,9 +173,11 @@ impl Builder {
         }
         let config = Config::from_raw(raw).expect("a valid test config");
         let clock = TokioClock::starting_at(OffsetDateTime::now_utc()).shared();
-        let state = AppState::build(config, clock)
+        let store = finhub_store::connect(&config.database_url)
             .await
-            .expect("build the state");
+            .expect("open the store");
+        let state =
+            AppState::with_store(config, Arc::clone(&store), clock).expect("build the state");
         let auth = state.auth.clone();
         let tenant = TenantId::parse(TENANT).expect("tenant id");
         auth.create_tenant(
@@ -186,7 +188,7 @@ impl Builder {
         .await
         .expect("tenant");
         if !self.no_allow_list {
-            auth.store()
+            store
                 .set_allow_list(
                     &tenant,
                     &NetList::parse(&["127.0.0.1/32", "::1"]).expect("list"),
@@ -329,7 +331,6 @@ impl Hub {
     pub(crate) async fn audit(&self) -> Vec<AuditEvent> {
         self.state
             .auth
-            .store()
             .recent_audit_events(200)
             .await
             .expect("read the audit log")

@@ -134,8 +134,10 @@ impl Builder {
             raw.http.max_connections = max;
         }
         let config = Config::from_raw(raw).expect("a valid test config");
-        let state = AppState::build(config, TokioClock::fixed().shared())
+        let store = finhub_store::connect(&config.database_url)
             .await
+            .expect("open the store");
+        let state = AppState::with_store(config, Arc::clone(&store), TokioClock::fixed().shared())
             .expect("build the app state");
         let auth = state.auth.clone();
         let tenant = TenantId::parse(TENANT).expect("tenant id");
@@ -146,7 +148,7 @@ impl Builder {
             .allow_list
             .or_else(|| self.production.then(|| vec!["127.0.0.1".to_owned()]));
         if let Some(entries) = allow_list {
-            set_allow_list(&auth, TENANT, &entries).await;
+            set_allow_list(store.as_ref(), TENANT, &entries).await;
         }
         let b2b = new_client(&auth, &tenant, AccountType::B2b).await;
         let b2c = new_client(&auth, &tenant, AccountType::B2c).await;
@@ -156,6 +158,7 @@ impl Builder {
         let router = finhub_server::http::router(state.clone());
         TestApp {
             state,
+            store,
             router,
             b2b,
             b2c,
@@ -189,9 +192,9 @@ pub(crate) async fn add_user(auth: &AuthService, tenant: &str, username: &str, p
     .expect("create a user");
 }
 
-/// Replaces a tenant's allow-list.
-pub(crate) async fn set_allow_list(auth: &AuthService, tenant: &str, entries: &[String]) {
-    auth.store()
+/// Replaces a tenant's allow-list in the store (test set-up: no audit entry).
+pub(crate) async fn set_allow_list(store: &dyn Store, tenant: &str, entries: &[String]) {
+    store
         .set_allow_list(
             &TenantId::parse(tenant).expect("tenant id"),
             &NetList::parse(entries).expect("allow-list"),
@@ -212,6 +215,8 @@ pub(crate) use paused_time::{settle, until};
 /// A running hub in-process.
 pub(crate) struct TestApp {
     pub(crate) state: AppState,
+    /// The store under the app (as a second instance or a test would open it).
+    store: Arc<dyn Store>,
     pub(crate) router: Router,
     pub(crate) b2b: Client,
     pub(crate) b2c: Client,
@@ -235,7 +240,7 @@ impl TestApp {
     }
 
     pub(crate) fn store(&self) -> &Arc<dyn Store> {
-        self.state.auth.store()
+        &self.store
     }
 
     /// Sends a request as it is.
