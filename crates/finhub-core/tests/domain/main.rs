@@ -1,0 +1,6 @@
+//! The hub's domain services tested on their own: no HTTP, an in-memory SQLite store, and the
+//! hub's clock following tokio's paused time. One binary, one module per topic, the fixture in
+//! `support`.
+
+mod ending_access;
+mod support;

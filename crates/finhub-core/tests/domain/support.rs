@@ -1,0 +1,154 @@
+//! The fixture of the domain tests: an `AuthService` over in-memory SQLite with a tenant, a
+//! `b2b` customer and a user; a second service over the same store stands for a second hub
+//! instance (its own session cache). Time is tokio's paused clock; a `FreezeGuard`-style idle
+//! blocking task keeps it from auto-advancing while SQLite works, so it moves only by
+//! `tokio::time::advance`.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, mpsc};
+
+use finhub_clock::{SharedClock, TokioClock};
+use finhub_core::admin::Administrator;
+use finhub_core::auth::{
+    AccessCheck, AuthParts, AuthService, AuthSettings, IssuedTokens, LoginGrant, LoginRequest,
+    Profile, RequestContext,
+};
+use finhub_core::crypto::DataKey;
+use finhub_core::error::AuthError;
+use finhub_core::ids::{CustomerId, TenantId, Username};
+use finhub_core::model::AccountType;
+use finhub_core::password::PasswordHasher;
+use finhub_core::scope::Scope;
+use finhub_core::session_token::{SessionTokens, SigningKey};
+use finhub_core::store::Store;
+use secrecy::{ExposeSecret, SecretString};
+
+pub(crate) const TENANT: &str = "1234567";
+pub(crate) const USERNAME: &str = "alice";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+const SIGNING_SECRET: &str = "domain test signing secret, 32 bytes or more";
+
+/// A tenant with a customer and a user, served by two instances over one store.
+pub(crate) struct Domain {
+    pub(crate) auth: AuthService,
+    pub(crate) other: AuthService,
+    pub(crate) tenant: TenantId,
+    pub(crate) customer: CustomerId,
+    pub(crate) customer_secret: String,
+    pub(crate) admin: Administrator,
+    _freeze: mpsc::Sender<()>,
+}
+
+fn service(store: &Arc<dyn Store>, clock: &SharedClock) -> AuthService {
+    let key = SigningKey::new("k1", SecretString::from(SIGNING_SECRET)).expect("key");
+    AuthService::new(AuthParts {
+        store: Arc::clone(store),
+        clock: clock.clone(),
+        hasher: PasswordHasher::new(2),
+        tokens: SessionTokens::new("http://hub.test", &key, &[]),
+        data_key: DataKey::from_bytes(&[7u8; 32]).expect("data key"),
+        settings: AuthSettings::for_profile(Profile::Integration),
+        audit_lines: None,
+    })
+}
+
+impl Domain {
+    pub(crate) async fn new() -> Self {
+        let (freeze, frozen) = mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || {
+            let _ = frozen.recv();
+        });
+        let store = finhub_store::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory store");
+        let clock = TokioClock::fixed().shared();
+        let auth = service(&store, &clock);
+        let other = service(&store, &clock);
+        let tenant = TenantId::parse(TENANT).expect("tenant");
+        auth.create_tenant(
+            tenant.clone(),
+            "Acme",
+            Scope::parse("finra:otcMarket finra:fixedIncomeMarket").expect("scope"),
+        )
+        .await
+        .expect("tenant");
+        let customer = auth
+            .create_customer(&tenant, "app", AccountType::B2b)
+            .await
+            .expect("customer");
+        auth.create_user(
+            &tenant,
+            Username::parse(USERNAME).expect("username"),
+            SecretString::from(PASSWORD),
+        )
+        .await
+        .expect("user");
+        Self {
+            auth,
+            other,
+            tenant,
+            customer: customer.customer.id.clone(),
+            customer_secret: customer.secret.expose().to_owned(),
+            admin: Administrator::new("ops-oliver"),
+            _freeze: freeze,
+        }
+    }
+
+    pub(crate) fn user(&self) -> Username {
+        Username::parse(USERNAME).expect("username")
+    }
+
+    fn request(&self, grant: LoginGrant) -> LoginRequest {
+        LoginRequest {
+            tenant: self.tenant.clone(),
+            customer_id: self.customer.to_string(),
+            customer_secret: SecretString::from(self.customer_secret.clone()),
+            account_type: AccountType::B2b,
+            grant,
+        }
+    }
+
+    /// The user's password login.
+    pub(crate) async fn login(&self, password: &str) -> Result<IssuedTokens, AuthError> {
+        let grant = LoginGrant::Password {
+            username: USERNAME.to_owned(),
+            password: SecretString::from(password.to_owned()),
+        };
+        self.auth.login(&ctx(), self.request(grant)).await
+    }
+
+    /// The `refresh_token` grant.
+    pub(crate) async fn exchange(&self, tokens: &IssuedTokens) -> Result<IssuedTokens, AuthError> {
+        let grant = LoginGrant::RefreshToken {
+            refresh_token: tokens.refresh_token.clone(),
+        };
+        self.auth.login(&ctx(), self.request(grant)).await
+    }
+}
+
+/// A request from loopback over plain HTTP.
+pub(crate) fn ctx() -> RequestContext {
+    let local = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    RequestContext {
+        request_id: "domain-test".to_owned(),
+        peer_addr: local,
+        client_addr: local,
+        forwarded_for: None,
+        user_agent: None,
+        platform: None,
+        tenant_header: None,
+        client_certificate: Default::default(),
+    }
+}
+
+/// Whether `service` accepts the session token for a data call.
+pub(crate) async fn accepts(service: &AuthService, tokens: &IssuedTokens) -> Result<(), AuthError> {
+    service
+        .authenticate(
+            &ctx(),
+            Some(tokens.user_session_token.expose_secret()),
+            AccessCheck::Required,
+        )
+        .await
+        .map(|_| ())
+}
