@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::body::{StrictObject, check_json_content_type, read_body};
 use super::context::{RequestFacts, bearer_token, check_tenant_header};
@@ -35,12 +34,35 @@ pub(crate) async fn refresh_session(
         .auth
         .refresh(&facts.context, bearer.as_deref(), body_token.as_deref())
         .await?;
-    let body = json!({
-        "refreshed": outcome.refreshed,
-        "expires_in": outcome.expires_in,
-        "token_type": "Bearer",
-    });
-    Ok(Json(body).into_response())
+    Ok(Json(RefreshAnswer {
+        refreshed: outcome.refreshed,
+        expires_in: outcome.expires_in,
+        token_type: "Bearer",
+    })
+    .into_response())
+}
+
+/// The answer of `POST /v1/auth/refresh`.
+#[derive(Debug, serde::Serialize)]
+struct RefreshAnswer {
+    refreshed: bool,
+    expires_in: i64,
+    token_type: &'static str,
+}
+
+/// The answer of `GET /v1/auth/session`; `username` is `null` for machines.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionAnswer {
+    tenant_id: String,
+    customer_id: String,
+    username: Option<String>,
+    account_type: &'static str,
+    scope: String,
+    #[serde(rename = "expires_in")]
+    expires_in: i64,
+    #[serde(rename = "session_expires_in")]
+    session_expires_in: i64,
 }
 
 /// `POST /v1/auth/logout`: ends the session and its refresh-token family. A body is ignored.
@@ -64,14 +86,14 @@ pub(crate) async fn get_session(
     check_tenant_header(request.headers())?;
     let bearer = bearer_token(request.headers())?;
     let info = state.auth.session_info(&facts.context, bearer).await?;
-    let body = json!({
-        "tenantId": info.tenant_id,
-        "customerId": info.customer_id,
-        "username": info.username,
-        "accountType": info.account_type.as_str(),
-        "scope": info.scope.to_string(),
-        "expires_in": info.expires_in,
-        "session_expires_in": info.session_expires_in,
-    });
-    Ok(Json(body).into_response())
+    Ok(Json(SessionAnswer {
+        tenant_id: info.tenant_id,
+        customer_id: info.customer_id,
+        username: info.username,
+        account_type: info.account_type.as_str(),
+        scope: info.scope.to_string(),
+        expires_in: info.expires_in,
+        session_expires_in: info.session_expires_in,
+    })
+    .into_response())
 }

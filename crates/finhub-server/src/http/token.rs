@@ -12,7 +12,6 @@ use finhub_core::ids::TenantId;
 use finhub_core::model::AccountType;
 use finhub_core::password::MAX_PASSWORD_BYTES;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::json;
 
 use super::body::{StrictObject, check_json_content_type, read_body};
 use super::context::{FORWARDED_FOR, PLATFORM, RequestFacts, TENANT_ID, required_header};
@@ -193,18 +192,33 @@ fn parse_login(bytes: &[u8], tenant: TenantId) -> Result<LoginRequest, ApiError>
     })
 }
 
-/// The 200 answer: `expires_in` an integer, every other field a string.
+/// The 200 answer of a login: `expires_in` an integer, every other field a string. (No
+/// `Debug`: it holds the tokens.)
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenAnswer<'a> {
+    #[serde(rename = "expires_in")]
+    expires_in: i64,
+    #[serde(rename = "token_type")]
+    token_type: &'static str,
+    scope: String,
+    customer_id: &'a str,
+    tenant_id: &'a str,
+    user_session_token: &'a str,
+    refresh_token: &'a str,
+}
+
 fn token_response(issued: &IssuedTokens) -> Response {
-    let body = json!({
-        "expires_in": issued.expires_in,
-        "token_type": "Bearer",
-        "scope": issued.scope.to_string(),
-        "customerId": issued.customer_id,
-        "tenantId": issued.tenant_id,
-        "userSessionToken": issued.user_session_token.expose_secret(),
-        "refreshToken": issued.refresh_token.expose_secret(),
-    });
-    Json(body).into_response()
+    Json(TokenAnswer {
+        expires_in: issued.expires_in,
+        token_type: "Bearer",
+        scope: issued.scope.to_string(),
+        customer_id: &issued.customer_id,
+        tenant_id: &issued.tenant_id,
+        user_session_token: issued.user_session_token.expose_secret(),
+        refresh_token: issued.refresh_token.expose_secret(),
+    })
+    .into_response()
 }
 
 #[cfg(test)]
