@@ -12,6 +12,9 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use finhub_core::error::AuthError;
+use finra_client::FinraError;
+
+use crate::upstream::UpstreamError;
 use serde_json::json;
 
 /// Everything the hub itself can refuse a request with.
@@ -71,6 +74,48 @@ pub(crate) enum ApiError {
     /// FINRA did not answer in time.
     #[error("upstream timed out")]
     UpstreamTimeout,
+    /// The hub's own queue of calls to FINRA is full: FINRA's request rate (shared by every
+    /// tenant) is taken for longer than a request may wait.
+    #[error("the upstream queue is full")]
+    UpstreamBusy {
+        /// When a slot frees up.
+        retry_after: Duration,
+    },
+}
+
+/// A tenant's FINRA client that could not be had: 502 (the detail is for the log), or the
+/// domain's own refusal.
+impl From<UpstreamError> for ApiError {
+    fn from(error: UpstreamError) -> Self {
+        match error {
+            UpstreamError::NoCredential(_) | UpstreamError::Unusable(_) => {
+                Self::UpstreamUnavailable(error.to_string())
+            }
+            UpstreamError::Auth(error) => Self::Auth(error),
+        }
+    }
+}
+
+/// A failed call to FINRA: too slow → 504; the hub's bounded queue full → 429; anything else
+/// (unreachable, FINRA refusing the tenant's credential) → 502 with FINRA's reason for the log
+/// only.
+impl From<FinraError> for ApiError {
+    #[expect(
+        clippy::wildcard_enum_match_arm,
+        reason = "FinraError is non-exhaustive: whatever else it grows is FINRA being unavailable"
+    )]
+    fn from(error: FinraError) -> Self {
+        match error {
+            FinraError::Timeout { .. } => Self::UpstreamTimeout,
+            FinraError::RateLimited { retry_after } => Self::UpstreamBusy {
+                retry_after: retry_after.unwrap_or(Duration::from_secs(1)),
+            },
+            FinraError::BadCredentials { .. } | FinraError::UnsupportedGrantType => {
+                Self::UpstreamUnavailable(format!("FINRA refused the upstream credential: {error}"))
+            }
+            other => Self::UpstreamUnavailable(other.to_string()),
+        }
+    }
 }
 
 /// What an error becomes on the wire, before the request id is added.
@@ -171,6 +216,17 @@ impl ApiError {
                     StatusCode::BAD_GATEWAY,
                     "upstream_unavailable",
                     "FINRA is unavailable or refused the tenant's upstream credential",
+                )
+            },
+            Self::UpstreamBusy { retry_after } => Mapping {
+                retry_after: Some(*retry_after),
+                ..Mapping::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!(
+                        "FINRA's request rate is taken; retry after {} s",
+                        retry_after_secs(*retry_after)
+                    ),
                 )
             },
             Self::UpstreamTimeout => Mapping {
@@ -335,6 +391,36 @@ mod tests {
             "the client certificate has been revoked"
         );
         assert!(mapping.challenge.is_none());
+    }
+
+    #[test]
+    fn failed_upstream_calls_map_to_504_429_and_502_without_their_detail() {
+        let timeout = ApiError::from(FinraError::Timeout { what: "x".into() }).mapping();
+        assert_eq!(
+            (timeout.status, timeout.code),
+            (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout")
+        );
+        let busy = ApiError::from(FinraError::RateLimited { retry_after: None }).mapping();
+        assert_eq!(
+            (busy.status, busy.code),
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+        );
+        assert_eq!(busy.retry_after, Some(Duration::from_secs(1)));
+        let refused = ApiError::from(FinraError::BadCredentials {
+            reason: "Invalid Credentials".into(),
+            code: "invalid_client".into(),
+        })
+        .mapping();
+        assert_eq!(
+            (refused.status, refused.code),
+            (StatusCode::BAD_GATEWAY, "upstream_unavailable")
+        );
+        assert!(!refused.description.contains("Invalid Credentials"));
+        assert!(
+            refused
+                .internal
+                .is_some_and(|detail| detail.contains("Invalid Credentials"))
+        );
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub use result_links::{ResultLinks, SealedLink};
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
     /// The tenant has no upstream credential configured.
-    #[error("the tenant has no upstream FINRA credential")]
-    NoCredential,
+    #[error("tenant {0} has no upstream FINRA credential")]
+    NoCredential(TenantId),
     /// The stored credential could not be read or used.
     #[error("the upstream credential cannot be used: {0}")]
     Unusable(String),
@@ -133,7 +133,7 @@ impl Upstreams {
             .auth
             .open_upstream_credential(tenant)
             .await?
-            .ok_or(UpstreamError::NoCredential)?;
+            .ok_or_else(|| UpstreamError::NoCredential(tenant.clone()))?;
         let fingerprint = format!(
             "{}\u{0}{:?}\u{0}{}",
             credential.client_id,
@@ -201,7 +201,7 @@ impl Upstreams {
         tokio::spawn(async move {
             let client = match upstreams.client_for(&tenant).await {
                 Ok(client) => client,
-                Err(UpstreamError::NoCredential) => return,
+                Err(UpstreamError::NoCredential(_)) => return,
                 Err(error) => {
                     tracing::warn!(tenant.id = %tenant, %error, "upstream credential unusable");
                     return;

@@ -22,7 +22,6 @@ pub(crate) use route::FinraRoute;
 use super::context::{RequestFacts, bearer_token, check_tenant_header};
 use super::error::ApiError;
 use crate::state::AppState;
-use crate::upstream::UpstreamError;
 
 /// The prefix of proxied paths.
 pub(super) const PREFIX: &str = "/v1/finra";
@@ -98,18 +97,7 @@ pub(crate) async fn proxy_finra(
         .and_then(|()| limiters.data_per_customer.check(&customer_key))
         .map_err(|retry_after| AuthError::RateLimited { retry_after })?;
 
-    let client = state
-        .upstreams
-        .client_for(&session.tenant_id)
-        .await
-        .map_err(|error| match error {
-            UpstreamError::NoCredential => ApiError::UpstreamUnavailable(format!(
-                "tenant {} has no upstream FINRA credential",
-                session.tenant_id
-            )),
-            UpstreamError::Unusable(detail) => ApiError::UpstreamUnavailable(detail),
-            UpstreamError::Auth(error) => ApiError::Auth(error),
-        })?;
+    let client = state.upstreams.client_for(&session.tenant_id).await?;
     // A GET's empty body is not collected.
     let body = if axum::body::HttpBody::is_end_stream(&body) {
         Bytes::new()
@@ -141,7 +129,8 @@ pub(crate) async fn proxy_finra(
     let upstream = match upstream {
         Ok(upstream) => upstream,
         Err(error) => {
-            return Err(upstream_error(&state, ctx, &session.tenant_id.to_string(), error).await);
+            audit_credential_rejection(&state, ctx, &session.tenant_id.to_string(), &error).await;
+            return Err(error.into());
         }
     };
     let status = upstream.status();
@@ -227,32 +216,24 @@ pub(crate) async fn get_result(
     Ok(response)
 }
 
-/// Maps a failed upstream call: too slow → 504; the hub's bounded queue full → 429; FINRA
-/// refusing the tenant's credential → 502, with FINRA's reason logged and audited only.
-async fn upstream_error(
+/// FINRA refusing the tenant's stored credential: its reason goes to the log and the audit,
+/// never to the caller.
+async fn audit_credential_rejection(
     state: &AppState,
     ctx: &RequestContext,
     tenant: &str,
-    error: FinraError,
-) -> ApiError {
-    match error {
-        FinraError::Timeout { .. } => ApiError::UpstreamTimeout,
-        FinraError::RateLimited { retry_after } => AuthError::RateLimited {
-            retry_after: retry_after.unwrap_or(std::time::Duration::from_secs(1)),
-        }
-        .into(),
-        FinraError::BadCredentials { .. } | FinraError::UnsupportedGrantType => {
-            let reason = error.to_string();
-            tracing::error!(tenant.id = tenant, %reason, "FINRA refused the tenant's upstream credential");
-            state
-                .auth
-                .audit_upstream_rejection(ctx, tenant, &reason)
-                .await;
-            ApiError::UpstreamUnavailable(format!(
-                "FINRA refused the upstream credential: {reason}"
-            ))
-        }
-        other => ApiError::UpstreamUnavailable(other.to_string()),
+    error: &FinraError,
+) {
+    if matches!(
+        error,
+        FinraError::BadCredentials { .. } | FinraError::UnsupportedGrantType
+    ) {
+        let reason = error.to_string();
+        tracing::error!(tenant.id = tenant, %reason, "FINRA refused the tenant's upstream credential");
+        state
+            .auth
+            .audit_upstream_rejection(ctx, tenant, &reason)
+            .await;
     }
 }
 
