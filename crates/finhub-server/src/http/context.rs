@@ -145,6 +145,38 @@ pub(crate) fn check_tenant_header(headers: &HeaderMap) -> Result<(), ApiError> {
     single_header(headers, &TENANT_ID, "X-Tenant-ID").map(|_| ())
 }
 
+/// What every session call presents, checked the same way for all of them: `X-Tenant-ID` at
+/// most once, and the session token of `Authorization: Bearer` (if any), which the
+/// authentication service then checks. `Debug` never shows the token.
+pub(crate) struct SessionToken(Option<String>);
+
+impl SessionToken {
+    /// The token as sent, if one was.
+    pub(crate) fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = if self.0.is_some() {
+            "[redacted]"
+        } else {
+            "none"
+        };
+        f.debug_tuple("SessionToken").field(&shown).finish()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        check_tenant_header(&parts.headers)?;
+        Ok(Self(bearer_token(&parts.headers)?.map(str::to_owned)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::body::{StrictObject, check_json_content_type, read_body};
-use super::context::{RequestFacts, bearer_token, check_tenant_header};
+use super::context::{RequestFacts, SessionToken};
 use super::error::ApiError;
 use crate::state::AppState;
 
@@ -17,10 +17,9 @@ use crate::state::AppState;
 pub(crate) async fn refresh_session(
     State(state): State<AppState>,
     facts: RequestFacts,
+    token: SessionToken,
     request: Request,
 ) -> Result<Response, ApiError> {
-    check_tenant_header(request.headers())?;
-    let bearer = bearer_token(request.headers())?.map(str::to_owned);
     let content_type = check_json_content_type(request.headers());
     let bytes = read_body(request, state.http.max_auth_body_bytes).await?;
     let body_token = if bytes.is_empty() {
@@ -32,7 +31,7 @@ pub(crate) async fn refresh_session(
     };
     let outcome = state
         .auth
-        .refresh(&facts.context, bearer.as_deref(), body_token.as_deref())
+        .refresh(&facts.context, token.get(), body_token.as_deref())
         .await?;
     Ok(Json(RefreshAnswer {
         refreshed: outcome.refreshed,
@@ -69,11 +68,9 @@ struct SessionAnswer {
 pub(crate) async fn delete_session(
     State(state): State<AppState>,
     facts: RequestFacts,
-    request: Request,
+    token: SessionToken,
 ) -> Result<Response, ApiError> {
-    check_tenant_header(request.headers())?;
-    let bearer = bearer_token(request.headers())?;
-    state.auth.logout(&facts.context, bearer).await?;
+    state.auth.logout(&facts.context, token.get()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -81,11 +78,9 @@ pub(crate) async fn delete_session(
 pub(crate) async fn get_session(
     State(state): State<AppState>,
     facts: RequestFacts,
-    request: Request,
+    token: SessionToken,
 ) -> Result<Response, ApiError> {
-    check_tenant_header(request.headers())?;
-    let bearer = bearer_token(request.headers())?;
-    let info = state.auth.session_info(&facts.context, bearer).await?;
+    let info = state.auth.session_info(&facts.context, token.get()).await?;
     Ok(Json(SessionAnswer {
         tenant_id: info.tenant_id,
         customer_id: info.customer_id,

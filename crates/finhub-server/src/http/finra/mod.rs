@@ -19,7 +19,7 @@ pub(super) mod route;
 
 pub(crate) use route::FinraRoute;
 
-use super::context::{RequestFacts, bearer_token, check_tenant_header};
+use super::context::{RequestFacts, SessionToken};
 use super::error::ApiError;
 use crate::state::AppState;
 
@@ -57,6 +57,7 @@ const PASSED_RESPONSE_HEADERS: [&str; 11] = [
 pub(crate) async fn proxy_finra(
     State(state): State<AppState>,
     facts: RequestFacts,
+    token: SessionToken,
     request: Request,
 ) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
@@ -71,12 +72,10 @@ pub(crate) async fn proxy_finra(
         )
         .into());
     }
-    check_tenant_header(&parts.headers)?;
-    let bearer = bearer_token(&parts.headers)?;
     let ctx = &facts.context;
     let session = state
         .auth
-        .authenticate(ctx, bearer, AccessCheck::Required)
+        .authenticate(ctx, token.get(), AccessCheck::Required)
         .await?
         .session;
     // The scope is checked on the same parsed group the upstream path is built from.
