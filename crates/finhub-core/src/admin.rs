@@ -124,9 +124,7 @@ impl AuthService {
             .set_scope(tenant, &scope)
             .await
             .map_err(naming(|| format!("tenant {tenant}")))?;
-        self.forget_cached_sessions(tenant);
-        let subject = admin_subject(tenant, &Principal::Tenant);
-        self.audit_admin(admin, AuditAction::AdminSetScope, subject, None)
+        self.after_tenant_change(admin, tenant, AuditAction::AdminSetScope)
             .await;
         Ok(())
     }
@@ -143,9 +141,7 @@ impl AuthService {
             .set_allow_list(tenant, allow_list)
             .await
             .map_err(naming(|| format!("tenant {tenant}")))?;
-        self.forget_cached_sessions(tenant);
-        let subject = admin_subject(tenant, &Principal::Tenant);
-        self.audit_admin(admin, AuditAction::AdminSetAllowList, subject, None)
+        self.after_tenant_change(admin, tenant, AuditAction::AdminSetAllowList)
             .await;
         Ok(())
     }
@@ -400,6 +396,19 @@ impl AuthService {
         self.audit_admin(admin, AuditAction::AdminSetPassword, subject, Some(ended))
             .await;
         Ok(ended)
+    }
+
+    /// After a tenant's settings changed: its sessions are read again at their next request
+    /// (at once here), and the change is audited.
+    async fn after_tenant_change(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        action: AuditAction,
+    ) {
+        self.forget_cached_sessions(tenant);
+        let subject = admin_subject(tenant, &Principal::Tenant);
+        self.audit_admin(admin, action, subject, None).await;
     }
 
     /// After a principal was disabled (its sessions end) or enabled (nothing is revived): the
