@@ -74,25 +74,27 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    let status = response.status();
-    let mut route = LoggedRoute::of(matched.as_ref(), uri.path());
-    if report.is_some() {
-        // The group and name are logged only once the scope has granted them and the call
-        // went on: a refused request's parts are the caller's text, whatever they look like.
-        route.dataset = None;
+    // The route is worked out again from the path only when the line is written.
+    if tracing::enabled!(tracing::Level::INFO) {
+        let mut route = LoggedRoute::of(matched.as_ref(), uri.path());
+        if report.is_some() {
+            // The group and name are logged only once the scope has granted them and the call
+            // went on: a refused request's parts are the caller's text, whatever they look like.
+            route.dataset = None;
+        }
+        tracing::info!(
+            http.method = %method,
+            http.route = route.template,
+            finra.group = route.dataset.map(|d| d.group.as_str()),
+            finra.name = route.dataset.map(|d| d.name.as_str()),
+            http.path_bytes = route.unmatched_bytes,
+            http.status = response.status().as_u16(),
+            error.code = report.as_ref().map(|r| r.code),
+            duration_ms = started.elapsed().as_micros() as f64 / 1_000.0,
+            request.id = %request_id,
+            "request"
+        );
     }
-    tracing::info!(
-        http.method = %method,
-        http.route = route.template,
-        finra.group = route.dataset.map(|d| d.group.as_str()),
-        finra.name = route.dataset.map(|d| d.name.as_str()),
-        http.path_bytes = route.unmatched_bytes,
-        http.status = status.as_u16(),
-        error.code = report.as_ref().map(|r| r.code),
-        duration_ms = started.elapsed().as_micros() as f64 / 1_000.0,
-        request.id = %request_id,
-        "request"
-    );
     response
 }
 
