@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use finhub_core::auth::RequestContext;
 use finhub_core::cert::ClientCertificate;
 use finhub_core::net::client_address;
@@ -127,33 +127,35 @@ pub(crate) fn required_header<'a>(
 /// The session token of `Authorization: Bearer <token>` (scheme case-insensitive). `None` when
 /// there is no `Authorization` header or it names another scheme; 400 when the header is
 /// repeated. A token in the query string is never read.
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
-    let Some(value) = single_header(headers, &header::AUTHORIZATION, "Authorization")? else {
-        return Ok(None);
-    };
+fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    Ok(single_header(headers, &header::AUTHORIZATION, "Authorization")?.and_then(bearer_of))
+}
+
+/// The token of an `Authorization` value whose scheme is Bearer (any case).
+fn bearer_of(value: &str) -> Option<&str> {
     let value = value.trim();
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Ok(None);
-    }
-    Ok(Some(token.trim_start_matches(' ')))
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
 }
 
 /// `X-Tenant-ID` on the session endpoints: optional, but at most once (the service compares it
 /// with the session's tenant).
-pub(crate) fn check_tenant_header(headers: &HeaderMap) -> Result<(), ApiError> {
+fn check_tenant_header(headers: &HeaderMap) -> Result<(), ApiError> {
     single_header(headers, &TENANT_ID, "X-Tenant-ID").map(|_| ())
 }
 
 /// What every session call presents, checked the same way for all of them: `X-Tenant-ID` at
 /// most once, and the session token of `Authorization: Bearer` (if any), which the
-/// authentication service then checks. `Debug` never shows the token.
-pub(crate) struct SessionToken(Option<String>);
+/// authentication service then checks. It keeps the header's value (shared, not copied) and
+/// `Debug` never shows the token.
+pub(crate) struct SessionToken(Option<HeaderValue>);
 
 impl SessionToken {
     /// The token as sent, if one was.
     pub(crate) fn get(&self) -> Option<&str> {
-        self.0.as_deref()
+        self.0.as_ref()?.to_str().ok().and_then(bearer_of)
     }
 }
 
@@ -173,7 +175,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         check_tenant_header(&parts.headers)?;
-        Ok(Self(bearer_token(&parts.headers)?.map(str::to_owned)))
+        let value = bearer_token(&parts.headers)?
+            .and_then(|_| parts.headers.get(header::AUTHORIZATION).cloned());
+        Ok(Self(value))
     }
 }
 
