@@ -107,7 +107,8 @@ pub struct RawRequest {
     /// The path under the API base (e.g. `/data/group/otcMarket/name/weeklySummary`), in the
     /// canonical form no server can read as another path.
     pub path: ApiPath,
-    /// The query string, sent exactly as it is (visible ASCII without `#`, else refused).
+    /// The query string, sent exactly as it is: visible ASCII except `"`, `#`, `<` and `>`
+    /// (anything else is refused, see [`crate::is_forwardable_query`]).
     pub query: Option<String>,
     /// Headers to forward (e.g. `Accept`, `Content-Type`). `Authorization`, `Host`, cookies and
     /// hop-by-hop headers are dropped.
