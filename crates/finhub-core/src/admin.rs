@@ -6,19 +6,20 @@
 //! instance's cache), and is audited with who did it and how many sessions it ended.
 //! Enabling again revives nothing. The `finhub admin` CLI is a thin layer over these.
 
-use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+
+use secrecy::SecretString;
 
 use crate::audit::{AuditAction, AuditEvent};
-use crate::auth::{AdminSubject, AuthService};
+use crate::auth::{AdminSubject, Context};
 use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::{AuthError, StoreError};
 use crate::ids::{CustomerId, TenantId, Username};
-use crate::model::{
-    AccountType, Customer, Principal, Session, Tenant, UpstreamCredential, UpstreamTarget, User,
-};
+use crate::model::{AccountType, Customer, Principal, Session, Tenant, UpstreamTarget, User};
 use crate::net::AllowList;
 use crate::scope::Scope;
 use crate::secret::{CUSTOMER_SECRET_PREFIX, OpaqueSecret};
+use crate::upstream_credentials::UpstreamCredentials;
 
 /// A customer just created, with its secret (shown once, never stored in clear).
 #[derive(Debug)]
@@ -27,17 +28,6 @@ pub struct NewCustomer {
     pub customer: Customer,
     /// The generated secret.
     pub secret: OpaqueSecret,
-}
-
-/// An upstream credential with its secret opened, for the upstream token manager only.
-#[derive(Debug)]
-pub struct OpenedUpstreamCredential {
-    /// The FINRA client id.
-    pub client_id: String,
-    /// The FINRA client secret.
-    pub client_secret: SecretString,
-    /// Where it points.
-    pub target: UpstreamTarget,
 }
 
 /// Who performs an administrative action, for the audit log.
@@ -71,11 +61,25 @@ fn naming(record: impl FnOnce() -> String) -> impl FnOnce(StoreError) -> AuthErr
     }
 }
 
-fn sealing_context(tenant: &TenantId) -> String {
-    format!("upstream-credential:{tenant}")
+/// Administration of tenants, customers, users, certificates, upstream credentials and sessions:
+/// each operation with its checks, its audit entry and its effect on live sessions in one place.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Administration {
+    ctx: Arc<Context>,
+    upstream: UpstreamCredentials,
 }
 
-impl AuthService {
+impl Administration {
+    pub(crate) fn new(ctx: Arc<Context>, upstream: UpstreamCredentials) -> Self {
+        Self { ctx, upstream }
+    }
+
+    /// The hub clock's time, which listed sessions' expiries are measured against.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.ctx.clock.now_utc()
+    }
+
     /// Creates a tenant.
     pub async fn create_tenant(
         &self,
@@ -90,7 +94,8 @@ impl AuthService {
             allow_list: AllowList::default(),
             disabled: false,
         };
-        self.store()
+        self.ctx
+            .store
             .insert_tenant(&tenant)
             .await
             .map_err(naming(|| format!("tenant {}", tenant.id)))?;
@@ -99,17 +104,17 @@ impl AuthService {
 
     /// Every tenant.
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, AuthError> {
-        Ok(self.store().list_tenants().await?)
+        Ok(self.ctx.store.list_tenants().await?)
     }
 
     /// A tenant's customers.
     pub async fn list_customers(&self, tenant: &TenantId) -> Result<Vec<Customer>, AuthError> {
-        Ok(self.store().list_customers(tenant).await?)
+        Ok(self.ctx.store.list_customers(tenant).await?)
     }
 
     /// A tenant's users.
     pub async fn list_users(&self, tenant: &TenantId) -> Result<Vec<User>, AuthError> {
-        Ok(self.store().list_users(tenant).await?)
+        Ok(self.ctx.store.list_users(tenant).await?)
     }
 
     /// Replaces a tenant's scope. Live sessions read narrower at their next request: at once on
@@ -120,7 +125,8 @@ impl AuthService {
         tenant: &TenantId,
         scope: Scope,
     ) -> Result<(), AuthError> {
-        self.store()
+        self.ctx
+            .store
             .set_scope(tenant, &scope)
             .await
             .map_err(naming(|| format!("tenant {tenant}")))?;
@@ -137,7 +143,8 @@ impl AuthService {
         tenant: &TenantId,
         allow_list: &AllowList,
     ) -> Result<(), AuthError> {
-        self.store()
+        self.ctx
+            .store
             .set_allow_list(tenant, allow_list)
             .await
             .map_err(naming(|| format!("tenant {tenant}")))?;
@@ -153,7 +160,8 @@ impl AuthService {
         tenant: &TenantId,
     ) -> Result<Option<(String, UpstreamTarget)>, AuthError> {
         Ok(self
-            .store()
+            .ctx
+            .store
             .upstream_credential(tenant)
             .await?
             .map(|credential| (credential.client_id, credential.target)))
@@ -161,7 +169,7 @@ impl AuthService {
 
     /// The newest audit events of every tenant, newest first.
     pub async fn recent_audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, AuthError> {
-        Ok(self.store().recent_audit_events(limit).await?)
+        Ok(self.ctx.store.recent_audit_events(limit).await?)
     }
 
     /// Creates a customer of `tenant` with a generated 256-bit secret.
@@ -181,7 +189,7 @@ impl AuthService {
             secret_hash: secret.hash(),
             disabled: false,
         };
-        self.store().insert_customer(&customer).await?;
+        self.ctx.store.insert_customer(&customer).await?;
         Ok(NewCustomer { customer, secret })
     }
 
@@ -193,14 +201,14 @@ impl AuthService {
         password: SecretString,
     ) -> Result<User, AuthError> {
         self.existing_tenant(tenant).await?;
-        let password_hash = self.hasher().hash(password).await?;
+        let password_hash = self.ctx.hasher.hash(password).await?;
         let user = User {
             tenant_id: tenant.clone(),
             username,
             password_hash,
             disabled: false,
         };
-        self.store().insert_user(&user).await.map_err(naming(|| {
+        self.ctx.store.insert_user(&user).await.map_err(naming(|| {
             format!("user {} of tenant {tenant}", user.username)
         }))?;
         Ok(user)
@@ -215,44 +223,17 @@ impl AuthService {
         target: UpstreamTarget,
     ) -> Result<(), AuthError> {
         self.existing_tenant(tenant).await?;
-        let sealed_secret = self.data_key().seal(
-            client_secret.expose_secret().as_bytes(),
-            &sealing_context(tenant),
-        )?;
-        let credential = UpstreamCredential {
-            tenant_id: tenant.clone(),
-            client_id: client_id.to_owned(),
-            sealed_secret,
-            target,
-        };
-        self.store().set_upstream_credential(&credential).await?;
+        let credential = self
+            .upstream
+            .seal(tenant, client_id, client_secret, target)?;
+        self.ctx.store.set_upstream_credential(&credential).await?;
         Ok(())
-    }
-
-    /// The tenant's upstream credential with the secret opened (for the upstream token manager).
-    pub async fn open_upstream_credential(
-        &self,
-        tenant: &TenantId,
-    ) -> Result<Option<OpenedUpstreamCredential>, AuthError> {
-        let Some(stored) = self.store().upstream_credential(tenant).await? else {
-            return Ok(None);
-        };
-        let secret = self
-            .data_key()
-            .open(&stored.sealed_secret, &sealing_context(tenant))?;
-        let secret = String::from_utf8(secret)
-            .map_err(|_| AuthError::Internal("upstream secret is not UTF-8".into()))?;
-        Ok(Some(OpenedUpstreamCredential {
-            client_id: stored.client_id,
-            client_secret: SecretString::from(secret),
-            target: stored.target,
-        }))
     }
 
     /// The tenant's sessions that are still usable.
     pub async fn list_sessions(&self, tenant: &TenantId) -> Result<Vec<Session>, AuthError> {
-        let now = self.clock().now_utc();
-        Ok(self.store().list_active_sessions(tenant, now).await?)
+        let now = self.ctx.clock.now_utc();
+        Ok(self.ctx.store.list_active_sessions(tenant, now).await?)
     }
 
     /// Revokes every active session of a tenant (optionally only one user's); returns how many.
@@ -261,12 +242,12 @@ impl AuthService {
         tenant: &TenantId,
         username: Option<&Username>,
     ) -> Result<u64, AuthError> {
-        let now = self.clock().now_utc();
+        let now = self.ctx.clock.now_utc();
         let mut revoked = 0;
-        for session in self.store().list_active_sessions(tenant, now).await? {
+        for session in self.ctx.store.list_active_sessions(tenant, now).await? {
             if username.is_none_or(|name| session.username.as_ref() == Some(name)) {
                 // Ending the family ends this session and every refresh token of its login.
-                revoked += self.revoke_family(&session.family_id, now).await?;
+                revoked += self.ctx.revoke_family(&session.family_id, now).await?;
             }
         }
         Ok(revoked)
@@ -282,7 +263,7 @@ impl AuthService {
         matcher: CertificateMatcher,
     ) -> Result<CertificateBinding, AuthError> {
         self.existing_tenant(tenant).await?;
-        if self.store().customer(tenant, customer).await?.is_none() {
+        if self.ctx.store.customer(tenant, customer).await?.is_none() {
             return Err(AuthError::Store(StoreError::NotFound(format!(
                 "customer {customer} of tenant {tenant}"
             ))));
@@ -291,9 +272,9 @@ impl AuthService {
             tenant_id: tenant.clone(),
             customer_id: customer.clone(),
             matcher,
-            created_at: self.clock().now_utc(),
+            created_at: self.ctx.clock.now_utc(),
         };
-        self.store().insert_certificate_binding(&binding).await?;
+        self.ctx.store.insert_certificate_binding(&binding).await?;
         Ok(binding)
     }
 
@@ -306,7 +287,8 @@ impl AuthService {
         matcher: &CertificateMatcher,
     ) -> Result<(), AuthError> {
         Ok(self
-            .store()
+            .ctx
+            .store
             .delete_certificate_binding(tenant, customer, matcher)
             .await?)
     }
@@ -317,7 +299,7 @@ impl AuthService {
         tenant: &TenantId,
         customer: Option<&CustomerId>,
     ) -> Result<Vec<CertificateBinding>, AuthError> {
-        let store = self.store();
+        let store = &self.ctx.store;
         Ok(match customer {
             Some(customer) => store.certificate_bindings(tenant, customer).await?,
             None => store.list_certificate_bindings(tenant).await?,
@@ -332,7 +314,8 @@ impl AuthService {
         tenant: &TenantId,
         disabled: bool,
     ) -> Result<u64, AuthError> {
-        self.store()
+        self.ctx
+            .store
             .set_tenant_disabled(tenant, disabled)
             .await
             .map_err(naming(|| format!("tenant {tenant}")))?;
@@ -349,7 +332,8 @@ impl AuthService {
         customer: &CustomerId,
         disabled: bool,
     ) -> Result<u64, AuthError> {
-        self.store()
+        self.ctx
+            .store
             .set_customer_disabled(tenant, customer, disabled)
             .await
             .map_err(naming(|| format!("customer {customer} of tenant {tenant}")))?;
@@ -367,7 +351,8 @@ impl AuthService {
         username: &Username,
         disabled: bool,
     ) -> Result<u64, AuthError> {
-        self.store()
+        self.ctx
+            .store
             .set_user_disabled(tenant, username, disabled)
             .await
             .map_err(naming(|| format!("user {username} of tenant {tenant}")))?;
@@ -385,15 +370,18 @@ impl AuthService {
         username: &Username,
         password: SecretString,
     ) -> Result<u64, AuthError> {
-        let password_hash = self.hasher().hash(password).await?;
-        self.store()
+        let password_hash = self.ctx.hasher.hash(password).await?;
+        self.ctx
+            .store
             .set_password_hash(tenant, username, &password_hash)
             .await
             .map_err(naming(|| format!("user {username} of tenant {tenant}")))?;
         let principal = Principal::User(username.clone());
-        let ended = self.end_access(tenant, &principal).await?;
+        let ended = self.ctx.end_access(tenant, &principal).await?;
         let subject = admin_subject(tenant, &principal);
-        self.audit_admin(admin, AuditAction::AdminSetPassword, subject, Some(ended))
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminSetPassword, subject, Some(ended))
             .await;
         Ok(ended)
     }
@@ -406,9 +394,9 @@ impl AuthService {
         tenant: &TenantId,
         action: AuditAction,
     ) {
-        self.forget_cached_sessions(tenant);
+        self.ctx.forget_cached_sessions(tenant);
         let subject = admin_subject(tenant, &Principal::Tenant);
-        self.audit_admin(admin, action, subject, None).await;
+        self.ctx.audit.admin(admin, action, subject, None).await;
     }
 
     /// After a principal was disabled (its sessions end) or enabled (nothing is revived): the
@@ -422,18 +410,23 @@ impl AuthService {
     ) -> Result<u64, AuthError> {
         let subject = admin_subject(tenant, principal);
         if !disabled {
-            self.audit_admin(admin, AuditAction::AdminEnable, subject, None)
+            self.ctx
+                .audit
+                .admin(admin, AuditAction::AdminEnable, subject, None)
                 .await;
             return Ok(0);
         }
-        let ended = self.end_access(tenant, principal).await?;
-        self.audit_admin(admin, AuditAction::AdminDisable, subject, Some(ended))
+        let ended = self.ctx.end_access(tenant, principal).await?;
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminDisable, subject, Some(ended))
             .await;
         Ok(ended)
     }
 
     async fn existing_tenant(&self, tenant: &TenantId) -> Result<Tenant, AuthError> {
-        self.store()
+        self.ctx
+            .store
             .tenant(tenant)
             .await?
             .ok_or_else(|| AuthError::Store(StoreError::NotFound(format!("tenant {tenant}"))))

@@ -16,3 +16,4 @@ pub mod scope;
 pub mod secret;
 pub mod session_token;
 pub mod store;
+pub mod upstream_credentials;

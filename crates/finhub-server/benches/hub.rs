@@ -58,7 +58,7 @@ async fn start() -> Fixture {
     let state = AppState::build(config(&dir), SystemClock::shared())
         .await
         .expect("state");
-    let auth = state.auth.clone();
+    let auth = state.admin.clone();
     let tenant = TenantId::parse(TENANT).expect("tenant id");
     auth.create_tenant(
         tenant.clone(),
@@ -84,9 +84,11 @@ async fn start() -> Fixture {
         .await
         .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
+    let limits = state.http.connections;
     tokio::spawn(finhub_server::serve(
         listener,
-        state,
+        finhub_server::http::router(state),
+        limits,
         std::future::pending(),
     ));
     let base = format!("http://{addr}");

@@ -411,7 +411,7 @@ async fn seed(
     let state = AppState::build(config, SystemClock::shared())
         .await
         .expect("the hub's state");
-    let auth = &state.auth;
+    let auth = &state.admin;
     let mut customers = Vec::new();
     for (tenant, emulator) in [(SMALL_TENANT, small), (FULL_TENANT, full)] {
         let tenant = TenantId::parse(tenant).expect("tenant id");

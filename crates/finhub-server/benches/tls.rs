@@ -89,15 +89,20 @@ async fn start() -> Fixture {
         .expect("bind");
     let tls_addr = tls_listener.local_addr().expect("addr");
     let plain_addr = plain_listener.local_addr().expect("addr");
+    let limits = state.http.connections;
+    let app = finhub_server::http::router(state.clone());
     tokio::spawn(finhub_server::serve_tls(
         tls_listener,
-        state.clone(),
+        app.clone(),
+        limits,
         tls,
+        state.clock.clone(),
         std::future::pending(),
     ));
     tokio::spawn(finhub_server::serve(
         plain_listener,
-        state,
+        app,
+        limits,
         std::future::pending(),
     ));
     Fixture {

@@ -211,15 +211,16 @@ async fn prepare_in(
     let scheme = if tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{}", listener.local_addr()?);
 
-    let auth = &state.auth;
+    let domain = &state.admin;
     let tenant = TenantId::parse(DEMO_TENANT).map_err(anyhow::Error::msg)?;
-    auth.create_tenant(
-        tenant.clone(),
-        "Demo tenant",
-        Scope::parse(DEMO_SCOPE).map_err(anyhow::Error::msg)?,
-    )
-    .await?;
-    let customer = auth
+    domain
+        .create_tenant(
+            tenant.clone(),
+            "Demo tenant",
+            Scope::parse(DEMO_SCOPE).map_err(anyhow::Error::msg)?,
+        )
+        .await?;
+    let customer = domain
         .create_customer(&tenant, "Demo app", AccountType::B2b)
         .await?;
     if let Some(pki) = &pki {
@@ -227,31 +228,34 @@ async fn prepare_in(
         let loopback =
             AllowList::parse(&["127.0.0.1/32", "::1/128"]).map_err(anyhow::Error::msg)?;
         let demo = finhub_core::admin::Administrator::new("finhub demo");
-        auth.set_allow_list(&demo, &tenant, &loopback).await?;
-        auth.bind_certificate(
-            &tenant,
-            &customer.customer.id,
-            CertificateMatcher::Fingerprint(pki.client_fingerprint),
-        )
-        .await?;
+        domain.set_allow_list(&demo, &tenant, &loopback).await?;
+        domain
+            .bind_certificate(
+                &tenant,
+                &customer.customer.id,
+                CertificateMatcher::Fingerprint(pki.client_fingerprint),
+            )
+            .await?;
     }
     let password = random_base64url(12);
-    auth.create_user(
-        &tenant,
-        Username::parse(DEMO_USER).map_err(anyhow::Error::msg)?,
-        SecretString::from(password.clone()),
-    )
-    .await?;
-    auth.set_upstream_credential(
-        &tenant,
-        "finhub-demo",
-        &SecretString::from(upstream_secret),
-        UpstreamTarget::Custom {
-            api_base: emulator.base_url(),
-            token_url: emulator.token_url(),
-        },
-    )
-    .await?;
+    domain
+        .create_user(
+            &tenant,
+            Username::parse(DEMO_USER).map_err(anyhow::Error::msg)?,
+            SecretString::from(password.clone()),
+        )
+        .await?;
+    domain
+        .set_upstream_credential(
+            &tenant,
+            "finhub-demo",
+            &SecretString::from(upstream_secret),
+            UpstreamTarget::Custom {
+                api_base: emulator.base_url(),
+                token_url: emulator.token_url(),
+            },
+        )
+        .await?;
 
     let credentials = DemoCredentials {
         base_url,

@@ -61,6 +61,22 @@ enum Command {
     },
 }
 
+/// Serves the hub's router over `state` on `listener` (HTTPS when `tls` is given) until Ctrl-C
+/// or SIGTERM, then finishes requests in flight.
+async fn serve_until_stopped(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Option<TlsServer>,
+) -> std::io::Result<()> {
+    let limits = state.http.connections;
+    let clock = state.clock.clone();
+    let app = finhub_server::http::router(state);
+    match tls {
+        Some(tls) => serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await,
+        None => serve(listener, app, limits, shutdown_signal()).await,
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -81,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
             let config = config.context("the config was loaded above")?;
             let state = AppState::build(config, SystemClock::shared()).await?;
             let admin = Administrator::new(finhub_server::admin::os_user());
-            finhub_server::admin::run(&state.auth, &admin, command, &mut stdout).await?;
+            finhub_server::admin::run(&state.admin, &admin, command, &mut stdout).await?;
         }
         Command::Demo {
             listen,
@@ -99,10 +115,7 @@ async fn main() -> anyhow::Result<()> {
             writeln!(stdout, "listening on {}", demo.credentials.base_url)?;
             let _ = finhub_server::demo::walkthrough(&demo, &mut stdout);
             let dir = demo.dir.clone();
-            match demo.tls {
-                Some(tls) => serve_tls(demo.listener, demo.state, tls, shutdown_signal()).await?,
-                None => serve(demo.listener, demo.state, shutdown_signal()).await?,
-            }
+            serve_until_stopped(demo.listener, demo.state, demo.tls).await?;
             drop(demo.emulator);
             let _ = std::fs::remove_dir_all(dir);
         }
@@ -125,10 +138,7 @@ async fn main() -> anyhow::Result<()> {
             let scheme = if tls.is_some() { "https" } else { "http" };
             writeln!(stdout, "listening on {scheme}://{}", listener.local_addr()?)?;
             stdout.flush()?;
-            match tls {
-                Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await?,
-                None => serve(listener, state, shutdown_signal()).await?,
-            }
+            serve_until_stopped(listener, state, tls).await?;
         }
     }
     Ok(())

@@ -1,5 +1,5 @@
-//! The state every handler shares: the authentication service, the rate limiters and the HTTP
-//! settings. Built once at start-up from the validated config.
+//! The state every handler shares: the domain's services, the rate limiters, the upstream clients
+//! and the HTTP settings. Built once at start-up from the validated config.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use finhub_clock::SharedClock;
-use finhub_core::auth::{AuditLines, AuthParts, AuthService, Profile};
+use finhub_core::admin::Administration;
+use finhub_core::auth::{AuditLines, AuthParts, Hub, Logins, Profile, Sessions};
 use finhub_core::ids::{CustomerId, TenantId};
 use finhub_core::net::TrustedProxies;
 use finhub_core::password::PasswordHasher;
@@ -77,8 +78,14 @@ pub struct HttpSettings {
 /// Shared by every handler. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The authentication service.
-    pub auth: AuthService,
+    /// The three grants.
+    pub logins: Logins,
+    /// Session checks, refresh, logout, "who am I".
+    pub sessions: Sessions,
+    /// Administrators' operations (the admin CLI, the demo's set-up).
+    pub admin: Administration,
+    /// Wall time, shared with the domain (deadlines use tokio's clock).
+    pub clock: SharedClock,
     /// Request-rate limiters.
     pub limiters: Arc<Limiters>,
     /// HTTP settings.
@@ -105,28 +112,35 @@ impl AppState {
             Some(path) => Some(Arc::new(JsonLinesFile::open(path)?)),
             None => None,
         };
+        let data_key = Arc::new(config.data_key);
         let tokens = SessionTokens::new(
             config.public_url.clone(),
             &config.signing_key,
             &config.previous_signing_keys,
         );
-        let auth = AuthService::new(AuthParts {
+        let Hub {
+            logins,
+            sessions,
+            admin,
+            upstream: credentials,
+        } = Hub::new(AuthParts {
             store,
             clock: clock.clone(),
             hasher: PasswordHasher::new(config.max_concurrent_password_hashes),
             tokens,
-            data_key: config.data_key,
+            data_key: Arc::clone(&data_key),
             settings: config.auth,
             audit_lines,
         });
         let upstream = config.upstream;
         let links = ResultLinks::new(
-            auth.clone(),
+            data_key,
+            clock.clone(),
             time::Duration::try_from(upstream.result_link_ttl).unwrap_or(time::Duration::HOUR),
         );
         let upstreams = Upstreams::new(
-            auth.clone(),
-            clock,
+            credentials,
+            clock.clone(),
             UpstreamSettings {
                 timeout: upstream.timeout,
                 requests_per_second: upstream.requests_per_second,
@@ -135,7 +149,10 @@ impl AppState {
             links,
         );
         Ok(Self {
-            auth,
+            logins,
+            sessions,
+            admin,
+            clock,
             upstreams: Arc::new(upstreams),
             limiters: Arc::new(Limiters::new(&config.rate_limits)),
             http: Arc::new(HttpSettings {

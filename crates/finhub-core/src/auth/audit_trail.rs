@@ -1,11 +1,16 @@
-//! Writing authentication decisions to the audit log (and, when configured, as JSON lines).
+//! The audit trail: authentication decisions and administrators' actions, written to the store
+//! (and, when configured, as JSON lines).
 
 use std::fmt;
+use std::sync::Arc;
+
+use finhub_clock::SharedClock;
 
 use crate::audit::{AuditAction, AuditEvent, AuditOutcome};
 use crate::error::AuthError;
+use crate::store::Store;
 
-use super::{AuthService, RequestContext};
+use super::RequestContext;
 
 /// A sink for audit events as JSON lines (a file, stdout); implemented by the server.
 pub trait AuditLines: Send + Sync + fmt::Debug {
@@ -15,10 +20,10 @@ pub trait AuditLines: Send + Sync + fmt::Debug {
 
 /// Who an audit entry is about, as far as the request said.
 #[derive(Debug, Default, Clone, Copy)]
-pub(super) struct Subject<'a> {
-    pub(super) tenant: Option<&'a str>,
-    pub(super) customer: Option<&'a str>,
-    pub(super) username: Option<&'a str>,
+pub(crate) struct Subject<'a> {
+    pub(crate) tenant: Option<&'a str>,
+    pub(crate) customer: Option<&'a str>,
+    pub(crate) username: Option<&'a str>,
 }
 
 /// Who an administrator's action is about.
@@ -37,20 +42,44 @@ pub(super) fn outcome_of<T>(result: &Result<T, AuthError>) -> AuditOutcome {
     }
 }
 
-impl AuthService {
+/// Where audit events go. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct AuditTrail {
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    lines: Option<Arc<dyn AuditLines>>,
+    /// Whether authentication decisions are recorded (administrators' actions always are).
+    decisions: bool,
+}
+
+impl AuditTrail {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        lines: Option<Arc<dyn AuditLines>>,
+        decisions: bool,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            lines,
+            decisions,
+        }
+    }
+
     /// Records one decision when auditing is on. Audit failures are logged, never fatal.
-    pub(super) async fn audit(
+    pub(crate) async fn decision(
         &self,
         ctx: &RequestContext,
         action: AuditAction,
         outcome: AuditOutcome,
         subject: Subject<'_>,
     ) {
-        if !self.inner.settings.audit {
+        if !self.decisions {
             return;
         }
         let event = AuditEvent {
-            at: self.inner.clock.now_utc(),
+            at: self.clock.now_utc(),
             request_id: ctx.request_id.clone(),
             action,
             outcome,
@@ -78,7 +107,7 @@ impl AuthService {
     /// Records an administrator's action, always (whatever `audit.enabled` says: administrators'
     /// actions are few and must be accountable). The addresses read `local`: `finhub admin`
     /// runs on the host, against the database.
-    pub(crate) async fn audit_admin(
+    pub(crate) async fn admin(
         &self,
         admin: &crate::admin::Administrator,
         action: AuditAction,
@@ -86,7 +115,7 @@ impl AuthService {
         sessions_ended: Option<u64>,
     ) {
         let event = AuditEvent {
-            at: self.inner.clock.now_utc(),
+            at: self.clock.now_utc(),
             request_id: admin.request_id.clone(),
             action,
             outcome: AuditOutcome::Success,
@@ -108,18 +137,23 @@ impl AuthService {
     /// Writes one event to the JSON lines (when configured) and the store. Failures are logged,
     /// never fatal.
     async fn record(&self, event: &AuditEvent) {
-        if let Some(lines) = &self.inner.audit_lines {
+        if let Some(lines) = &self.lines {
             lines.write_line(&event.to_json_line());
         }
-        if let Err(error) = self.inner.store.append(event).await {
+        if let Err(error) = self.store.append(event).await {
             tracing::error!(%error, request.id = %event.request_id, "writing an audit event failed");
         }
     }
 
     /// Audits FINRA refusing the tenant's upstream credential, with FINRA's reason (which the
     /// caller never sees).
-    pub async fn audit_upstream_rejection(&self, ctx: &RequestContext, tenant: &str, reason: &str) {
-        self.audit(
+    pub(crate) async fn upstream_rejection(
+        &self,
+        ctx: &RequestContext,
+        tenant: &str,
+        reason: &str,
+    ) {
+        self.decision(
             ctx,
             AuditAction::UpstreamCredentialRejected,
             AuditOutcome::Failure(reason.to_owned()),
@@ -132,8 +166,8 @@ impl AuthService {
     }
 
     /// Audits a refusal made outside the service (address, rate limit, certificate).
-    pub async fn audit_refusal(&self, ctx: &RequestContext, error: &AuthError) {
-        self.audit(
+    pub(crate) async fn refusal(&self, ctx: &RequestContext, error: &AuthError) {
+        self.decision(
             ctx,
             AuditAction::RequestRefused,
             AuditOutcome::Failure(error.code().to_owned()),

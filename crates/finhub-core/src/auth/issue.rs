@@ -11,7 +11,8 @@ use crate::model::{Customer, RefreshTokenRecord, Session, Tenant};
 use crate::secret::{OpaqueSecret, REFRESH_TOKEN_PREFIX, SESSION_KEY_PREFIX, SecretHash};
 use crate::session_token::{Confirmation, SessionClaims};
 
-use super::{AuthService, IssuedTokens};
+use super::IssuedTokens;
+use super::login::Logins;
 
 /// Who a new session is for, and which refresh-token family it joins.
 #[derive(Debug)]
@@ -42,14 +43,14 @@ pub(super) fn token_subject(username: Option<&Username>, customer: &CustomerId) 
     )
 }
 
-impl AuthService {
+impl Logins {
     /// Creates and stores a session and its refresh token; returns what the caller gets.
     pub(super) async fn issue_session(
         &self,
         spec: SessionSpec<'_>,
     ) -> Result<(IssuedTokens, Session), AuthError> {
-        let settings = &self.inner.settings;
-        let now = self.inner.clock.now_utc();
+        let settings = &self.ctx.settings;
+        let now = self.ctx.clock.now_utc();
         let session_key = OpaqueSecret::generate(SESSION_KEY_PREFIX);
         let session_expires_at = now + settings.session_lifetime;
         let access_expires_at = (now + settings.access_token_lifetime).min(session_expires_at);
@@ -92,8 +93,8 @@ impl AuthService {
             typ: String::new(),
             cnf: spec.confirmation.map(|x5t_s256| Confirmation { x5t_s256 }),
         };
-        let user_session_token = self.inner.tokens.sign(claims)?;
-        self.inner.store.insert_issued(&session, &record).await?;
+        let user_session_token = self.ctx.tokens.sign(claims)?;
+        self.ctx.store.insert_issued(&session, &record).await?;
         let tokens = IssuedTokens {
             expires_in: (access_expires_at - now).whole_seconds(),
             scope: spec.tenant.scope.clone(),
@@ -119,7 +120,7 @@ impl AuthService {
         };
         let plaintext = serde_json::to_vec(&successor)
             .map_err(|e| AuthError::Internal(format!("encoding a successor failed: {e}")))?;
-        self.inner.data_key.seal(&plaintext, used.as_str())
+        self.ctx.data_key.seal(&plaintext, used.as_str())
     }
 
     /// Opens a sealed successor of the used token `used`.
@@ -128,7 +129,7 @@ impl AuthService {
         used: &SecretHash,
         sealed: &[u8],
     ) -> Result<Successor, AuthError> {
-        let plaintext = self.inner.data_key.open(sealed, used.as_str())?;
+        let plaintext = self.ctx.data_key.open(sealed, used.as_str())?;
         serde_json::from_slice(&plaintext)
             .map_err(|e| AuthError::Internal(format!("decoding a successor failed: {e}")))
     }

@@ -3,7 +3,7 @@
 //! the password grant (a dummy one for unknown users) and answers every kind of bad credential
 //! identically.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
@@ -17,8 +17,9 @@ use crate::secret::SecretHash;
 use crate::store::LoginLookup;
 
 use super::audit_trail::{Subject, outcome_of};
+use super::context::Context;
 use super::issue::SessionSpec;
-use super::{AuthService, IssuedTokens, LoginGrant, LoginRequest, RequestContext};
+use super::{IssuedTokens, LoginGrant, LoginRequest, RequestContext};
 
 /// Compared against when the customer is unknown, so that path costs the same.
 static DUMMY_SECRET_HASH: LazyLock<SecretHash> =
@@ -32,7 +33,23 @@ pub(super) struct Verified {
     pub(super) user: Option<User>,
 }
 
-impl AuthService {
+/// Logins: the `password`, `client_credentials` and `refresh_token` grants, each ending in a new
+/// session. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Logins {
+    pub(super) ctx: Arc<Context>,
+}
+
+impl Logins {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    /// The password hasher logins verify with (it counts its verifications).
+    pub fn hasher(&self) -> &crate::password::PasswordHasher {
+        &self.ctx.hasher
+    }
+
     /// `POST /v1/auth/token`: any of the three grants. Every outcome is audited.
     pub async fn login(
         &self,
@@ -50,6 +67,7 @@ impl AuthService {
         let customer = request.customer_id.clone();
         // The certificate comes before any credential (403 before 401).
         let result = match self
+            .ctx
             .check_certificate_binding(ctx, &tenant, &customer)
             .await
         {
@@ -69,7 +87,10 @@ impl AuthService {
             customer: Some(&customer),
             username: username.as_deref(),
         };
-        self.audit(ctx, action, outcome_of(&result), subject).await;
+        self.ctx
+            .audit
+            .decision(ctx, action, outcome_of(&result), subject)
+            .await;
         result
     }
 
@@ -89,14 +110,14 @@ impl AuthService {
         {
             return Err(AuthError::UnauthorizedClient);
         }
-        let now = self.inner.clock.now_utc();
+        let now = self.ctx.clock.now_utc();
         let spec = SessionSpec {
             tenant: &verified.tenant,
             customer: &verified.customer,
             username: verified.user.as_ref().map(|u| &u.username),
             family: FamilyId::generate(),
-            family_expires_at: now + self.inner.settings.refresh_token_lifetime,
-            confirmation: self.confirmation_for(ctx),
+            family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
+            confirmation: self.ctx.confirmation_for(ctx),
         };
         let (tokens, _session) = self.issue_session(spec).await?;
         Ok(tokens)
@@ -110,7 +131,7 @@ impl AuthService {
         ctx: &RequestContext,
         request: &LoginRequest,
     ) -> Result<Verified, AuthError> {
-        let store = &self.inner.store;
+        let store = &self.ctx.store;
         // Failures are counted per username as sent, or per customer for machines.
         let (attempt_key, username) = match &request.grant {
             LoginGrant::Password { username, .. } => {
@@ -135,7 +156,7 @@ impl AuthService {
             )
             .await?;
         if let Some(tenant) = &tenant {
-            self.check_address(tenant, ctx)?;
+            self.ctx.check_address(tenant, ctx)?;
         }
         self.check_backoff(failures)?;
 
@@ -150,7 +171,7 @@ impl AuthService {
         let password_ok = match &request.grant {
             LoginGrant::Password { password, .. } => {
                 let phc = user.as_ref().map(|u| u.password_hash.clone());
-                self.inner
+                self.ctx
                     .hasher
                     .verify(SecretString::clone(password), phc)
                     .await?
@@ -178,7 +199,7 @@ impl AuthService {
             }
             _ => None,
         };
-        let now = self.inner.clock.now_utc();
+        let now = self.ctx.clock.now_utc();
         match verified {
             Some(verified) => {
                 // Only a run of failures needs clearing; most logins have none to clear.
@@ -200,33 +221,10 @@ impl AuthService {
     fn check_backoff(&self, failures: Option<(u32, OffsetDateTime)>) -> Result<(), AuthError> {
         if let Some((count, last)) = failures
             && let Some(retry_after) =
-                login_backoff::blocked_for(count, last, self.inner.clock.now_utc())
+                login_backoff::blocked_for(count, last, self.ctx.clock.now_utc())
         {
             return Err(AuthError::RateLimited { retry_after });
         }
         Ok(())
-    }
-
-    /// The tenant's allow-list (mandatory in production) against the client address.
-    pub(super) fn check_address(
-        &self,
-        tenant: &Tenant,
-        ctx: &RequestContext,
-    ) -> Result<(), AuthError> {
-        if tenant.allow_list.is_empty() {
-            if self.inner.settings.require_allow_list {
-                return Err(AuthError::AccessDenied(
-                    "the tenant has no address allow-list, which this profile requires".into(),
-                ));
-            }
-            return Ok(());
-        }
-        if tenant.allow_list.contains(ctx.client_addr) {
-            Ok(())
-        } else {
-            Err(AuthError::AccessDenied(
-                "the client address is not in the tenant's allow-list".into(),
-            ))
-        }
     }
 }

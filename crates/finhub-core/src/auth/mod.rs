@@ -1,12 +1,15 @@
-//! The authentication service: logins (password, client credentials, refresh token), session
-//! authentication, the 10 % refresh, logout and "who am I". It holds the policies; the server
-//! only parses HTTP into these calls and maps `AuthError` to responses.
+//! The hub's domain services and what they share: [`Logins`] (the three grants),
+//! [`Sessions`] (session checks, the 10 % refresh, logout, "who am I"), [`Administration`] and
+//! [`UpstreamCredentials`], built together as a [`Hub`] over one context. They hold the
+//! policies; the server only parses HTTP into these calls and maps `AuthError` to responses.
 
 mod audit_trail;
-mod certificate;
+mod context;
+mod ending;
 mod issue;
 mod login;
 mod refresh_grant;
+mod request_checks;
 mod session;
 mod session_cache;
 
@@ -18,11 +21,14 @@ use finhub_clock::SharedClock;
 use secrecy::SecretString;
 use time::Duration;
 
-pub(crate) use audit_trail::AdminSubject;
 pub use audit_trail::AuditLines;
-pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo};
+pub(crate) use audit_trail::{AdminSubject, AuditTrail};
+pub(crate) use context::Context;
+pub use login::Logins;
+pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo, Sessions};
 pub use session_cache::SESSION_CACHE_TTL;
 
+use crate::admin::Administration;
 use crate::cert::ClientCertificate;
 use crate::crypto::DataKey;
 use crate::ids::TenantId;
@@ -31,6 +37,7 @@ use crate::password::PasswordHasher;
 use crate::scope::Scope;
 use crate::session_token::SessionTokens;
 use crate::store::Store;
+use crate::upstream_credentials::UpstreamCredentials;
 
 /// The deployment profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,33 +187,7 @@ impl fmt::Debug for IssuedTokens {
     }
 }
 
-/// The authentication service. Cheap to clone.
-#[derive(Clone)]
-pub struct AuthService {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Arc<dyn Store>,
-    clock: SharedClock,
-    hasher: PasswordHasher,
-    tokens: SessionTokens,
-    data_key: DataKey,
-    settings: AuthSettings,
-    audit_lines: Option<Arc<dyn AuditLines>>,
-    sessions: session_cache::SessionCache,
-}
-
-impl fmt::Debug for AuthService {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthService")
-            .field("settings", &self.inner.settings)
-            .field("tokens", &self.inner.tokens)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Everything an [`AuthService`] is built from.
+/// Everything a [`Hub`] is built from.
 #[derive(Debug)]
 pub struct AuthParts {
     /// Where tenants, sessions and audit events live.
@@ -218,15 +199,30 @@ pub struct AuthParts {
     /// Session-token signing and verification.
     pub tokens: SessionTokens,
     /// Encryption at rest.
-    pub data_key: DataKey,
+    pub data_key: Arc<DataKey>,
     /// Lifetimes and switches.
     pub settings: AuthSettings,
     /// Where audit events also go as JSON lines, if anywhere.
     pub audit_lines: Option<Arc<dyn AuditLines>>,
 }
 
-impl AuthService {
-    /// A service from its parts.
+/// One hub instance's domain: its services over one shared context (store, clock, keys,
+/// settings, audit trail, session cache). Each service is cheap to clone; take the ones a
+/// caller needs.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    /// The three grants.
+    pub logins: Logins,
+    /// Session checks, refresh, logout, "who am I".
+    pub sessions: Sessions,
+    /// Administrators' operations.
+    pub admin: Administration,
+    /// Tenants' FINRA credentials.
+    pub upstream: UpstreamCredentials,
+}
+
+impl Hub {
+    /// The services over one context built from `parts`.
     pub fn new(parts: AuthParts) -> Self {
         let AuthParts {
             store,
@@ -237,43 +233,29 @@ impl AuthService {
             settings,
             audit_lines,
         } = parts;
+        let audit = AuditTrail::new(
+            Arc::clone(&store),
+            clock.clone(),
+            audit_lines,
+            settings.audit,
+        );
+        let upstream =
+            UpstreamCredentials::new(Arc::clone(&store), Arc::clone(&data_key), audit.clone());
+        let ctx = Arc::new(Context {
+            store,
+            clock,
+            hasher,
+            tokens,
+            data_key,
+            settings,
+            audit,
+            sessions: session_cache::SessionCache::default(),
+        });
         Self {
-            inner: Arc::new(Inner {
-                store,
-                clock,
-                hasher,
-                tokens,
-                data_key,
-                settings,
-                audit_lines,
-                sessions: session_cache::SessionCache::default(),
-            }),
+            logins: Logins::new(Arc::clone(&ctx)),
+            sessions: Sessions::new(Arc::clone(&ctx)),
+            admin: Administration::new(ctx, upstream.clone()),
+            upstream,
         }
-    }
-
-    /// The settings.
-    pub fn settings(&self) -> &AuthSettings {
-        &self.inner.settings
-    }
-
-    /// The store: only the domain reads and writes it, so every change goes through the
-    /// operations that check, audit and keep the session cache right.
-    pub(crate) fn store(&self) -> &Arc<dyn Store> {
-        &self.inner.store
-    }
-
-    /// The clock.
-    pub fn clock(&self) -> &SharedClock {
-        &self.inner.clock
-    }
-
-    /// The data key (for sealing upstream credentials).
-    pub fn data_key(&self) -> &DataKey {
-        &self.inner.data_key
-    }
-
-    /// The password hasher (for administrators creating users).
-    pub fn hasher(&self) -> &PasswordHasher {
-        &self.inner.hasher
     }
 }

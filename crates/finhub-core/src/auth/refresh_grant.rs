@@ -8,9 +8,10 @@ use crate::error::AuthError;
 use crate::secret::SecretHash;
 
 use super::issue::SessionSpec;
-use super::{AuthService, IssuedTokens, LoginRequest, RequestContext};
+use super::login::Logins;
+use super::{IssuedTokens, LoginRequest, RequestContext};
 
-impl AuthService {
+impl Logins {
     pub(super) async fn exchange_refresh_token(
         &self,
         ctx: &RequestContext,
@@ -18,9 +19,9 @@ impl AuthService {
         refresh_token: SecretString,
     ) -> Result<IssuedTokens, AuthError> {
         let verified = self.verify_credentials(ctx, request).await?;
-        let store = &self.inner.store;
+        let store = &self.ctx.store;
         let hash = SecretHash::of(refresh_token.expose_secret());
-        let now = self.inner.clock.now_utc();
+        let now = self.ctx.clock.now_utc();
         let record = store
             .refresh_token(&hash)
             .await?
@@ -47,31 +48,33 @@ impl AuthService {
                 username: user.as_ref().map(|u| &u.username),
                 family: record.family_id.clone(),
                 family_expires_at: record.expires_at,
-                confirmation: self.confirmation_for(ctx),
+                confirmation: self.ctx.confirmation_for(ctx),
             };
             let (tokens, session) = self.issue_session(spec).await?;
             let sealed = self.seal_successor(&hash, &tokens, &session)?;
             if store.consume_refresh_token(&hash, now, &sealed).await? {
-                self.revoke_session(&record.session_key_hash, now).await?;
+                self.ctx
+                    .revoke_session(&record.session_key_hash, now)
+                    .await?;
                 return Ok(tokens);
             }
             // Another exchange of the same token won the race: drop ours, answer as a replay.
-            self.revoke_session(&session.key_hash, now).await?;
+            self.ctx.revoke_session(&session.key_hash, now).await?;
         }
         self.replay(&hash).await
     }
 
     /// A used token presented again: the same pair within the grace window, else revoke the family.
     async fn replay(&self, hash: &SecretHash) -> Result<IssuedTokens, AuthError> {
-        let store = &self.inner.store;
-        let now = self.inner.clock.now_utc();
+        let store = &self.ctx.store;
+        let now = self.ctx.clock.now_utc();
         let record = store
             .refresh_token(hash)
             .await?
             .ok_or(AuthError::InvalidGrant)?;
         let within_grace = record
             .used_at
-            .is_some_and(|used| now - used <= self.inner.settings.refresh_grace);
+            .is_some_and(|used| now - used <= self.ctx.settings.refresh_grace);
         match (
             &record.successor,
             within_grace && record.revoked_at.is_none(),
@@ -94,7 +97,7 @@ impl AuthService {
                 })
             }
             _ => {
-                let revoked = self.revoke_family(&record.family_id, now).await?;
+                let revoked = self.ctx.revoke_family(&record.family_id, now).await?;
                 tracing::warn!(
                     tenant.id = %record.tenant_id,
                     sessions_revoked = revoked,

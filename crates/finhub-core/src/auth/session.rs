@@ -12,7 +12,10 @@ use crate::session_token::SessionClaims;
 
 use super::audit_trail::{Subject, outcome_of};
 use super::issue::token_subject;
-use super::{AuthService, RequestContext};
+use crate::cert::{CertificateIdentity, ClientCertificate};
+
+use super::RequestContext;
+use super::context::Context;
 
 /// Whether the session's access token must still be valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +72,33 @@ fn subject_of(session: Option<&Session>) -> Subject<'_> {
     })
 }
 
-impl AuthService {
+/// Using sessions: authentication of every session call, the 10 % refresh, logout and "who am
+/// I". Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    ctx: Arc<Context>,
+}
+
+impl Sessions {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    /// Presence and validity of the connection's certificate: `Ok(Some(..))` for a verified one,
+    /// `Ok(None)` where none is needed (no TLS, or optional and absent), 403
+    /// `invalid_certificate` for an invalid one or a missing one the profile requires.
+    pub fn check_client_certificate<'a>(
+        &self,
+        certificate: &'a ClientCertificate,
+    ) -> Result<Option<&'a CertificateIdentity>, AuthError> {
+        self.ctx.check_client_certificate(certificate)
+    }
+
+    /// Audits a refusal made outside the domain (address, rate limit, certificate).
+    pub async fn audit_refusal(&self, ctx: &RequestContext, error: &AuthError) {
+        self.ctx.audit.refusal(ctx, error).await;
+    }
+
     /// Checks a bearer token: signature and claims, the connection's client certificate (bound
     /// to the token's customer; for a certificate-bound token, the very certificate), a live
     /// session that matches the claims, the tenant still enabled, the client address on its
@@ -94,11 +123,12 @@ impl AuthService {
         audit_certificate_refusal: bool,
     ) -> Result<AuthenticatedSession, AuthError> {
         let token = bearer.ok_or(AuthError::InvalidToken(TokenProblem::Missing))?;
-        let now = self.inner.clock.now_utc();
-        let claims = self.inner.tokens.verify(token, now.unix_timestamp())?;
+        let now = self.ctx.clock.now_utc();
+        let claims = self.ctx.tokens.verify(token, now.unix_timestamp())?;
         // The certificate comes before the session (403 before 401): it must be bound to the
         // customer the verified token names, and a bound token must come over its certificate.
         if let Err(refused) = self
+            .ctx
             .check_certificate_binding(ctx, &claims.tenant_id, &claims.customer_id)
             .await
         {
@@ -109,12 +139,14 @@ impl AuthService {
                     username: None,
                 };
                 let outcome = AuditOutcome::Failure(refused.code().to_owned());
-                self.audit(ctx, AuditAction::RequestRefused, outcome, subject)
+                self.ctx
+                    .audit
+                    .decision(ctx, AuditAction::RequestRefused, outcome, subject)
                     .await;
             }
             return Err(refused);
         }
-        Self::check_confirmation(ctx, &claims)?;
+        Context::check_confirmation(ctx, &claims)?;
         let key_hash = SecretHash::of(&claims.internal_token_key);
         let (session, tenant) = self.live_session(&key_hash, now).await?;
         let customer_matches = session.customer_id.as_str() == claims.customer_id;
@@ -137,7 +169,7 @@ impl AuthService {
                 "X-Tenant-ID does not name the session's tenant".into(),
             ));
         }
-        self.check_address(&tenant, ctx)?;
+        self.ctx.check_address(&tenant, ctx)?;
         if access == AccessCheck::Required && session.access_expires_at <= now {
             return Err(AuthError::InvalidToken(TokenProblem::AccessTokenExpired));
         }
@@ -154,14 +186,14 @@ impl AuthService {
         key_hash: &SecretHash,
         now: time::OffsetDateTime,
     ) -> Result<(Arc<Session>, Arc<crate::model::Tenant>), AuthError> {
-        let instant = self.inner.clock.instant();
-        if let Some((session, tenant)) = self.inner.sessions.get(key_hash, instant)
+        let instant = self.ctx.clock.instant();
+        if let Some((session, tenant)) = self.ctx.sessions.get(key_hash, instant)
             && session.access_expires_at > now
         {
             return Ok((session, tenant));
         }
         let revoked = || AuthError::InvalidToken(TokenProblem::Revoked);
-        let store = &self.inner.store;
+        let store = &self.ctx.store;
         let mut session = store
             .session(key_hash)
             .await?
@@ -175,59 +207,10 @@ impl AuthService {
             .ok_or_else(revoked)?;
         session.scope = session.scope.narrowed_to(&tenant.scope);
         let session = Arc::new(session);
-        self.inner
+        self.ctx
             .sessions
             .put(Arc::clone(&session), Arc::clone(&tenant), instant);
         Ok((session, tenant))
-    }
-
-    /// Revokes a session in the store and drops it from this instance's cache at once.
-    pub(super) async fn revoke_session(
-        &self,
-        key_hash: &SecretHash,
-        now: time::OffsetDateTime,
-    ) -> Result<(), AuthError> {
-        let revoked = self.inner.store.revoke_session(key_hash, now).await;
-        self.inner.sessions.forget(key_hash);
-        Ok(revoked?)
-    }
-
-    /// Ends every session and refresh-token family of `tenant` resting on `principal`: revoked in
-    /// the store (other instances refuse them within their cache's lifetime) and dropped from
-    /// this instance's cache at once; returns the sessions ended.
-    pub(crate) async fn end_access(
-        &self,
-        tenant: &crate::ids::TenantId,
-        principal: &crate::model::Principal,
-    ) -> Result<u64, AuthError> {
-        let now = self.inner.clock.now_utc();
-        let ended = self
-            .inner
-            .store
-            .revoke_resting_on(tenant, principal, now)
-            .await;
-        self.inner.sessions.forget_resting_on(tenant, principal);
-        Ok(ended?)
-    }
-
-    /// Drops the tenant's sessions from this instance's cache (its settings changed), so their
-    /// next request reads the tenant again.
-    pub(crate) fn forget_cached_sessions(&self, tenant: &crate::ids::TenantId) {
-        self.inner
-            .sessions
-            .forget_resting_on(tenant, &crate::model::Principal::Tenant);
-    }
-
-    /// Revokes a refresh-token family (and its sessions) in the store and drops its sessions
-    /// from this instance's cache at once; returns the sessions revoked.
-    pub(crate) async fn revoke_family(
-        &self,
-        family: &crate::ids::FamilyId,
-        now: time::OffsetDateTime,
-    ) -> Result<u64, AuthError> {
-        let revoked = self.inner.store.revoke_family(family, now).await;
-        self.inner.sessions.forget_family(family);
-        Ok(revoked?)
     }
 
     /// `POST /v1/auth/refresh`: extends the access token only when at most 10 % of its validity
@@ -241,13 +224,15 @@ impl AuthService {
     ) -> Result<RefreshOutcome, AuthError> {
         let mut who = None;
         let result = self.refresh_inner(ctx, bearer, body_token, &mut who).await;
-        self.audit(
-            ctx,
-            AuditAction::SessionRefresh,
-            outcome_of(&result),
-            subject_of(who.as_deref()),
-        )
-        .await;
+        self.ctx
+            .audit
+            .decision(
+                ctx,
+                AuditAction::SessionRefresh,
+                outcome_of(&result),
+                subject_of(who.as_deref()),
+            )
+            .await;
         result
     }
 
@@ -263,8 +248,8 @@ impl AuthService {
             .await?;
         *who = Some(auth.session.clone());
         if let Some(other) = body_token {
-            let now = self.inner.clock.now_utc().unix_timestamp();
-            let other = self.inner.tokens.verify(other, now)?;
+            let now = self.ctx.clock.now_utc().unix_timestamp();
+            let other = self.ctx.tokens.verify(other, now)?;
             if other.sub != auth.claims.sub || other.tenant_id != auth.claims.tenant_id {
                 return Err(AuthError::InsufficientScope(
                     "the token to refresh belongs to another user".into(),
@@ -272,7 +257,7 @@ impl AuthService {
             }
         }
         let session = auth.session;
-        let now = self.inner.clock.now_utc();
+        let now = self.ctx.clock.now_utc();
         match decide(now, session.access_expires_at, session.access_lifetime) {
             RefreshDecision::Expired => {
                 Err(AuthError::InvalidToken(TokenProblem::AccessTokenExpired))
@@ -283,11 +268,11 @@ impl AuthService {
             }),
             RefreshDecision::Refresh => {
                 let new_expiry = (now + session.access_lifetime).min(session.session_expires_at);
-                let store = &self.inner.store;
+                let store = &self.ctx.store;
                 let extended = store
                     .extend_access(&session.key_hash, session.access_expires_at, new_expiry)
                     .await;
-                self.inner.sessions.forget(&session.key_hash);
+                self.ctx.sessions.forget(&session.key_hash);
                 if extended? {
                     return Ok(RefreshOutcome {
                         refreshed: true,
@@ -320,19 +305,21 @@ impl AuthService {
                 .authenticate_with(ctx, bearer, AccessCheck::NotRequired, false)
                 .await?;
             who = Some(auth.session.clone());
-            let now = self.inner.clock.now_utc();
-            self.revoke_session(&auth.session.key_hash, now).await?;
-            self.revoke_family(&auth.session.family_id, now).await?;
+            let now = self.ctx.clock.now_utc();
+            self.ctx.revoke_session(&auth.session.key_hash, now).await?;
+            self.ctx.revoke_family(&auth.session.family_id, now).await?;
             Ok(())
         }
         .await;
-        self.audit(
-            ctx,
-            AuditAction::Logout,
-            outcome_of(&result),
-            subject_of(who.as_deref()),
-        )
-        .await;
+        self.ctx
+            .audit
+            .decision(
+                ctx,
+                AuditAction::Logout,
+                outcome_of(&result),
+                subject_of(who.as_deref()),
+            )
+            .await;
         result
     }
 
@@ -345,7 +332,7 @@ impl AuthService {
         let auth = self
             .authenticate(ctx, bearer, AccessCheck::Required)
             .await?;
-        let now = self.inner.clock.now_utc();
+        let now = self.ctx.clock.now_utc();
         let session = auth.session;
         Ok(SessionInfo {
             tenant_id: session.tenant_id.to_string(),

@@ -29,7 +29,7 @@ struct Entry {
 
 /// Live sessions by the hash of their key.
 #[derive(Debug, Default)]
-pub(super) struct SessionCache {
+pub(crate) struct SessionCache {
     entries: Mutex<HashMap<SecretHash, Entry>>,
 }
 

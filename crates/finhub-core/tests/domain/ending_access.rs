@@ -20,24 +20,34 @@ async fn disabling_a_user_ends_their_sessions_here_at_once_and_elsewhere_within_
 {
     let domain = Domain::new().await;
     let tokens = domain.login(PASSWORD).await.expect("login");
-    accepts(&domain.auth, &tokens).await.expect("live here");
-    accepts(&domain.other, &tokens).await.expect("live there");
+    accepts(&domain.auth.sessions, &tokens)
+        .await
+        .expect("live here");
+    accepts(&domain.other.sessions, &tokens)
+        .await
+        .expect("live there");
 
     let ended = domain
         .auth
+        .admin
         .set_user_disabled(&domain.admin, &domain.tenant, &domain.user(), true)
         .await
         .expect("disable");
     assert_eq!(ended, 1);
-    assert!(is_revoked(&accepts(&domain.auth, &tokens).await));
+    assert!(is_revoked(&accepts(&domain.auth.sessions, &tokens).await));
     tokio::time::advance(SESSION_CACHE_TTL).await;
-    assert!(is_revoked(&accepts(&domain.other, &tokens).await));
+    assert!(is_revoked(&accepts(&domain.other.sessions, &tokens).await));
     assert!(matches!(
         domain.exchange(&tokens).await,
         Err(AuthError::InvalidGrant)
     ));
 
-    let events = domain.auth.recent_audit_events(10).await.expect("audit");
+    let events = domain
+        .auth
+        .admin
+        .recent_audit_events(10)
+        .await
+        .expect("audit");
     let event = events
         .iter()
         .find(|event| event.action == AuditAction::AdminDisable)
@@ -54,16 +64,17 @@ async fn disabling_a_user_ends_their_sessions_here_at_once_and_elsewhere_within_
     // Enabling revives nothing: the refresh token stays revoked, a new login works.
     domain
         .auth
+        .admin
         .set_user_disabled(&domain.admin, &domain.tenant, &domain.user(), false)
         .await
         .expect("enable");
-    assert!(is_revoked(&accepts(&domain.auth, &tokens).await));
+    assert!(is_revoked(&accepts(&domain.auth.sessions, &tokens).await));
     assert!(matches!(
         domain.exchange(&tokens).await,
         Err(AuthError::InvalidGrant)
     ));
     let fresh = domain.login(PASSWORD).await.expect("a new login");
-    accepts(&domain.auth, &fresh)
+    accepts(&domain.auth.sessions, &fresh)
         .await
         .expect("the new session works");
 }
@@ -74,11 +85,13 @@ async fn a_password_change_ends_the_users_sessions_and_only_theirs() {
     let person = domain.login(PASSWORD).await.expect("login");
     let machine_customer = domain
         .auth
+        .admin
         .create_customer(&domain.tenant, "machine", AccountType::B2b)
         .await
         .expect("customer");
     let machine = domain
         .auth
+        .logins
         .login(
             &crate::support::ctx(),
             finhub_core::auth::LoginRequest {
@@ -94,6 +107,7 @@ async fn a_password_change_ends_the_users_sessions_and_only_theirs() {
 
     let ended = domain
         .auth
+        .admin
         .set_user_password(
             &domain.admin,
             &domain.tenant,
@@ -103,8 +117,8 @@ async fn a_password_change_ends_the_users_sessions_and_only_theirs() {
         .await
         .expect("set the password");
     assert_eq!(ended, 1, "only the person's session");
-    assert!(is_revoked(&accepts(&domain.auth, &person).await));
-    accepts(&domain.auth, &machine)
+    assert!(is_revoked(&accepts(&domain.auth.sessions, &person).await));
+    accepts(&domain.auth.sessions, &machine)
         .await
         .expect("the machine's session is untouched");
     assert!(matches!(
@@ -130,36 +144,40 @@ async fn disabling_a_customer_or_tenant_ends_every_session_through_it() {
         let ended = if tenant_wide {
             domain
                 .auth
+                .admin
                 .set_tenant_disabled(&domain.admin, &domain.tenant, true)
                 .await
         } else {
             domain
                 .auth
+                .admin
                 .set_customer_disabled(&domain.admin, &domain.tenant, &domain.customer, true)
                 .await
         }
         .expect("disable");
         assert_eq!(ended, 2, "tenant-wide: {tenant_wide}");
         for tokens in [&first, &second] {
-            assert!(is_revoked(&accepts(&domain.auth, tokens).await));
+            assert!(is_revoked(&accepts(&domain.auth.sessions, tokens).await));
         }
         // Enabling again: a new login works, the old sessions stay ended.
         if tenant_wide {
             domain
                 .auth
+                .admin
                 .set_tenant_disabled(&domain.admin, &domain.tenant, false)
                 .await
         } else {
             domain
                 .auth
+                .admin
                 .set_customer_disabled(&domain.admin, &domain.tenant, &domain.customer, false)
                 .await
         }
         .expect("enable");
         tokio::time::advance(SESSION_CACHE_TTL).await;
-        assert!(is_revoked(&accepts(&domain.other, &first).await));
+        assert!(is_revoked(&accepts(&domain.other.sessions, &first).await));
         let fresh = domain.login(PASSWORD).await.expect("a new login");
-        accepts(&domain.other, &fresh)
+        accepts(&domain.other.sessions, &fresh)
             .await
             .expect("the new session works");
     }

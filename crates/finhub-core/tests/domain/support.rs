@@ -1,5 +1,5 @@
-//! The fixture of the domain tests: an `AuthService` over in-memory SQLite with a tenant, a
-//! `b2b` customer and a user; a second service over the same store stands for a second hub
+//! The fixture of the domain tests: a `Hub` over in-memory SQLite with a tenant, a
+//! `b2b` customer and a user; a second hub over the same store stands for a second hub
 //! instance (its own session cache). Time is tokio's paused clock; a `FreezeGuard`-style idle
 //! blocking task keeps it from auto-advancing while SQLite works, so it moves only by
 //! `tokio::time::advance`.
@@ -10,8 +10,8 @@ use std::sync::{Arc, mpsc};
 use finhub_clock::{SharedClock, TokioClock};
 use finhub_core::admin::Administrator;
 use finhub_core::auth::{
-    AccessCheck, AuthParts, AuthService, AuthSettings, IssuedTokens, LoginGrant, LoginRequest,
-    Profile, RequestContext,
+    AccessCheck, AuthParts, AuthSettings, Hub, IssuedTokens, LoginGrant, LoginRequest, Profile,
+    RequestContext, Sessions,
 };
 use finhub_core::crypto::DataKey;
 use finhub_core::error::AuthError;
@@ -30,8 +30,8 @@ const SIGNING_SECRET: &str = "domain test signing secret, 32 bytes or more";
 
 /// A tenant with a customer and a user, served by two instances over one store.
 pub(crate) struct Domain {
-    pub(crate) auth: AuthService,
-    pub(crate) other: AuthService,
+    pub(crate) auth: Hub,
+    pub(crate) other: Hub,
     pub(crate) tenant: TenantId,
     pub(crate) customer: CustomerId,
     pub(crate) customer_secret: String,
@@ -39,14 +39,14 @@ pub(crate) struct Domain {
     _freeze: mpsc::Sender<()>,
 }
 
-fn service(store: &Arc<dyn Store>, clock: &SharedClock) -> AuthService {
+fn service(store: &Arc<dyn Store>, clock: &SharedClock) -> Hub {
     let key = SigningKey::new("k1", SecretString::from(SIGNING_SECRET)).expect("key");
-    AuthService::new(AuthParts {
+    Hub::new(AuthParts {
         store: Arc::clone(store),
         clock: clock.clone(),
         hasher: PasswordHasher::new(2),
         tokens: SessionTokens::new("http://hub.test", &key, &[]),
-        data_key: DataKey::from_bytes(&[7u8; 32]).expect("data key"),
+        data_key: Arc::new(DataKey::from_bytes(&[7u8; 32]).expect("data key")),
         settings: AuthSettings::for_profile(Profile::Integration),
         audit_lines: None,
     })
@@ -65,24 +65,27 @@ impl Domain {
         let auth = service(&store, &clock);
         let other = service(&store, &clock);
         let tenant = TenantId::parse(TENANT).expect("tenant");
-        auth.create_tenant(
-            tenant.clone(),
-            "Acme",
-            Scope::parse("finra:otcMarket finra:fixedIncomeMarket").expect("scope"),
-        )
-        .await
-        .expect("tenant");
+        auth.admin
+            .create_tenant(
+                tenant.clone(),
+                "Acme",
+                Scope::parse("finra:otcMarket finra:fixedIncomeMarket").expect("scope"),
+            )
+            .await
+            .expect("tenant");
         let customer = auth
+            .admin
             .create_customer(&tenant, "app", AccountType::B2b)
             .await
             .expect("customer");
-        auth.create_user(
-            &tenant,
-            Username::parse(USERNAME).expect("username"),
-            SecretString::from(PASSWORD),
-        )
-        .await
-        .expect("user");
+        auth.admin
+            .create_user(
+                &tenant,
+                Username::parse(USERNAME).expect("username"),
+                SecretString::from(PASSWORD),
+            )
+            .await
+            .expect("user");
         Self {
             auth,
             other,
@@ -114,7 +117,7 @@ impl Domain {
             username: USERNAME.to_owned(),
             password: SecretString::from(password.to_owned()),
         };
-        self.auth.login(&ctx(), self.request(grant)).await
+        self.auth.logins.login(&ctx(), self.request(grant)).await
     }
 
     /// The `refresh_token` grant.
@@ -122,7 +125,7 @@ impl Domain {
         let grant = LoginGrant::RefreshToken {
             refresh_token: tokens.refresh_token.clone(),
         };
-        self.auth.login(&ctx(), self.request(grant)).await
+        self.auth.logins.login(&ctx(), self.request(grant)).await
     }
 }
 
@@ -142,8 +145,8 @@ pub(crate) fn ctx() -> RequestContext {
 }
 
 /// Whether `service` accepts the session token for a data call.
-pub(crate) async fn accepts(service: &AuthService, tokens: &IssuedTokens) -> Result<(), AuthError> {
-    service
+pub(crate) async fn accepts(sessions: &Sessions, tokens: &IssuedTokens) -> Result<(), AuthError> {
+    sessions
         .authenticate(
             &ctx(),
             Some(tokens.user_session_token.expose_secret()),

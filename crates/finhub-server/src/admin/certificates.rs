@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use finhub_core::auth::AuthService;
+use finhub_core::admin::Administration;
 use finhub_core::cert::{CertFingerprint, CertificateMatcher, SubjectPattern};
 use finhub_core::ids::CustomerId;
 use rustls::pki_types::CertificateDer;
@@ -105,7 +105,7 @@ fn customer_id(text: &str) -> anyhow::Result<CustomerId> {
 }
 
 pub(super) async fn run(
-    auth: &AuthService,
+    domain: &Administration,
     command: CertCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -116,7 +116,7 @@ pub(super) async fn run(
             selector,
         } => {
             let matcher = selector.matcher()?;
-            let binding = auth
+            let binding = domain
                 .bind_certificate(&tenant_id(&tenant)?, &customer_id(&customer)?, matcher)
                 .await?;
             write!(
@@ -135,7 +135,8 @@ pub(super) async fn run(
             selector,
         } => {
             let matcher = selector.matcher()?;
-            auth.unbind_certificate(&tenant_id(&tenant)?, &customer_id(&customer)?, &matcher)
+            domain
+                .unbind_certificate(&tenant_id(&tenant)?, &customer_id(&customer)?, &matcher)
                 .await?;
             writeln!(
                 out,
@@ -144,7 +145,7 @@ pub(super) async fn run(
         }
         CertCommand::List { tenant, customer } => {
             let customer = customer.as_deref().map(customer_id).transpose()?;
-            let bindings = auth
+            let bindings = domain
                 .certificate_bindings(&tenant_id(&tenant)?, customer.as_ref())
                 .await?;
             for binding in bindings {

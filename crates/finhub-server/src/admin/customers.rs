@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administration;
 use finhub_core::admin::Administrator;
-use finhub_core::auth::AuthService;
 use finhub_core::ids::CustomerId;
 use finhub_core::model::AccountType;
 
@@ -56,7 +56,7 @@ fn parse_account_type(text: &str) -> Result<AccountType, String> {
 }
 
 pub(super) async fn run(
-    auth: &AuthService,
+    domain: &Administration,
     admin: &Administrator,
     command: CustomerCommand,
     out: &mut dyn Write,
@@ -67,7 +67,7 @@ pub(super) async fn run(
             name,
             account_type,
         } => {
-            let created = auth
+            let created = domain
                 .create_customer(&tenant_id(&tenant)?, &name, account_type)
                 .await?;
             writeln!(out, "customerId: {}", created.customer.id)?;
@@ -79,7 +79,7 @@ pub(super) async fn run(
             )?;
         }
         CustomerCommand::List { tenant } => {
-            for customer in auth.list_customers(&tenant_id(&tenant)?).await? {
+            for customer in domain.list_customers(&tenant_id(&tenant)?).await? {
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}",
@@ -95,17 +95,17 @@ pub(super) async fn run(
             }
         }
         CustomerCommand::Disable { tenant, id } => {
-            set_disabled(auth, admin, &tenant, &id, true, out).await?;
+            set_disabled(domain, admin, &tenant, &id, true, out).await?;
         }
         CustomerCommand::Enable { tenant, id } => {
-            set_disabled(auth, admin, &tenant, &id, false, out).await?;
+            set_disabled(domain, admin, &tenant, &id, false, out).await?;
         }
     }
     Ok(())
 }
 
 async fn set_disabled(
-    auth: &AuthService,
+    domain: &Administration,
     admin: &Administrator,
     tenant: &str,
     id: &str,
@@ -113,7 +113,7 @@ async fn set_disabled(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let customer = CustomerId::parse(id).map_err(|e| anyhow::anyhow!("--id {id:?}: {e}"))?;
-    let ended = auth
+    let ended = domain
         .set_customer_disabled(admin, &tenant_id(tenant)?, &customer, disabled)
         .await?;
     if disabled {

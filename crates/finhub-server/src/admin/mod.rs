@@ -14,8 +14,8 @@ mod users;
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administration;
 use finhub_core::admin::Administrator;
-use finhub_core::auth::AuthService;
 use finhub_core::error::{AuthError, StoreError};
 
 pub use certificates::CertCommand;
@@ -51,18 +51,18 @@ pub enum AdminCommand {
 /// Runs one command for `admin` (who is named in the audit entries of actions that end
 /// access), writing its result to `out`.
 pub async fn run(
-    auth: &AuthService,
+    domain: &Administration,
     admin: &Administrator,
     command: AdminCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let result = match command {
-        AdminCommand::Tenant(command) => tenants::run(auth, admin, command, out).await,
-        AdminCommand::Customer(command) => customers::run(auth, admin, command, out).await,
-        AdminCommand::User(command) => users::run(auth, admin, command, out).await,
-        AdminCommand::Upstream(command) => upstream::run(auth, command, out).await,
-        AdminCommand::Sessions(command) => sessions::run(auth, command, out).await,
-        AdminCommand::Cert(command) => certificates::run(auth, command, out).await,
+        AdminCommand::Tenant(command) => tenants::run(domain, admin, command, out).await,
+        AdminCommand::Customer(command) => customers::run(domain, admin, command, out).await,
+        AdminCommand::User(command) => users::run(domain, admin, command, out).await,
+        AdminCommand::Upstream(command) => upstream::run(domain, command, out).await,
+        AdminCommand::Sessions(command) => sessions::run(domain, command, out).await,
+        AdminCommand::Cert(command) => certificates::run(domain, command, out).await,
     };
     result.map_err(plain_record_errors)
 }

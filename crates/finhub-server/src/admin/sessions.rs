@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Subcommand;
-use finhub_core::auth::AuthService;
+use finhub_core::admin::Administration;
 use finhub_core::ids::Username;
 
 use super::tenant_id;
@@ -29,14 +29,14 @@ pub enum SessionCommand {
 }
 
 pub(super) async fn run(
-    auth: &AuthService,
+    domain: &Administration,
     command: SessionCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match command {
         SessionCommand::List { tenant } => {
-            let now = auth.clock().now_utc();
-            for session in auth.list_sessions(&tenant_id(&tenant)?).await? {
+            let now = domain.now();
+            for session in domain.list_sessions(&tenant_id(&tenant)?).await? {
                 writeln!(
                     out,
                     "session {}…\tcustomer={}\tuser={}\taccess_expires_in={}s\tsession_expires_in={}s",
@@ -54,7 +54,7 @@ pub(super) async fn run(
                 .map(Username::parse)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-            let revoked = auth
+            let revoked = domain
                 .revoke_sessions(&tenant_id(&tenant)?, username.as_ref())
                 .await?;
             writeln!(out, "revoked {revoked} session(s) of tenant {tenant}")?;

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administration;
 use finhub_core::admin::Administrator;
-use finhub_core::auth::AuthService;
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 
@@ -59,7 +59,7 @@ pub enum TenantCommand {
 }
 
 pub(super) async fn run(
-    auth: &AuthService,
+    domain: &Administration,
     admin: &Administrator,
     command: TenantCommand,
     out: &mut dyn Write,
@@ -69,7 +69,7 @@ pub(super) async fn run(
             let scope = Scope::parse(&scope).map_err(anyhow::Error::msg)?;
             let id = finhub_core::ids::TenantId::parse(&id)
                 .map_err(|e| anyhow::anyhow!("--id {id:?}: {e}"))?;
-            let tenant = auth.create_tenant(id, &name, scope).await?;
+            let tenant = domain.create_tenant(id, &name, scope).await?;
             writeln!(
                 out,
                 "created tenant {} ({}) with scope {:?}",
@@ -79,7 +79,7 @@ pub(super) async fn run(
             )?;
         }
         TenantCommand::List => {
-            for tenant in auth.list_tenants().await? {
+            for tenant in domain.list_tenants().await? {
                 writeln!(
                     out,
                     "{}\t{}\tscope={:?}\tallow-list={}\t{}",
@@ -97,13 +97,15 @@ pub(super) async fn run(
         }
         TenantCommand::SetScope { tenant, scope } => {
             let scope = Scope::parse(&scope).map_err(anyhow::Error::msg)?;
-            auth.set_scope(admin, &tenant_id(&tenant)?, scope.clone())
+            domain
+                .set_scope(admin, &tenant_id(&tenant)?, scope.clone())
                 .await?;
             writeln!(out, "tenant {tenant}: scope {:?}", scope.to_string())?;
         }
         TenantCommand::SetAllowList { tenant, networks } => {
             let list = AllowList::parse(&networks).map_err(anyhow::Error::msg)?;
-            auth.set_allow_list(admin, &tenant_id(&tenant)?, &list)
+            domain
+                .set_allow_list(admin, &tenant_id(&tenant)?, &list)
                 .await?;
             writeln!(
                 out,
@@ -112,13 +114,14 @@ pub(super) async fn run(
             )?;
         }
         TenantCommand::Disable { tenant } => {
-            let ended = auth
+            let ended = domain
                 .set_tenant_disabled(admin, &tenant_id(&tenant)?, true)
                 .await?;
             writeln!(out, "tenant {tenant}: disabled; {}", super::ended(ended))?;
         }
         TenantCommand::Enable { tenant } => {
-            auth.set_tenant_disabled(admin, &tenant_id(&tenant)?, false)
+            domain
+                .set_tenant_disabled(admin, &tenant_id(&tenant)?, false)
                 .await?;
             writeln!(out, "tenant {tenant}: enabled")?;
         }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
-use finhub_core::auth::AuthService;
+use finhub_core::admin::Administration;
 use finhub_core::model::UpstreamTarget;
 
 use super::secrets_input::read_secret;
@@ -51,7 +51,7 @@ pub enum UpstreamCommand {
 }
 
 pub(super) async fn run(
-    auth: &AuthService,
+    domain: &Administration,
     command: UpstreamCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -75,14 +75,15 @@ pub(super) async fn run(
                 }
             };
             let secret = read_secret(&format!("FINRA client secret for {client_id}: "))?;
-            auth.set_upstream_credential(&tenant_id(&tenant)?, &client_id, &secret, target)
+            domain
+                .set_upstream_credential(&tenant_id(&tenant)?, &client_id, &secret, target)
                 .await?;
             writeln!(
                 out,
                 "tenant {tenant}: upstream credential {client_id} set (secret sealed)"
             )?;
         }
-        UpstreamCommand::Show { tenant } => match auth
+        UpstreamCommand::Show { tenant } => match domain
             .upstream_credential_summary(&tenant_id(&tenant)?)
             .await?
         {

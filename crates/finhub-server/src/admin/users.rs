@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use clap::Subcommand;
+use finhub_core::admin::Administration;
 use finhub_core::admin::Administrator;
-use finhub_core::auth::AuthService;
 use finhub_core::ids::Username;
 
 use super::secrets_input::read_secret;
@@ -63,7 +63,7 @@ fn username(text: &str) -> anyhow::Result<Username> {
 }
 
 pub(super) async fn run(
-    auth: &AuthService,
+    domain: &Administration,
     admin: &Administrator,
     command: UserCommand,
     out: &mut dyn Write,
@@ -76,7 +76,7 @@ pub(super) async fn run(
             let tenant = tenant_id(&tenant)?;
             let name = username(&name)?;
             let password = read_secret(&format!("password for {name}: "))?;
-            let user = auth.create_user(&tenant, name, password).await?;
+            let user = domain.create_user(&tenant, name, password).await?;
             writeln!(
                 out,
                 "created user {} in tenant {}",
@@ -84,7 +84,7 @@ pub(super) async fn run(
             )?;
         }
         UserCommand::List { tenant } => {
-            for user in auth.list_users(&tenant_id(&tenant)?).await? {
+            for user in domain.list_users(&tenant_id(&tenant)?).await? {
                 let state = if user.disabled { "disabled" } else { "enabled" };
                 writeln!(out, "{}\t{state}", user.username)?;
             }
@@ -93,7 +93,7 @@ pub(super) async fn run(
             tenant,
             username: name,
         } => {
-            let ended = auth
+            let ended = domain
                 .set_user_disabled(admin, &tenant_id(&tenant)?, &username(&name)?, true)
                 .await?;
             writeln!(out, "user {name}: disabled; {}", super::ended(ended))?;
@@ -102,7 +102,8 @@ pub(super) async fn run(
             tenant,
             username: name,
         } => {
-            auth.set_user_disabled(admin, &tenant_id(&tenant)?, &username(&name)?, false)
+            domain
+                .set_user_disabled(admin, &tenant_id(&tenant)?, &username(&name)?, false)
                 .await?;
             writeln!(out, "user {name}: enabled")?;
         }
@@ -113,7 +114,7 @@ pub(super) async fn run(
             let tenant = tenant_id(&tenant)?;
             let user = username(&name)?;
             let password = read_secret(&format!("new password for {name}: "))?;
-            let ended = auth
+            let ended = domain
                 .set_user_password(admin, &tenant, &user, password)
                 .await?;
             writeln!(

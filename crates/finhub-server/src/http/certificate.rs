@@ -22,7 +22,7 @@ pub(crate) async fn require_valid_certificate(
 ) -> Response {
     let refusal = match request.extensions().get::<TlsConnectionInfo>() {
         Some(tls) => state
-            .auth
+            .sessions
             .check_client_certificate(&tls.client_certificate)
             .err(),
         None => None,
@@ -33,7 +33,7 @@ pub(crate) async fn require_valid_certificate(
     let (mut parts, _body) = request.into_parts();
     match RequestFacts::from_request_parts(&mut parts, &state).await {
         Ok(facts) => {
-            state.auth.audit_refusal(&facts.context, &error).await;
+            state.sessions.audit_refusal(&facts.context, &error).await;
             ApiError::Auth(error).into_response()
         }
         Err(rejection) => rejection.into_response(),

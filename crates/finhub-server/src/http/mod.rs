@@ -1,6 +1,6 @@
 //! The hub's HTTP surface: the authentication endpoints, health, a no-op route for benchmark
 //! baselines, and the layers around them. Handlers parse HTTP into calls of
-//! `finhub_core::auth::AuthService` and map its errors through [`error::ApiError`]; no policy
+//! the domain's services (`finhub_core::auth::{Logins, Sessions}`) and map their errors through [`error::ApiError`]; no policy
 //! lives here.
 
 mod body;

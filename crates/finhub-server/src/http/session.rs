@@ -30,7 +30,7 @@ pub(crate) async fn refresh_session(
         body.string("userSessionToken")?.map(str::to_owned)
     };
     let outcome = state
-        .auth
+        .sessions
         .refresh(&facts.context, token.get(), body_token.as_deref())
         .await?;
     Ok(Json(RefreshAnswer {
@@ -70,7 +70,7 @@ pub(crate) async fn delete_session(
     facts: RequestFacts,
     token: SessionToken,
 ) -> Result<Response, ApiError> {
-    state.auth.logout(&facts.context, token.get()).await?;
+    state.sessions.logout(&facts.context, token.get()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -80,7 +80,10 @@ pub(crate) async fn get_session(
     facts: RequestFacts,
     token: SessionToken,
 ) -> Result<Response, ApiError> {
-    let info = state.auth.session_info(&facts.context, token.get()).await?;
+    let info = state
+        .sessions
+        .session_info(&facts.context, token.get())
+        .await?;
     Ok(Json(SessionAnswer {
         tenant_id: info.tenant_id,
         customer_id: info.customer_id,

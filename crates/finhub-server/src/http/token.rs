@@ -1,6 +1,6 @@
 //! `POST /v1/auth/token`: the login. In order: the per-address rate limit, the five required
 //! headers, the content type, the body (strict JSON; `grantType` checked before the other
-//! fields), the per-customer rate limit, and only then the credentials (`AuthService::login`).
+//! fields), the per-customer rate limit, and only then the credentials (`Logins::login`).
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -109,7 +109,7 @@ pub(crate) async fn create_token(
         return Err(refuse(&state, &ctx, wait).await);
     }
     let tenant = login.tenant.clone();
-    let issued = state.auth.login(&ctx, login).await?;
+    let issued = state.logins.login(&ctx, login).await?;
     // Warm the tenant's upstream token; the login never waits for (or fails with) FINRA.
     state.upstreams.warm(tenant);
     Ok(token_response(&issued))
@@ -118,7 +118,7 @@ pub(crate) async fn create_token(
 /// A 429 before any credential work, audited.
 async fn refuse(state: &AppState, ctx: &RequestContext, wait: std::time::Duration) -> ApiError {
     let error = AuthError::RateLimited { retry_after: wait };
-    state.auth.audit_refusal(ctx, &error).await;
+    state.sessions.audit_refusal(ctx, &error).await;
     ApiError::Auth(error)
 }
 

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -22,7 +23,6 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
 use crate::http::body_end::BodyWithEnd;
-use crate::state::AppState;
 use crate::tls::TlsConnectionInfo;
 use deadlines::{Activity, TimedIo};
 
@@ -37,25 +37,19 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
 }
 
-/// Serves the hub over plain HTTP on `listener` until `shutdown` completes, then finishes
-/// requests in flight.
+/// Serves `app` (the hub's [`crate::http::router`]) over plain HTTP on `listener` within
+/// `limits` until `shutdown` completes, then finishes requests in flight.
 ///
 /// Plain HTTP has no client certificates, so no certificate policy applies to what it serves:
 /// `finhub serve` uses it only for the integration profile with `tls.plain_http = true`, and the
-/// production profile goes through [`crate::serve_tls`]. (Tests and benchmarks may serve a
-/// production state here to exercise its other rules; a warning says so.)
+/// production profile goes through [`crate::serve_tls`].
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    app: Router,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    if state.http.profile == finhub_core::auth::Profile::Production {
-        tracing::warn!(
-            "serving the production profile over plain HTTP: client certificates are not \
-             checked (tests and benchmarks only; `finhub serve` uses HTTPS)"
-        );
-    }
-    serve_connections(listener, state, shutdown, |tcp, _| async move {
+    serve_connections(listener, app, limits, shutdown, |tcp, _| async move {
         Some((tcp, None))
     })
     .await
@@ -66,7 +60,8 @@ pub async fn serve(
 /// serves HTTP/1.1 on what it gives, until `shutdown` completes.
 pub(crate) async fn serve_connections<Io, Handshake, Handshaking>(
     listener: TcpListener,
-    state: AppState,
+    router: Router,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
     handshake: Handshake,
 ) -> std::io::Result<()>
@@ -75,8 +70,6 @@ where
     Handshake: Fn(TcpStream, SocketAddr) -> Handshaking + Clone + Send + 'static,
     Handshaking: Future<Output = Option<(Io, Option<TlsConnectionInfo>)>> + Send + 'static,
 {
-    let limits = state.http.connections;
-    let router = crate::http::router(state);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);

@@ -5,22 +5,24 @@
 
 use std::future::Future;
 
+use axum::Router;
+use finhub_clock::SharedClock;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::TlsServer;
-use crate::state::AppState;
+use crate::serve::ConnectionLimits;
 
 /// Serves the hub over HTTPS on `listener` until `shutdown` completes, then finishes requests in
 /// flight. Every request carries its connection's [`super::TlsConnectionInfo`].
 pub async fn serve_tls(
     listener: TcpListener,
-    state: AppState,
+    app: Router,
+    limits: ConnectionLimits,
     tls: TlsServer,
+    clock: SharedClock,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Certificates are validated on the hub's clock, like every other expiry.
-    let clock = std::sync::Arc::clone(state.auth.clock());
     let acceptor = TlsAcceptor::from(std::sync::Arc::clone(tls.server_config()));
     let handshake = move |tcp, peer| {
         let acceptor = acceptor.clone();
@@ -43,5 +45,5 @@ pub async fn serve_tls(
             }
         }
     };
-    crate::serve::serve_connections(listener, state, shutdown, handshake).await
+    crate::serve::serve_connections(listener, app, limits, shutdown, handshake).await
 }

@@ -11,11 +11,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use finhub_clock::SharedClock;
-use finhub_core::auth::AuthService;
 use finhub_core::error::AuthError;
 use finhub_core::ids::TenantId;
 use finhub_core::model::UpstreamTarget;
 use finhub_core::secret::SecretHash;
+use finhub_core::upstream_credentials::UpstreamCredentials;
 use finra_client::{Auth, Credentials, Environment, FinraClient, Pacer, RetryPolicy};
 use secrecy::ExposeSecret;
 
@@ -48,7 +48,7 @@ pub struct UpstreamSettings {
 
 /// Per-tenant clients over one shared pacer.
 pub struct Upstreams {
-    auth: AuthService,
+    credentials: UpstreamCredentials,
     clock: SharedClock,
     pacer: Pacer,
     settings: UpstreamSettings,
@@ -80,15 +80,15 @@ impl fmt::Debug for Upstreams {
 }
 
 impl Upstreams {
-    /// Upstream access for the tenants of `auth`.
+    /// Upstream access for the tenants whose credentials `credentials` opens.
     pub fn new(
-        auth: AuthService,
+        credentials: UpstreamCredentials,
         clock: SharedClock,
         settings: UpstreamSettings,
         links: ResultLinks,
     ) -> Self {
         Self {
-            auth,
+            credentials,
             clock,
             pacer: Pacer::per_second_with_reserve(
                 settings.requests_per_second,
@@ -115,6 +115,17 @@ impl Upstreams {
         &self.pacer
     }
 
+    /// Audits FINRA refusing the tenant's stored credential, with FINRA's reason (which the
+    /// caller never sees).
+    pub async fn audit_rejection(
+        &self,
+        ctx: &finhub_core::auth::RequestContext,
+        tenant: &str,
+        reason: &str,
+    ) {
+        self.credentials.audit_rejection(ctx, tenant, reason).await;
+    }
+
     /// Signs and opens the hub's result links.
     pub fn links(&self) -> &ResultLinks {
         &self.links
@@ -130,8 +141,8 @@ impl Upstreams {
             return Ok(cached.client.clone());
         }
         let credential = self
-            .auth
-            .open_upstream_credential(tenant)
+            .credentials
+            .open(tenant)
             .await?
             .ok_or_else(|| UpstreamError::NoCredential(tenant.clone()))?;
         let fingerprint = format!(

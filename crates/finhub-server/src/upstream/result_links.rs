@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use finhub_core::auth::AuthService;
+use finhub_clock::SharedClock;
+use finhub_core::crypto::DataKey;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -37,15 +38,17 @@ const CONTEXT: &str = "finhub-result-link";
 /// Seals and opens result links with the data key.
 #[derive(Debug, Clone)]
 pub struct ResultLinks {
-    auth: Arc<AuthService>,
+    data_key: Arc<DataKey>,
+    clock: SharedClock,
     lifetime: time::Duration,
 }
 
 impl ResultLinks {
     /// Links valid for `lifetime` (never longer than FINRA's own).
-    pub fn new(auth: AuthService, lifetime: time::Duration) -> Self {
+    pub fn new(data_key: Arc<DataKey>, clock: SharedClock, lifetime: time::Duration) -> Self {
         Self {
-            auth: Arc::new(auth),
+            data_key,
+            clock,
             lifetime,
         }
     }
@@ -55,17 +58,17 @@ impl ResultLinks {
         let link = SealedLink {
             tenant: tenant.to_owned(),
             upstream: upstream.to_owned(),
-            expires: (self.auth.clock().now_utc() + self.lifetime).unix_timestamp(),
+            expires: (self.clock.now_utc() + self.lifetime).unix_timestamp(),
         };
         let plaintext = serde_json::to_vec(&link).ok()?;
-        let sealed = self.auth.data_key().seal(&plaintext, CONTEXT).ok()?;
+        let sealed = self.data_key.seal(&plaintext, CONTEXT).ok()?;
         Some(URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// Opens a segment made by [`ResultLinks::seal`]; `None` if forged or expired.
     pub fn open(&self, segment: &str, now: OffsetDateTime) -> Option<SealedLink> {
         let sealed = URL_SAFE_NO_PAD.decode(segment).ok()?;
-        let plaintext = self.auth.data_key().open(&sealed, CONTEXT).ok()?;
+        let plaintext = self.data_key.open(&sealed, CONTEXT).ok()?;
         let link: SealedLink = serde_json::from_slice(&plaintext).ok()?;
         (link.expires > now.unix_timestamp()).then_some(link)
     }

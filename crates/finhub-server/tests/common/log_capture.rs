@@ -1,5 +1,7 @@
 //! Captures what a test's code logs (on the test's thread), so tests can assert that no
-//! secret ever reaches a log line. Shared by the test binaries with `#[path]`.
+//! secret ever reaches a log line.
+
+#![allow(dead_code, reason = "each test binary uses its own part")]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,6 @@
 //! Tests on tokio's paused clock with real sockets and SQLite: a guard that keeps the clock
 //! from auto-advancing while real I/O is awaited, and bounded real-time waits that never move
-//! it. Shared by the test binaries with `#[path]`.
+//! it.
 //!
 //! sqlx talks to SQLite on its own worker thread and sockets progress outside the runtime;
 //! while the runtime waits for them, tokio's paused clock would auto-advance to the next timer

@@ -11,7 +11,7 @@ use crate::support::{TENANT, TestApp, USERNAME};
 
 async fn admin(app: &TestApp, command: AdminCommand) -> Result<String, String> {
     let mut out = Vec::new();
-    finhub_server::admin::run(app.auth(), &Administrator::new("ops"), command, &mut out)
+    finhub_server::admin::run(app.admin(), &Administrator::new("ops"), command, &mut out)
         .await
         .map(|()| String::from_utf8_lossy(&out).into_owned())
         .map_err(|error| format!("{error:#}"))
@@ -60,7 +60,7 @@ async fn records_that_exist_or_do_not_are_named_plainly() {
 async fn the_upstream_target_reads_as_a_person_says_it() {
     let app = TestApp::new().await;
     let tenant = finhub_core::ids::TenantId::parse(TENANT).expect("tenant");
-    app.auth()
+    app.admin()
         .set_upstream_credential(
             &tenant,
             "client-1",

@@ -28,7 +28,7 @@ fn tenant(id: &str) -> TenantId {
 #[tokio::test(start_paused = true)]
 async fn every_kind_of_bad_credential_gets_the_same_status_body_and_headers() {
     let app = TestApp::builder().with_user().build().await;
-    let auth = app.auth();
+    let auth = app.admin();
     auth.create_tenant(
         tenant(OTHER_TENANT),
         "Other",
@@ -184,7 +184,7 @@ async fn machine_logins_answer_every_bad_credential_alike() {
 async fn usernames_are_compared_exactly_and_odd_unicode_never_errors() {
     let app = TestApp::new().await;
     let nfc = "Jos\u{e9}";
-    add_user(app.auth(), TENANT, nfc, PASSWORD).await;
+    add_user(app.admin(), TENANT, nfc, PASSWORD).await;
     let ok = attempt(&app, app.token_call(&app.password_body(nfc, PASSWORD))).await;
     assert_eq!(ok.status, StatusCode::OK, "the NFC spelling is the user");
     for other in [
@@ -229,7 +229,7 @@ async fn each_login_starts_a_new_session_and_leaves_the_others_valid() {
 #[tokio::test(start_paused = true)]
 async fn every_failed_password_login_runs_exactly_one_argon2_verification() {
     let app = TestApp::builder().with_user().build().await;
-    let hasher = app.auth().hasher().clone();
+    let hasher = app.state.logins.hasher().clone();
     let wrong_secret = {
         let mut body = app.password_body(USERNAME, PASSWORD);
         body["customerSecret"] = json!("fhcs_wrong");

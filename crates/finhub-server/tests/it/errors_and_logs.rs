@@ -316,33 +316,9 @@ async fn odd_inputs_on_every_endpoint_never_answer_500() {
 
 /// A state over the same store whose data key is another one, as after a botched key rotation.
 fn sibling_with_another_data_key(app: &TestApp) -> axum::Router {
-    use finhub_core::auth::{AuthParts, AuthService, AuthSettings, Profile};
-    use finhub_core::crypto::DataKey;
-    use finhub_core::password::PasswordHasher;
-    use finhub_core::session_token::{SessionTokens, SigningKey};
-    use finhub_server::AppState;
-
-    let key = SigningKey::new(
-        "k1",
-        secrecy::SecretString::from(crate::support::SIGNING_SECRET),
-    )
-    .expect("key");
-    let auth = AuthService::new(AuthParts {
-        store: std::sync::Arc::clone(app.store()),
-        clock: app.auth().clock().clone(),
-        hasher: PasswordHasher::new(1),
-        tokens: SessionTokens::new(crate::support::ISSUER, &key, &[]),
-        data_key: DataKey::from_bytes(&[9u8; 32]).expect("data key"),
-        settings: AuthSettings::for_profile(Profile::Integration),
-        audit_lines: None,
-    });
-    let state = AppState {
-        auth,
-        limiters: std::sync::Arc::clone(&app.state.limiters),
-        http: std::sync::Arc::clone(&app.state.http),
-        upstreams: std::sync::Arc::clone(&app.state.upstreams),
-    };
-    finhub_server::http::router(state)
+    use base64::Engine;
+    let other_key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+    finhub_server::http::router(app.sibling_with(|raw| raw.keys.data_key = Some(other_key)))
 }
 
 #[tokio::test(start_paused = true)]

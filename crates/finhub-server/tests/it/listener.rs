@@ -3,37 +3,21 @@
 //! the router's, slow and idle connections are closed by the configured time limits (on tokio's
 //! paused clock, moved by hand), the connection cap holds, and only HTTP/1.1 is spoken.
 
-use std::net::SocketAddr;
-
 use reqwest::StatusCode;
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
-use crate::support::{TENANT, TestApp, advance, settle, until};
+use crate::support::{Builder, TENANT, TestApp, advance, settle, until};
 
-/// A hub serving `app`'s state on an ephemeral loopback port until dropped.
+/// Where a served app listens.
 struct Served {
     base: String,
-    _stop: oneshot::Sender<()>,
 }
 
-async fn serve(app: &TestApp) -> Served {
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let state = app.state.clone();
-    tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        finhub_server::serve(listener, state, shutdown)
-            .await
-            .expect("serve");
-    });
-    Served { base, _stop: stop }
+/// The app built by `builder`, served on an ephemeral loopback port until dropped.
+async fn serve(builder: Builder) -> (TestApp, Served) {
+    let app = builder.serve().build().await;
+    let base = format!("http://{}", app.addr.expect("a served app"));
+    (app, Served { base })
 }
 
 fn login(client: &reqwest::Client, served: &Served, body: &Value) -> reqwest::RequestBuilder {
@@ -49,8 +33,7 @@ fn login(client: &reqwest::Client, served: &Served, body: &Value) -> reqwest::Re
 
 #[tokio::test]
 async fn a_real_connection_logs_in_and_uses_its_session() {
-    let app = TestApp::builder().allow_list(&["127.0.0.1"]).build().await;
-    let served = serve(&app).await;
+    let (app, served) = serve(TestApp::builder().allow_list(&["127.0.0.1"])).await;
     let client = reqwest::Client::new();
     let reply = login(&client, &served, &app.client_body())
         .send()
@@ -75,8 +58,7 @@ async fn a_real_connection_logs_in_and_uses_its_session() {
 
 #[tokio::test]
 async fn headers_repeated_on_the_wire_are_refused() {
-    let app = TestApp::new().await;
-    let served = serve(&app).await;
+    let (app, served) = serve(TestApp::builder()).await;
     let client = reqwest::Client::new();
     for name in ["x-tenant-id", "user-agent", "content-type"] {
         let value = if name == "x-tenant-id" {
@@ -100,8 +82,7 @@ async fn headers_repeated_on_the_wire_are_refused() {
 /// router runs: a bare 431 without the envelope or a request id.
 #[tokio::test]
 async fn oversized_headers_meet_the_hubs_limit_and_then_hypers() {
-    let app = TestApp::new().await;
-    let served = serve(&app).await;
+    let (_app, served) = serve(TestApp::builder()).await;
     let client = reqwest::Client::new();
     let health = format!("{}/healthz", served.base);
 
@@ -235,11 +216,7 @@ const HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n";
 #[tokio::test(start_paused = true)]
 async fn slow_and_idle_connections_are_closed_by_the_limits_while_logins_still_answer() {
     // Headers within 5 s of their first byte; 20 s idle at most.
-    let app = TestApp::builder()
-        .connection_limits(5, 20, 64)
-        .build()
-        .await;
-    let served = serve(&app).await;
+    let (app, served) = serve(TestApp::builder().connection_limits(5, 20, 64)).await;
 
     let mut idle = Raw::open(&served).await;
     let mut slowloris = Raw::open(&served).await;
@@ -287,8 +264,7 @@ async fn slow_and_idle_connections_are_closed_by_the_limits_while_logins_still_a
 
 #[tokio::test(start_paused = true)]
 async fn a_request_in_flight_is_not_cut_by_the_idle_limit_and_a_stalled_body_gets_408() {
-    let app = TestApp::builder().connection_limits(2, 3, 64).build().await;
-    let served = serve(&app).await;
+    let (_app, served) = serve(TestApp::builder().connection_limits(2, 3, 64)).await;
     let mut connection = Raw::open(&served).await;
     // The headers complete; 10 of 200 promised body bytes arrive, then nothing.
     let head = format!(
@@ -317,8 +293,7 @@ async fn a_request_in_flight_is_not_cut_by_the_idle_limit_and_a_stalled_body_get
 
 #[tokio::test(start_paused = true)]
 async fn connections_past_the_cap_wait_until_one_closes() {
-    let app = TestApp::builder().connection_limits(5, 20, 2).build().await;
-    let served = serve(&app).await;
+    let (_app, served) = serve(TestApp::builder().connection_limits(5, 20, 2)).await;
     let first = Raw::open(&served).await;
     let mut second = Raw::open(&served).await;
     second.send(HEALTH).await;
@@ -339,8 +314,7 @@ async fn connections_past_the_cap_wait_until_one_closes() {
 
 #[tokio::test(start_paused = true)]
 async fn an_http2_connection_is_refused() {
-    let app = TestApp::new().await;
-    let served = serve(&app).await;
+    let (_app, served) = serve(TestApp::builder()).await;
     let mut connection = Raw::open(&served).await;
     // The HTTP/2 connection preface and an empty SETTINGS frame (prior knowledge, cleartext).
     connection.send(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await;
@@ -361,8 +335,7 @@ async fn an_http2_connection_is_refused() {
 
 #[tokio::test(start_paused = true)]
 async fn header_sets_up_to_16_kib_are_read_and_larger_ones_get_431_in_the_envelope() {
-    let app = TestApp::new().await;
-    let served = serve(&app).await;
+    let (_app, served) = serve(TestApp::builder()).await;
     // Names and values count: `host` + `hub` and `x-padding` + the padding.
     let request = |total: usize| {
         let padding = "p".repeat(total - "host".len() - "hub".len() - "x-padding".len());

@@ -1,6 +1,9 @@
 //! The server's integration tests: one binary, one module per topic, every request in-process
 //! (`oneshot` on `http::router`) except where the transport itself is under test.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod admin;
 mod binary;
 mod credentials;

@@ -65,7 +65,7 @@ async fn the_per_customer_limit_holds_across_addresses() {
         .assert_error(429, "rate_limited");
 
     let tenant = TenantId::parse(TENANT).expect("tenant");
-    let other = new_client(app.auth(), &tenant, AccountType::B2b).await;
+    let other = new_client(app.admin(), &tenant, AccountType::B2b).await;
     let mut other_body = body.clone();
     other_body["customerId"] = json!(other.id);
     other_body["customerSecret"] = json!(other.secret);

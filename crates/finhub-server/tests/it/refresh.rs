@@ -97,7 +97,7 @@ async fn fifty_concurrent_refreshes_refresh_the_session_exactly_once() {
 async fn a_body_token_must_be_the_same_users() {
     let app = TestApp::new().await;
     let tenant = TenantId::parse(TENANT).expect("tenant");
-    let other = new_client(app.auth(), &tenant, AccountType::B2b).await;
+    let other = new_client(app.admin(), &tenant, AccountType::B2b).await;
     let mine = app.client_login().await.session;
     let mut body = app.client_body();
     body["customerId"] = json!(other.id);

@@ -105,7 +105,7 @@ async fn a_refresh_token_works_only_with_its_own_customers_credentials() {
     let app = TestApp::new().await;
     let tokens = app.client_login().await;
     let other = new_client(
-        app.auth(),
+        app.admin(),
         &TenantId::parse(TENANT).expect("tenant"),
         AccountType::B2b,
     )

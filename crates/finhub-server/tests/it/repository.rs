@@ -233,10 +233,9 @@ fn resolves(root: &Path, place: &Place, token: &str) -> bool {
     let src = crate_dir.join("src");
     exists(src.join(token))
         || exists(crate_dir.join(token))
-        || place
-            .item_dir
-            .as_ref()
-            .is_some_and(|dir| exists(src.join(dir).join(token)))
+        || place.item_dir.as_ref().is_some_and(|dir| {
+            exists(src.join(dir).join(token)) || exists(crate_dir.join(dir).join(token))
+        })
         || (!token.contains('/') && file_named_under(&src, token))
 }
 
@@ -248,7 +247,8 @@ fn resolves(root: &Path, place: &Place, token: &str) -> bool {
 ///   the next heading of level 2 or 3), also relative to `crates/NAME/src/` (`http/finra/`,
 ///   `config/example.rs`, `bin/finra/`) and to the crate's own directory (`migrations/`);
 /// - there, in a list item that opens with a directory ("- `data/`: …"), also relative to that
-///   directory under `src/` (`generators/` is `src/data/generators/`);
+///   directory under `src/` (`generators/` is `src/data/generators/`) or under the crate's own
+///   directory (`common/wire.rs` in the `tests/` item);
 /// - there, a bare file name (`raw.rs`, `mod.rs`) counts when a file of that name exists anywhere
 ///   under `crates/NAME/src/`;
 /// - a token written with a trailing `/` must be a directory.

@@ -2,32 +2,13 @@
 //! instance that revokes a session refuses it at once, another instance within that time.
 
 use axum::http::{Method, StatusCode};
-use finhub_core::auth::{AuthParts, AuthService, AuthSettings, Profile, SESSION_CACHE_TTL};
-use finhub_core::crypto::DataKey;
-use finhub_core::password::PasswordHasher;
-use finhub_core::session_token::{SessionTokens, SigningKey};
-use finhub_server::AppState;
+use finhub_core::auth::SESSION_CACHE_TTL;
 
-use crate::support::{Call, ISSUER, SIGNING_SECRET, TestApp, advance, send};
+use crate::support::{Call, TestApp, advance, send};
 
 /// A second hub instance over the same store and keys (as behind a load balancer).
 fn second_instance(app: &TestApp) -> axum::Router {
-    let key = SigningKey::new("k1", secrecy::SecretString::from(SIGNING_SECRET)).expect("key");
-    let auth = AuthService::new(AuthParts {
-        store: std::sync::Arc::clone(app.store()),
-        clock: app.auth().clock().clone(),
-        hasher: PasswordHasher::new(1),
-        tokens: SessionTokens::new(ISSUER, &key, &[]),
-        data_key: DataKey::from_bytes(&[7u8; 32]).expect("data key"),
-        settings: AuthSettings::for_profile(Profile::Integration),
-        audit_lines: None,
-    });
-    finhub_server::http::router(AppState {
-        auth,
-        limiters: std::sync::Arc::clone(&app.state.limiters),
-        http: std::sync::Arc::clone(&app.state.http),
-        upstreams: std::sync::Arc::clone(&app.state.upstreams),
-    })
+    finhub_server::http::router(app.sibling())
 }
 
 fn session_call(token: &str) -> Call {

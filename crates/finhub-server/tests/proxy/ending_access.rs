@@ -62,7 +62,7 @@ async fn assert_refused(hub: &Hub, instance: &Sender, tokens: &Tokens, when: &st
 }
 
 async fn end_access(hub: &Hub, ending: Ending, admin: &Administrator) -> u64 {
-    let auth = &hub.state.auth;
+    let auth = &hub.state.admin;
     let tenant = TenantId::parse(TENANT).expect("tenant");
     let user = Username::parse(USERNAME).expect("username");
     let customer = CustomerId::parse(&hub.customer_id).expect("customer");
@@ -87,7 +87,7 @@ async fn end_access(hub: &Hub, ending: Ending, admin: &Administrator) -> u64 {
 }
 
 async fn enable_again(hub: &Hub, ending: Ending, admin: &Administrator) {
-    let auth = &hub.state.auth;
+    let auth = &hub.state.admin;
     let tenant = TenantId::parse(TENANT).expect("tenant");
     let user = Username::parse(USERNAME).expect("username");
     let customer = CustomerId::parse(&hub.customer_id).expect("customer");
@@ -146,7 +146,7 @@ async fn check(ending: Ending) -> Hub {
     // The audit names the action, who acted and how many sessions it ended.
     let events = hub
         .state
-        .auth
+        .admin
         .recent_audit_events(100)
         .await
         .expect("audit");
@@ -228,7 +228,7 @@ async fn a_narrowed_scope_applies_to_live_sessions_at_their_next_request() {
             .assert_ok();
     }
     hub.state
-        .auth
+        .admin
         .set_scope(
             &Administrator::new("ops-oliver"),
             &TenantId::parse(TENANT).expect("tenant"),
@@ -248,7 +248,12 @@ async fn a_narrowed_scope_applies_to_live_sessions_at_their_next_request() {
     hub.send(hub.get(SMALL, &tokens.session)).await.assert_ok();
     let info = hub.send(session_call(&tokens)).await;
     assert_eq!(info.json()["scope"], "finra:otcMarket");
-    let events = hub.state.auth.recent_audit_events(10).await.expect("audit");
+    let events = hub
+        .state
+        .admin
+        .recent_audit_events(10)
+        .await
+        .expect("audit");
     assert!(
         events
             .iter()

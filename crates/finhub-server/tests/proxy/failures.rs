@@ -141,7 +141,12 @@ async fn finra_refusing_the_stored_credential_answers_502_and_audits_the_reason(
     for finra_words in ["Invalid Credentials", "invalid_client", "token service"] {
         assert!(!text.contains(finra_words), "{text}");
     }
-    let events = hub.state.auth.recent_audit_events(20).await.expect("audit");
+    let events = hub
+        .state
+        .admin
+        .recent_audit_events(20)
+        .await
+        .expect("audit");
     let rejected = events
         .iter()
         .find(|e| e.action == AuditAction::UpstreamCredentialRejected)

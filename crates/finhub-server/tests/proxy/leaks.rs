@@ -126,7 +126,7 @@ async fn no_answer_log_or_audit_entry_holds_the_upstream_token_or_secret() {
         hub.answers(),
         hub.logs.text(),
         hub.state
-            .auth
+            .admin
             .recent_audit_events(1_000)
             .await
             .expect("audit")

@@ -2,6 +2,9 @@
 //! binary, one module per topic, the fixture in `support`. Time is tokio's paused clock, shared
 //! by the hub, the emulator and the clients; failures come from the emulator's fault injection.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod async_results;
 mod client;
 mod ending_access;

@@ -15,74 +15,52 @@
 //! The emulator's throttle is off unless a test turns it on (the pacing test does): direct calls
 //! a test makes to the emulator for comparison come from the same address as the hub's.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::http::Method;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use finhub_clock::{SharedClock, TokioClock};
-use finhub_core::ids::{TenantId, Username};
-use finhub_core::model::{AccountType, UpstreamTarget};
-use finhub_core::scope::Scope;
-use finhub_server::AppState;
-use finhub_server::config::{Config, RawConfig};
+use finhub_core::ids::TenantId;
+use finhub_server::config::RawConfig;
 use finra_client::{Auth, FinraClient, Pacer, PagingConfig, RetryPolicy, Row};
 use finra_emulator::{
     Counters, Credential, EmulatorConfig, Faults, RunningEmulator, Throttle, Tier,
 };
 use futures_util::TryStreamExt;
 use secrecy::SecretString;
-use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tower::ServiceExt;
+use serde_json::Value;
 
-/// The session-token signing key of every hub here.
-const SIGNING_SECRET: &str = "proxy test signing secret, at least 32 bytes";
-/// The tenant and its default scope.
-pub(crate) const TENANT: &str = "1234567";
-pub(crate) const SCOPE: &str = "finra:otcMarket finra:fixedIncomeMarket";
-/// The user.
-pub(crate) const USERNAME: &str = "alice";
-pub(crate) const PASSWORD: &str = "correct horse battery staple";
-/// The tenant's upstream FINRA credential, as the emulator knows it.
+pub(crate) use crate::common::log_capture::LogCapture;
+use crate::common::paused_time::FreezeGuard;
+pub(crate) use crate::common::paused_time::{real_pause, settle, until};
+pub(crate) use crate::common::test_hub::{PASSWORD, TENANT, USERNAME};
+use crate::common::test_hub::{TestHub, TestHubBuilder, Upstream, set_upstream};
+pub(crate) use crate::common::wire::{Call, Reply, Tokens};
+
 pub(crate) const UPSTREAM_ID: &str = "finhub-upstream-client";
 pub(crate) const UPSTREAM_SECRET: &str = "upstream-s3cret-Vq8RmZ2xKw";
-/// A public-tier credential the tests use for direct calls to the emulator (never the hub's).
+/// The tests' own credential at the emulator, for direct calls to compare with.
 pub(crate) const DIRECT_ID: &str = "direct-test-client";
 pub(crate) const DIRECT_SECRET: &str = "direct-s3cret-Hy4TnB7c";
-/// The fixed head of every token FINRA (and the emulator) issues.
+/// How every upstream token the emulator mints starts (base64 of its fixed header).
 pub(crate) const UPSTREAM_TOKEN_PREFIX: &str = "AAJTSQACMDIABHR5cGUAA0pXVAACUzEAAjAx";
-/// The peer address of in-process requests.
-const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Options of a [`Hub`].
 pub(crate) struct Builder {
-    raw: RawConfig,
+    hub: TestHubBuilder,
     emulator: EmulatorConfig,
-    scope: String,
     tier: Tier,
     stored_secret: String,
 }
 
 impl Builder {
     fn new() -> Self {
-        let mut raw = RawConfig {
-            profile: "integration".into(),
-            database_url: "sqlite::memory:".into(),
-            ..RawConfig::default()
-        };
-        raw.keys.session_secret = Some(SIGNING_SECRET.into());
-        raw.keys.data_key = Some(STANDARD.encode([7u8; 32]));
         Self {
-            raw,
+            hub: TestHub::builder().with_user().serve(),
             emulator: EmulatorConfig::default().with_throttle(Throttle::Off),
-            scope: SCOPE.into(),
             tier: Tier::Public,
             stored_secret: UPSTREAM_SECRET.into(),
         }
@@ -90,7 +68,7 @@ impl Builder {
 
     /// Edits the hub's configuration.
     pub(crate) fn config(mut self, edit: impl FnOnce(&mut RawConfig)) -> Self {
-        edit(&mut self.raw);
+        self.hub = self.hub.config(edit);
         self
     }
 
@@ -112,7 +90,7 @@ impl Builder {
 
     /// The tenant's scope.
     pub(crate) fn scope(mut self, scope: &str) -> Self {
-        scope.clone_into(&mut self.scope);
+        self.hub = self.hub.scope(scope);
         self
     }
 
@@ -126,7 +104,7 @@ impl Builder {
         let freeze = FreezeGuard::new();
         let logs = LogCapture::default();
         let log_guard = logs.install();
-        let clock = TokioClock::fixed().shared();
+        let clock = finhub_clock::TokioClock::fixed().shared();
         let emulator = finra_emulator::spawn(
             self.emulator
                 .with_credentials([
@@ -137,82 +115,32 @@ impl Builder {
         )
         .await
         .expect("the emulator starts");
-
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-            .await
-            .expect("bind the hub's listener");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let mut raw = self.raw;
-        raw.public_url = Some(base.clone());
-        let config = Config::from_raw(raw.clone()).expect("a valid test config");
-        let store = finhub_store::connect(&config.database_url)
-            .await
-            .expect("open the store");
-        let state = AppState::with_store(config, Arc::clone(&store), clock.clone())
-            .expect("build the hub's state");
-
-        let auth = &state.auth;
-        let tenant = TenantId::parse(TENANT).expect("tenant id");
-        auth.create_tenant(
-            tenant.clone(),
-            "Acme",
-            Scope::parse(&self.scope).expect("scope"),
-        )
-        .await
-        .expect("create the tenant");
-        let customer = auth
-            .create_customer(&tenant, "proxy tests", AccountType::B2b)
-            .await
-            .expect("create the customer");
-        auth.create_user(
-            &tenant,
-            Username::parse(USERNAME).expect("username"),
-            SecretString::from(PASSWORD),
-        )
-        .await
-        .expect("create the user");
-        auth.set_upstream_credential(
-            &tenant,
-            UPSTREAM_ID,
-            &SecretString::from(self.stored_secret.clone()),
-            UpstreamTarget::Custom {
+        let hub = self
+            .hub
+            .at(clock)
+            .with_upstream(Upstream {
+                client_id: UPSTREAM_ID.to_owned(),
+                secret: self.stored_secret.clone(),
                 api_base: emulator.base_url(),
                 token_url: emulator.token_url(),
-            },
-        )
-        .await
-        .expect("set the upstream credential");
-
-        let (stop, stopped) = oneshot::channel::<()>();
-        let served = state.clone();
-        tokio::spawn(async move {
-            let shutdown = async {
-                let _ = stopped.await;
-            };
-            finhub_server::serve(listener, served, shutdown)
-                .await
-                .expect("serve the hub");
-        });
-        let router = finhub_server::http::router(state.clone());
+            })
+            .build()
+            .await;
         Hub {
+            base: format!("http://{}", hub.addr.expect("the hub is served")),
             emulator_base: emulator.base_url(),
             emulator_addr: emulator.addr().to_string(),
             emulator: Some(emulator),
             sender: Sender {
-                router,
+                router: hub.router.clone(),
                 seen: Seen::default(),
             },
-            state,
-            store,
-            raw,
-            clock,
-            base,
-            customer_id: customer.customer.id.to_string(),
-            customer_secret: customer.secret.expose().to_owned(),
+            customer_id: hub.b2b.id.clone(),
+            customer_secret: hub.b2b.secret.clone(),
+            hub,
             stored_secret: self.stored_secret,
             logs,
             http: reqwest::Client::new(),
-            _stop: stop,
             _log_guard: log_guard,
             _freeze: freeze,
         }
@@ -221,12 +149,7 @@ impl Builder {
 
 /// A hub in front of an emulator.
 pub(crate) struct Hub {
-    pub(crate) state: AppState,
-    /// The store under the hub, shared by [`Hub::second_instance`].
-    store: Arc<dyn finhub_core::store::Store>,
-    /// The configuration the hub was built from.
-    raw: RawConfig,
-    pub(crate) clock: SharedClock,
+    hub: TestHub,
     /// The hub's root URL (its listener; also its public URL).
     pub(crate) base: String,
     /// The emulator's root URL and `host:port` (as long as it runs).
@@ -234,14 +157,22 @@ pub(crate) struct Hub {
     pub(crate) emulator_addr: String,
     emulator: Option<RunningEmulator>,
     sender: Sender,
+    /// The `b2b` customer the user logs in through.
     pub(crate) customer_id: String,
     pub(crate) customer_secret: String,
     stored_secret: String,
     pub(crate) logs: LogCapture,
     http: reqwest::Client,
-    _stop: oneshot::Sender<()>,
     _log_guard: tracing::subscriber::DefaultGuard,
     _freeze: FreezeGuard,
+}
+
+impl Deref for Hub {
+    type Target = TestHub;
+
+    fn deref(&self) -> &TestHub {
+        &self.hub
+    }
 }
 
 impl Hub {
@@ -275,30 +206,21 @@ impl Hub {
 
     /// Points the tenant's upstream credential elsewhere.
     pub(crate) async fn set_upstream(&self, api_base: &str, token_url: &str) {
-        self.state
-            .auth
-            .set_upstream_credential(
-                &TenantId::parse(TENANT).expect("tenant id"),
-                UPSTREAM_ID,
-                &SecretString::from(self.stored_secret.clone()),
-                UpstreamTarget::Custom {
-                    api_base: api_base.to_owned(),
-                    token_url: token_url.to_owned(),
-                },
-            )
-            .await
-            .expect("set the upstream credential");
+        let upstream = Upstream {
+            client_id: UPSTREAM_ID.to_owned(),
+            secret: self.stored_secret.clone(),
+            api_base: api_base.to_owned(),
+            token_url: token_url.to_owned(),
+        };
+        set_upstream(&self.state, &upstream).await;
     }
 
     /// A second hub instance over the same database and configuration (as behind a load
     /// balancer): its own session cache, upstream clients and limits; its answers are recorded
     /// too.
     pub(crate) fn second_instance(&self) -> Sender {
-        let config = Config::from_raw(self.raw.clone()).expect("a valid test config");
-        let state = AppState::with_store(config, Arc::clone(&self.store), self.clock.clone())
-            .expect("build the second instance");
         Sender {
-            router: finhub_server::http::router(state),
+            router: finhub_server::http::router(self.sibling()),
             seen: self.sender.seen.clone(),
         }
     }
@@ -313,38 +235,9 @@ impl Hub {
         self.sender.send(call).await
     }
 
-    /// `POST /v1/auth/token` with the five headers.
-    pub(crate) fn token_call(&self, body: &Value) -> Call {
-        Call::new(Method::POST, "/v1/auth/token")
-            .header("content-type", "application/json")
-            .header("sec-ch-ua-platform", "\"Linux\"")
-            .header("x-forwarded-for", "127.0.0.1")
-            .header("user-agent", "proxy-tests")
-            .header("x-tenant-id", TENANT)
-            .body(body.to_string())
-    }
-
     /// The body of the user's `password` login through the `b2b` customer.
     pub(crate) fn login_body(&self) -> Value {
-        json!({
-            "grantType": "password",
-            "username": USERNAME,
-            "password": PASSWORD,
-            "customerId": self.customer_id,
-            "customerSecret": self.customer_secret,
-            "accountType": "b2b",
-        })
-    }
-
-    /// The body of a `refresh_token` grant.
-    pub(crate) fn refresh_grant_body(&self, refresh_token: &str) -> Value {
-        json!({
-            "grantType": "refresh_token",
-            "refreshToken": refresh_token,
-            "customerId": self.customer_id,
-            "customerSecret": self.customer_secret,
-            "accountType": "b2b",
-        })
+        self.password_body_through(&self.b2b, "b2b", USERNAME, PASSWORD)
     }
 
     /// A successful login of the user.
@@ -493,7 +386,7 @@ impl Hub {
         let logs = self.logs.text();
         let audit: String = self
             .state
-            .auth
+            .admin
             .recent_audit_events(1_000)
             .await
             .expect("read the audit log")
@@ -541,22 +434,7 @@ pub(crate) struct Sender {
 
 impl Sender {
     pub(crate) async fn send(&self, call: Call) -> Reply {
-        let response = self
-            .router
-            .clone()
-            .oneshot(call.into_request())
-            .await
-            .expect("infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("read the body");
-        let reply = Reply {
-            status,
-            headers,
-            body: body.to_vec(),
-        };
+        let reply = crate::common::wire::send(&self.router, call).await;
         self.seen.record(&reply);
         reply
     }
@@ -589,149 +467,6 @@ impl Seen {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
-}
-
-/// A request to send in-process.
-#[derive(Debug, Clone)]
-pub(crate) struct Call {
-    method: Method,
-    uri: String,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Call {
-    pub(crate) fn new(method: Method, uri: &str) -> Self {
-        Self {
-            method,
-            uri: uri.to_owned(),
-            headers: HeaderMap::new(),
-            body: Vec::new(),
-        }
-    }
-
-    /// Adds a header value.
-    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
-        let name = HeaderName::try_from(name).expect("header name");
-        let value = HeaderValue::from_bytes(value.as_bytes()).expect("header value");
-        self.headers.append(name, value);
-        self
-    }
-
-    /// Replaces every value of a header.
-    pub(crate) fn set(mut self, name: &str, value: &str) -> Self {
-        let name = HeaderName::try_from(name).expect("header name");
-        let value = HeaderValue::from_bytes(value.as_bytes()).expect("header value");
-        self.headers.insert(name, value);
-        self
-    }
-
-    pub(crate) fn bearer(self, token: &str) -> Self {
-        self.header("authorization", &format!("Bearer {token}"))
-    }
-
-    pub(crate) fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
-        self.body = body.into();
-        self
-    }
-
-    fn into_request(self) -> Request<Body> {
-        let mut request = Request::builder()
-            .method(self.method)
-            .uri(self.uri)
-            .body(Body::from(self.body))
-            .expect("a valid request");
-        *request.headers_mut() = self.headers;
-        request
-            .extensions_mut()
-            .insert(MockConnectInfo(SocketAddr::new(PEER, 40_000)));
-        request
-    }
-}
-
-/// An answer, read completely.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
-}
-
-impl Reply {
-    async fn read(response: reqwest::Response) -> Self {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.expect("read the body").to_vec();
-        Self {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    pub(crate) fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// Asserts a 200 (with the body in the message otherwise).
-    #[track_caller]
-    pub(crate) fn assert_ok(&self) {
-        assert_eq!(self.status, StatusCode::OK, "{}", self.text());
-    }
-
-    /// Asserts the hub's own error envelope with this status and code.
-    #[track_caller]
-    pub(crate) fn assert_error(&self, status: u16, code: &str) {
-        let body = self.json();
-        let object = body.as_object().expect("an error body is a JSON object");
-        let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
-        keys.sort_unstable();
-        assert_eq!(keys, ["error", "error_description", "requestId"], "{body}");
-        assert_eq!(body["requestId"].as_str(), self.header("x-request-id"));
-        assert_eq!(self.header("content-type"), Some("application/json"));
-        assert_eq!(
-            (
-                self.status.as_u16(),
-                body["error"].as_str().unwrap_or_default()
-            ),
-            (status, code),
-            "{body}"
-        );
-    }
-
-    pub(crate) fn description(&self) -> String {
-        self.json()["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    /// The tokens of a 200 token response.
-    #[track_caller]
-    pub(crate) fn tokens(&self) -> Tokens {
-        self.assert_ok();
-        let body = self.json();
-        Tokens {
-            session: body["userSessionToken"].as_str().expect("token").to_owned(),
-            refresh: body["refreshToken"].as_str().expect("token").to_owned(),
-        }
-    }
-}
-
-/// The pair a login returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Tokens {
-    pub(crate) session: String,
-    pub(crate) refresh: String,
 }
 
 /// Moves tokio's clock, and with it the hub's, the emulator's and the clients' clocks.
@@ -785,12 +520,3 @@ pub(crate) fn paging(max_offset: u64, page_size: u64) -> PagingConfig {
         ..PagingConfig::default()
     }
 }
-
-#[path = "../common/log_capture.rs"]
-mod log_capture;
-pub(crate) use log_capture::LogCapture;
-
-#[path = "../common/paused_time.rs"]
-mod paused_time;
-use paused_time::FreezeGuard;
-pub(crate) use paused_time::{real_pause, settle, until};

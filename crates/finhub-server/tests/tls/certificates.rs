@@ -249,7 +249,7 @@ async fn unbinding_a_certificate_locks_its_sessions_out_at_the_next_request() {
     let pki = &*PKI;
     let bound = client(Some(&pki.bound));
     let token = hub.login(&bound, &hub.client_body()).await.token();
-    let auth = &hub.state.auth;
+    let auth = &hub.state.admin;
     let tenant = finhub_core::ids::TenantId::parse(crate::support::TENANT).expect("tenant");
     let customer = finhub_core::ids::CustomerId::parse(&hub.b2b.id).expect("customer");
     // Both bindings match this certificate (fingerprint and pattern); remove both.

@@ -128,10 +128,14 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
     let tls = demo.tls.clone().expect("production serves HTTPS");
     let state = demo.state.clone();
     let (stop, stopped) = oneshot::channel::<()>();
+    let limits = demo.state.http.connections;
+    let clock = demo.state.clock.clone();
     let server = tokio::spawn(finhub_server::serve_tls(
         demo.listener,
-        demo.state,
+        finhub_server::http::router(demo.state),
+        limits,
         tls,
+        clock,
         async {
             let _ = stopped.await;
         },
@@ -298,7 +302,7 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Every authentication decision was audited, with the certificate that made it.
-    let events = state.auth.recent_audit_events(100).await.expect("audit");
+    let events = state.admin.recent_audit_events(100).await.expect("audit");
     assert!(events.len() >= 6, "{events:#?}");
     let refused = events
         .iter()

@@ -4,6 +4,9 @@
 //! a certificate; certificate-bound tokens (RFC 8705); and the whole login
 //! → data → refresh → rotation → logout flow of the production profile.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod bound_tokens;
 mod certificates;
 mod flow;

@@ -5,19 +5,14 @@
 //! versions, no connection reuse unless asked).
 
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use base64::Engine;
 use finhub_clock::TokioClock;
 use finhub_core::audit::AuditEvent;
 use finhub_core::cert::{CertificateMatcher, SubjectPattern};
-use finhub_core::ids::{CustomerId, TenantId, Username};
-use finhub_core::model::AccountType;
-use finhub_core::net::NetList;
-use finhub_core::scope::Scope;
-use finhub_server::AppState;
-use finhub_server::config::{Config, RawConfig};
+use finhub_core::ids::CustomerId;
 use finhub_server::tls::pki::{
     CertificateAuthority, IssuedCertificate, client_params, leaf_params, self_signed,
 };
@@ -27,15 +22,12 @@ use reqwest::StatusCode;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
-use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
-use tokio::sync::oneshot;
 
-pub(crate) const TENANT: &str = "1234567";
-pub(crate) const USERNAME: &str = "alice";
-pub(crate) const PASSWORD: &str = "correct horse battery staple";
-pub(crate) const SIGNING_SECRET: &str = "tls test signing secret of 32+ bytes!";
+pub(crate) use crate::common::paused_time::FreezeGuard;
+pub(crate) use crate::common::test_hub::{Customer, PASSWORD, TENANT, USERNAME};
+use crate::common::test_hub::{TestHub, TestHubBuilder};
 
 /// Every certificate the tests present. Generated once: ECDSA keys make this a few
 /// milliseconds.
@@ -117,161 +109,81 @@ pub(crate) fn tls_server(ask_for_client_certificates: bool) -> TlsServer {
     .expect("the test TLS material loads")
 }
 
-/// A customer's credentials.
-#[derive(Debug, Clone)]
-pub(crate) struct Customer {
-    pub(crate) id: String,
-    pub(crate) secret: String,
-}
-
 /// Options of a [`Hub`].
-#[derive(Debug, Default)]
-pub(crate) struct Builder {
-    integration: bool,
-    no_client_cas: bool,
-    unbound_tokens: bool,
-    no_allow_list: bool,
-    access_ttl_secs: Option<u64>,
-}
+pub(crate) struct Builder(TestHubBuilder);
 
 impl Builder {
-    pub(crate) fn integration(mut self) -> Self {
-        self.integration = true;
-        self
+    pub(crate) fn integration(self) -> Self {
+        Self(self.0.config(|raw| raw.profile = "integration".into()))
     }
     /// HTTPS without asking for client certificates (integration only).
-    pub(crate) fn without_client_cas(mut self) -> Self {
-        self.no_client_cas = true;
-        self
+    pub(crate) fn without_client_cas(self) -> Self {
+        Self(self.0.tls(tls_server(false)))
     }
-    pub(crate) fn without_certificate_bound_tokens(mut self) -> Self {
-        self.unbound_tokens = true;
-        self
+    pub(crate) fn without_certificate_bound_tokens(self) -> Self {
+        Self(
+            self.0
+                .config(|raw| raw.tls.certificate_bound_tokens = Some(false)),
+        )
     }
-    pub(crate) fn without_allow_list(mut self) -> Self {
-        self.no_allow_list = true;
-        self
+    pub(crate) fn without_allow_list(self) -> Self {
+        Self(self.0.allow_list(&[]))
     }
 
     pub(crate) async fn start(self) -> Hub {
-        let mut raw = RawConfig {
-            profile: if self.integration {
-                "integration"
-            } else {
-                "production"
-            }
-            .into(),
-            database_url: "sqlite::memory:".into(),
-            public_url: Some("https://hub.test".into()),
-            ..RawConfig::default()
-        };
-        raw.keys.session_secret = Some(SIGNING_SECRET.into());
-        raw.keys.data_key = Some(base64::engine::general_purpose::STANDARD.encode([9u8; 32]));
-        raw.sessions.access_token_ttl_secs = self.access_ttl_secs;
-        if self.unbound_tokens {
-            raw.tls.certificate_bound_tokens = Some(false);
-        }
-        let config = Config::from_raw(raw).expect("a valid test config");
-        let clock = TokioClock::starting_at(OffsetDateTime::now_utc()).shared();
-        let store = finhub_store::connect(&config.database_url)
-            .await
-            .expect("open the store");
-        let state =
-            AppState::with_store(config, Arc::clone(&store), clock).expect("build the state");
-        let auth = state.auth.clone();
-        let tenant = TenantId::parse(TENANT).expect("tenant id");
-        auth.create_tenant(
-            tenant.clone(),
-            "Acme",
-            Scope::parse("finra:otcMarket").expect("scope"),
-        )
-        .await
-        .expect("tenant");
-        if !self.no_allow_list {
-            store
-                .set_allow_list(
-                    &tenant,
-                    &NetList::parse(&["127.0.0.1/32", "::1"]).expect("list"),
-                )
-                .await
-                .expect("allow-list");
-        }
-        let b2b = new_customer(&state, AccountType::B2b).await;
-        let b2c = new_customer(&state, AccountType::B2c).await;
-        let b2b_id = CustomerId::parse(&b2b.id).expect("customer id");
+        let hub = self.0.build().await;
+        let b2b_id = CustomerId::parse(&hub.b2b.id).expect("customer id");
         let pki = &*PKI;
         for matcher in [
             CertificateMatcher::Fingerprint(pki.bound.fingerprint()),
             CertificateMatcher::Subject(SubjectPattern::parse("cn:acme-billing-*").expect("p")),
         ] {
-            auth.bind_certificate(&tenant, &b2b_id, matcher)
+            hub.state
+                .admin
+                .bind_certificate(&hub.tenant, &b2b_id, matcher)
                 .await
                 .expect("bind");
         }
-        auth.create_user(
-            &tenant,
-            Username::parse(USERNAME).expect("username"),
-            SecretString::from(PASSWORD),
-        )
-        .await
-        .expect("user");
-
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let tls = tls_server(!self.no_client_cas);
-        let served = state.clone();
-        tokio::spawn(async move {
-            let shutdown = async {
-                let _ = stopped.await;
-            };
-            finhub_server::serve_tls(listener, served, tls, shutdown)
-                .await
-                .expect("serve");
-        });
+        let addr = hub.addr.expect("the hub is served");
         Hub {
-            state,
             base: format!("https://{addr}"),
             addr,
-            b2b,
-            b2c,
-            _stop: stop,
+            hub,
         }
     }
 }
 
-async fn new_customer(state: &AppState, kind: AccountType) -> Customer {
-    let created = state
-        .auth
-        .create_customer(&TenantId::parse(TENANT).expect("tenant"), "app", kind)
-        .await
-        .expect("customer");
-    Customer {
-        id: created.customer.id.to_string(),
-        secret: created.secret.expose().to_owned(),
-    }
-}
-
-/// A hub served over HTTPS until dropped.
+/// A hub served over HTTPS until dropped: its `b2b` customer is bound to `PKI.bound`
+/// (fingerprint) and `cn:acme-billing-*`, its `b2c` customer to nothing.
 pub(crate) struct Hub {
-    pub(crate) state: AppState,
+    hub: TestHub,
     pub(crate) base: String,
     pub(crate) addr: SocketAddr,
-    /// Bound to `PKI.bound` (fingerprint) and `cn:acme-billing-*`.
-    pub(crate) b2b: Customer,
-    /// Bound to nothing.
-    pub(crate) b2c: Customer,
-    _stop: oneshot::Sender<()>,
+}
+
+impl Deref for Hub {
+    type Target = TestHub;
+
+    fn deref(&self) -> &TestHub {
+        &self.hub
+    }
 }
 
 impl Hub {
+    /// A production hub (mandatory client certificates, allow-list 127.0.0.1 and ::1) on a
+    /// clock that starts at the real time, as the test PKI does.
     pub(crate) fn builder() -> Builder {
-        Builder::default()
+        Builder(
+            TestHub::builder()
+                .production()
+                .with_user()
+                .scope("finra:otcMarket")
+                .at(TokioClock::starting_at(OffsetDateTime::now_utc()).shared())
+                .config(|raw| raw.public_url = Some("https://hub.test".into()))
+                .tls(tls_server(true)),
+        )
     }
 
-    /// A production hub (mandatory client certificates, allow-list 127.0.0.1 and ::1).
     pub(crate) async fn production() -> Self {
         Self::builder().start().await
     }
@@ -295,26 +207,9 @@ impl Hub {
         Answer::read(response).await
     }
 
-    /// A `client_credentials` login body of the `b2b` customer.
-    pub(crate) fn client_body(&self) -> Value {
-        json!({
-            "grantType": "client_credentials",
-            "customerId": self.b2b.id,
-            "customerSecret": self.b2b.secret,
-            "accountType": "b2b",
-        })
-    }
-
     /// A `password` login body of the user through `customer`.
     pub(crate) fn password_body(&self, customer: &Customer, account_type: &str) -> Value {
-        json!({
-            "grantType": "password",
-            "username": USERNAME,
-            "password": PASSWORD,
-            "customerId": customer.id,
-            "customerSecret": customer.secret,
-            "accountType": account_type,
-        })
+        self.password_body_through(customer, account_type, USERNAME, PASSWORD)
     }
 
     /// A GET with a bearer token.
@@ -330,7 +225,7 @@ impl Hub {
     /// The newest audit events.
     pub(crate) async fn audit(&self) -> Vec<AuditEvent> {
         self.state
-            .auth
+            .admin
             .recent_audit_events(200)
             .await
             .expect("read the audit log")
@@ -476,7 +371,3 @@ pub(crate) fn event_of<'a>(events: &'a [AuditEvent], request_id: &str) -> &'a Au
         .find(|event| event.request_id == request_id)
         .unwrap_or_else(|| panic!("no audit event for request {request_id}: {events:#?}"))
 }
-
-#[path = "../common/paused_time.rs"]
-mod paused_time;
-pub(crate) use paused_time::FreezeGuard;

@@ -74,7 +74,7 @@ pub(crate) async fn proxy_finra(
     }
     let ctx = &facts.context;
     let session = state
-        .auth
+        .sessions
         .authenticate(ctx, token.get(), AccessCheck::Required)
         .await?
         .session;
@@ -187,7 +187,7 @@ pub(crate) async fn get_result(
     State(state): State<AppState>,
     Path(link): Path<String>,
 ) -> Result<Response, ApiError> {
-    let now = state.auth.clock().now_utc();
+    let now = state.clock.now_utc();
     let sealed = state.upstreams.links().open(&link, now).ok_or_else(|| {
         AuthError::AccessDenied("the result link is invalid or has expired".into())
     })?;
@@ -229,10 +229,7 @@ async fn audit_credential_rejection(
     ) {
         let reason = error.to_string();
         tracing::error!(tenant.id = tenant, %reason, "FINRA refused the tenant's upstream credential");
-        state
-            .auth
-            .audit_upstream_rejection(ctx, tenant, &reason)
-            .await;
+        state.upstreams.audit_rejection(ctx, tenant, &reason).await;
     }
 }
 

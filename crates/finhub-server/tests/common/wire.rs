@@ -1,8 +1,10 @@
-//! Requests and answers of the in-process tests: a [`Call`] to build, [`send`] through the
-//! router with the peer address as `MockConnectInfo`, and a [`Reply`] read completely, with the
-//! checks every error answer must pass.
+//! In-process requests and whole answers, for every test binary: a [`Call`] to build, sent
+//! through a router with the peer address as `MockConnectInfo`, and a [`Reply`] read completely
+//! (from the router or from a real listener), with the checks every error answer must pass.
 
-use std::net::{IpAddr, SocketAddr};
+#![allow(dead_code, reason = "each test binary uses its own part")]
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::Router;
 use axum::body::Body;
@@ -11,7 +13,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode
 use serde_json::Value;
 use tower::ServiceExt;
 
-use super::PEER;
+/// The default peer address of in-process requests.
+pub(crate) const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Sends a request to a router.
 pub(crate) async fn send(router: &Router, call: Call) -> Reply {
@@ -104,8 +107,8 @@ impl Call {
     }
 }
 
-/// A response, read completely.
-#[derive(Debug)]
+/// An answer, read completely.
+#[derive(Debug, Clone)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
@@ -113,16 +116,39 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// An answer that came over a real connection.
+    pub(crate) async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("read the body").to_vec();
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
     }
 
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Asserts a 200 (with the body in the message otherwise).
+    #[track_caller]
+    pub(crate) fn assert_ok(&self) {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text());
+    }
+
     /// The `error` code of an envelope, after checking the envelope's shape.
+    #[track_caller]
     pub(crate) fn error(&self) -> String {
         let body = self.json();
         assert_envelope(self, &body);
@@ -136,26 +162,21 @@ impl Reply {
             .to_owned()
     }
 
-    /// Asserts the status and error code.
+    /// Asserts the hub's own error envelope with this status and code.
     #[track_caller]
     pub(crate) fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(
             (self.status.as_u16(), self.error().as_str()),
             (status, code),
             "{}",
-            String::from_utf8_lossy(&self.body)
+            self.text()
         );
     }
 
     /// The tokens of a 200 token response.
     #[track_caller]
     pub(crate) fn tokens(&self) -> Tokens {
-        assert_eq!(
-            self.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
+        self.assert_ok();
         let body = self.json();
         Tokens {
             session: body["userSessionToken"].as_str().expect("token").to_owned(),
@@ -174,7 +195,7 @@ impl Reply {
 }
 
 /// The shape every error answer of the hub has: exactly the three envelope fields, all strings,
-/// the request id equal to `X-Request-Id`, and never a 500.
+/// the request id equal to `X-Request-Id`, JSON, and never a 500.
 #[track_caller]
 pub(crate) fn assert_envelope(reply: &Reply, body: &Value) {
     let object = body.as_object().expect("an error body is a JSON object");

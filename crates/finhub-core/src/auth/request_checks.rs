@@ -1,26 +1,30 @@
-//! The client-certificate policy, applied before any credential: a certificate that is required
-//! must be there, one that is presented must be valid, and a valid one must be bound to the
-//! customer the request claims. Sessions logged in over a certificate carry its thumbprint
-//! (RFC 8705 `cnf.x5t#S256`) and work only over that certificate.
+//! The checks every login and session makes of the request itself. The client-certificate
+//! policy, applied before any credential: a certificate that is required must be there, one that
+//! is presented must be valid, and a valid one must be bound to the customer the request claims;
+//! sessions logged in over a certificate carry its thumbprint (RFC 8705 `cnf.x5t#S256`) and work
+//! only over that certificate. And the tenant's address allow-list.
 
 use crate::cert::{CertificateIdentity, CertificateProblem, ClientCertificate};
 use crate::error::{AuthError, TokenProblem};
 use crate::ids::{CustomerId, TenantId};
 use crate::session_token::SessionClaims;
 
-use super::{AuthService, RequestContext};
+use crate::model::Tenant;
 
-impl AuthService {
+use super::RequestContext;
+use super::context::Context;
+
+impl Context {
     /// Presence and validity of the connection's certificate: `Ok(Some(..))` for a verified one,
     /// `Ok(None)` where none is needed (no TLS, or optional and absent), 403
     /// `invalid_certificate` for an invalid one or a missing one the profile requires.
-    pub fn check_client_certificate<'a>(
+    pub(crate) fn check_client_certificate<'a>(
         &self,
         certificate: &'a ClientCertificate,
     ) -> Result<Option<&'a CertificateIdentity>, AuthError> {
         match certificate {
             ClientCertificate::NoTls => Ok(None),
-            ClientCertificate::Absent if self.inner.settings.require_client_certificate => {
+            ClientCertificate::Absent if self.settings.require_client_certificate => {
                 Err(AuthError::InvalidCertificate(CertificateProblem::Missing))
             }
             ClientCertificate::Absent => Ok(None),
@@ -34,7 +38,7 @@ impl AuthService {
     /// [`Self::check_client_certificate`], and a verified certificate must be bound to the
     /// customer `customer` of `tenant` (as the request names them; an id that does not parse
     /// names no customer, so nothing is bound to it).
-    pub(super) async fn check_certificate_binding(
+    pub(crate) async fn check_certificate_binding(
         &self,
         ctx: &RequestContext,
         tenant: &str,
@@ -48,11 +52,7 @@ impl AuthService {
         else {
             return Err(not_bound);
         };
-        let bindings = self
-            .inner
-            .store
-            .certificate_bindings(&tenant, &customer)
-            .await?;
+        let bindings = self.store.certificate_bindings(&tenant, &customer).await?;
         if bindings
             .iter()
             .any(|binding| binding.matcher.matches(identity))
@@ -64,11 +64,9 @@ impl AuthService {
     }
 
     /// The `x5t#S256` a session logged in over this request's connection is bound to, if any.
-    pub(super) fn confirmation_for(&self, ctx: &RequestContext) -> Option<String> {
+    pub(crate) fn confirmation_for(&self, ctx: &RequestContext) -> Option<String> {
         match &ctx.client_certificate {
-            ClientCertificate::Verified(identity)
-                if self.inner.settings.certificate_bound_tokens =>
-            {
+            ClientCertificate::Verified(identity) if self.settings.certificate_bound_tokens => {
                 Some(identity.fingerprint.to_x5t_s256())
             }
             _ => None,
@@ -76,7 +74,7 @@ impl AuthService {
     }
 
     /// A certificate-bound token must come over the certificate it is bound to (401 otherwise).
-    pub(super) fn check_confirmation(
+    pub(crate) fn check_confirmation(
         ctx: &RequestContext,
         claims: &SessionClaims,
     ) -> Result<(), AuthError> {
@@ -90,6 +88,29 @@ impl AuthService {
                 Ok(())
             }
             _ => Err(AuthError::InvalidToken(TokenProblem::CertificateMismatch)),
+        }
+    }
+
+    /// The tenant's allow-list (mandatory in production) against the client address.
+    pub(crate) fn check_address(
+        &self,
+        tenant: &Tenant,
+        ctx: &RequestContext,
+    ) -> Result<(), AuthError> {
+        if tenant.allow_list.is_empty() {
+            if self.settings.require_allow_list {
+                return Err(AuthError::AccessDenied(
+                    "the tenant has no address allow-list, which this profile requires".into(),
+                ));
+            }
+            return Ok(());
+        }
+        if tenant.allow_list.contains(ctx.client_addr) {
+            Ok(())
+        } else {
+            Err(AuthError::AccessDenied(
+                "the client address is not in the tenant's allow-list".into(),
+            ))
         }
     }
 }

@@ -1,0 +1,28 @@
+//! The context the domain's services share: the store, the clock, the keys, the settings, the
+//! audit trail and this instance's session cache.
+
+use std::sync::Arc;
+
+use finhub_clock::SharedClock;
+
+use crate::crypto::DataKey;
+use crate::password::PasswordHasher;
+use crate::session_token::SessionTokens;
+use crate::store::Store;
+
+use super::AuthSettings;
+use super::audit_trail::AuditTrail;
+use super::session_cache::SessionCache;
+
+/// What every service of one hub instance reads and writes through.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: SharedClock,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) tokens: SessionTokens,
+    pub(crate) data_key: Arc<DataKey>,
+    pub(crate) settings: AuthSettings,
+    pub(crate) audit: AuditTrail,
+    pub(crate) sessions: SessionCache,
+}

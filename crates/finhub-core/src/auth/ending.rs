@@ -1,0 +1,54 @@
+//! Ending sessions: each is revoked in the store (other instances refuse it within their session
+//! cache's lifetime) and dropped from this instance's cache at once.
+
+use time::OffsetDateTime;
+
+use crate::error::AuthError;
+use crate::ids::{FamilyId, TenantId};
+use crate::model::Principal;
+use crate::secret::SecretHash;
+
+use super::context::Context;
+
+impl Context {
+    /// Revokes one session.
+    pub(crate) async fn revoke_session(
+        &self,
+        key_hash: &SecretHash,
+        now: OffsetDateTime,
+    ) -> Result<(), AuthError> {
+        let revoked = self.store.revoke_session(key_hash, now).await;
+        self.sessions.forget(key_hash);
+        Ok(revoked?)
+    }
+
+    /// Revokes a refresh-token family and its sessions; returns the sessions revoked.
+    pub(crate) async fn revoke_family(
+        &self,
+        family: &FamilyId,
+        now: OffsetDateTime,
+    ) -> Result<u64, AuthError> {
+        let revoked = self.store.revoke_family(family, now).await;
+        self.sessions.forget_family(family);
+        Ok(revoked?)
+    }
+
+    /// Ends every session and refresh-token family of `tenant` resting on `principal`; returns
+    /// the sessions ended.
+    pub(crate) async fn end_access(
+        &self,
+        tenant: &TenantId,
+        principal: &Principal,
+    ) -> Result<u64, AuthError> {
+        let now = self.clock.now_utc();
+        let ended = self.store.revoke_resting_on(tenant, principal, now).await;
+        self.sessions.forget_resting_on(tenant, principal);
+        Ok(ended?)
+    }
+
+    /// Drops the tenant's sessions from this instance's cache (its settings changed), so their
+    /// next request reads the tenant again.
+    pub(crate) fn forget_cached_sessions(&self, tenant: &TenantId) {
+        self.sessions.forget_resting_on(tenant, &Principal::Tenant);
+    }
+}

@@ -1,0 +1,7 @@
+//! What every hub test binary shares: the [`test_hub::TestHub`] fixture, in-process requests
+//! ([`wire`]), paused-time helpers and the log capture. Each binary includes it with `#[path]`.
+
+pub(crate) mod log_capture;
+pub(crate) mod paused_time;
+pub(crate) mod test_hub;
+pub(crate) mod wire;
