@@ -112,26 +112,6 @@ pub enum CertificateProblem {
     NotBound,
 }
 
-impl CertificateProblem {
-    /// The `error_description` for this problem.
-    pub fn description(self) -> &'static str {
-        match self {
-            Self::Missing => "a client certificate is required (mutual TLS)",
-            Self::Expired => "the client certificate has expired",
-            Self::NotYetValid => "the client certificate is not valid yet",
-            Self::Revoked => "the client certificate has been revoked",
-            Self::SelfSigned => "the client certificate is self-signed and not trusted",
-            Self::UnknownIssuer => "the client certificate is not issued by a trusted CA",
-            Self::WrongKeyUsage => "the client certificate is not valid for client authentication",
-            Self::RevocationUnusable => {
-                "the revocation status of the client certificate cannot be established"
-            }
-            Self::Invalid => "the client certificate is invalid",
-            Self::NotBound => "the client certificate is not bound to this customer",
-        }
-    }
-}
-
 /// What the TLS layer found on a request's connection.
 #[derive(Debug, Clone, Default)]
 pub enum ClientCertificate {

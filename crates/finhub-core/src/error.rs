@@ -1,5 +1,6 @@
-//! The domain's errors: what went wrong, in terms of what the caller can do about it. The server
-//! maps each variant to a status and error code in one exhaustive `match`.
+//! The domain's errors: what went wrong, in terms of what the caller can do about it, each
+//! refusal with an enum of its reasons. The server maps each variant and reason to a status,
+//! an error code and a description in one exhaustive `match`.
 
 use std::time::Duration;
 
@@ -42,31 +43,46 @@ pub enum TokenProblem {
     CertificateMismatch,
 }
 
-impl TokenProblem {
-    /// The `error_description` for this problem.
-    pub fn description(self) -> &'static str {
-        match self {
-            Self::Missing => {
-                "a session token is required (Authorization: Bearer <userSessionToken>)"
-            }
-            Self::Invalid => "the session token is malformed, forged or not issued by this hub",
-            Self::SessionExpired => "the session has expired; log in again",
-            Self::AccessTokenExpired => "the access token has expired; log in again",
-            Self::Revoked => "the session has been ended or revoked",
-            Self::CertificateMismatch => {
-                "the session token is bound to another client certificate; use it over the \
-                 connection it was issued on"
-            }
-        }
-    }
+/// Why a request was refused by policy (403 `access_denied`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessDenial {
+    /// The client address is not on the tenant's allow-list.
+    AddressNotAllowed,
+    /// The tenant has no allow-list, which the profile requires.
+    NoAllowList,
+    /// `X-Tenant-ID` names another tenant than the session's.
+    TenantMismatch,
+}
+
+/// Why a session may not have what it asked for (403 `insufficient_scope`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeRefusal {
+    /// The token named in a refresh belongs to another user or tenant.
+    OtherUsersToken,
+    /// The dataset group is outside the session's scope.
+    GroupOutsideScope {
+        /// The group asked for.
+        group: String,
+    },
+}
+
+/// What is wrong with a value the domain was given (400 `invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RequestProblem {
+    /// A password must be 1 to `max` bytes.
+    #[error("a password is 1 to {max} bytes")]
+    PasswordLength {
+        /// The longest password accepted, in bytes.
+        max: usize,
+    },
 }
 
 /// An authentication or authorization failure.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// The request is malformed (400 `invalid_request`).
+    /// A value the domain was given is unusable (400 `invalid_request`).
     #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    InvalidRequest(RequestProblem),
     /// `grantType` is not one the hub supports (400).
     #[error("unsupported grant type")]
     UnsupportedGrantType,
@@ -80,18 +96,18 @@ pub enum AuthError {
     #[error("invalid credentials")]
     InvalidClient,
     /// A session token or session that cannot be used (401 `invalid_token`).
-    #[error("invalid token: {}", .0.description())]
+    #[error("invalid token ({0:?})")]
     InvalidToken(TokenProblem),
     /// Asking for something outside the session's rights (403 `insufficient_scope`).
-    #[error("insufficient scope: {0}")]
-    InsufficientScope(String),
+    #[error("insufficient scope ({0:?})")]
+    InsufficientScope(ScopeRefusal),
     /// The client certificate is missing (where required), invalid, or not bound to the customer
     /// the request claims (403 `invalid_certificate`).
-    #[error("invalid client certificate: {}", .0.description())]
+    #[error("invalid client certificate ({0:?})")]
     InvalidCertificate(CertificateProblem),
     /// Refused by policy: address outside the allow-list, tenant mismatch (403 `access_denied`).
-    #[error("access denied: {0}")]
-    AccessDenied(String),
+    #[error("access denied ({0:?})")]
+    AccessDenied(AccessDenial),
     /// Too many attempts (429 with `Retry-After`).
     #[error("rate limited")]
     RateLimited {
@@ -101,13 +117,14 @@ pub enum AuthError {
     /// Storage failed (500).
     #[error("storage failure")]
     Store(#[from] StoreError),
-    /// Any other fault of the hub (500).
+    /// Any other fault of the hub (500); the detail is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl AuthError {
-    /// The wire `error` code of this error, as the error envelope and the audit log write it.
+    /// The name of this outcome in the audit log. The server's HTTP error module writes the
+    /// wire code of every error itself (its tests hold the two equal).
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) => "invalid_request",

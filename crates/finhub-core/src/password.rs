@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, RequestProblem};
 
 /// The longest password accepted (bytes). Longer inputs are refused, never truncated.
 pub const MAX_PASSWORD_BYTES: usize = 4_096;
@@ -119,9 +119,9 @@ impl PasswordHasher {
 fn check_length(password: &SecretString) -> Result<(), AuthError> {
     let len = password.expose_secret().len();
     if len == 0 || len > MAX_PASSWORD_BYTES {
-        return Err(AuthError::InvalidRequest(format!(
-            "a password is 1 to {MAX_PASSWORD_BYTES} bytes"
-        )));
+        return Err(AuthError::InvalidRequest(RequestProblem::PasswordLength {
+            max: MAX_PASSWORD_BYTES,
+        }));
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! only over that certificate. And the tenant's address allow-list.
 
 use crate::cert::{CertificateIdentity, CertificateProblem, ClientCertificate};
-use crate::error::{AuthError, TokenProblem};
+use crate::error::{AccessDenial, AuthError, TokenProblem};
 use crate::ids::{CustomerId, TenantId};
 use crate::session_token::SessionClaims;
 
@@ -99,18 +99,14 @@ impl Context {
     ) -> Result<(), AuthError> {
         if tenant.allow_list.is_empty() {
             if self.settings.require_allow_list {
-                return Err(AuthError::AccessDenied(
-                    "the tenant has no address allow-list, which this profile requires".into(),
-                ));
+                return Err(AuthError::AccessDenied(AccessDenial::NoAllowList));
             }
             return Ok(());
         }
         if tenant.allow_list.contains(ctx.client_addr) {
             Ok(())
         } else {
-            Err(AuthError::AccessDenied(
-                "the client address is not in the tenant's allow-list".into(),
-            ))
+            Err(AuthError::AccessDenied(AccessDenial::AddressNotAllowed))
         }
     }
 }

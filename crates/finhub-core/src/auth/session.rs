@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::audit::{AuditAction, AuditOutcome};
-use crate::error::{AuthError, TokenProblem};
+use crate::error::{AccessDenial, AuthError, ScopeRefusal, TokenProblem};
 use crate::model::{AccountType, Session};
 use crate::policy::refresh::{RefreshDecision, decide};
 use crate::scope::Scope;
@@ -165,9 +165,7 @@ impl Sessions {
             .as_deref()
             .is_some_and(|sent| sent != session.tenant_id.as_str())
         {
-            return Err(AuthError::AccessDenied(
-                "X-Tenant-ID does not name the session's tenant".into(),
-            ));
+            return Err(AuthError::AccessDenied(AccessDenial::TenantMismatch));
         }
         self.ctx.check_address(&tenant, ctx)?;
         if access == AccessCheck::Required && session.access_expires_at <= now {
@@ -251,9 +249,7 @@ impl Sessions {
             let now = self.ctx.clock.now_utc().unix_timestamp();
             let other = self.ctx.tokens.verify(other, now)?;
             if other.sub != auth.claims.sub || other.tenant_id != auth.claims.tenant_id {
-                return Err(AuthError::InsufficientScope(
-                    "the token to refresh belongs to another user".into(),
-                ));
+                return Err(AuthError::InsufficientScope(ScopeRefusal::OtherUsersToken));
             }
         }
         let session = auth.session;

@@ -1,5 +1,7 @@
-//! The HTTP layer's one error type, [`ApiError`], and its mapping to a status, an error code and
-//! headers, in one exhaustive `match` per enum (no catch-all arm, so a new variant forces a
+//! The HTTP layer's one error type, [`ApiError`], the `From` impls through which every other
+//! error reaches it (the domain's, the store's, the upstream clients', FINRA's), and the hub's
+//! whole wire vocabulary: each error and reason mapped to a status, an error code, a description
+//! and headers, in one exhaustive `match` per enum (no catch-all arm, so a new variant forces a
 //! decision). The JSON envelope `{"error","error_description","requestId"}` is written by the
 //! request-id middleware, which knows the id; it also logs the detail of a 500, once.
 #![warn(clippy::wildcard_enum_match_arm)]
@@ -11,7 +13,10 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use finhub_core::error::AuthError;
+use finhub_core::cert::CertificateProblem;
+use finhub_core::error::{
+    AccessDenial, AuthError, RequestProblem, ScopeRefusal, StoreError, TokenProblem,
+};
 use finra_client::FinraError;
 
 use crate::upstream::UpstreamError;
@@ -43,6 +48,15 @@ pub(crate) enum ApiError {
     /// The body is not the JSON object the endpoint takes.
     #[error("invalid body: {0}")]
     InvalidBody(String),
+    /// A field of a well-formed body is missing, not allowed with the others, or unusable.
+    #[error("invalid field: {0}")]
+    InvalidField(String),
+    /// The query string cannot be forwarded as it is (not ASCII).
+    #[error("the query string is not percent-encoded ASCII")]
+    InvalidQuery,
+    /// A result link that this hub did not seal, or that has expired.
+    #[error("invalid or expired result link")]
+    InvalidResultLink,
     /// The body is over the endpoint's limit.
     #[error("body over {limit} bytes")]
     BodyTooLarge {
@@ -81,6 +95,13 @@ pub(crate) enum ApiError {
         /// When a slot frees up.
         retry_after: Duration,
     },
+}
+
+/// A storage failure met outside the domain's services: 500, the detail for the log.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Self::Auth(AuthError::Store(error))
+    }
 }
 
 /// A tenant's FINRA client that could not be had: 502 (the detail is for the log), or the
@@ -172,9 +193,18 @@ impl ApiError {
             Self::MissingHeader(_) | Self::DuplicateHeader(_) | Self::InvalidHeader { .. } => {
                 Mapping::invalid_request(StatusCode::BAD_REQUEST, self.to_string())
             }
-            Self::InvalidBody(reason) => {
+            Self::InvalidBody(reason) | Self::InvalidField(reason) => {
                 Mapping::invalid_request(StatusCode::BAD_REQUEST, reason.clone())
             }
+            Self::InvalidQuery => Mapping::invalid_request(
+                StatusCode::BAD_REQUEST,
+                "the query string must be percent-encoded ASCII",
+            ),
+            Self::InvalidResultLink => Mapping::new(
+                StatusCode::FORBIDDEN,
+                "access_denied",
+                "the result link is invalid or has expired",
+            ),
             Self::UnsupportedMediaType => Mapping::invalid_request(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "the body must be sent as Content-Type: application/json (UTF-8)",
@@ -242,53 +272,127 @@ impl ApiError {
 }
 
 fn auth_mapping(error: &AuthError) -> Mapping {
-    let code = error.code();
     match error {
-        AuthError::InvalidRequest(text) => {
-            Mapping::new(StatusCode::BAD_REQUEST, code, text.clone())
-        }
+        AuthError::InvalidRequest(problem) => Mapping::invalid_request(
+            StatusCode::BAD_REQUEST,
+            request_problem_description(*problem),
+        ),
         AuthError::UnsupportedGrantType => Mapping::new(
             StatusCode::BAD_REQUEST,
-            code,
+            "unsupported_grant_type",
             "grantType must be exactly password, client_credentials or refresh_token",
         ),
         AuthError::UnauthorizedClient => Mapping::new(
             StatusCode::BAD_REQUEST,
-            code,
+            "unauthorized_client",
             "this customer may not use the client_credentials grant",
         ),
         AuthError::InvalidGrant => Mapping::new(
             StatusCode::BAD_REQUEST,
-            code,
+            "invalid_grant",
             "the refresh token is invalid, expired, revoked or was already used",
         ),
         AuthError::InvalidClient => Mapping {
             challenge: Some("Bearer realm=\"finhub\""),
-            ..Mapping::new(StatusCode::UNAUTHORIZED, code, INVALID_CLIENT)
+            ..Mapping::new(StatusCode::UNAUTHORIZED, "invalid_client", INVALID_CLIENT)
         },
         AuthError::InvalidToken(problem) => Mapping {
             challenge: Some("Bearer realm=\"finhub\", error=\"invalid_token\""),
-            ..Mapping::new(StatusCode::UNAUTHORIZED, code, problem.description())
+            ..Mapping::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                token_problem_description(*problem),
+            )
         },
-        AuthError::InsufficientScope(text) => {
-            Mapping::new(StatusCode::FORBIDDEN, code, text.clone())
-        }
-        AuthError::AccessDenied(text) => Mapping::new(StatusCode::FORBIDDEN, code, text.clone()),
-        AuthError::InvalidCertificate(problem) => {
-            Mapping::new(StatusCode::FORBIDDEN, code, problem.description())
-        }
+        AuthError::InsufficientScope(refusal) => Mapping::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            scope_refusal_description(refusal),
+        ),
+        AuthError::AccessDenied(denial) => Mapping::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            access_denial_description(*denial),
+        ),
+        AuthError::InvalidCertificate(problem) => Mapping::new(
+            StatusCode::FORBIDDEN,
+            "invalid_certificate",
+            certificate_problem_description(*problem),
+        ),
         AuthError::RateLimited { retry_after } => Mapping {
             retry_after: Some(*retry_after),
             ..Mapping::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                code,
+                "rate_limited",
                 format!(
                     "too many requests; retry after {} s",
                     retry_after_secs(*retry_after)
                 ),
             )
         },
-        AuthError::Store(_) | AuthError::Internal(_) => Mapping::internal(code, error_chain(error)),
+        AuthError::Store(_) | AuthError::Internal(_) => {
+            Mapping::internal("server_error", error_chain(error))
+        }
+    }
+}
+
+fn request_problem_description(problem: RequestProblem) -> String {
+    match problem {
+        RequestProblem::PasswordLength { max } => format!("a password is 1 to {max} bytes"),
+    }
+}
+
+fn token_problem_description(problem: TokenProblem) -> &'static str {
+    match problem {
+        TokenProblem::Missing => {
+            "a session token is required (Authorization: Bearer <userSessionToken>)"
+        }
+        TokenProblem::Invalid => "the session token is malformed, forged or not issued by this hub",
+        TokenProblem::SessionExpired => "the session has expired; log in again",
+        TokenProblem::AccessTokenExpired => "the access token has expired; log in again",
+        TokenProblem::Revoked => "the session has been ended or revoked",
+        TokenProblem::CertificateMismatch => {
+            "the session token is bound to another client certificate; use it over the \
+             connection it was issued on"
+        }
+    }
+}
+
+fn scope_refusal_description(refusal: &ScopeRefusal) -> Cow<'static, str> {
+    match refusal {
+        ScopeRefusal::OtherUsersToken => "the token to refresh belongs to another user".into(),
+        ScopeRefusal::GroupOutsideScope { group } => {
+            format!("the dataset group {group} is outside the session's scope").into()
+        }
+    }
+}
+
+fn access_denial_description(denial: AccessDenial) -> &'static str {
+    match denial {
+        AccessDenial::AddressNotAllowed => "the client address is not in the tenant's allow-list",
+        AccessDenial::NoAllowList => {
+            "the tenant has no address allow-list, which this profile requires"
+        }
+        AccessDenial::TenantMismatch => "X-Tenant-ID does not name the session's tenant",
+    }
+}
+
+fn certificate_problem_description(problem: CertificateProblem) -> &'static str {
+    match problem {
+        CertificateProblem::Missing => "a client certificate is required (mutual TLS)",
+        CertificateProblem::Expired => "the client certificate has expired",
+        CertificateProblem::NotYetValid => "the client certificate is not valid yet",
+        CertificateProblem::Revoked => "the client certificate has been revoked",
+        CertificateProblem::SelfSigned => "the client certificate is self-signed and not trusted",
+        CertificateProblem::UnknownIssuer => "the client certificate is not issued by a trusted CA",
+        CertificateProblem::WrongKeyUsage => {
+            "the client certificate is not valid for client authentication"
+        }
+        CertificateProblem::RevocationUnusable => {
+            "the revocation status of the client certificate cannot be established"
+        }
+        CertificateProblem::Invalid => "the client certificate is invalid",
+        CertificateProblem::NotBound => "the client certificate is not bound to this customer",
     }
 }
 
@@ -421,6 +525,30 @@ mod tests {
                 .internal
                 .is_some_and(|detail| detail.contains("Invalid Credentials"))
         );
+    }
+
+    /// The audit log names an outcome as the wire does.
+    #[test]
+    fn every_domain_error_has_the_wire_code_the_audit_log_writes() {
+        let errors = [
+            AuthError::InvalidRequest(RequestProblem::PasswordLength { max: 1 }),
+            AuthError::UnsupportedGrantType,
+            AuthError::UnauthorizedClient,
+            AuthError::InvalidGrant,
+            AuthError::InvalidClient,
+            AuthError::InvalidToken(TokenProblem::Revoked),
+            AuthError::InsufficientScope(ScopeRefusal::OtherUsersToken),
+            AuthError::InvalidCertificate(CertificateProblem::NotBound),
+            AuthError::AccessDenied(AccessDenial::TenantMismatch),
+            AuthError::RateLimited {
+                retry_after: Duration::from_secs(1),
+            },
+            AuthError::Store(StoreError::Corrupt("x".into())),
+            AuthError::Internal("x".into()),
+        ];
+        for error in errors {
+            assert_eq!(auth_mapping(&error).code, error.code(), "{error:?}");
+        }
     }
 
     #[test]

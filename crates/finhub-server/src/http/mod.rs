@@ -10,6 +10,7 @@ mod context;
 mod error;
 mod finra;
 mod middleware;
+mod routes;
 mod session;
 mod token;
 
@@ -17,34 +18,38 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{any, get, post};
+use axum::routing::{MethodFilter, any};
 use axum::{Json, response::IntoResponse};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::state::AppState;
 use error::ApiError;
+pub use routes::{ENDPOINTS, Endpoint, Serves};
 
-/// The route of every proxied FINRA path.
+/// The one route every proxied FINRA path ([`Serves::Finra`]) comes in by.
 const FINRA_ROUTE: &str = "/v1/finra/{*path}";
 
-/// The application: every route and layer, served by [`crate::serve`] (plain HTTP) or
-/// [`crate::serve_tls`], whose requests carry their connection's TLS facts; every request
-/// needs its peer address as `ConnectInfo` (tests give it with `MockConnectInfo`).
+/// The application: every route of [`ENDPOINTS`] and the layers around them, served by
+/// [`crate::serve`] (plain HTTP) or [`crate::serve_tls`], whose requests carry their
+/// connection's TLS facts; every request needs its peer address as `ConnectInfo` (tests give it
+/// with `MockConnectInfo`).
 pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
-    let auth = Router::new()
-        .route("/v1/auth/token", post(token::create_token))
-        .route("/v1/auth/refresh", post(session::refresh_session))
-        .route("/v1/auth/logout", post(session::delete_session))
-        .route("/v1/auth/session", get(session::get_session))
+    let mut auth = Router::new();
+    let mut open = Router::new().route(FINRA_ROUTE, any(finra::proxy_finra));
+    for endpoint in ENDPOINTS {
+        let method = MethodFilter::try_from(endpoint.method.clone())
+            .unwrap_or_else(|_| unreachable!("the route table uses standard methods"));
+        match endpoint.serves {
+            Serves::Auth(handler) => auth = auth.route(endpoint.path, handler(method)),
+            Serves::Open(handler) => open = open.route(endpoint.path, handler(method)),
+            Serves::Finra => {}
+        }
+    }
+    let auth = auth
         .layer(DefaultBodyLimit::max(settings.max_auth_body_bytes))
         .layer(from_fn(middleware::no_store));
-    Router::new()
-        .route("/healthz", get(get_health))
-        .route("/v1/noop", get(get_noop))
-        .route("/v1/finra/results/{link}", get(finra::get_result))
-        .route(FINRA_ROUTE, any(finra::proxy_finra))
-        .merge(auth)
+    open.merge(auth)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone())

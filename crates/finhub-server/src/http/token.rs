@@ -138,7 +138,7 @@ fn check_headers(headers: &HeaderMap) -> Result<TenantId, ApiError> {
 }
 
 fn invalid(text: impl Into<String>) -> ApiError {
-    ApiError::Auth(AuthError::InvalidRequest(text.into()))
+    ApiError::InvalidField(text.into())
 }
 
 /// The body of a token request, checked field by field.
@@ -233,6 +233,7 @@ mod tests {
         match parse_login(body.as_bytes(), tenant()) {
             Ok(_) => "ok",
             Err(ApiError::Auth(error)) => error.code(),
+            Err(ApiError::InvalidField(_)) => "invalid_request",
             Err(ApiError::InvalidBody(_)) => "invalid_body",
             Err(_) => "other",
         }

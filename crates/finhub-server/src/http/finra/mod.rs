@@ -10,7 +10,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use finhub_core::auth::{AccessCheck, RequestContext};
-use finhub_core::error::AuthError;
+use finhub_core::error::{AuthError, ScopeRefusal};
 use finra_client::{FinraError, RawRequest};
 use reqwest::Url;
 use serde_json::Value;
@@ -67,10 +67,7 @@ pub(crate) async fn proxy_finra(
     let route = FinraRoute::for_request(&parts.method, rest)?;
     let query = parts.uri.query();
     if query.is_some_and(|query| !finra_client::is_forwardable_query(query)) {
-        return Err(AuthError::InvalidRequest(
-            "the query string must be percent-encoded ASCII".into(),
-        )
-        .into());
+        return Err(ApiError::InvalidQuery);
     }
     let ctx = &facts.context;
     let session = state
@@ -82,11 +79,12 @@ pub(crate) async fn proxy_finra(
     if let Some(dataset) = route.dataset()
         && !session.scope.allows_group(dataset.group.as_str())
     {
-        return Err(AuthError::InsufficientScope(format!(
-            "the dataset group {} is outside the session's scope",
-            dataset.group.as_str()
-        ))
-        .into());
+        return Err(
+            AuthError::InsufficientScope(ScopeRefusal::GroupOutsideScope {
+                group: dataset.group.as_str().to_owned(),
+            })
+            .into(),
+        );
     }
     let limiters = &state.limiters;
     let customer_key = (session.tenant_id.clone(), session.customer_id.clone());
@@ -188,9 +186,11 @@ pub(crate) async fn get_result(
     Path(link): Path<String>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now_utc();
-    let sealed = state.upstreams.links().open(&link, now).ok_or_else(|| {
-        AuthError::AccessDenied("the result link is invalid or has expired".into())
-    })?;
+    let sealed = state
+        .upstreams
+        .links()
+        .open(&link, now)
+        .ok_or(ApiError::InvalidResultLink)?;
     // Sealed only after the same check, so a link failing it here was not sealed by this hub.
     let link = finra_client::resolve_link(None, &sealed.upstream)
         .map_err(|error| ApiError::UpstreamUnavailable(format!("a sealed result link: {error}")))?;

@@ -169,6 +169,29 @@ impl<'a> FinraRoute<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::{ENDPOINTS, Serves};
+
+    /// The route table lists exactly the FINRA paths this module parses, with their methods.
+    #[test]
+    fn the_route_tables_finra_paths_are_the_parsed_templates() {
+        let mut templates = std::collections::BTreeSet::new();
+        for endpoint in ENDPOINTS
+            .iter()
+            .filter(|endpoint| matches!(endpoint.serves, Serves::Finra))
+        {
+            let sample = endpoint
+                .path
+                .replace("{group}", "otcMarket")
+                .replace("{name}", "weeklySummary")
+                .replace("{id}", "a1-b2");
+            let rest = sample.strip_prefix("/v1/finra").expect("under /v1/finra");
+            let route = FinraRoute::for_request(&endpoint.method, rest).expect(endpoint.path);
+            assert_eq!(route.template(), endpoint.path);
+            templates.insert(endpoint.path);
+        }
+        // One per variant: Datasets, Data, Row, Metadata, Partitions, AsyncStatus.
+        assert_eq!(templates.len(), 6, "{templates:?}");
+    }
 
     fn upstream(rest: &str) -> Option<String> {
         FinraRoute::parse(rest).map(|route| {

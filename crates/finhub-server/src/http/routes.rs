@@ -1,0 +1,123 @@
+//! The table of every route the hub serves: method, path and what serves it. The router is
+//! built from it (`super::router`), the proxied FINRA paths are checked against it, and the
+//! documentation of the API is checked against it.
+
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use super::{finra, get_health, get_noop, session, token};
+use crate::state::AppState;
+
+/// Builds a route's handler for the route's method.
+pub(crate) type Handler = fn(MethodFilter) -> MethodRouter<AppState>;
+
+/// What serves a route, and which layers its answers go through.
+#[derive(Clone, Copy)]
+pub enum Serves {
+    /// An authentication endpoint: JSON bodies up to the authentication limit, never cached.
+    Auth(Handler),
+    /// Open to anyone, no body (health, the benchmark baseline, result links).
+    Open(Handler),
+    /// One of FINRA's Query API paths, served by the proxy behind one catch-all route once the
+    /// path parses as this template.
+    Finra,
+}
+
+impl std::fmt::Debug for Serves {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Auth(_) => "Auth",
+            Self::Open(_) => "Open",
+            Self::Finra => "Finra",
+        })
+    }
+}
+
+/// One route of the hub.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The method.
+    pub method: Method,
+    /// The path, with `{placeholders}`.
+    pub path: &'static str,
+    /// What serves it.
+    pub serves: Serves,
+}
+
+const fn endpoint(method: Method, path: &'static str, serves: Serves) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        serves,
+    }
+}
+
+/// Every route, in the order the documentation presents them.
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint(
+        Method::POST,
+        "/v1/auth/token",
+        Serves::Auth(|method| on(method, token::create_token)),
+    ),
+    endpoint(
+        Method::POST,
+        "/v1/auth/refresh",
+        Serves::Auth(|method| on(method, session::refresh_session)),
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/auth/session",
+        Serves::Auth(|method| on(method, session::get_session)),
+    ),
+    endpoint(
+        Method::POST,
+        "/v1/auth/logout",
+        Serves::Auth(|method| on(method, session::delete_session)),
+    ),
+    endpoint(Method::GET, "/v1/finra/datasets", Serves::Finra),
+    endpoint(
+        Method::GET,
+        "/v1/finra/data/group/{group}/name/{name}",
+        Serves::Finra,
+    ),
+    endpoint(
+        Method::POST,
+        "/v1/finra/data/group/{group}/name/{name}",
+        Serves::Finra,
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/finra/data/group/{group}/name/{name}/id/{id}",
+        Serves::Finra,
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/finra/metadata/group/{group}/name/{name}",
+        Serves::Finra,
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/finra/partitions/group/{group}/name/{name}",
+        Serves::Finra,
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/finra/async-requests/group/{group}/name/{name}/{id}",
+        Serves::Finra,
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/finra/results/{link}",
+        Serves::Open(|method| on(method, finra::get_result)),
+    ),
+    endpoint(
+        Method::GET,
+        "/healthz",
+        Serves::Open(|method| on(method, get_health)),
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/noop",
+        Serves::Open(|method| on(method, get_noop)),
+    ),
+];
