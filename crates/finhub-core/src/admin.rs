@@ -83,6 +83,7 @@ impl Administration {
     /// Creates a tenant.
     pub async fn create_tenant(
         &self,
+        admin: &Administrator,
         id: TenantId,
         name: &str,
         scope: Scope,
@@ -99,6 +100,11 @@ impl Administration {
             .insert_tenant(&tenant)
             .await
             .map_err(naming(|| format!("tenant {}", tenant.id)))?;
+        let subject = admin_subject(&tenant.id, &Principal::Tenant);
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminCreateTenant, subject, None)
+            .await;
         Ok(tenant)
     }
 
@@ -175,6 +181,7 @@ impl Administration {
     /// Creates a customer of `tenant` with a generated 256-bit secret.
     pub async fn create_customer(
         &self,
+        admin: &Administrator,
         tenant: &TenantId,
         name: &str,
         account_type: AccountType,
@@ -190,12 +197,19 @@ impl Administration {
             disabled: false,
         };
         self.ctx.store.insert_customer(&customer).await?;
+        let principal = Principal::Customer(customer.id.clone());
+        let subject = admin_subject(tenant, &principal);
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminCreateCustomer, subject, None)
+            .await;
         Ok(NewCustomer { customer, secret })
     }
 
     /// Creates a user of `tenant` with an Argon2id-hashed password.
     pub async fn create_user(
         &self,
+        admin: &Administrator,
         tenant: &TenantId,
         username: Username,
         password: SecretString,
@@ -211,12 +225,19 @@ impl Administration {
         self.ctx.store.insert_user(&user).await.map_err(naming(|| {
             format!("user {} of tenant {tenant}", user.username)
         }))?;
+        let principal = Principal::User(user.username.clone());
+        let subject = admin_subject(tenant, &principal);
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminCreateUser, subject, None)
+            .await;
         Ok(user)
     }
 
     /// Sets (or replaces) the tenant's upstream FINRA credential, sealing the secret.
     pub async fn set_upstream_credential(
         &self,
+        admin: &Administrator,
         tenant: &TenantId,
         client_id: &str,
         client_secret: &SecretString,
@@ -227,6 +248,16 @@ impl Administration {
             .upstream
             .seal(tenant, client_id, client_secret, target)?;
         self.ctx.store.set_upstream_credential(&credential).await?;
+        let subject = admin_subject(tenant, &Principal::Tenant);
+        self.ctx
+            .audit
+            .admin(
+                admin,
+                AuditAction::AdminSetUpstreamCredential,
+                subject,
+                None,
+            )
+            .await;
         Ok(())
     }
 
@@ -239,6 +270,7 @@ impl Administration {
     /// Revokes every active session of a tenant (optionally only one user's); returns how many.
     pub async fn revoke_sessions(
         &self,
+        admin: &Administrator,
         tenant: &TenantId,
         username: Option<&Username>,
     ) -> Result<u64, AuthError> {
@@ -250,6 +282,12 @@ impl Administration {
                 revoked += self.ctx.revoke_family(&session.family_id, now).await?;
             }
         }
+        let principal = username.map_or(Principal::Tenant, |name| Principal::User(name.clone()));
+        let subject = admin_subject(tenant, &principal);
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminRevoke, subject, Some(revoked))
+            .await;
         Ok(revoked)
     }
 
@@ -258,6 +296,7 @@ impl Administration {
     /// production).
     pub async fn bind_certificate(
         &self,
+        admin: &Administrator,
         tenant: &TenantId,
         customer: &CustomerId,
         matcher: CertificateMatcher,
@@ -275,6 +314,12 @@ impl Administration {
             created_at: self.ctx.clock.now_utc(),
         };
         self.ctx.store.insert_certificate_binding(&binding).await?;
+        let principal = Principal::Customer(customer.clone());
+        let subject = admin_subject(tenant, &principal);
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminBindCertificate, subject, None)
+            .await;
         Ok(binding)
     }
 
@@ -282,15 +327,22 @@ impl Administration {
     /// their next request, because the binding is checked on every request.
     pub async fn unbind_certificate(
         &self,
+        admin: &Administrator,
         tenant: &TenantId,
         customer: &CustomerId,
         matcher: &CertificateMatcher,
     ) -> Result<(), AuthError> {
-        Ok(self
-            .ctx
+        self.ctx
             .store
             .delete_certificate_binding(tenant, customer, matcher)
-            .await?)
+            .await?;
+        let principal = Principal::Customer(customer.clone());
+        let subject = admin_subject(tenant, &principal);
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminUnbindCertificate, subject, None)
+            .await;
+        Ok(())
     }
 
     /// A tenant's bindings (only one customer's, when given).

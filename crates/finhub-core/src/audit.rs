@@ -19,7 +19,7 @@ pub enum AuditAction {
     Logout,
     /// A request refused before any credential was checked (address, rate limit, certificate).
     RequestRefused,
-    /// An administrator revoked sessions.
+    /// An administrator revoked sessions (`finhub admin session revoke`).
     AdminRevoke,
     /// FINRA refused the tenant's stored upstream credential.
     UpstreamCredentialRejected,
@@ -33,11 +33,24 @@ pub enum AuditAction {
     AdminSetScope,
     /// An administrator replaced a tenant's allow-list (applied at every session's next request).
     AdminSetAllowList,
+    /// An administrator created a tenant.
+    AdminCreateTenant,
+    /// An administrator created a customer (its secret is shown once, never audited).
+    AdminCreateCustomer,
+    /// An administrator created a user.
+    AdminCreateUser,
+    /// An administrator set or replaced a tenant's upstream FINRA credential.
+    AdminSetUpstreamCredential,
+    /// An administrator bound a client certificate to a customer.
+    AdminBindCertificate,
+    /// An administrator removed a certificate binding (sessions over it stop at their next
+    /// request).
+    AdminUnbindCertificate,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 19] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -51,6 +64,12 @@ impl AuditAction {
         Self::AdminSetPassword,
         Self::AdminSetScope,
         Self::AdminSetAllowList,
+        Self::AdminCreateTenant,
+        Self::AdminCreateCustomer,
+        Self::AdminCreateUser,
+        Self::AdminSetUpstreamCredential,
+        Self::AdminBindCertificate,
+        Self::AdminUnbindCertificate,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -69,6 +88,12 @@ impl AuditAction {
             Self::AdminSetPassword => "admin_set_password",
             Self::AdminSetScope => "admin_set_scope",
             Self::AdminSetAllowList => "admin_set_allow_list",
+            Self::AdminCreateTenant => "admin_create_tenant",
+            Self::AdminCreateCustomer => "admin_create_customer",
+            Self::AdminCreateUser => "admin_create_user",
+            Self::AdminSetUpstreamCredential => "admin_set_upstream_credential",
+            Self::AdminBindCertificate => "admin_bind_certificate",
+            Self::AdminUnbindCertificate => "admin_unbind_certificate",
         }
     }
 

@@ -61,6 +61,7 @@ async fn start() -> Fixture {
     let auth = state.admin.clone();
     let tenant = TenantId::parse(TENANT).expect("tenant id");
     auth.create_tenant(
+        &finhub_core::admin::Administrator::new("bench set-up"),
         tenant.clone(),
         "Bench",
         Scope::parse("finra:otcMarket").expect("scope"),
@@ -68,11 +69,17 @@ async fn start() -> Fixture {
     .await
     .expect("tenant");
     let customer = auth
-        .create_customer(&tenant, "bench", AccountType::B2b)
+        .create_customer(
+            &finhub_core::admin::Administrator::new("bench set-up"),
+            &tenant,
+            "bench",
+            AccountType::B2b,
+        )
         .await
         .expect("customer");
     for idx in 0..=TIMING_USERS {
         auth.create_user(
+            &finhub_core::admin::Administrator::new("bench set-up"),
             &tenant,
             Username::parse(&format!("user{idx}")).expect("username"),
             SecretString::from(PASSWORD),

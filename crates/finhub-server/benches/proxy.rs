@@ -416,6 +416,7 @@ async fn seed(
     for (tenant, emulator) in [(SMALL_TENANT, small), (FULL_TENANT, full)] {
         let tenant = TenantId::parse(tenant).expect("tenant id");
         auth.create_tenant(
+            &finhub_core::admin::Administrator::new("bench set-up"),
             tenant.clone(),
             "Bench",
             Scope::parse("finra:otcMarket").expect("scope"),
@@ -423,10 +424,16 @@ async fn seed(
         .await
         .expect("tenant");
         let customer = auth
-            .create_customer(&tenant, "bench", AccountType::B2b)
+            .create_customer(
+                &finhub_core::admin::Administrator::new("bench set-up"),
+                &tenant,
+                "bench",
+                AccountType::B2b,
+            )
             .await
             .expect("customer");
         auth.set_upstream_credential(
+            &finhub_core::admin::Administrator::new("bench set-up"),
             &tenant,
             UPSTREAM_ID,
             &SecretString::from(UPSTREAM_SECRET),

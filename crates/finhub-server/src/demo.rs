@@ -212,25 +212,27 @@ async fn prepare_in(
     let base_url = format!("{scheme}://{}", listener.local_addr()?);
 
     let domain = &state.admin;
+    let demo = finhub_core::admin::Administrator::new("finhub demo");
     let tenant = TenantId::parse(DEMO_TENANT).map_err(anyhow::Error::msg)?;
     domain
         .create_tenant(
+            &demo,
             tenant.clone(),
             "Demo tenant",
             Scope::parse(DEMO_SCOPE).map_err(anyhow::Error::msg)?,
         )
         .await?;
     let customer = domain
-        .create_customer(&tenant, "Demo app", AccountType::B2b)
+        .create_customer(&demo, &tenant, "Demo app", AccountType::B2b)
         .await?;
     if let Some(pki) = &pki {
         // Production: allow-lists are mandatory, and the customer's client certificate is bound.
         let loopback =
             AllowList::parse(&["127.0.0.1/32", "::1/128"]).map_err(anyhow::Error::msg)?;
-        let demo = finhub_core::admin::Administrator::new("finhub demo");
         domain.set_allow_list(&demo, &tenant, &loopback).await?;
         domain
             .bind_certificate(
+                &demo,
                 &tenant,
                 &customer.customer.id,
                 CertificateMatcher::Fingerprint(pki.client_fingerprint),
@@ -240,6 +242,7 @@ async fn prepare_in(
     let password = random_base64url(12);
     domain
         .create_user(
+            &demo,
             &tenant,
             Username::parse(DEMO_USER).map_err(anyhow::Error::msg)?,
             SecretString::from(password.clone()),
@@ -247,6 +250,7 @@ async fn prepare_in(
         .await?;
     domain
         .set_upstream_credential(
+            &demo,
             &tenant,
             "finhub-demo",
             &SecretString::from(upstream_secret),

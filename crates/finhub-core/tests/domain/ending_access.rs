@@ -86,7 +86,12 @@ async fn a_password_change_ends_the_users_sessions_and_only_theirs() {
     let machine_customer = domain
         .auth
         .admin
-        .create_customer(&domain.tenant, "machine", AccountType::B2b)
+        .create_customer(
+            &finhub_core::admin::Administrator::new("test set-up"),
+            &domain.tenant,
+            "machine",
+            AccountType::B2b,
+        )
         .await
         .expect("customer");
     let machine = domain

@@ -2,5 +2,6 @@
 //! hub's clock following tokio's paused time. One binary, one module per topic, the fixture in
 //! `support`.
 
+mod administration;
 mod ending_access;
 mod support;

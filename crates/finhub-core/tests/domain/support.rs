@@ -67,6 +67,7 @@ impl Domain {
         let tenant = TenantId::parse(TENANT).expect("tenant");
         auth.admin
             .create_tenant(
+                &finhub_core::admin::Administrator::new("test set-up"),
                 tenant.clone(),
                 "Acme",
                 Scope::parse("finra:otcMarket finra:fixedIncomeMarket").expect("scope"),
@@ -75,11 +76,17 @@ impl Domain {
             .expect("tenant");
         let customer = auth
             .admin
-            .create_customer(&tenant, "app", AccountType::B2b)
+            .create_customer(
+                &finhub_core::admin::Administrator::new("test set-up"),
+                &tenant,
+                "app",
+                AccountType::B2b,
+            )
             .await
             .expect("customer");
         auth.admin
             .create_user(
+                &finhub_core::admin::Administrator::new("test set-up"),
                 &tenant,
                 Username::parse(USERNAME).expect("username"),
                 SecretString::from(PASSWORD),

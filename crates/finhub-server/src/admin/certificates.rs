@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use finhub_core::admin::Administration;
+use finhub_core::admin::{Administration, Administrator};
 use finhub_core::cert::{CertFingerprint, CertificateMatcher, SubjectPattern};
 use finhub_core::ids::CustomerId;
 use rustls::pki_types::CertificateDer;
@@ -106,6 +106,7 @@ fn customer_id(text: &str) -> anyhow::Result<CustomerId> {
 
 pub(super) async fn run(
     domain: &Administration,
+    admin: &Administrator,
     command: CertCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -117,7 +118,12 @@ pub(super) async fn run(
         } => {
             let matcher = selector.matcher()?;
             let binding = domain
-                .bind_certificate(&tenant_id(&tenant)?, &customer_id(&customer)?, matcher)
+                .bind_certificate(
+                    admin,
+                    &tenant_id(&tenant)?,
+                    &customer_id(&customer)?,
+                    matcher,
+                )
                 .await?;
             write!(
                 out,
@@ -136,7 +142,12 @@ pub(super) async fn run(
         } => {
             let matcher = selector.matcher()?;
             domain
-                .unbind_certificate(&tenant_id(&tenant)?, &customer_id(&customer)?, &matcher)
+                .unbind_certificate(
+                    admin,
+                    &tenant_id(&tenant)?,
+                    &customer_id(&customer)?,
+                    &matcher,
+                )
                 .await?;
             writeln!(
                 out,

@@ -68,7 +68,7 @@ pub(super) async fn run(
             account_type,
         } => {
             let created = domain
-                .create_customer(&tenant_id(&tenant)?, &name, account_type)
+                .create_customer(admin, &tenant_id(&tenant)?, &name, account_type)
                 .await?;
             writeln!(out, "customerId: {}", created.customer.id)?;
             writeln!(out, "customerSecret: {}", created.secret.expose())?;

@@ -48,8 +48,8 @@ pub enum AdminCommand {
     Cert(CertCommand),
 }
 
-/// Runs one command for `admin` (who is named in the audit entries of actions that end
-/// access), writing its result to `out`.
+/// Runs one command for `admin` (who is named in the audit entry of every action that changes
+/// the hub's state), writing its result to `out`.
 pub async fn run(
     domain: &Administration,
     admin: &Administrator,
@@ -60,9 +60,9 @@ pub async fn run(
         AdminCommand::Tenant(command) => tenants::run(domain, admin, command, out).await,
         AdminCommand::Customer(command) => customers::run(domain, admin, command, out).await,
         AdminCommand::User(command) => users::run(domain, admin, command, out).await,
-        AdminCommand::Upstream(command) => upstream::run(domain, command, out).await,
-        AdminCommand::Sessions(command) => sessions::run(domain, command, out).await,
-        AdminCommand::Cert(command) => certificates::run(domain, command, out).await,
+        AdminCommand::Upstream(command) => upstream::run(domain, admin, command, out).await,
+        AdminCommand::Sessions(command) => sessions::run(domain, admin, command, out).await,
+        AdminCommand::Cert(command) => certificates::run(domain, admin, command, out).await,
     };
     result.map_err(plain_record_errors)
 }

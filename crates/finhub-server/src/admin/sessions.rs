@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Subcommand;
-use finhub_core::admin::Administration;
+use finhub_core::admin::{Administration, Administrator};
 use finhub_core::ids::Username;
 
 use super::tenant_id;
@@ -30,6 +30,7 @@ pub enum SessionCommand {
 
 pub(super) async fn run(
     domain: &Administration,
+    admin: &Administrator,
     command: SessionCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -55,7 +56,7 @@ pub(super) async fn run(
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--username: {e}"))?;
             let revoked = domain
-                .revoke_sessions(&tenant_id(&tenant)?, username.as_ref())
+                .revoke_sessions(admin, &tenant_id(&tenant)?, username.as_ref())
                 .await?;
             writeln!(out, "revoked {revoked} session(s) of tenant {tenant}")?;
         }

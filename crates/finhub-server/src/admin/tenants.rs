@@ -69,7 +69,7 @@ pub(super) async fn run(
             let scope = Scope::parse(&scope).map_err(anyhow::Error::msg)?;
             let id = finhub_core::ids::TenantId::parse(&id)
                 .map_err(|e| anyhow::anyhow!("--id {id:?}: {e}"))?;
-            let tenant = domain.create_tenant(id, &name, scope).await?;
+            let tenant = domain.create_tenant(admin, id, &name, scope).await?;
             writeln!(
                 out,
                 "created tenant {} ({}) with scope {:?}",

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
-use finhub_core::admin::Administration;
+use finhub_core::admin::{Administration, Administrator};
 use finhub_core::model::UpstreamTarget;
 
 use super::secrets_input::read_secret;
@@ -52,6 +52,7 @@ pub enum UpstreamCommand {
 
 pub(super) async fn run(
     domain: &Administration,
+    admin: &Administrator,
     command: UpstreamCommand,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -76,7 +77,7 @@ pub(super) async fn run(
             };
             let secret = read_secret(&format!("FINRA client secret for {client_id}: "))?;
             domain
-                .set_upstream_credential(&tenant_id(&tenant)?, &client_id, &secret, target)
+                .set_upstream_credential(admin, &tenant_id(&tenant)?, &client_id, &secret, target)
                 .await?;
             writeln!(
                 out,

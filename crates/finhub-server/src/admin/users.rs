@@ -76,7 +76,7 @@ pub(super) async fn run(
             let tenant = tenant_id(&tenant)?;
             let name = username(&name)?;
             let password = read_secret(&format!("password for {name}: "))?;
-            let user = domain.create_user(&tenant, name, password).await?;
+            let user = domain.create_user(admin, &tenant, name, password).await?;
             writeln!(
                 out,
                 "created user {} in tenant {}",

@@ -190,7 +190,12 @@ impl TestHubBuilder {
         let admin = &state.admin;
         let tenant = TenantId::parse(TENANT).expect("tenant id");
         admin
-            .create_tenant(tenant.clone(), "Acme", Scope::parse(&scope).expect("scope"))
+            .create_tenant(
+                &finhub_core::admin::Administrator::new("test set-up"),
+                tenant.clone(),
+                "Acme",
+                Scope::parse(&scope).expect("scope"),
+            )
             .await
             .expect("create the tenant");
         let allow_list = allow_list
@@ -357,7 +362,12 @@ pub(crate) async fn new_customer(
     kind: AccountType,
 ) -> Customer {
     let created = admin
-        .create_customer(tenant, "app", kind)
+        .create_customer(
+            &finhub_core::admin::Administrator::new("test set-up"),
+            tenant,
+            "app",
+            kind,
+        )
         .await
         .expect("create a customer");
     Customer {
@@ -370,6 +380,7 @@ pub(crate) async fn new_customer(
 pub(crate) async fn add_user(admin: &Administration, tenant: &str, username: &str, password: &str) {
     admin
         .create_user(
+            &finhub_core::admin::Administrator::new("test set-up"),
             &TenantId::parse(tenant).expect("tenant id"),
             Username::parse(username).expect("username"),
             SecretString::from(password.to_owned()),
@@ -383,6 +394,7 @@ pub(crate) async fn set_upstream(state: &AppState, upstream: &Upstream) {
     state
         .admin
         .set_upstream_credential(
+            &finhub_core::admin::Administrator::new("test set-up"),
             &TenantId::parse(TENANT).expect("tenant id"),
             &upstream.client_id,
             &SecretString::from(upstream.secret.clone()),

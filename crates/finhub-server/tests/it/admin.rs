@@ -62,6 +62,7 @@ async fn the_upstream_target_reads_as_a_person_says_it() {
     let tenant = finhub_core::ids::TenantId::parse(TENANT).expect("tenant");
     app.admin()
         .set_upstream_credential(
+            &finhub_core::admin::Administrator::new("test set-up"),
             &tenant,
             "client-1",
             &SecretString::from("s3cret"),

@@ -30,6 +30,7 @@ async fn every_kind_of_bad_credential_gets_the_same_status_body_and_headers() {
     let app = TestApp::builder().with_user().build().await;
     let auth = app.admin();
     auth.create_tenant(
+        &finhub_core::admin::Administrator::new("test set-up"),
         tenant(OTHER_TENANT),
         "Other",
         Scope::parse("finra:otcMarket").expect("scope"),

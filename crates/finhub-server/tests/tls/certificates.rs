@@ -258,9 +258,14 @@ async fn unbinding_a_certificate_locks_its_sessions_out_at_the_next_request() {
         .await
         .expect("list")
     {
-        auth.unbind_certificate(&tenant, &customer, &binding.matcher)
-            .await
-            .expect("unbind");
+        auth.unbind_certificate(
+            &finhub_core::admin::Administrator::new("test set-up"),
+            &tenant,
+            &customer,
+            &binding.matcher,
+        )
+        .await
+        .expect("unbind");
     }
     hub.get(&bound, "/v1/auth/session", &token)
         .await
