@@ -75,9 +75,14 @@ pub struct HttpSettings {
     pub max_upstream_body_bytes: usize,
 }
 
-/// Shared by every handler. Cheap to clone.
+/// Shared by every handler: one pointer, so the clone each request makes of it (the state
+/// extractor, the layers holding it) is one reference-count update.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+/// What the handlers share, behind [`AppState`].
+#[derive(Debug)]
+pub struct Services {
     /// The three grants.
     pub logins: Logins,
     /// Session checks, refresh, logout, "who am I".
@@ -87,11 +92,19 @@ pub struct AppState {
     /// Wall time, shared with the domain (deadlines use tokio's clock).
     pub clock: SharedClock,
     /// Request-rate limiters.
-    pub limiters: Arc<Limiters>,
+    pub limiters: Limiters,
     /// HTTP settings.
     pub http: Arc<HttpSettings>,
     /// Per-tenant FINRA clients over one pacer.
     pub upstreams: Arc<Upstreams>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -148,13 +161,13 @@ impl AppState {
             },
             links,
         );
-        Ok(Self {
+        Ok(Self(Arc::new(Services {
             logins,
             sessions,
             admin,
             clock,
             upstreams: Arc::new(upstreams),
-            limiters: Arc::new(Limiters::new(&config.rate_limits)),
+            limiters: Limiters::new(&config.rate_limits),
             http: Arc::new(HttpSettings {
                 profile: config.profile,
                 trusted_proxies: config.trusted_proxies,
@@ -164,7 +177,7 @@ impl AppState {
                 public_url: config.public_url.trim_end_matches('/').to_owned(),
                 max_upstream_body_bytes: upstream.max_body_bytes,
             }),
-        })
+        })))
     }
 }
 
