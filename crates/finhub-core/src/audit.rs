@@ -46,11 +46,16 @@ pub enum AuditAction {
     /// An administrator removed a certificate binding (sessions over it stop at their next
     /// request).
     AdminUnbindCertificate,
+    /// An administrator set a tenant's second-factor policy.
+    AdminSetMfaPolicy,
+    /// An administrator reset a user's second factor (factor and recovery codes removed, the
+    /// lock lifted, the user's sessions ended).
+    MfaReset,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -70,6 +75,8 @@ impl AuditAction {
         Self::AdminSetUpstreamCredential,
         Self::AdminBindCertificate,
         Self::AdminUnbindCertificate,
+        Self::AdminSetMfaPolicy,
+        Self::MfaReset,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -94,6 +101,8 @@ impl AuditAction {
             Self::AdminSetUpstreamCredential => "admin_set_upstream_credential",
             Self::AdminBindCertificate => "admin_bind_certificate",
             Self::AdminUnbindCertificate => "admin_unbind_certificate",
+            Self::AdminSetMfaPolicy => "admin_set_mfa_policy",
+            Self::MfaReset => "mfa_reset",
         }
     }
 

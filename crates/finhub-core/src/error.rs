@@ -75,6 +75,9 @@ pub enum RequestProblem {
         /// The longest password accepted, in bytes.
         max: usize,
     },
+    /// The production profile refuses the second-factor policy `off`.
+    #[error("the production profile refuses the second-factor policy off")]
+    MfaOffInProduction,
 }
 
 /// An authentication or authorization failure.

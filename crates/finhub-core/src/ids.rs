@@ -108,6 +108,27 @@ impl FamilyId {
     }
 }
 
+/// A user's TOTP factor (its secret is sealed bound to it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FactorId(String);
+
+impl FactorId {
+    /// A fresh factor id.
+    pub fn generate() -> Self {
+        Self(crate::secret::random_base64url(12))
+    }
+
+    /// Wraps a stored factor id.
+    pub fn from_stored(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 macro_rules! string_conversions {
     ($($name:ident),*) => {$(
         impl TryFrom<String> for $name {

@@ -8,6 +8,7 @@ pub mod cert;
 pub mod crypto;
 pub mod error;
 pub mod ids;
+pub mod mfa;
 pub mod model;
 pub mod net;
 pub mod password;

@@ -218,3 +218,46 @@ pub struct RefreshTokenRecord {
     /// When its family was revoked.
     pub revoked_at: Option<OffsetDateTime>,
 }
+
+/// A user's TOTP factor as stored: pending (until `expires_at`) or active (since
+/// `confirmed_at`). The secret is sealed with the data key, bound to tenant, user and factor.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpFactor {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The user.
+    pub username: Username,
+    /// The factor.
+    pub id: crate::ids::FactorId,
+    /// The sealed secret.
+    pub sealed_secret: Vec<u8>,
+    /// When enrolment started.
+    pub created_at: OffsetDateTime,
+    /// When it was confirmed; `None` while pending.
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// When a pending factor lapses; `None` once active.
+    pub expires_at: Option<OffsetDateTime>,
+    /// The last step whose code was accepted.
+    pub last_used_step: Option<u64>,
+}
+
+impl TotpFactor {
+    /// Whether it is the user's active factor.
+    pub fn is_active(&self) -> bool {
+        self.confirmed_at.is_some()
+    }
+}
+
+impl fmt::Debug for TotpFactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TotpFactor")
+            .field("tenant_id", &self.tenant_id)
+            .field("username", &self.username)
+            .field("id", &self.id)
+            .field("created_at", &self.created_at)
+            .field("confirmed_at", &self.confirmed_at)
+            .field("expires_at", &self.expires_at)
+            .field("last_used_step", &self.last_used_step)
+            .finish_non_exhaustive()
+    }
+}

@@ -8,9 +8,10 @@ use time::OffsetDateTime;
 use crate::audit::AuditEvent;
 use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::StoreError;
-use crate::ids::{CustomerId, FamilyId, TenantId, Username};
+use crate::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
+use crate::mfa::MfaPolicy;
 use crate::model::{
-    Customer, Principal, RefreshTokenRecord, Session, Tenant, UpstreamCredential, User,
+    Customer, Principal, RefreshTokenRecord, Session, Tenant, TotpFactor, UpstreamCredential, User,
 };
 use crate::net::AllowList;
 use crate::scope::Scope;
@@ -238,6 +239,97 @@ pub trait CertificateBindingStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// Users' second factors: TOTP factors, recovery codes and second-factor failures, and the
+/// tenants' second-factor policy.
+#[async_trait]
+pub trait MfaStore: Send + Sync {
+    /// Sets a tenant's policy (`None`: the profile's default).
+    async fn set_mfa_policy(
+        &self,
+        tenant: &TenantId,
+        policy: Option<MfaPolicy>,
+    ) -> Result<(), StoreError>;
+    /// A tenant's policy as set (`None`: the profile's default).
+    async fn mfa_policy(&self, tenant: &TenantId) -> Result<Option<MfaPolicy>, StoreError>;
+
+    /// The user's factors: at most one active and one pending.
+    async fn totp_factors(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<Vec<TotpFactor>, StoreError>;
+    /// Stores a pending factor, replacing any earlier pending one of the user.
+    async fn insert_pending_totp(&self, factor: &TotpFactor) -> Result<(), StoreError>;
+    /// Makes the pending factor `id` (not expired at `now`) the user's only active one,
+    /// confirmed at `now` with `step` used; `false` when there is no such pending factor.
+    async fn activate_totp(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        id: &FactorId,
+        step: u64,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Raises the active factor's last used step to `step` when it is below it (compare and
+    /// set): `true` when this call used the step, `false` when it was used already (a replay)
+    /// or the factor is gone.
+    async fn use_totp_step(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        id: &FactorId,
+        step: u64,
+    ) -> Result<bool, StoreError>;
+    /// Removes the user's factors and recovery codes and clears the second-factor failures;
+    /// `true` when there was an active factor.
+    async fn remove_second_factor(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<bool, StoreError>;
+
+    /// Replaces the user's recovery codes with these hashes.
+    async fn replace_recovery_codes(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        hashes: &[SecretHash],
+    ) -> Result<(), StoreError>;
+    /// Uses one recovery code: `true` when it was there (it is gone now, whoever races).
+    async fn use_recovery_code(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        hash: &SecretHash,
+    ) -> Result<bool, StoreError>;
+    /// The user's unused recovery codes.
+    async fn recovery_codes_left(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<u32, StoreError>;
+
+    /// Counts one more consecutive second-factor failure; returns the count.
+    async fn record_mfa_failure(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        now: OffsetDateTime,
+    ) -> Result<u32, StoreError>;
+    /// The consecutive second-factor failures and the last one's time, if any.
+    async fn mfa_failures(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<Option<(u32, OffsetDateTime)>, StoreError>;
+    /// Clears the second-factor failures (a success).
+    async fn clear_mfa_failures(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<(), StoreError>;
+}
+
 /// Everything the hub stores.
 pub trait Store:
     DirectoryStore
@@ -245,6 +337,7 @@ pub trait Store:
     + LoginAttemptStore
     + AuditLog
     + CertificateBindingStore
+    + MfaStore
     + std::fmt::Debug
 {
 }
@@ -255,6 +348,7 @@ impl<
         + LoginAttemptStore
         + AuditLog
         + CertificateBindingStore
+        + MfaStore
         + std::fmt::Debug,
 > Store for T
 {

@@ -4,7 +4,10 @@
 //! user's password, ends at once every session and refresh-token family resting on it (in the
 //! store, so every instance refuses them within its session cache's lifetime, and in this
 //! instance's cache), and is audited with who did it and how many sessions it ended.
-//! Enabling again revives nothing. The `finhub admin` CLI is a thin layer over these.
+//! Enabling again revives nothing. The `finhub admin` CLI is a thin layer over these. Users'
+//! second factors are administered in `second_factor`.
+
+mod second_factor;
 
 use std::sync::Arc;
 
@@ -20,6 +23,8 @@ use crate::net::AllowList;
 use crate::scope::Scope;
 use crate::secret::{CUSTOMER_SECRET_PREFIX, OpaqueSecret};
 use crate::upstream_credentials::UpstreamCredentials;
+
+pub use second_factor::MfaStatus;
 
 /// A customer just created, with its secret (shown once, never stored in clear).
 #[derive(Debug)]
@@ -474,6 +479,18 @@ impl Administration {
             .admin(admin, AuditAction::AdminDisable, subject, Some(ended))
             .await;
         Ok(ended)
+    }
+
+    async fn existing_user(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<User, AuthError> {
+        self.ctx.store.user(tenant, username).await?.ok_or_else(|| {
+            AuthError::Store(StoreError::NotFound(format!(
+                "user {username} of tenant {tenant}"
+            )))
+        })
     }
 
     async fn existing_tenant(&self, tenant: &TenantId) -> Result<Tenant, AuthError> {

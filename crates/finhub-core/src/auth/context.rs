@@ -6,6 +6,9 @@ use std::sync::Arc;
 use finhub_clock::SharedClock;
 
 use crate::crypto::DataKey;
+use crate::error::AuthError;
+use crate::ids::TenantId;
+use crate::mfa::MfaPolicy;
 use crate::password::PasswordHasher;
 use crate::session_token::SessionTokens;
 use crate::store::Store;
@@ -25,4 +28,15 @@ pub(crate) struct Context {
     pub(crate) settings: AuthSettings,
     pub(crate) audit: AuditTrail,
     pub(crate) sessions: SessionCache,
+}
+
+impl Context {
+    /// The tenant's second-factor policy in force: as set, else the profile's default.
+    pub(crate) async fn mfa_policy(&self, tenant: &TenantId) -> Result<MfaPolicy, AuthError> {
+        Ok(self
+            .store
+            .mfa_policy(tenant)
+            .await?
+            .unwrap_or_else(|| MfaPolicy::default_for(self.settings.profile)))
+    }
 }

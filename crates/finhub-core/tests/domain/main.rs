@@ -4,4 +4,5 @@
 
 mod administration;
 mod ending_access;
+mod second_factor;
 mod support;

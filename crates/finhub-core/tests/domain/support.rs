@@ -36,10 +36,14 @@ pub(crate) struct Domain {
     pub(crate) customer: CustomerId,
     pub(crate) customer_secret: String,
     pub(crate) admin: Administrator,
+    /// The store under both instances (test set-up only).
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: SharedClock,
     _freeze: mpsc::Sender<()>,
 }
 
-fn service(store: &Arc<dyn Store>, clock: &SharedClock) -> Hub {
+/// A hub instance of `profile` over `store`.
+pub(crate) fn service(store: &Arc<dyn Store>, clock: &SharedClock, profile: Profile) -> Hub {
     let key = SigningKey::new("k1", SecretString::from(SIGNING_SECRET)).expect("key");
     Hub::new(AuthParts {
         store: Arc::clone(store),
@@ -47,7 +51,7 @@ fn service(store: &Arc<dyn Store>, clock: &SharedClock) -> Hub {
         hasher: PasswordHasher::new(2),
         tokens: SessionTokens::new("http://hub.test", &key, &[]),
         data_key: Arc::new(DataKey::from_bytes(&[7u8; 32]).expect("data key")),
-        settings: AuthSettings::for_profile(Profile::Integration),
+        settings: AuthSettings::for_profile(profile),
         audit_lines: None,
     })
 }
@@ -62,8 +66,8 @@ impl Domain {
             .await
             .expect("an in-memory store");
         let clock = TokioClock::fixed().shared();
-        let auth = service(&store, &clock);
-        let other = service(&store, &clock);
+        let auth = service(&store, &clock, Profile::Integration);
+        let other = service(&store, &clock, Profile::Integration);
         let tenant = TenantId::parse(TENANT).expect("tenant");
         auth.admin
             .create_tenant(
@@ -100,6 +104,8 @@ impl Domain {
             customer: customer.customer.id.clone(),
             customer_secret: customer.secret.expose().to_owned(),
             admin: Administrator::new("ops-oliver"),
+            store,
+            clock,
             _freeze: freeze,
         }
     }

@@ -5,6 +5,7 @@
 
 mod certificates;
 mod customers;
+mod second_factor;
 mod secrets_input;
 mod sessions;
 mod tenants;
@@ -20,6 +21,7 @@ use finhub_core::error::{AuthError, StoreError};
 
 pub use certificates::CertCommand;
 pub use customers::CustomerCommand;
+pub use second_factor::MfaCommand;
 pub use sessions::SessionCommand;
 pub use tenants::TenantCommand;
 pub use upstream::UpstreamCommand;
@@ -46,6 +48,9 @@ pub enum AdminCommand {
     /// Client certificates bound to customers (mTLS).
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Users' second factors.
+    #[command(subcommand)]
+    Mfa(MfaCommand),
 }
 
 /// Runs one command for `admin` (who is named in the audit entry of every action that changes
@@ -63,6 +68,7 @@ pub async fn run(
         AdminCommand::Upstream(command) => upstream::run(domain, admin, command, out).await,
         AdminCommand::Sessions(command) => sessions::run(domain, admin, command, out).await,
         AdminCommand::Cert(command) => certificates::run(domain, admin, command, out).await,
+        AdminCommand::Mfa(command) => second_factor::run(domain, admin, command, out).await,
     };
     result.map_err(plain_record_errors)
 }
@@ -92,6 +98,11 @@ fn ended(sessions: u64) -> String {
         1 => "1 session ended".to_owned(),
         n => format!("{n} sessions ended"),
     }
+}
+
+/// Parses a username argument.
+fn username(text: &str) -> anyhow::Result<finhub_core::ids::Username> {
+    finhub_core::ids::Username::parse(text).map_err(|e| anyhow::anyhow!("--username {text:?}: {e}"))
 }
 
 /// Parses a tenant id argument.

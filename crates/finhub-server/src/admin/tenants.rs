@@ -5,6 +5,7 @@ use std::io::Write;
 use clap::Subcommand;
 use finhub_core::admin::Administration;
 use finhub_core::admin::Administrator;
+use finhub_core::mfa::MfaPolicy;
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 
@@ -43,6 +44,17 @@ pub enum TenantCommand {
         tenant: String,
         /// Networks or addresses, e.g. 10.0.0.0/8 127.0.0.1.
         networks: Vec<String>,
+    },
+    /// Sets the tenant's second-factor policy for password logins.
+    SetMfa {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// `off` (no code asked; not in production), `optional` (users may enrol; enrolled
+        /// users give a code), `required` (every password login), or `default` (the profile's:
+        /// optional in integration, required in production).
+        #[arg(long, value_parser = ["off", "optional", "required", "default"])]
+        policy: String,
     },
     /// Disables a tenant: no logins, and its sessions stop working.
     Disable {
@@ -112,6 +124,14 @@ pub(super) async fn run(
                 "tenant {tenant}: allow-list {}",
                 list.to_strings().join(",")
             )?;
+        }
+        TenantCommand::SetMfa { tenant, policy } => {
+            let chosen = MfaPolicy::parse(&policy);
+            domain
+                .set_mfa_policy(admin, &tenant_id(&tenant)?, chosen)
+                .await?;
+            let shown = chosen.map_or("the profile's default", MfaPolicy::as_str);
+            writeln!(out, "tenant {tenant}: second-factor policy {shown}")?;
         }
         TenantCommand::Disable { tenant } => {
             let ended = domain

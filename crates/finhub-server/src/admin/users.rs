@@ -5,10 +5,9 @@ use std::io::Write;
 use clap::Subcommand;
 use finhub_core::admin::Administration;
 use finhub_core::admin::Administrator;
-use finhub_core::ids::Username;
 
 use super::secrets_input::read_secret;
-use super::tenant_id;
+use super::{tenant_id, username};
 
 /// User commands.
 #[derive(Debug, Subcommand)]
@@ -56,10 +55,6 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
-}
-
-fn username(text: &str) -> anyhow::Result<Username> {
-    Username::parse(text).map_err(|e| anyhow::anyhow!("--username {text:?}: {e}"))
 }
 
 pub(super) async fn run(

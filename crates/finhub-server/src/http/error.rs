@@ -339,6 +339,9 @@ fn auth_mapping(error: &AuthError) -> Mapping {
 fn request_problem_description(problem: RequestProblem) -> String {
     match problem {
         RequestProblem::PasswordLength { max } => format!("a password is 1 to {max} bytes"),
+        RequestProblem::MfaOffInProduction => {
+            "the production profile refuses the second-factor policy off".to_owned()
+        }
     }
 }
 

@@ -85,3 +85,65 @@ async fn the_upstream_target_reads_as_a_person_says_it() {
         )
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn second_factors_are_administered_by_policy_status_and_reset() {
+    use finhub_server::admin::MfaCommand;
+
+    let app = TestApp::builder().with_user().build().await;
+    let set = |policy: &str| {
+        AdminCommand::Tenant(TenantCommand::SetMfa {
+            tenant: TENANT.to_owned(),
+            policy: policy.to_owned(),
+        })
+    };
+    assert_eq!(
+        admin(&app, set("required")).await,
+        Ok(format!("tenant {TENANT}: second-factor policy required\n"))
+    );
+    let status = || {
+        AdminCommand::Mfa(MfaCommand::Status {
+            tenant: TENANT.to_owned(),
+            username: USERNAME.to_owned(),
+        })
+    };
+    assert_eq!(
+        admin(&app, status()).await,
+        Ok(format!(
+            "user {USERNAME} of tenant {TENANT}: policy required, TOTP not enrolled, 0 recovery \
+             codes left, 0 consecutive failures\n"
+        ))
+    );
+    assert_eq!(
+        admin(&app, set("default")).await,
+        Ok(format!(
+            "tenant {TENANT}: second-factor policy the profile's default\n"
+        ))
+    );
+    assert!(
+        admin(&app, status())
+            .await
+            .is_ok_and(|line| line.contains("policy optional")),
+        "integration's default"
+    );
+
+    app.password_login().await;
+    let reset = AdminCommand::Mfa(MfaCommand::Reset {
+        tenant: TENANT.to_owned(),
+        username: USERNAME.to_owned(),
+    });
+    assert_eq!(
+        admin(&app, reset).await,
+        Ok(format!(
+            "user {USERNAME} of tenant {TENANT}: second factor reset; 1 session ended\n"
+        ))
+    );
+    let unknown = AdminCommand::Mfa(MfaCommand::Status {
+        tenant: TENANT.to_owned(),
+        username: "bob".to_owned(),
+    });
+    assert_eq!(
+        admin(&app, unknown).await,
+        Err(format!("user bob of tenant {TENANT} not found"))
+    );
+}

@@ -12,6 +12,7 @@ mod audit;
 mod certificates;
 mod directory;
 mod login_attempts;
+mod mfa;
 mod rows;
 mod sessions;
 

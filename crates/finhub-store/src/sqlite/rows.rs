@@ -9,10 +9,10 @@
 use finhub_core::audit::{AuditAction, AuditEvent, AuditOutcome};
 use finhub_core::cert::{CertificateBinding, CertificateMatcher};
 use finhub_core::error::StoreError;
-use finhub_core::ids::{CustomerId, FamilyId, TenantId, Username};
+use finhub_core::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use finhub_core::model::{
-    AccountType, Customer, RefreshTokenRecord, Session, Tenant, UpstreamCredential, UpstreamTarget,
-    User,
+    AccountType, Customer, RefreshTokenRecord, Session, Tenant, TotpFactor, UpstreamCredential,
+    UpstreamTarget, User,
 };
 use finhub_core::net::{AllowList, NetList};
 use finhub_core::scope::Scope;
@@ -400,6 +400,37 @@ pub(crate) struct FailureRow {
 impl FailureRow {
     pub(crate) fn into_model(self) -> Result<(u32, OffsetDateTime), StoreError> {
         Ok((failure_count(self.count)?, datetime(self.last_failure)?))
+    }
+}
+
+/// `totp_factors` columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TotpFactorRow {
+    tenant_id: String,
+    username: String,
+    id: String,
+    sealed_secret: Vec<u8>,
+    created_at: i64,
+    confirmed_at: Option<i64>,
+    expires_at: Option<i64>,
+    last_used_step: Option<i64>,
+}
+
+impl TotpFactorRow {
+    pub(crate) fn into_model(self) -> Result<TotpFactor, StoreError> {
+        Ok(TotpFactor {
+            tenant_id: tenant_id(&self.tenant_id)?,
+            username: username(&self.username)?,
+            id: FactorId::from_stored(self.id),
+            sealed_secret: self.sealed_secret,
+            created_at: datetime(self.created_at)?,
+            confirmed_at: opt_datetime(self.confirmed_at)?,
+            expires_at: opt_datetime(self.expires_at)?,
+            last_used_step: self
+                .last_used_step
+                .map(|step| u64::try_from(step).map_err(|_| corrupt("TOTP step", step)))
+                .transpose()?,
+        })
     }
 }
 

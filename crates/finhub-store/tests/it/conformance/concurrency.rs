@@ -145,3 +145,63 @@ pub(crate) async fn fifty_concurrent_failures_count_fifty(store: &SharedStore) {
             .is_none()
     );
 }
+
+pub(crate) async fn fifty_concurrent_uses_of_a_totp_step_have_exactly_one_winner(
+    store: &SharedStore,
+) {
+    use finhub_core::ids::FactorId;
+    use finhub_core::model::TotpFactor;
+
+    seed_tenant(store.as_ref(), T).await;
+    let user = crate::support::username(crate::support::USER);
+    let id = FactorId::from_stored("factor".to_owned());
+    let factor = TotpFactor {
+        tenant_id: tenant_id(T),
+        username: user.clone(),
+        id: id.clone(),
+        sealed_secret: b"sealed".to_vec(),
+        created_at: NOW,
+        confirmed_at: None,
+        expires_at: Some(at(600)),
+        last_used_step: None,
+    };
+    store.insert_pending_totp(&factor).await.expect("pending");
+    store
+        .activate_totp(&tenant_id(T), &user, &id, 1, NOW)
+        .await
+        .expect("activate");
+    let results = race(store, |store, _| {
+        let (user, id) = (user.clone(), id.clone());
+        async move { store.use_totp_step(&tenant_id(T), &user, &id, 2).await }
+    })
+    .await;
+    let winners = results
+        .into_iter()
+        .filter(|result| *result.as_ref().expect("use_totp_step"))
+        .count();
+    assert_eq!(winners, 1, "one code, one login");
+}
+
+pub(crate) async fn fifty_concurrent_uses_of_a_recovery_code_have_exactly_one_winner(
+    store: &SharedStore,
+) {
+    use finhub_core::secret::SecretHash;
+
+    seed_tenant(store.as_ref(), T).await;
+    let user = crate::support::username(crate::support::USER);
+    let hash = SecretHash::of("the one recovery code");
+    store
+        .replace_recovery_codes(&tenant_id(T), &user, std::slice::from_ref(&hash))
+        .await
+        .expect("codes");
+    let results = race(store, |store, _| {
+        let (user, hash) = (user.clone(), hash.clone());
+        async move { store.use_recovery_code(&tenant_id(T), &user, &hash).await }
+    })
+    .await;
+    let winners = results
+        .into_iter()
+        .filter(|result| *result.as_ref().expect("use_recovery_code"))
+        .count();
+    assert_eq!(winners, 1, "a recovery code is used once");
+}

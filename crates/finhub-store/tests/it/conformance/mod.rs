@@ -6,6 +6,7 @@ mod concurrency;
 mod directory;
 mod isolation;
 mod login_attempts;
+mod mfa;
 mod refresh_tokens;
 mod sessions;
 
@@ -69,4 +70,11 @@ run_suite! {
     concurrency::fifty_concurrent_extend_access_calls_have_exactly_one_winner,
     concurrency::fifty_concurrent_consumes_of_a_refresh_token_have_exactly_one_winner,
     concurrency::fifty_concurrent_failures_count_fifty,
+    concurrency::fifty_concurrent_uses_of_a_totp_step_have_exactly_one_winner,
+    concurrency::fifty_concurrent_uses_of_a_recovery_code_have_exactly_one_winner,
+    mfa::a_tenants_policy_round_trips_and_unknown_tenants_are_not_found,
+    mfa::a_pending_factor_is_replaced_and_confirming_makes_it_the_only_active_one,
+    mfa::a_step_is_used_once_and_only_upwards,
+    mfa::recovery_codes_are_used_once_and_a_new_batch_voids_the_old,
+    mfa::second_factor_failures_count_apart_from_passwords_and_removal_clears_all,
 }
