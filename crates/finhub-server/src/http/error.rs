@@ -20,7 +20,6 @@ use finhub_core::error::{
 use finra_client::FinraError;
 
 use crate::upstream::UpstreamError;
-use serde_json::json;
 
 /// Everything the hub itself can refuse a request with.
 #[derive(Debug, thiserror::Error)]
@@ -428,15 +427,24 @@ pub(crate) struct ErrorReport {
     pub(crate) internal: Option<Arc<str>>,
 }
 
+/// The one JSON envelope of every error the hub answers itself.
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    error: &'a str,
+    error_description: &'a str,
+    #[serde(rename = "requestId")]
+    request_id: &'a str,
+}
+
 impl ErrorReport {
     /// The envelope body with the request id.
     pub(crate) fn envelope(&self, request_id: &str) -> Body {
-        let body = json!({
-            "error": self.code,
-            "error_description": &*self.description,
-            "requestId": request_id,
-        });
-        Body::from(body.to_string())
+        let envelope = Envelope {
+            error: self.code,
+            error_description: &self.description,
+            request_id,
+        };
+        Body::from(serde_json::to_vec(&envelope).unwrap_or_default())
     }
 }
 
