@@ -1,6 +1,6 @@
 //! Request-rate limits kept in this process: GCRA buckets (governor) keyed by client address,
-//! customer or session, on tokio's clock so paused-time tests are exact. A shared (Redis) limiter
-//! for several instances comes with the scale-out issue.
+//! customer or session, on tokio's clock so paused-time tests are exact. Several instances each
+//! enforce their own limits (a shared limiter is planned).
 
 use std::fmt;
 use std::hash::Hash;

@@ -13,8 +13,8 @@ use sqlx::error::ErrorKind;
 pub enum UrlError {
     /// A `postgres:` / `postgresql:` URL: the backend is not built yet.
     #[error(
-        "PostgreSQL support comes with the scale-out issue; use a `sqlite:` URL \
-         (e.g. `sqlite:finhub.db?mode=rwc`) for now"
+        "this FinHub stores its data in SQLite; PostgreSQL is not supported yet: use a \
+         `sqlite:` URL (e.g. `sqlite:finhub.db?mode=rwc`)"
     )]
     PostgresNotYetSupported,
     /// Any other scheme.

@@ -15,7 +15,7 @@ profile = "integration"
 listen = "127.0.0.1:8080"
 # The URL clients use; the session tokens' `iss`. Default: http://<listen>.
 # public_url = "https://hub.example.com"
-# sqlite:PATH?mode=rwc (embedded default). postgres:// comes with the scale-out issue.
+# sqlite:PATH?mode=rwc (embedded default; PostgreSQL is not supported yet).
 database_url = "sqlite:finhub.db?mode=rwc"
 # Networks whose X-Forwarded-For is believed (otherwise the TCP peer is the client).
 trusted_proxies = []

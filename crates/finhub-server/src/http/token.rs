@@ -19,7 +19,7 @@ use super::error::ApiError;
 use crate::state::AppState;
 
 /// The fields a token request may carry. `otp` is accepted with the password grant and not yet
-/// checked (second factors come with the MFA issue).
+/// checked: logins with a second factor are being built.
 const FIELDS: &[&str] = &[
     "username",
     "password",

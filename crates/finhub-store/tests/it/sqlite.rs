@@ -53,7 +53,7 @@ async fn postgres_urls_are_refused_until_the_scale_out_issue_without_echoing_the
     };
     let message = source.to_string();
     assert!(
-        message.contains("PostgreSQL support comes with the scale-out issue"),
+        message.contains("PostgreSQL is not supported yet"),
         "{message}"
     );
     assert!(
