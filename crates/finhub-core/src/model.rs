@@ -192,6 +192,58 @@ pub struct Session {
     pub session_expires_at: OffsetDateTime,
     /// When it was revoked (logout, reuse detection, administrator).
     pub revoked_at: Option<OffsetDateTime>,
+    /// How the person proved who they are (`None` for a machine); kept across the family.
+    pub authentication: Option<Authentication>,
+}
+
+/// A way a person proved who they are at login, as RFC 8176 names it in `amr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    /// A password.
+    Pwd,
+    /// A one-time password (a TOTP code).
+    Otp,
+    /// More than one factor.
+    Mfa,
+}
+
+impl AuthMethod {
+    /// The RFC 8176 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pwd => "pwd",
+            Self::Otp => "otp",
+            Self::Mfa => "mfa",
+        }
+    }
+
+    /// The method of this name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Pwd, Self::Otp, Self::Mfa]
+            .into_iter()
+            .find(|method| method.as_str() == name)
+    }
+}
+
+/// A person's login: the methods that proved it (`amr`) and when (`auth_time`). Every session
+/// of the refresh-token family the login started keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authentication {
+    /// The methods, in RFC 8176's names.
+    pub methods: Vec<AuthMethod>,
+    /// When the login proved them.
+    pub at: OffsetDateTime,
+}
+
+impl Authentication {
+    /// A login with a password alone at `at`.
+    pub fn password(at: OffsetDateTime) -> Self {
+        Self {
+            methods: vec![AuthMethod::Pwd],
+            at,
+        }
+    }
 }
 
 /// A hub refresh token, stored by hash.
@@ -217,6 +269,8 @@ pub struct RefreshTokenRecord {
     pub successor: Option<Vec<u8>>,
     /// When its family was revoked.
     pub revoked_at: Option<OffsetDateTime>,
+    /// How the person of the family's login proved who they are (`None` for a machine).
+    pub authentication: Option<Authentication>,
 }
 
 /// A user's TOTP factor as stored: pending (until `expires_at`) or active (since

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AuthError, TokenProblem};
+use crate::model::AuthMethod;
 
 /// The explicit type of session tokens (JWT header `typ` and claim `typ`).
 pub const SESSION_TOKEN_TYPE: &str = "finhub-session+jwt";
@@ -49,6 +50,12 @@ pub struct SessionClaims {
     /// The client certificate the session is bound to (RFC 8705), when it was logged in over one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
+    /// How the person proved who they are (RFC 8176); absent for machines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<AuthMethod>>,
+    /// When the person's login proved it (Unix seconds); absent for machines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
 /// RFC 8705 §3.1 confirmation: the SHA-256 thumbprint of the client certificate, base64url.
@@ -71,6 +78,8 @@ impl fmt::Debug for SessionClaims {
             .field("iat", &self.iat)
             .field("exp", &self.exp)
             .field("cnf", &self.cnf)
+            .field("amr", &self.amr)
+            .field("auth_time", &self.auth_time)
             .finish_non_exhaustive()
     }
 }
@@ -262,6 +271,8 @@ mod tests {
             exp: NOW + 43_200,
             typ: String::new(),
             cnf: None,
+            amr: None,
+            auth_time: None,
         }
     }
 

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::error::AuthError;
 use crate::ids::{CustomerId, FamilyId, Username};
-use crate::model::{Customer, RefreshTokenRecord, Session, Tenant};
+use crate::model::{Authentication, Customer, RefreshTokenRecord, Session, Tenant};
 use crate::secret::{OpaqueSecret, REFRESH_TOKEN_PREFIX, SESSION_KEY_PREFIX, SecretHash};
 use crate::session_token::{Confirmation, SessionClaims};
 
@@ -25,6 +25,8 @@ pub(super) struct SessionSpec<'a> {
     pub(super) family_expires_at: OffsetDateTime,
     /// The client certificate's `x5t#S256` the session is bound to (RFC 8705), if any.
     pub(super) confirmation: Option<String>,
+    /// How the person proved who they are (`None` for machines), kept by the whole family.
+    pub(super) authentication: Option<Authentication>,
 }
 
 /// The pair a refresh-token exchange produced, sealed for replays within the grace window.
@@ -67,6 +69,7 @@ impl Logins {
             access_lifetime: settings.access_token_lifetime,
             session_expires_at,
             revoked_at: None,
+            authentication: spec.authentication.clone(),
         };
         let refresh_token = OpaqueSecret::generate(REFRESH_TOKEN_PREFIX);
         let record = RefreshTokenRecord {
@@ -80,6 +83,7 @@ impl Logins {
             used_at: None,
             successor: None,
             revoked_at: None,
+            authentication: spec.authentication.clone(),
         };
         let claims = SessionClaims {
             iss: String::new(),
@@ -92,6 +96,14 @@ impl Logins {
             exp: session_expires_at.unix_timestamp(),
             typ: String::new(),
             cnf: spec.confirmation.map(|x5t_s256| Confirmation { x5t_s256 }),
+            amr: spec
+                .authentication
+                .as_ref()
+                .map(|proof| proof.methods.clone()),
+            auth_time: spec
+                .authentication
+                .as_ref()
+                .map(|proof| proof.at.unix_timestamp()),
         };
         let user_session_token = self.ctx.tokens.sign(claims)?;
         self.ctx.store.insert_issued(&session, &record).await?;

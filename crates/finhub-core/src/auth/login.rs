@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::audit::AuditAction;
 use crate::error::AuthError;
 use crate::ids::{CustomerId, FamilyId, Username};
-use crate::model::{AccountType, Customer, Tenant, User};
+use crate::model::{AccountType, Authentication, Customer, Tenant, User};
 use crate::policy::login_backoff;
 use crate::secret::SecretHash;
 use crate::store::LoginLookup;
@@ -118,6 +118,11 @@ impl Logins {
             family: FamilyId::generate(),
             family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
             confirmation: self.ctx.confirmation_for(ctx),
+            // A person proved a password now; a machine proves nothing `amr` names.
+            authentication: verified
+                .user
+                .as_ref()
+                .map(|_| Authentication::password(now)),
         };
         let (tokens, _session) = self.issue_session(spec).await?;
         Ok(tokens)

@@ -49,6 +49,8 @@ impl Logins {
                 family: record.family_id.clone(),
                 family_expires_at: record.expires_at,
                 confirmation: self.ctx.confirmation_for(ctx),
+                // The family keeps how its login was proved, and when.
+                authentication: record.authentication.clone(),
             };
             let (tokens, session) = self.issue_session(spec).await?;
             let sealed = self.seal_successor(&hash, &tokens, &session)?;

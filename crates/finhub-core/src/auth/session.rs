@@ -61,6 +61,8 @@ pub struct SessionInfo {
     pub expires_in: i64,
     /// Seconds left on the session.
     pub session_expires_in: i64,
+    /// How the person proved who they are (RFC 8176); `None` for machines.
+    pub amr: Option<Vec<crate::model::AuthMethod>>,
 }
 
 /// The audit subject of an authenticated session (none when authentication itself failed).
@@ -338,6 +340,10 @@ impl Sessions {
             scope: session.scope.clone(),
             expires_in: (session.access_expires_at - now).whole_seconds(),
             session_expires_in: (session.session_expires_at - now).whole_seconds(),
+            amr: session
+                .authentication
+                .as_ref()
+                .map(|proof| proof.methods.clone()),
         })
     }
 }

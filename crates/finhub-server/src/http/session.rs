@@ -49,7 +49,8 @@ struct RefreshAnswer {
     token_type: &'static str,
 }
 
-/// The answer of `GET /v1/auth/session`; `username` is `null` for machines.
+/// The answer of `GET /v1/auth/session`; `username` is `null` for machines, and `amr` (how the
+/// person proved who they are, RFC 8176) is there only for persons.
 #[derive(Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SessionAnswer {
@@ -62,6 +63,8 @@ struct SessionAnswer {
     expires_in: i64,
     #[serde(rename = "session_expires_in")]
     session_expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amr: Option<Vec<&'static str>>,
 }
 
 /// `POST /v1/auth/logout`: ends the session and its refresh-token family. A body is ignored.
@@ -92,6 +95,12 @@ pub(crate) async fn get_session(
         scope: info.scope.to_string(),
         expires_in: info.expires_in,
         session_expires_in: info.session_expires_in,
+        amr: info.amr.map(|methods| {
+            methods
+                .into_iter()
+                .map(finhub_core::model::AuthMethod::as_str)
+                .collect()
+        }),
     })
     .into_response())
 }

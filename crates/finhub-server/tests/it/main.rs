@@ -9,6 +9,7 @@ mod binary;
 mod credentials;
 mod errors_and_logs;
 mod listener;
+mod login_proof;
 mod policy;
 mod rate_limits;
 mod refresh;

@@ -11,8 +11,8 @@ use finhub_core::cert::{CertificateBinding, CertificateMatcher};
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use finhub_core::model::{
-    AccountType, Customer, RefreshTokenRecord, Session, Tenant, TotpFactor, UpstreamCredential,
-    UpstreamTarget, User,
+    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, Tenant,
+    TotpFactor, UpstreamCredential, UpstreamTarget, User,
 };
 use finhub_core::net::{AllowList, NetList};
 use finhub_core::scope::Scope;
@@ -215,6 +215,48 @@ impl UpstreamCredentialRow {
     }
 }
 
+/// A login's `amr` as stored: RFC 8176 names, space-separated.
+pub(crate) fn amr_text(authentication: Option<&Authentication>) -> Option<String> {
+    authentication.map(|proof| {
+        proof
+            .methods
+            .iter()
+            .map(|method| method.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// A login's `auth_time` as stored.
+pub(crate) fn auth_time(
+    authentication: Option<&Authentication>,
+) -> Result<Option<i64>, StoreError> {
+    authentication.map(|proof| timestamp(proof.at)).transpose()
+}
+
+fn authentication(
+    amr: Option<String>,
+    at: Option<i64>,
+) -> Result<Option<Authentication>, StoreError> {
+    match (amr, at) {
+        (None, None) => Ok(None),
+        (Some(amr), Some(at)) => {
+            let methods = amr
+                .split(' ')
+                .map(|name| AuthMethod::parse(name).ok_or_else(|| corrupt("amr", name)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(Authentication {
+                methods,
+                at: datetime(at)?,
+            }))
+        }
+        (amr, at) => Err(corrupt(
+            "amr and auth_time",
+            format_args!("{amr:?} / {at:?}"),
+        )),
+    }
+}
+
 /// `sessions` columns.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct SessionRow {
@@ -230,6 +272,8 @@ pub(crate) struct SessionRow {
     access_lifetime_ns: i64,
     session_expires_at: i64,
     revoked_at: Option<i64>,
+    amr: Option<String>,
+    auth_time: Option<i64>,
 }
 
 impl SessionRow {
@@ -247,6 +291,7 @@ impl SessionRow {
             access_lifetime: time::Duration::nanoseconds(self.access_lifetime_ns),
             session_expires_at: datetime(self.session_expires_at)?,
             revoked_at: opt_datetime(self.revoked_at)?,
+            authentication: authentication(self.amr, self.auth_time)?,
         })
     }
 }
@@ -264,6 +309,8 @@ pub(crate) struct RefreshTokenRow {
     used_at: Option<i64>,
     successor: Option<Vec<u8>>,
     revoked_at: Option<i64>,
+    amr: Option<String>,
+    auth_time: Option<i64>,
 }
 
 impl RefreshTokenRow {
@@ -279,6 +326,7 @@ impl RefreshTokenRow {
             used_at: opt_datetime(self.used_at)?,
             successor: self.successor,
             revoked_at: opt_datetime(self.revoked_at)?,
+            authentication: authentication(self.amr, self.auth_time)?,
         })
     }
 }

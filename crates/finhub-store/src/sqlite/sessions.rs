@@ -12,7 +12,9 @@ use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
 use time::OffsetDateTime;
 
-use super::rows::{RefreshTokenRow, SessionRow, duration_nanos, opt_timestamp, timestamp};
+use super::rows::{
+    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp, timestamp,
+};
 use super::{SqliteStore, updated_one};
 use crate::error::db_error;
 
@@ -22,8 +24,8 @@ impl SessionStore for SqliteStore {
         let query = sqlx::query(
             "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
                  scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
-                 session_expires_at, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 session_expires_at, revoked_at, amr, auth_time) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         bind_session(query, session)?
             .execute(&self.writer)
@@ -41,14 +43,18 @@ impl SessionStore for SqliteStore {
             token.session_key_hash, session.key_hash,
             "the token is the session's"
         );
+        debug_assert_eq!(
+            token.authentication, session.authentication,
+            "one login: the same proof on both"
+        );
         // One statement (the view's trigger inserts both rows): atomic, one round trip.
         let query = sqlx::query(
             "INSERT INTO issued_sessions (key_hash, tenant_id, customer_id, username, \
                  account_type, scope, family_id, created_at, access_expires_at, \
-                 access_lifetime_ns, session_expires_at, revoked_at, rt_hash, rt_family_id, \
-                 rt_tenant_id, rt_customer_id, rt_username, rt_expires_at, rt_used_at, \
-                 rt_successor, rt_revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 access_lifetime_ns, session_expires_at, revoked_at, amr, auth_time, rt_hash, \
+                 rt_family_id, rt_tenant_id, rt_customer_id, rt_username, rt_expires_at, \
+                 rt_used_at, rt_successor, rt_revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         bind_refresh_token(bind_session(query, session)?, token)?
             .execute(&self.writer)
@@ -60,7 +66,8 @@ impl SessionStore for SqliteStore {
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
         sqlx::query_as::<_, SessionRow>(
             "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, revoked_at \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
+                 revoked_at, amr, auth_time \
              FROM sessions WHERE key_hash = ?",
         )
         .bind(key_hash.as_str())
@@ -197,7 +204,8 @@ impl SessionStore for SqliteStore {
     ) -> Result<Vec<Session>, StoreError> {
         sqlx::query_as::<_, SessionRow>(
             "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, revoked_at \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
+                 revoked_at, amr, auth_time \
              FROM sessions \
              WHERE tenant_id = ? AND revoked_at IS NULL AND session_expires_at > ? \
              ORDER BY created_at, key_hash",
@@ -215,11 +223,13 @@ impl SessionStore for SqliteStore {
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
         let query = sqlx::query(
             "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
-                 expires_at, used_at, successor, revoked_at, session_key_hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 expires_at, used_at, successor, revoked_at, session_key_hash, amr, auth_time) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         bind_refresh_token(query, token)?
             .bind(token.session_key_hash.as_str())
+            .bind(amr_text(token.authentication.as_ref()))
+            .bind(auth_time(token.authentication.as_ref())?)
             .execute(&self.writer)
             .await
             .map_err(db_error("refresh token"))?;
@@ -232,7 +242,7 @@ impl SessionStore for SqliteStore {
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
         sqlx::query_as::<_, RefreshTokenRow>(
             "SELECT hash, family_id, tenant_id, customer_id, username, session_key_hash, \
-                 expires_at, used_at, successor, revoked_at \
+                 expires_at, used_at, successor, revoked_at, amr, auth_time \
              FROM refresh_tokens WHERE hash = ?",
         )
         .bind(hash.as_str())
@@ -265,7 +275,7 @@ impl SessionStore for SqliteStore {
 
 type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
 
-/// Binds a session's columns in `sessions` order (`key_hash` … `revoked_at`).
+/// Binds a session's columns in `sessions` order (`key_hash` … `auth_time`).
 fn bind_session<'q>(
     query: SqliteQuery<'q>,
     session: &'q Session,
@@ -282,7 +292,9 @@ fn bind_session<'q>(
         .bind(timestamp(session.access_expires_at)?)
         .bind(duration_nanos(session.access_lifetime)?)
         .bind(timestamp(session.session_expires_at)?)
-        .bind(opt_timestamp(session.revoked_at)?))
+        .bind(opt_timestamp(session.revoked_at)?)
+        .bind(amr_text(session.authentication.as_ref()))
+        .bind(auth_time(session.authentication.as_ref())?))
 }
 
 /// Binds a refresh token's own columns (`hash` … `revoked_at`, all but `session_key_hash`).

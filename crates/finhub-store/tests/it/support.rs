@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use finhub_core::audit::{AuditAction, AuditEvent, AuditOutcome};
 use finhub_core::ids::{CustomerId, FamilyId, TenantId, Username};
-use finhub_core::model::{AccountType, Customer, RefreshTokenRecord, Session, Tenant, User};
+use finhub_core::model::{
+    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, Tenant, User,
+};
 use finhub_core::net::NetList;
 use finhub_core::scope::Scope;
 use finhub_core::secret::SecretHash;
@@ -172,6 +174,15 @@ pub(crate) fn session(tenant: &str, key: &str, family_id: &str) -> Session {
         access_lifetime: time::Duration::seconds(3_600),
         session_expires_at: at(12 * 3_600),
         revoked_at: None,
+        authentication: Some(login_proof()),
+    }
+}
+
+/// How `USER`'s login was proved: password and TOTP code, at a time with nanoseconds.
+pub(crate) fn login_proof() -> Authentication {
+    Authentication {
+        methods: vec![AuthMethod::Pwd, AuthMethod::Otp, AuthMethod::Mfa],
+        at: NOW - time::Duration::nanoseconds(1_234_567_891),
     }
 }
 
@@ -193,6 +204,7 @@ pub(crate) fn refresh_token(
         used_at: None,
         successor: None,
         revoked_at: None,
+        authentication: Some(login_proof()),
     }
 }
 
@@ -253,6 +265,7 @@ pub(crate) fn assert_session_eq(actual: &Session, expected: &Session) {
     assert_eq!(actual.access_lifetime, expected.access_lifetime);
     assert_eq!(actual.session_expires_at, expected.session_expires_at);
     assert_eq!(actual.revoked_at, expected.revoked_at);
+    assert_eq!(actual.authentication, expected.authentication);
 }
 
 pub(crate) fn assert_refresh_token_eq(actual: &RefreshTokenRecord, expected: &RefreshTokenRecord) {
@@ -266,4 +279,5 @@ pub(crate) fn assert_refresh_token_eq(actual: &RefreshTokenRecord, expected: &Re
     assert_eq!(actual.used_at, expected.used_at);
     assert_eq!(actual.successor, expected.successor);
     assert_eq!(actual.revoked_at, expected.revoked_at);
+    assert_eq!(actual.authentication, expected.authentication);
 }

@@ -29,6 +29,7 @@ pub(crate) async fn sessions_round_trip_to_the_nanosecond(store: &SharedStore) {
     machine.access_lifetime = time::Duration::new(1_800, 999_999_999);
     machine.access_expires_at = at(1) + time::Duration::nanoseconds(1);
     machine.revoked_at = Some(at(2) + time::Duration::nanoseconds(7));
+    machine.authentication = None;
     for session in [&person, &machine] {
         store.insert_session(session).await.expect("insert session");
     }
