@@ -8,7 +8,8 @@ use finhub_core::store::{LoginAttemptStore, LoginLookup};
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use super::rows::{FailureRow, LoginLookupRow, failure_count, timestamp};
+use super::failures::Failures;
+use super::rows::LoginLookupRow;
 use crate::error::db_error;
 
 #[async_trait]
@@ -54,22 +55,8 @@ impl LoginAttemptStore for SqliteStore {
         username: &str,
         now: OffsetDateTime,
     ) -> Result<u32, StoreError> {
-        // The count saturates at u32::MAX rather than overflowing the trait's type.
-        let count: i64 = sqlx::query_scalar(
-            "INSERT INTO login_failures (tenant_id, username, count, last_failure) \
-             VALUES (?, ?, 1, ?) \
-             ON CONFLICT (tenant_id, username) DO UPDATE SET \
-                 count = MIN(count + 1, 4294967295), \
-                 last_failure = excluded.last_failure \
-             RETURNING count",
-        )
-        .bind(tenant.as_str())
-        .bind(username)
-        .bind(timestamp(now)?)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(db_error("login failure count"))?;
-        failure_count(count)
+        self.count_failure(Failures::Login, tenant, username, now)
+            .await
     }
 
     async fn failures(
@@ -77,25 +64,11 @@ impl LoginAttemptStore for SqliteStore {
         tenant: &TenantId,
         username: &str,
     ) -> Result<Option<(u32, OffsetDateTime)>, StoreError> {
-        sqlx::query_as::<_, FailureRow>(
-            "SELECT count, last_failure FROM login_failures WHERE tenant_id = ? AND username = ?",
-        )
-        .bind(tenant.as_str())
-        .bind(username)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("login failure count"))?
-        .map(FailureRow::into_model)
-        .transpose()
+        self.read_failures(Failures::Login, tenant, username).await
     }
 
     async fn clear_failures(&self, tenant: &TenantId, username: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM login_failures WHERE tenant_id = ? AND username = ?")
-            .bind(tenant.as_str())
-            .bind(username)
-            .execute(&self.writer)
+        self.clear_failures_of(Failures::Login, tenant, username)
             .await
-            .map_err(db_error("login failure count"))?;
-        Ok(())
     }
 }

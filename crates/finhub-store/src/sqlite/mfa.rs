@@ -12,7 +12,8 @@ use finhub_core::secret::SecretHash;
 use finhub_core::store::MfaStore;
 use time::OffsetDateTime;
 
-use super::rows::{FailureRow, TotpFactorRow, failure_count, opt_timestamp, timestamp};
+use super::failures::Failures;
+use super::rows::{TotpFactorRow, opt_timestamp, timestamp};
 use super::{SqliteStore, updated_one};
 use crate::error::{corrupt, db_error};
 
@@ -274,21 +275,8 @@ impl MfaStore for SqliteStore {
         username: &Username,
         now: OffsetDateTime,
     ) -> Result<u32, StoreError> {
-        let count: i64 = sqlx::query_scalar(
-            "INSERT INTO mfa_failures (tenant_id, username, count, last_failure) \
-             VALUES (?, ?, 1, ?) \
-             ON CONFLICT (tenant_id, username) DO UPDATE SET \
-                 count = MIN(count + 1, 4294967295), \
-                 last_failure = excluded.last_failure \
-             RETURNING count",
-        )
-        .bind(tenant.as_str())
-        .bind(username.as_str())
-        .bind(timestamp(now)?)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(db_error("second-factor failure count"))?;
-        failure_count(count)
+        self.count_failure(Failures::SecondFactor, tenant, username.as_str(), now)
+            .await
     }
 
     async fn mfa_failures(
@@ -296,16 +284,8 @@ impl MfaStore for SqliteStore {
         tenant: &TenantId,
         username: &Username,
     ) -> Result<Option<(u32, OffsetDateTime)>, StoreError> {
-        sqlx::query_as::<_, FailureRow>(
-            "SELECT count, last_failure FROM mfa_failures WHERE tenant_id = ? AND username = ?",
-        )
-        .bind(tenant.as_str())
-        .bind(username.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("second-factor failure count"))?
-        .map(FailureRow::into_model)
-        .transpose()
+        self.read_failures(Failures::SecondFactor, tenant, username.as_str())
+            .await
     }
 
     async fn clear_mfa_failures(
@@ -313,12 +293,7 @@ impl MfaStore for SqliteStore {
         tenant: &TenantId,
         username: &Username,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM mfa_failures WHERE tenant_id = ? AND username = ?")
-            .bind(tenant.as_str())
-            .bind(username.as_str())
-            .execute(&self.writer)
+        self.clear_failures_of(Failures::SecondFactor, tenant, username.as_str())
             .await
-            .map_err(db_error("second-factor failure count"))?;
-        Ok(())
     }
 }

@@ -11,6 +11,7 @@
 mod audit;
 mod certificates;
 mod directory;
+mod failures;
 mod login_attempts;
 mod mfa;
 mod rows;
