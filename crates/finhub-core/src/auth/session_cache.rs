@@ -28,9 +28,18 @@ struct Entry {
 }
 
 /// Live sessions by the hash of their key.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct SessionCache {
     entries: Mutex<HashMap<SecretHash, Entry>>,
+}
+
+/// How many entries, not the entries (a service's `Debug` should not print every session).
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCache")
+            .field("entries", &self.lock().len())
+            .finish()
+    }
 }
 
 impl SessionCache {
