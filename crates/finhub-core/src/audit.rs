@@ -51,11 +51,21 @@ pub enum AuditAction {
     /// An administrator reset a user's second factor (factor and recovery codes removed, the
     /// lock lifted, the user's sessions ended).
     MfaReset,
+    /// A user started enrolling a TOTP factor (a pending factor).
+    MfaEnrollmentStarted,
+    /// A user confirmed a TOTP factor with its first code: it is their active factor.
+    MfaEnrolled,
+    /// A second-factor code or recovery code was accepted.
+    MfaVerified,
+    /// A second-factor code or recovery code was refused (the count goes up).
+    MfaFailed,
+    /// The refusals reached the lock: only an administrator's reset lifts it.
+    MfaLocked,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 26] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -77,6 +87,11 @@ impl AuditAction {
         Self::AdminUnbindCertificate,
         Self::AdminSetMfaPolicy,
         Self::MfaReset,
+        Self::MfaEnrollmentStarted,
+        Self::MfaEnrolled,
+        Self::MfaVerified,
+        Self::MfaFailed,
+        Self::MfaLocked,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -103,6 +118,11 @@ impl AuditAction {
             Self::AdminUnbindCertificate => "admin_unbind_certificate",
             Self::AdminSetMfaPolicy => "admin_set_mfa_policy",
             Self::MfaReset => "mfa_reset",
+            Self::MfaEnrollmentStarted => "mfa_enrollment_started",
+            Self::MfaEnrolled => "mfa_enrolled",
+            Self::MfaVerified => "mfa_verified",
+            Self::MfaFailed => "mfa_failed",
+            Self::MfaLocked => "mfa_locked",
         }
     }
 

@@ -111,6 +111,10 @@ pub enum AuthError {
     /// Refused by policy: address outside the allow-list, tenant mismatch (403 `access_denied`).
     #[error("access denied ({0:?})")]
     AccessDenied(AccessDenial),
+    /// A second-factor code that is wrong, already used or not a code, a recovery code that is
+    /// not one of the user's, or a locked factor: one answer for all (401 `invalid_otp`).
+    #[error("invalid second-factor code")]
+    InvalidOtp,
     /// Too many attempts (429 with `Retry-After`).
     #[error("rate limited")]
     RateLimited {
@@ -139,6 +143,7 @@ impl AuthError {
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::InvalidCertificate(_) => "invalid_certificate",
             Self::AccessDenied(_) => "access_denied",
+            Self::InvalidOtp => "invalid_otp",
             Self::RateLimited { .. } => "rate_limited",
             Self::Store(_) | Self::Internal(_) => "server_error",
         }

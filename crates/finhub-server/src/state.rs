@@ -136,6 +136,8 @@ impl AppState {
             sessions,
             admin,
             upstream: credentials,
+            // Persons' second factors are not served over HTTP yet.
+            second_factors: _,
         } = Hub::new(AuthParts {
             store,
             clock: clock.clone(),

@@ -10,6 +10,7 @@ mod issue;
 mod login;
 mod refresh_grant;
 mod request_checks;
+mod second_factor;
 mod session;
 mod session_cache;
 
@@ -25,6 +26,9 @@ pub use audit_trail::AuditLines;
 pub(crate) use audit_trail::{AdminSubject, AuditTrail};
 pub(crate) use context::Context;
 pub use login::Logins;
+pub use second_factor::{
+    PENDING_LIFETIME, PendingTotp, SecondFactorProof, SecondFactors, current_code,
+};
 pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo, Sessions};
 pub use session_cache::SESSION_CACHE_TTL;
 
@@ -219,6 +223,8 @@ pub struct Hub {
     pub admin: Administration,
     /// Tenants' FINRA credentials.
     pub upstream: UpstreamCredentials,
+    /// Enrolling and checking persons' second factors.
+    pub second_factors: SecondFactors,
 }
 
 impl Hub {
@@ -254,6 +260,7 @@ impl Hub {
         Self {
             logins: Logins::new(Arc::clone(&ctx)),
             sessions: Sessions::new(Arc::clone(&ctx)),
+            second_factors: SecondFactors::new(Arc::clone(&ctx)),
             admin: Administration::new(ctx, upstream.clone()),
             upstream,
         }

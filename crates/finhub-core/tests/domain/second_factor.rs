@@ -159,3 +159,276 @@ async fn a_reset_removes_the_factor_lifts_the_lock_and_ends_the_users_sessions()
     assert_eq!(event.username.as_deref(), Some("alice"));
     assert_eq!(event.sessions_ended, Some(1));
 }
+
+mod enrolment_and_checks {
+    use std::time::Duration;
+
+    use finhub_core::auth::{PENDING_LIFETIME, SecondFactorProof, current_code};
+    use finhub_core::error::AuthError;
+    use finhub_core::mfa::policy::LOCK_AT;
+    use finhub_core::model::{AuthMethod, TotpFactor};
+    use secrecy::ExposeSecret;
+
+    use crate::support::{Domain, ctx};
+
+    /// Enrols the user: returns the secret (as the app holds it) and the recovery codes.
+    async fn enrol(domain: &Domain) -> (finhub_core::mfa::TotpSecret, Vec<String>) {
+        let factors = &domain.auth.second_factors;
+        let pending = factors
+            .start_totp(&ctx(), &domain.tenant, &domain.user())
+            .await
+            .expect("start");
+        let code = current_code(&pending.secret, domain.clock.now_utc()).expect("code");
+        let codes = factors
+            .confirm_totp(
+                &ctx(),
+                &domain.tenant,
+                &domain.user(),
+                &pending.factor_id,
+                &code,
+            )
+            .await
+            .expect("confirm");
+        let shown = codes
+            .iter()
+            .map(|code| code.display().expose_secret().to_owned())
+            .collect();
+        (pending.secret, shown)
+    }
+
+    async fn active_factor(domain: &Domain) -> TotpFactor {
+        domain
+            .store
+            .totp_factors(&domain.tenant, &domain.user())
+            .await
+            .expect("factors")
+            .into_iter()
+            .find(TotpFactor::is_active)
+            .expect("an active factor")
+    }
+
+    async fn check(
+        domain: &Domain,
+        proof: SecondFactorProof,
+    ) -> Result<Vec<AuthMethod>, AuthError> {
+        let factor = active_factor(domain).await;
+        domain
+            .auth
+            .second_factors
+            .check(&ctx(), &domain.tenant, &domain.user(), &factor, &proof)
+            .await
+    }
+
+    fn otp(code: &str) -> SecondFactorProof {
+        SecondFactorProof::Otp(code.to_owned())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_confirming_code_is_used_and_each_later_step_is_accepted_once() {
+        let domain = Domain::new().await;
+        let (secret, recovery) = enrol(&domain).await;
+        assert_eq!(recovery.len(), 10);
+        let now = domain.clock.now_utc();
+        let confirming = current_code(&secret, now).expect("code");
+        assert!(
+            matches!(
+                check(&domain, otp(&confirming)).await,
+                Err(AuthError::InvalidOtp)
+            ),
+            "the enrolment code is refused at the next login"
+        );
+        tokio::time::advance(Duration::from_secs(30)).await;
+        let next = current_code(&secret, domain.clock.now_utc()).expect("code");
+        let spaced = format!("{} {}", &next[..3], &next[3..]);
+        assert_eq!(
+            check(&domain, otp(&spaced)).await.expect("accepted"),
+            [AuthMethod::Otp, AuthMethod::Mfa]
+        );
+        assert!(matches!(
+            check(&domain, otp(&next)).await,
+            Err(AuthError::InvalidOtp)
+        ));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wrong_or_late_confirmation_enrols_nothing() {
+        let domain = Domain::new().await;
+        let factors = &domain.auth.second_factors;
+        let pending = factors
+            .start_totp(&ctx(), &domain.tenant, &domain.user())
+            .await
+            .expect("start");
+        let right = current_code(&pending.secret, domain.clock.now_utc()).expect("code");
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        assert!(matches!(
+            factors
+                .confirm_totp(
+                    &ctx(),
+                    &domain.tenant,
+                    &domain.user(),
+                    &pending.factor_id,
+                    wrong
+                )
+                .await,
+            Err(AuthError::InvalidOtp)
+        ));
+        tokio::time::advance(Duration::try_from(PENDING_LIFETIME).expect("duration")).await;
+        let late = current_code(&pending.secret, domain.clock.now_utc()).expect("code");
+        assert!(matches!(
+            factors
+                .confirm_totp(
+                    &ctx(),
+                    &domain.tenant,
+                    &domain.user(),
+                    &pending.factor_id,
+                    &late
+                )
+                .await,
+            Err(AuthError::InvalidOtp)
+        ));
+        let status = domain
+            .auth
+            .admin
+            .mfa_status(&domain.tenant, &domain.user())
+            .await
+            .expect("status");
+        assert_eq!((status.enrolled_at, status.failures), (None, 2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fifty_concurrent_submissions_of_one_code_have_exactly_one_success() {
+        let domain = Domain::new().await;
+        let (secret, _) = enrol(&domain).await;
+        tokio::time::advance(Duration::from_secs(30)).await;
+        let code = current_code(&secret, domain.clock.now_utc()).expect("code");
+        let factor = active_factor(&domain).await;
+        let attempts = (0..50).map(|_| {
+            let factors = domain.auth.second_factors.clone();
+            let (tenant, user, factor, code) = (
+                domain.tenant.clone(),
+                domain.user(),
+                factor.clone(),
+                code.clone(),
+            );
+            tokio::spawn(async move {
+                factors
+                    .check(&ctx(), &tenant, &user, &factor, &otp(&code))
+                    .await
+            })
+        });
+        let mut successes = 0;
+        for attempt in attempts.collect::<Vec<_>>() {
+            if attempt.await.expect("task").is_ok() {
+                successes += 1;
+            }
+        }
+        assert_eq!(successes, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn recovery_codes_work_once_and_malformed_input_counts_as_a_failure() {
+        let domain = Domain::new().await;
+        let (_, recovery) = enrol(&domain).await;
+        let typed = recovery[0].to_lowercase();
+        assert_eq!(
+            check(&domain, SecondFactorProof::RecoveryCode(typed.clone()))
+                .await
+                .expect("accepted"),
+            [AuthMethod::Mfa]
+        );
+        for proof in [
+            SecondFactorProof::RecoveryCode(typed),
+            SecondFactorProof::RecoveryCode("not a code".to_owned()),
+            otp("１２３４５６"),
+            otp(&"9".repeat(10_000)),
+        ] {
+            assert!(matches!(
+                check(&domain, proof).await,
+                Err(AuthError::InvalidOtp)
+            ));
+        }
+        let status = domain
+            .auth
+            .admin
+            .mfa_status(&domain.tenant, &domain.user())
+            .await
+            .expect("status");
+        assert_eq!(status.failures, 4);
+        assert_eq!(status.recovery_codes_left, 9);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failures_back_off_from_the_fifth_and_lock_at_one_hundred_until_a_reset() {
+        let domain = Domain::new().await;
+        let (secret, recovery) = enrol(&domain).await;
+        let wrong = || otp("not-a-code");
+        for _ in 0..5 {
+            assert!(matches!(
+                check(&domain, wrong()).await,
+                Err(AuthError::InvalidOtp)
+            ));
+        }
+        // From the 5th consecutive failure: 1 s, then doubling.
+        assert!(matches!(
+            check(&domain, wrong()).await,
+            Err(AuthError::RateLimited { retry_after }) if retry_after == Duration::from_secs(1)
+        ));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(matches!(
+            check(&domain, wrong()).await,
+            Err(AuthError::InvalidOtp)
+        ));
+        assert!(matches!(
+            check(&domain, wrong()).await,
+            Err(AuthError::RateLimited { retry_after }) if retry_after == Duration::from_secs(2)
+        ));
+        // On to the lock, waiting out each back-off (at most 15 minutes).
+        for _ in 6..LOCK_AT {
+            tokio::time::advance(Duration::from_secs(15 * 60)).await;
+            assert!(matches!(
+                check(&domain, wrong()).await,
+                Err(AuthError::InvalidOtp)
+            ));
+        }
+        tokio::time::advance(Duration::from_secs(15 * 60)).await;
+        let right = current_code(&secret, domain.clock.now_utc()).expect("code");
+        assert!(matches!(
+            check(&domain, otp(&right)).await,
+            Err(AuthError::InvalidOtp)
+        ));
+        assert!(matches!(
+            check(
+                &domain,
+                SecondFactorProof::RecoveryCode(recovery[1].clone())
+            )
+            .await,
+            Err(AuthError::InvalidOtp)
+        ));
+        assert!(
+            domain
+                .auth
+                .admin
+                .mfa_status(&domain.tenant, &domain.user())
+                .await
+                .expect("status")
+                .locked
+        );
+        domain
+            .auth
+            .admin
+            .reset_mfa(&domain.admin, &domain.tenant, &domain.user())
+            .await
+            .expect("reset");
+        let (secret, _) = enrol(&domain).await;
+        tokio::time::advance(Duration::from_secs(30)).await;
+        let code = current_code(&secret, domain.clock.now_utc()).expect("code");
+        assert!(
+            check(&domain, otp(&code)).await.is_ok(),
+            "the reset lifted the lock"
+        );
+    }
+}

@@ -318,6 +318,14 @@ fn auth_mapping(error: &AuthError) -> Mapping {
             "invalid_certificate",
             certificate_problem_description(*problem),
         ),
+        AuthError::InvalidOtp => Mapping {
+            challenge: Some("Bearer realm=\"finhub\""),
+            ..Mapping::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_otp",
+                "the second-factor code is wrong, was already used, or is not a code",
+            )
+        },
         AuthError::RateLimited { retry_after } => Mapping {
             retry_after: Some(*retry_after),
             ..Mapping::new(
@@ -551,6 +559,7 @@ mod tests {
             AuthError::InsufficientScope(ScopeRefusal::OtherUsersToken),
             AuthError::InvalidCertificate(CertificateProblem::NotBound),
             AuthError::AccessDenied(AccessDenial::TenantMismatch),
+            AuthError::InvalidOtp,
             AuthError::RateLimited {
                 retry_after: Duration::from_secs(1),
             },

@@ -1,0 +1,315 @@
+//! A person's second factor: enrolling a TOTP factor (a pending factor whose first code confirms
+//! it, then a batch of recovery codes) and checking a code or a recovery code. A TOTP step is
+//! accepted once per user (compare-and-set in the store; the confirming code counts as used),
+//! a recovery code once. Failures are counted per user apart from password failures: from the
+//! 5th consecutive one attempts wait (1 s doubling to 15 minutes), at 100 the factor locks until
+//! an administrator resets it. Every step is audited, never with a code or a secret.
+
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+use time::{Duration, OffsetDateTime};
+
+use crate::audit::{AuditAction, AuditOutcome};
+use crate::error::AuthError;
+use crate::ids::{FactorId, TenantId, Username};
+use crate::mfa::policy::LOCK_AT;
+use crate::mfa::totp::step_at;
+use crate::mfa::{RecoveryCode, TotpCode, TotpSecret};
+use crate::model::{AuthMethod, TotpFactor};
+use crate::policy::login_backoff;
+
+use super::RequestContext;
+use super::audit_trail::Subject;
+use super::context::Context;
+
+/// How long a pending factor waits for its confirming code.
+pub const PENDING_LIFETIME: Duration = Duration::minutes(10);
+
+/// What proves a second factor, as the person typed it.
+#[derive(Debug)]
+pub enum SecondFactorProof {
+    /// A TOTP code (normalised here; anything else is a failure like a wrong code).
+    Otp(String),
+    /// A recovery code.
+    RecoveryCode(String),
+}
+
+/// A pending TOTP factor: what the person's authenticator app needs. Shown once.
+#[derive(Debug)]
+pub struct PendingTotp {
+    /// The factor the confirming code is for.
+    pub factor_id: FactorId,
+    /// The secret (its Base32 and URI are for the person only).
+    pub secret: TotpSecret,
+    /// When the pending factor lapses.
+    pub expires_at: OffsetDateTime,
+}
+
+/// Enrolling and checking second factors. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SecondFactors {
+    ctx: Arc<Context>,
+}
+
+/// The associated data a user's TOTP secret is sealed with: a sealed secret copied to another
+/// user's or factor's row does not open.
+fn sealing_context(tenant: &TenantId, username: &Username, factor: &FactorId) -> String {
+    format!("totp:{tenant}|{username}|{}", factor.as_str())
+}
+
+impl SecondFactors {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    /// Starts enrolling a TOTP factor: a fresh secret, sealed, as the user's pending factor
+    /// (replacing an earlier pending one); the active factor, if any, stays until this one is
+    /// confirmed.
+    pub async fn start_totp(
+        &self,
+        ctx: &RequestContext,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<PendingTotp, AuthError> {
+        let now = self.ctx.clock.now_utc();
+        let factor_id = FactorId::generate();
+        let secret = TotpSecret::generate();
+        let sealed_secret = self.ctx.data_key.seal(
+            secret.expose_bytes(),
+            &sealing_context(tenant, username, &factor_id),
+        )?;
+        let expires_at = now + PENDING_LIFETIME;
+        self.ctx
+            .store
+            .insert_pending_totp(&TotpFactor {
+                tenant_id: tenant.clone(),
+                username: username.clone(),
+                id: factor_id.clone(),
+                sealed_secret,
+                created_at: now,
+                confirmed_at: None,
+                expires_at: Some(expires_at),
+                last_used_step: None,
+            })
+            .await?;
+        self.audit(
+            ctx,
+            tenant,
+            username,
+            AuditAction::MfaEnrollmentStarted,
+            Ok(()),
+        )
+        .await;
+        Ok(PendingTotp {
+            factor_id,
+            secret,
+            expires_at,
+        })
+    }
+
+    /// Confirms the pending factor `factor_id` with its first code: it becomes the user's only
+    /// active factor (the code's step counts as used) and a new batch of recovery codes replaces
+    /// any earlier one; returns the codes, shown once. A wrong or expired confirmation is
+    /// `invalid_otp` and counts as a failure.
+    pub async fn confirm_totp(
+        &self,
+        ctx: &RequestContext,
+        tenant: &TenantId,
+        username: &Username,
+        factor_id: &FactorId,
+        code: &str,
+    ) -> Result<Vec<RecoveryCode>, AuthError> {
+        let result = self.confirm_inner(tenant, username, factor_id, code).await;
+        let outcome = result.as_ref().map(|_| ()).map_err(AuthError::code);
+        match &result {
+            Err(AuthError::InvalidOtp) => self.count_failure(ctx, tenant, username).await?,
+            Ok(_) => {
+                self.ctx.store.clear_mfa_failures(tenant, username).await?;
+                self.audit(ctx, tenant, username, AuditAction::MfaEnrolled, outcome)
+                    .await;
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    async fn confirm_inner(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        factor_id: &FactorId,
+        code: &str,
+    ) -> Result<Vec<RecoveryCode>, AuthError> {
+        self.check_not_blocked(tenant, username).await?;
+        let now = self.ctx.clock.now_utc();
+        let pending = self
+            .ctx
+            .store
+            .totp_factors(tenant, username)
+            .await?
+            .into_iter()
+            .find(|factor| !factor.is_active() && factor.id == *factor_id)
+            .filter(|factor| factor.expires_at.is_some_and(|end| end > now))
+            .ok_or(AuthError::InvalidOtp)?;
+        let step = self
+            .matched_step(&pending, code, now)?
+            .ok_or(AuthError::InvalidOtp)?;
+        if !self
+            .ctx
+            .store
+            .activate_totp(tenant, username, factor_id, step, now)
+            .await?
+        {
+            return Err(AuthError::InvalidOtp);
+        }
+        let codes = RecoveryCode::batch();
+        let hashes: Vec<_> = codes.iter().map(RecoveryCode::hash).collect();
+        self.ctx
+            .store
+            .replace_recovery_codes(tenant, username, &hashes)
+            .await?;
+        Ok(codes)
+    }
+
+    /// Checks a second factor of a user with an active factor: the methods it adds to the
+    /// login's `amr` (`otp` + `mfa` for a TOTP code, `mfa` for a recovery code), or
+    /// `invalid_otp` (wrong, replayed or malformed; also whatever is sent to a locked factor),
+    /// or 429 while failures back off.
+    pub async fn check(
+        &self,
+        ctx: &RequestContext,
+        tenant: &TenantId,
+        username: &Username,
+        factor: &TotpFactor,
+        proof: &SecondFactorProof,
+    ) -> Result<Vec<AuthMethod>, AuthError> {
+        self.check_not_blocked(tenant, username).await?;
+        let now = self.ctx.clock.now_utc();
+        let accepted = match proof {
+            SecondFactorProof::Otp(code) => match self.matched_step(factor, code, now)? {
+                Some(step) => self
+                    .ctx
+                    .store
+                    .use_totp_step(tenant, username, &factor.id, step)
+                    .await?
+                    .then(|| vec![AuthMethod::Otp, AuthMethod::Mfa]),
+                None => None,
+            },
+            SecondFactorProof::RecoveryCode(code) => match RecoveryCode::parse(code) {
+                Some(code) => self
+                    .ctx
+                    .store
+                    .use_recovery_code(tenant, username, &code.hash())
+                    .await?
+                    .then(|| vec![AuthMethod::Mfa]),
+                None => None,
+            },
+        };
+        let Some(methods) = accepted else {
+            self.count_failure(ctx, tenant, username).await?;
+            return Err(AuthError::InvalidOtp);
+        };
+        self.ctx.store.clear_mfa_failures(tenant, username).await?;
+        self.audit(ctx, tenant, username, AuditAction::MfaVerified, Ok(()))
+            .await;
+        Ok(methods)
+    }
+
+    /// The step `code` matches for `factor` at `now`, if any: the secret is opened (bound to
+    /// its tenant, user and factor), and a code that is not six digits matches nothing.
+    fn matched_step(
+        &self,
+        factor: &TotpFactor,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<u64>, AuthError> {
+        let Some(code) = TotpCode::parse(code) else {
+            return Ok(None);
+        };
+        let opened = self.ctx.data_key.open(
+            &factor.sealed_secret,
+            &sealing_context(&factor.tenant_id, &factor.username, &factor.id),
+        )?;
+        let secret = TotpSecret::from_bytes(opened)?;
+        let step = secret.verify(&code, now)?;
+        debug_assert!(step.is_none_or(|step| step.abs_diff(step_at(now)) <= 1));
+        Ok(step)
+    }
+
+    /// A locked factor refuses everything (`invalid_otp`); a run of failures backs off (429).
+    async fn check_not_blocked(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<(), AuthError> {
+        let Some((count, last)) = self.ctx.store.mfa_failures(tenant, username).await? else {
+            return Ok(());
+        };
+        if count >= LOCK_AT {
+            return Err(AuthError::InvalidOtp);
+        }
+        match login_backoff::blocked_for(count, last, self.ctx.clock.now_utc()) {
+            Some(retry_after) => Err(AuthError::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// One more failure, audited; the one that reaches the lock is audited as such.
+    async fn count_failure(
+        &self,
+        ctx: &RequestContext,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<(), AuthError> {
+        let now = self.ctx.clock.now_utc();
+        let count = self
+            .ctx
+            .store
+            .record_mfa_failure(tenant, username, now)
+            .await?;
+        let action = if count == LOCK_AT {
+            AuditAction::MfaLocked
+        } else {
+            AuditAction::MfaFailed
+        };
+        self.audit(
+            ctx,
+            tenant,
+            username,
+            action,
+            Err(AuthError::InvalidOtp.code()),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Audits one step (when auditing is on), never with a code or a secret.
+    async fn audit(
+        &self,
+        ctx: &RequestContext,
+        tenant: &TenantId,
+        username: &Username,
+        action: AuditAction,
+        outcome: Result<(), &'static str>,
+    ) {
+        let outcome = match outcome {
+            Ok(()) => AuditOutcome::Success,
+            Err(code) => AuditOutcome::Failure(code.to_owned()),
+        };
+        let subject = Subject {
+            tenant: Some(tenant.as_str()),
+            customer: None,
+            username: Some(username.as_str()),
+        };
+        self.ctx.audit.decision(ctx, action, outcome, subject).await;
+    }
+}
+
+/// The `otp` a person would type for `secret` now (tests, the demo's walk-through).
+pub fn current_code(secret: &TotpSecret, now: OffsetDateTime) -> Result<String, AuthError> {
+    Ok(secret
+        .code_at_step(step_at(now))?
+        .expose_secret()
+        .to_owned())
+}
