@@ -26,9 +26,7 @@ pub use audit_trail::AuditLines;
 pub(crate) use audit_trail::{AdminSubject, AuditTrail};
 pub(crate) use context::Context;
 pub use login::Logins;
-pub use second_factor::{
-    PENDING_LIFETIME, PendingTotp, SecondFactorProof, SecondFactors, current_code,
-};
+pub use second_factor::{PENDING_LIFETIME, PendingTotp, SecondFactorProof, SecondFactors};
 pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo, Sessions};
 pub use session_cache::SESSION_CACHE_TTL;
 

@@ -73,7 +73,12 @@ impl TotpSecret {
         ))
     }
 
-    /// The code of `step` (tests, the demo's walk-through).
+    /// The code an authenticator app shows at `now` (tests, the demo's walk-through).
+    pub fn code_at(&self, now: OffsetDateTime) -> Result<SecretString, AuthError> {
+        self.code_at_step(step_at(now))
+    }
+
+    /// The code of `step`.
     pub fn code_at_step(&self, step: u64) -> Result<SecretString, AuthError> {
         Ok(SecretString::from(
             self.totp()?.generate(step * STEP_SECS).to_string(),

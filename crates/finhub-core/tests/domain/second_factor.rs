@@ -163,7 +163,7 @@ async fn a_reset_removes_the_factor_lifts_the_lock_and_ends_the_users_sessions()
 mod enrolment_and_checks {
     use std::time::Duration;
 
-    use finhub_core::auth::{PENDING_LIFETIME, SecondFactorProof, current_code};
+    use finhub_core::auth::{PENDING_LIFETIME, SecondFactorProof};
     use finhub_core::error::AuthError;
     use finhub_core::mfa::policy::LOCK_AT;
     use finhub_core::model::{AuthMethod, TotpFactor};
@@ -178,7 +178,12 @@ mod enrolment_and_checks {
             .start_totp(&ctx(), &domain.tenant, &domain.user())
             .await
             .expect("start");
-        let code = current_code(&pending.secret, domain.clock.now_utc()).expect("code");
+        let code = pending
+            .secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         let codes = factors
             .confirm_totp(
                 &ctx(),
@@ -229,7 +234,11 @@ mod enrolment_and_checks {
         let (secret, recovery) = enrol(&domain).await;
         assert_eq!(recovery.len(), 10);
         let now = domain.clock.now_utc();
-        let confirming = current_code(&secret, now).expect("code");
+        let confirming = secret
+            .code_at(now)
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         assert!(
             matches!(
                 check(&domain, otp(&confirming)).await,
@@ -238,7 +247,11 @@ mod enrolment_and_checks {
             "the enrolment code is refused at the next login"
         );
         tokio::time::advance(Duration::from_secs(30)).await;
-        let next = current_code(&secret, domain.clock.now_utc()).expect("code");
+        let next = secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         let spaced = format!("{} {}", &next[..3], &next[3..]);
         assert_eq!(
             check(&domain, otp(&spaced)).await.expect("accepted"),
@@ -258,7 +271,12 @@ mod enrolment_and_checks {
             .start_totp(&ctx(), &domain.tenant, &domain.user())
             .await
             .expect("start");
-        let right = current_code(&pending.secret, domain.clock.now_utc()).expect("code");
+        let right = pending
+            .secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         let wrong = if right == "000000" {
             "111111"
         } else {
@@ -277,7 +295,12 @@ mod enrolment_and_checks {
             Err(AuthError::InvalidOtp)
         ));
         tokio::time::advance(Duration::try_from(PENDING_LIFETIME).expect("duration")).await;
-        let late = current_code(&pending.secret, domain.clock.now_utc()).expect("code");
+        let late = pending
+            .secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         assert!(matches!(
             factors
                 .confirm_totp(
@@ -304,7 +327,11 @@ mod enrolment_and_checks {
         let domain = Domain::new().await;
         let (secret, _) = enrol(&domain).await;
         tokio::time::advance(Duration::from_secs(30)).await;
-        let code = current_code(&secret, domain.clock.now_utc()).expect("code");
+        let code = secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         let factor = active_factor(&domain).await;
         let attempts = (0..50).map(|_| {
             let factors = domain.auth.second_factors.clone();
@@ -395,7 +422,11 @@ mod enrolment_and_checks {
             ));
         }
         tokio::time::advance(Duration::from_secs(15 * 60)).await;
-        let right = current_code(&secret, domain.clock.now_utc()).expect("code");
+        let right = secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         assert!(matches!(
             check(&domain, otp(&right)).await,
             Err(AuthError::InvalidOtp)
@@ -425,7 +456,11 @@ mod enrolment_and_checks {
             .expect("reset");
         let (secret, _) = enrol(&domain).await;
         tokio::time::advance(Duration::from_secs(30)).await;
-        let code = current_code(&secret, domain.clock.now_utc()).expect("code");
+        let code = secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
         assert!(
             check(&domain, otp(&code)).await.is_ok(),
             "the reset lifted the lock"
