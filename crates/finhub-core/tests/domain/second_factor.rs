@@ -98,12 +98,7 @@ async fn the_policy_is_the_profiles_default_until_set_and_setting_it_is_audited(
 async fn the_status_shows_enrolment_codes_failures_and_the_lock_and_nothing_secret() {
     let domain = Domain::new().await;
     enrolled_with_failures(&domain, LOCK_AT).await;
-    let status = domain
-        .auth
-        .admin
-        .mfa_status(&domain.tenant, &domain.user())
-        .await
-        .expect("status");
+    let status = domain.mfa_status().await;
     assert_eq!(status.enrolled_at, Some(domain.clock.now_utc()));
     assert_eq!(status.recovery_codes_left, 2);
     assert_eq!(status.failures, LOCK_AT);
@@ -134,12 +129,7 @@ async fn a_reset_removes_the_factor_lifts_the_lock_and_ends_the_users_sessions()
         domain.exchange(&tokens).await,
         Err(AuthError::InvalidGrant)
     ));
-    let status = domain
-        .auth
-        .admin
-        .mfa_status(&domain.tenant, &domain.user())
-        .await
-        .expect("status");
+    let status = domain.mfa_status().await;
     assert_eq!(
         (
             status.enrolled_at,
@@ -313,12 +303,7 @@ mod enrolment_and_checks {
                 .await,
             Err(AuthError::InvalidOtp)
         ));
-        let status = domain
-            .auth
-            .admin
-            .mfa_status(&domain.tenant, &domain.user())
-            .await
-            .expect("status");
+        let status = domain.mfa_status().await;
         assert_eq!((status.enrolled_at, status.failures), (None, 2));
     }
 
@@ -378,12 +363,7 @@ mod enrolment_and_checks {
                 Err(AuthError::InvalidOtp)
             ));
         }
-        let status = domain
-            .auth
-            .admin
-            .mfa_status(&domain.tenant, &domain.user())
-            .await
-            .expect("status");
+        let status = domain.mfa_status().await;
         assert_eq!(status.failures, 4);
         assert_eq!(status.recovery_codes_left, 9);
     }
@@ -439,15 +419,7 @@ mod enrolment_and_checks {
             .await,
             Err(AuthError::InvalidOtp)
         ));
-        assert!(
-            domain
-                .auth
-                .admin
-                .mfa_status(&domain.tenant, &domain.user())
-                .await
-                .expect("status")
-                .locked
-        );
+        assert!(domain.mfa_status().await.locked);
         domain
             .auth
             .admin

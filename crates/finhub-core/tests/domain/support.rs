@@ -110,6 +110,15 @@ impl Domain {
         }
     }
 
+    /// The user's second factor as an administrator sees it.
+    pub(crate) async fn mfa_status(&self) -> finhub_core::admin::MfaStatus {
+        self.auth
+            .admin
+            .mfa_status(&self.tenant, &self.user())
+            .await
+            .expect("status")
+    }
+
     pub(crate) fn user(&self) -> Username {
         Username::parse(USERNAME).expect("username")
     }
