@@ -61,11 +61,15 @@ pub enum AuditAction {
     MfaFailed,
     /// The refusals reached the lock: only an administrator's reset lifts it.
     MfaLocked,
+    /// A user removed their own TOTP factor (and recovery codes; their other sessions ended).
+    MfaRemoved,
+    /// A user replaced their recovery codes with a new batch.
+    MfaRecoveryCodesReplaced,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 28] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -92,6 +96,8 @@ impl AuditAction {
         Self::MfaVerified,
         Self::MfaFailed,
         Self::MfaLocked,
+        Self::MfaRemoved,
+        Self::MfaRecoveryCodesReplaced,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -123,6 +129,8 @@ impl AuditAction {
             Self::MfaVerified => "mfa_verified",
             Self::MfaFailed => "mfa_failed",
             Self::MfaLocked => "mfa_locked",
+            Self::MfaRemoved => "mfa_removed",
+            Self::MfaRecoveryCodesReplaced => "mfa_recovery_codes_replaced",
         }
     }
 

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use secrecy::SecretString;
+
 use crate::cert::CertificateProblem;
 
 /// A boxed error from a storage backend.
@@ -52,6 +54,10 @@ pub enum AccessDenial {
     NoAllowList,
     /// `X-Tenant-ID` names another tenant than the session's.
     TenantMismatch,
+    /// The tenant's second-factor policy is `off`: nobody enrols.
+    SecondFactorOff,
+    /// The password of a re-authentication (before changing a second factor) is wrong.
+    WrongPassword,
 }
 
 /// Why a session may not have what it asked for (403 `insufficient_scope`).
@@ -64,6 +70,8 @@ pub enum ScopeRefusal {
         /// The group asked for.
         group: String,
     },
+    /// Only a person's session may manage a second factor, not a machine's.
+    MachineSession,
 }
 
 /// What is wrong with a value the domain was given (400 `invalid_request`).
@@ -78,7 +86,21 @@ pub enum RequestProblem {
     /// The production profile refuses the second-factor policy `off`.
     #[error("the production profile refuses the second-factor policy off")]
     MfaOffInProduction,
+    /// Changing a second factor from a session needs the password again.
+    #[error("password is required")]
+    PasswordRequired,
+    /// There is no pending factor to confirm (none started, or it lapsed).
+    #[error("no enrolment is pending")]
+    NoPendingEnrolment,
+    /// The user has no active second factor to remove or to renew recovery codes for.
+    #[error("no second factor is enrolled")]
+    NoFactor,
 }
+
+/// A signed enrolment token (`finhub-enrollment+jwt`): what a person whose tenant requires a
+/// second factor enrols with, instead of a session. `Debug` never shows it.
+#[derive(Debug)]
+pub struct EnrollmentToken(pub SecretString);
 
 /// An authentication or authorization failure.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +133,14 @@ pub enum AuthError {
     /// Refused by policy: address outside the allow-list, tenant mismatch (403 `access_denied`).
     #[error("access denied ({0:?})")]
     AccessDenied(AccessDenial),
+    /// The password was right and the user must give a second factor (`otp` or
+    /// `recoveryCode`); none was sent (401 `mfa_required`).
+    #[error("a second factor is required")]
+    MfaRequired,
+    /// The password was right, the tenant requires a second factor and the user has none yet:
+    /// enrol with this token (401 `mfa_enrollment_required`, the token in the body).
+    #[error("second-factor enrolment required")]
+    MfaEnrollmentRequired(EnrollmentToken),
     /// A second-factor code that is wrong, already used or not a code, a recovery code that is
     /// not one of the user's, or a locked factor: one answer for all (401 `invalid_otp`).
     #[error("invalid second-factor code")]
@@ -143,6 +173,8 @@ impl AuthError {
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::InvalidCertificate(_) => "invalid_certificate",
             Self::AccessDenied(_) => "access_denied",
+            Self::MfaRequired => "mfa_required",
+            Self::MfaEnrollmentRequired(_) => "mfa_enrollment_required",
             Self::InvalidOtp => "invalid_otp",
             Self::RateLimited { .. } => "rate_limited",
             Self::Store(_) | Self::Internal(_) => "server_error",

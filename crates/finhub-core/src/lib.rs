@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cert;
 pub mod crypto;
+pub mod enrollment_token;
 pub mod error;
 pub mod ids;
 pub mod mfa;

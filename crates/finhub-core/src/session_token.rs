@@ -58,6 +58,31 @@ pub struct SessionClaims {
     pub auth_time: Option<i64>,
 }
 
+/// A token type the hub signs: its `typ`, and the fixed claims (`iss`, `aud`, `typ`) it stamps
+/// when signing and checks when verifying.
+pub(crate) trait HubClaims: Serialize + serde::de::DeserializeOwned {
+    /// The `typ` of the header and the claims.
+    const TYPE: &'static str;
+    /// Sets `iss` to `issuer`, `aud` to [`AUDIENCE`] and `typ` to [`Self::TYPE`].
+    fn stamp(&mut self, issuer: &str);
+    /// Whether `iss`, `aud` and `typ` are this hub's.
+    fn is_ours(&self, issuer: &str) -> bool;
+}
+
+impl HubClaims for SessionClaims {
+    const TYPE: &'static str = SESSION_TOKEN_TYPE;
+
+    fn stamp(&mut self, issuer: &str) {
+        issuer.clone_into(&mut self.iss);
+        self.aud = AUDIENCE.to_owned();
+        self.typ = Self::TYPE.to_owned();
+    }
+
+    fn is_ours(&self, issuer: &str) -> bool {
+        self.typ == Self::TYPE && self.aud == AUDIENCE && self.iss == issuer
+    }
+}
+
 /// RFC 8705 §3.1 confirmation: the SHA-256 thumbprint of the client certificate, base64url.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -164,16 +189,22 @@ impl SessionTokens {
     }
 
     /// Signs claims (their `iss`, `aud` and `typ` are set here).
-    pub fn sign(&self, mut claims: SessionClaims) -> Result<SecretString, AuthError> {
-        claims.iss.clone_from(&self.issuer);
-        claims.aud = AUDIENCE.to_owned();
-        claims.typ = SESSION_TOKEN_TYPE.to_owned();
+    pub fn sign(&self, claims: SessionClaims) -> Result<SecretString, AuthError> {
+        self.sign_claims(claims)
+    }
+
+    /// Signs any of the hub's token types with the current key, its `typ` in the header too.
+    pub(crate) fn sign_claims<C: HubClaims>(
+        &self,
+        mut claims: C,
+    ) -> Result<SecretString, AuthError> {
+        claims.stamp(&self.issuer);
         let mut header = Header::new(Algorithm::HS256);
-        header.typ = Some(SESSION_TOKEN_TYPE.to_owned());
+        header.typ = Some(C::TYPE.to_owned());
         header.kid = Some(self.current_kid.clone());
         jsonwebtoken::encode(&header, &claims, &self.encoding)
             .map(SecretString::from)
-            .map_err(|e| AuthError::Internal(format!("signing a session token failed: {e}")))
+            .map_err(|e| AuthError::Internal(format!("signing a {} failed: {e}", C::TYPE)))
     }
 
     /// Verifies a token's signature and claims at `now_unix` (seconds). Every failure is
@@ -211,10 +242,19 @@ impl SessionTokens {
 
     /// The checks that do not depend on time: header, key, signature and the fixed claims.
     fn decode(&self, token: &str) -> Result<SessionClaims, AuthError> {
+        self.decode_claims(token)
+    }
+
+    /// Decodes a token of type `C`: HS256 with a known `kid`, `typ` `C::TYPE` in the header and
+    /// the claims, this hub's `iss` and `aud`, no embedded keys. Time is the caller's to check.
+    pub(crate) fn decode_claims<C: HubClaims>(&self, token: &str) -> Result<C, AuthError> {
         let invalid = || AuthError::InvalidToken(TokenProblem::Invalid);
+        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+            return Err(invalid());
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         if header.alg != Algorithm::HS256
-            || header.typ.as_deref() != Some(SESSION_TOKEN_TYPE)
+            || header.typ.as_deref() != Some(C::TYPE)
             || header.jku.is_some()
             || header.jwk.is_some()
             || header.x5u.is_some()
@@ -228,18 +268,23 @@ impl SessionTokens {
             .and_then(|kid| self.decoding.get(kid))
             .ok_or_else(invalid)?;
         let mut validation = Validation::new(Algorithm::HS256);
-        // Time and audience are checked below against the hub's clock, not the system clock.
+        // Time and audience are checked against the hub's clock and here, not by the library.
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.validate_aud = false;
         validation.required_spec_claims.clear();
-        let claims = jsonwebtoken::decode::<SessionClaims>(token, key, &validation)
+        let claims = jsonwebtoken::decode::<C>(token, key, &validation)
             .map_err(|_| invalid())?
             .claims;
-        if claims.typ != SESSION_TOKEN_TYPE || claims.aud != AUDIENCE || claims.iss != self.issuer {
+        if !claims.is_ours(&self.issuer) {
             return Err(invalid());
         }
         Ok(claims)
+    }
+
+    /// The `typ` a token's header names, if it decodes at all (which verifier to use).
+    pub fn token_type(token: &str) -> Option<String> {
+        jsonwebtoken::decode_header(token).ok()?.typ
     }
 
     fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Arc<SessionClaims>>> {

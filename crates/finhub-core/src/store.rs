@@ -128,11 +128,13 @@ pub trait SessionStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<u64, StoreError>;
     /// Revokes every session and refresh token of `tenant` that rests on `principal` and is not
-    /// revoked yet; returns the sessions revoked.
+    /// revoked yet, except those of the family `keep` (the caller's own); returns the sessions
+    /// revoked.
     async fn revoke_resting_on(
         &self,
         tenant: &TenantId,
         principal: &Principal,
+        keep: Option<&FamilyId>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError>;
     /// A tenant's sessions that are neither revoked nor past their absolute end at `now`.
@@ -328,6 +330,19 @@ pub trait MfaStore: Send + Sync {
         tenant: &TenantId,
         username: &Username,
     ) -> Result<(), StoreError>;
+
+    /// Spends the enrolment token `token_id` (good until `expires_at`): `true` when this call
+    /// spent it, `false` when it was spent already (of concurrent calls, exactly one wins).
+    /// Spent tokens expired at `now` are forgotten.
+    async fn spend_enrollment_token(
+        &self,
+        tenant: &TenantId,
+        token_id: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Whether the enrolment token `token_id` has been spent.
+    async fn enrollment_token_spent(&self, token_id: &str) -> Result<bool, StoreError>;
 }
 
 /// Everything the hub stores.

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod qr;
 pub mod rate_limit;
 mod serve;
 pub mod state;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use finhub_clock::SharedClock;
 use finhub_core::admin::Administration;
-use finhub_core::auth::{AuditLines, AuthParts, Hub, Logins, Profile, Sessions};
+use finhub_core::auth::{AuditLines, AuthParts, Enrolment, Hub, Logins, Profile, Sessions};
 use finhub_core::ids::{CustomerId, TenantId};
 use finhub_core::net::TrustedProxies;
 use finhub_core::password::PasswordHasher;
@@ -32,6 +32,8 @@ pub struct Limiters {
     pub data_per_session: KeyedLimiter<SecretHash>,
     /// Data calls per (tenant, customer).
     pub data_per_customer: KeyedLimiter<(TenantId, CustomerId)>,
+    /// `/v1/mfa` calls per session or enrolment token.
+    pub mfa_per_session: KeyedLimiter<String>,
 }
 
 impl Limiters {
@@ -44,6 +46,7 @@ impl Limiters {
             token_per_customer: KeyedLimiter::new(limits.token_per_customer_per_minute, minute),
             data_per_session: KeyedLimiter::new(limits.data_per_session_per_second, second),
             data_per_customer: KeyedLimiter::new(limits.data_per_customer_per_second, second),
+            mfa_per_session: KeyedLimiter::new(limits.mfa_per_session_per_minute, minute),
         }
     }
 
@@ -53,6 +56,7 @@ impl Limiters {
         self.token_per_customer.retain_recent();
         self.data_per_session.retain_recent();
         self.data_per_customer.retain_recent();
+        self.mfa_per_session.retain_recent();
     }
 }
 
@@ -87,6 +91,8 @@ pub struct Services {
     pub logins: Logins,
     /// Session checks, refresh, logout, "who am I".
     pub sessions: Sessions,
+    /// A person's own second factor (`/v1/mfa`).
+    pub enrolment: Enrolment,
     /// Administrators' operations (the admin CLI, the demo's set-up).
     pub admin: Administration,
     /// Wall time, shared with the domain (deadlines use tokio's clock).
@@ -136,7 +142,8 @@ impl AppState {
             sessions,
             admin,
             upstream: credentials,
-            // Persons' second factors are not served over HTTP yet.
+            enrolment,
+            // Checked through logins and the enrolment; not called by handlers directly.
             second_factors: _,
         } = Hub::new(AuthParts {
             store,
@@ -166,6 +173,7 @@ impl AppState {
         Ok(Self(Arc::new(Services {
             logins,
             sessions,
+            enrolment,
             admin,
             clock,
             upstreams: Arc::new(upstreams),

@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::error::AuthError;
-use crate::ids::{FamilyId, TenantId};
+use crate::ids::{FamilyId, TenantId, Username};
 use crate::model::Principal;
 use crate::secret::SecretHash;
 
@@ -41,8 +41,30 @@ impl Context {
         principal: &Principal,
     ) -> Result<u64, AuthError> {
         let now = self.clock.now_utc();
-        let ended = self.store.revoke_resting_on(tenant, principal, now).await;
+        let ended = self
+            .store
+            .revoke_resting_on(tenant, principal, None, now)
+            .await;
         self.sessions.forget_resting_on(tenant, principal);
+        Ok(ended?)
+    }
+
+    /// Ends the user's sessions and refresh-token families except `keep` (the caller's own);
+    /// returns the sessions ended.
+    pub(crate) async fn end_other_sessions(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        keep: &FamilyId,
+    ) -> Result<u64, AuthError> {
+        let now = self.clock.now_utc();
+        let principal = Principal::User(username.clone());
+        let ended = self
+            .store
+            .revoke_resting_on(tenant, &principal, Some(keep), now)
+            .await;
+        // The kept session is read again from the store on its next request: still live.
+        self.sessions.forget_resting_on(tenant, &principal);
         Ok(ended?)
     }
 

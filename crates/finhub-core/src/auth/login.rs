@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditAction;
 use crate::error::AuthError;
-use crate::ids::{CustomerId, FamilyId, Username};
-use crate::model::{AccountType, Authentication, Customer, Tenant, User};
+use crate::ids::{CustomerId, FamilyId, TenantId, Username};
+use crate::model::{AccountType, Customer, Tenant, User};
 use crate::policy::login_backoff;
 use crate::secret::SecretHash;
 use crate::store::LoginLookup;
@@ -19,7 +19,7 @@ use crate::store::LoginLookup;
 use super::audit_trail::{Subject, outcome_of};
 use super::context::Context;
 use super::issue::SessionSpec;
-use super::{IssuedTokens, LoginGrant, LoginRequest, RequestContext};
+use super::{IssuedTokens, LoginGrant, LoginRequest, RequestContext, SecondFactors};
 
 /// Compared against when the customer is unknown, so that path costs the same.
 static DUMMY_SECRET_HASH: LazyLock<SecretHash> =
@@ -31,6 +31,9 @@ pub(super) struct Verified {
     pub(super) tenant: Tenant,
     pub(super) customer: Customer,
     pub(super) user: Option<User>,
+    /// The failure count's key, when a run of failures is there to clear once the login
+    /// succeeds as a whole.
+    pub(super) failures_to_clear: Option<String>,
 }
 
 /// Logins: the `password`, `client_credentials` and `refresh_token` grants, each ending in a new
@@ -38,11 +41,15 @@ pub(super) struct Verified {
 #[derive(Debug, Clone)]
 pub struct Logins {
     pub(super) ctx: Arc<Context>,
+    pub(super) second_factors: SecondFactors,
 }
 
 impl Logins {
-    pub(crate) fn new(ctx: Arc<Context>) -> Self {
-        Self { ctx }
+    pub(crate) fn new(ctx: Arc<Context>, second_factors: SecondFactors) -> Self {
+        Self {
+            ctx,
+            second_factors,
+        }
     }
 
     /// The password hasher logins verify with (it counts its verifications).
@@ -110,6 +117,15 @@ impl Logins {
         {
             return Err(AuthError::UnauthorizedClient);
         }
+        // A person proves a password and, where one is needed, a second factor; a machine
+        // proves nothing `amr` names.
+        let authentication = match (&verified.user, &request.grant) {
+            (Some(user), LoginGrant::Password { second_factor, .. }) => Some(
+                self.second_step(ctx, &verified, user, second_factor.as_ref())
+                    .await?,
+            ),
+            _ => None,
+        };
         let now = self.ctx.clock.now_utc();
         let spec = SessionSpec {
             tenant: &verified.tenant,
@@ -118,14 +134,23 @@ impl Logins {
             family: FamilyId::generate(),
             family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
             confirmation: self.ctx.confirmation_for(ctx),
-            // A person proved a password now; a machine proves nothing `amr` names.
-            authentication: verified
-                .user
-                .as_ref()
-                .map(|_| Authentication::password(now)),
+            authentication,
         };
         let (tokens, _session) = self.issue_session(spec).await?;
+        self.clear_failures(&request.tenant, &verified).await?;
         Ok(tokens)
+    }
+
+    /// Clears the run of failures a successful login ends, if there is one.
+    pub(super) async fn clear_failures(
+        &self,
+        tenant: &TenantId,
+        verified: &Verified,
+    ) -> Result<(), AuthError> {
+        if let Some(key) = &verified.failures_to_clear {
+            self.ctx.store.clear_failures(tenant, key).await?;
+        }
+        Ok(())
     }
 
     /// Checks the customer (and, for the password grant, the user) credentials of a login.
@@ -200,19 +225,15 @@ impl Logins {
                     tenant,
                     customer,
                     user,
+                    // Only a run of failures needs clearing; most logins have none to clear.
+                    failures_to_clear: failures.map(|_| attempt_key.clone()),
                 })
             }
             _ => None,
         };
         let now = self.ctx.clock.now_utc();
         match verified {
-            Some(verified) => {
-                // Only a run of failures needs clearing; most logins have none to clear.
-                if failures.is_some() {
-                    store.clear_failures(&request.tenant, &attempt_key).await?;
-                }
-                Ok(verified)
-            }
+            Some(verified) => Ok(verified),
             None => {
                 store
                     .record_failure(&request.tenant, &attempt_key, now)
@@ -223,7 +244,10 @@ impl Logins {
     }
 
     /// Refuses an attempt while a run of failures backs off.
-    fn check_backoff(&self, failures: Option<(u32, OffsetDateTime)>) -> Result<(), AuthError> {
+    pub(super) fn check_backoff(
+        &self,
+        failures: Option<(u32, OffsetDateTime)>,
+    ) -> Result<(), AuthError> {
         if let Some((count, last)) = failures
             && let Some(retry_after) =
                 login_backoff::blocked_for(count, last, self.ctx.clock.now_utc())

@@ -6,11 +6,13 @@
 mod audit_trail;
 mod context;
 mod ending;
+mod enrolment;
 mod issue;
 mod login;
 mod refresh_grant;
 mod request_checks;
 mod second_factor;
+mod second_step;
 mod session;
 mod session_cache;
 
@@ -25,6 +27,7 @@ use time::Duration;
 pub use audit_trail::AuditLines;
 pub(crate) use audit_trail::{AdminSubject, AuditTrail};
 pub(crate) use context::Context;
+pub use enrolment::{Credential, Enrolled, Enroller, Enrolment, FactorStatus, Reauthentication};
 pub use login::Logins;
 pub use second_factor::{PENDING_LIFETIME, PendingTotp, SecondFactorProof, SecondFactors};
 pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo, Sessions};
@@ -137,6 +140,8 @@ pub enum LoginGrant {
         username: String,
         /// The password.
         password: SecretString,
+        /// A TOTP code or a recovery code, when sent.
+        second_factor: Option<SecondFactorProof>,
     },
     /// A machine (`b2b` customers only).
     ClientCredentials,
@@ -223,6 +228,8 @@ pub struct Hub {
     pub upstream: UpstreamCredentials,
     /// Enrolling and checking persons' second factors.
     pub second_factors: SecondFactors,
+    /// A person's own second factor (`/v1/mfa`).
+    pub enrolment: Enrolment,
 }
 
 impl Hub {
@@ -255,10 +262,19 @@ impl Hub {
             audit,
             sessions: session_cache::SessionCache::default(),
         });
+        let second_factors = SecondFactors::new(Arc::clone(&ctx));
+        let logins = Logins::new(Arc::clone(&ctx), second_factors.clone());
+        let sessions = Sessions::new(Arc::clone(&ctx));
         Self {
-            logins: Logins::new(Arc::clone(&ctx)),
-            sessions: Sessions::new(Arc::clone(&ctx)),
-            second_factors: SecondFactors::new(Arc::clone(&ctx)),
+            enrolment: Enrolment::new(
+                Arc::clone(&ctx),
+                sessions.clone(),
+                logins.clone(),
+                second_factors.clone(),
+            ),
+            logins,
+            sessions,
+            second_factors,
             admin: Administration::new(ctx, upstream.clone()),
             upstream,
         }

@@ -19,6 +19,7 @@ impl Logins {
         refresh_token: SecretString,
     ) -> Result<IssuedTokens, AuthError> {
         let verified = self.verify_credentials(ctx, request).await?;
+        self.clear_failures(&request.tenant, &verified).await?;
         let store = &self.ctx.store;
         let hash = SecretHash::of(refresh_token.expose_secret());
         let now = self.ctx.clock.now_utc();

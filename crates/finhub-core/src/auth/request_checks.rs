@@ -7,7 +7,7 @@
 use crate::cert::{CertificateIdentity, CertificateProblem, ClientCertificate};
 use crate::error::{AccessDenial, AuthError, TokenProblem};
 use crate::ids::{CustomerId, TenantId};
-use crate::session_token::SessionClaims;
+use crate::session_token::Confirmation;
 
 use crate::model::Tenant;
 
@@ -76,9 +76,9 @@ impl Context {
     /// A certificate-bound token must come over the certificate it is bound to (401 otherwise).
     pub(crate) fn check_confirmation(
         ctx: &RequestContext,
-        claims: &SessionClaims,
+        confirmation: Option<&Confirmation>,
     ) -> Result<(), AuthError> {
-        let Some(confirmation) = &claims.cnf else {
+        let Some(confirmation) = confirmation else {
             return Ok(());
         };
         match &ctx.client_certificate {

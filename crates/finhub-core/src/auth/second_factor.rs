@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{AuditAction, AuditOutcome};
@@ -24,13 +25,14 @@ use super::context::Context;
 /// How long a pending factor waits for its confirming code.
 pub const PENDING_LIFETIME: Duration = Duration::minutes(10);
 
-/// What proves a second factor, as the person typed it.
-#[derive(Debug)]
+/// What proves a second factor, as the person typed it. `Debug` shows which kind, never the
+/// code.
+#[derive(Debug, Clone)]
 pub enum SecondFactorProof {
     /// A TOTP code (normalised here; anything else is a failure like a wrong code).
-    Otp(String),
+    Otp(SecretString),
     /// A recovery code.
-    RecoveryCode(String),
+    RecoveryCode(SecretString),
 }
 
 /// A pending TOTP factor: what the person's authenticator app needs. Shown once.
@@ -185,24 +187,28 @@ impl SecondFactors {
         self.check_not_blocked(tenant, username).await?;
         let now = self.ctx.clock.now_utc();
         let accepted = match proof {
-            SecondFactorProof::Otp(code) => match self.matched_step(factor, code, now)? {
-                Some(step) => self
-                    .ctx
-                    .store
-                    .use_totp_step(tenant, username, &factor.id, step)
-                    .await?
-                    .then(|| vec![AuthMethod::Otp, AuthMethod::Mfa]),
-                None => None,
-            },
-            SecondFactorProof::RecoveryCode(code) => match RecoveryCode::parse(code) {
-                Some(code) => self
-                    .ctx
-                    .store
-                    .use_recovery_code(tenant, username, &code.hash())
-                    .await?
-                    .then(|| vec![AuthMethod::Mfa]),
-                None => None,
-            },
+            SecondFactorProof::Otp(code) => {
+                match self.matched_step(factor, code.expose_secret(), now)? {
+                    Some(step) => self
+                        .ctx
+                        .store
+                        .use_totp_step(tenant, username, &factor.id, step)
+                        .await?
+                        .then(|| vec![AuthMethod::Otp, AuthMethod::Mfa]),
+                    None => None,
+                }
+            }
+            SecondFactorProof::RecoveryCode(code) => {
+                match RecoveryCode::parse(code.expose_secret()) {
+                    Some(code) => self
+                        .ctx
+                        .store
+                        .use_recovery_code(tenant, username, &code.hash())
+                        .await?
+                        .then(|| vec![AuthMethod::Mfa]),
+                    None => None,
+                }
+            }
         };
         let Some(methods) = accepted else {
             self.count_failure(ctx, tenant, username).await?;
@@ -280,7 +286,7 @@ impl SecondFactors {
     }
 
     /// Audits one step (when auditing is on), never with a code or a secret.
-    async fn audit(
+    pub(super) async fn audit(
         &self,
         ctx: &RequestContext,
         tenant: &TenantId,

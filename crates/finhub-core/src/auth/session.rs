@@ -148,7 +148,7 @@ impl Sessions {
             }
             return Err(refused);
         }
-        Context::check_confirmation(ctx, &claims)?;
+        Context::check_confirmation(ctx, claims.cnf.as_ref())?;
         let key_hash = SecretHash::of(&claims.internal_token_key);
         let (session, tenant) = self.live_session(&key_hash, now).await?;
         let customer_matches = session.customer_id.as_str() == claims.customer_id;

@@ -215,7 +215,7 @@ mod enrolment_and_checks {
     }
 
     fn otp(code: &str) -> SecondFactorProof {
-        SecondFactorProof::Otp(code.to_owned())
+        SecondFactorProof::Otp(code.into())
     }
 
     #[tokio::test(start_paused = true)]
@@ -347,14 +347,17 @@ mod enrolment_and_checks {
         let (_, recovery) = enrol(&domain).await;
         let typed = recovery[0].to_lowercase();
         assert_eq!(
-            check(&domain, SecondFactorProof::RecoveryCode(typed.clone()))
-                .await
-                .expect("accepted"),
+            check(
+                &domain,
+                SecondFactorProof::RecoveryCode(typed.as_str().into())
+            )
+            .await
+            .expect("accepted"),
             [AuthMethod::Mfa]
         );
         for proof in [
-            SecondFactorProof::RecoveryCode(typed),
-            SecondFactorProof::RecoveryCode("not a code".to_owned()),
+            SecondFactorProof::RecoveryCode(typed.into()),
+            SecondFactorProof::RecoveryCode("not a code".into()),
             otp("１２３４５６"),
             otp(&"9".repeat(10_000)),
         ] {
@@ -414,7 +417,7 @@ mod enrolment_and_checks {
         assert!(matches!(
             check(
                 &domain,
-                SecondFactorProof::RecoveryCode(recovery[1].clone())
+                SecondFactorProof::RecoveryCode(recovery[1].as_str().into())
             )
             .await,
             Err(AuthError::InvalidOtp)

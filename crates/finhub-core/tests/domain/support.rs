@@ -11,7 +11,7 @@ use finhub_clock::{SharedClock, TokioClock};
 use finhub_core::admin::Administrator;
 use finhub_core::auth::{
     AccessCheck, AuthParts, AuthSettings, Hub, IssuedTokens, LoginGrant, LoginRequest, Profile,
-    RequestContext, Sessions,
+    RequestContext, SecondFactorProof, Sessions,
 };
 use finhub_core::crypto::DataKey;
 use finhub_core::error::AuthError;
@@ -135,9 +135,19 @@ impl Domain {
 
     /// The user's password login.
     pub(crate) async fn login(&self, password: &str) -> Result<IssuedTokens, AuthError> {
+        self.login_with(password, None).await
+    }
+
+    /// The user's password login with a second factor (or none).
+    pub(crate) async fn login_with(
+        &self,
+        password: &str,
+        second_factor: Option<SecondFactorProof>,
+    ) -> Result<IssuedTokens, AuthError> {
         let grant = LoginGrant::Password {
             username: USERNAME.to_owned(),
             password: SecretString::from(password.to_owned()),
+            second_factor,
         };
         self.auth.logins.login(&ctx(), self.request(grant)).await
     }

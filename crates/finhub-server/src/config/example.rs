@@ -46,6 +46,7 @@ data_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 # token_per_customer_per_minute = 600  # 300
 # data_per_session_per_second = 50     # 20
 # data_per_customer_per_second = 100   # 40
+# mfa_per_session_per_minute = 10      # 10
 
 [audit]
 # enabled = true            # always true in production

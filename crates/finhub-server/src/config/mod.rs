@@ -35,6 +35,8 @@ pub struct RateLimits {
     pub data_per_session_per_second: u32,
     /// Data calls per customer, per second.
     pub data_per_customer_per_second: u32,
+    /// `/v1/mfa` calls per session (or enrolment token), per minute.
+    pub mfa_per_session_per_minute: u32,
 }
 
 impl RateLimits {
@@ -46,12 +48,14 @@ impl RateLimits {
                 token_per_customer_per_minute: 600,
                 data_per_session_per_second: 50,
                 data_per_customer_per_second: 100,
+                mfa_per_session_per_minute: 10,
             },
             Profile::Production => Self {
                 token_per_address_per_minute: 120,
                 token_per_customer_per_minute: 300,
                 data_per_session_per_second: 20,
                 data_per_customer_per_second: 40,
+                mfa_per_session_per_minute: 10,
             },
         }
     }
@@ -337,6 +341,11 @@ impl Config {
                 limits.data_per_customer_per_second,
                 defaults.data_per_customer_per_second,
                 "rate_limits.data_per_customer_per_second",
+            )?,
+            mfa_per_session_per_minute: positive(
+                limits.mfa_per_session_per_minute,
+                defaults.mfa_per_session_per_minute,
+                "rate_limits.mfa_per_session_per_minute",
             )?,
         };
 

@@ -170,6 +170,8 @@ pub struct RawRateLimits {
     pub data_per_session_per_second: Option<u32>,
     /// Data calls per customer per second.
     pub data_per_customer_per_second: Option<u32>,
+    /// `/v1/mfa` calls per session per minute.
+    pub mfa_per_session_per_minute: Option<u32>,
 }
 
 /// `[audit]`.

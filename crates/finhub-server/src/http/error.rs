@@ -18,6 +18,7 @@ use finhub_core::error::{
     AccessDenial, AuthError, RequestProblem, ScopeRefusal, StoreError, TokenProblem,
 };
 use finra_client::FinraError;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::upstream::UpstreamError;
 
@@ -151,6 +152,8 @@ struct Mapping {
     retry_after: Option<Duration>,
     /// Detail for the log (5xx only); never sent to the caller.
     internal: Option<String>,
+    /// The enrolment token of `mfa_enrollment_required`, for the body.
+    enrollment_token: Option<SecretString>,
 }
 
 impl Mapping {
@@ -166,6 +169,7 @@ impl Mapping {
             challenge: None,
             retry_after: None,
             internal: None,
+            enrollment_token: None,
         }
     }
 
@@ -318,6 +322,25 @@ fn auth_mapping(error: &AuthError) -> Mapping {
             "invalid_certificate",
             certificate_problem_description(*problem),
         ),
+        AuthError::MfaRequired => Mapping {
+            challenge: Some("Bearer realm=\"finhub\""),
+            ..Mapping::new(
+                StatusCode::UNAUTHORIZED,
+                "mfa_required",
+                "a second factor is required: send otp (the code of your authenticator app) or \
+                 recoveryCode",
+            )
+        },
+        AuthError::MfaEnrollmentRequired(token) => Mapping {
+            challenge: Some("Bearer realm=\"finhub\""),
+            enrollment_token: Some(token.0.clone()),
+            ..Mapping::new(
+                StatusCode::UNAUTHORIZED,
+                "mfa_enrollment_required",
+                "this tenant requires a second factor: enrol one under /v1/mfa with the \
+                 enrollmentToken (good for 10 minutes)",
+            )
+        },
         AuthError::InvalidOtp => Mapping {
             challenge: Some("Bearer realm=\"finhub\""),
             ..Mapping::new(
@@ -349,6 +372,13 @@ fn request_problem_description(problem: RequestProblem) -> String {
         RequestProblem::MfaOffInProduction => {
             "the production profile refuses the second-factor policy off".to_owned()
         }
+        RequestProblem::PasswordRequired => {
+            "password is required to change a second factor from a session".to_owned()
+        }
+        RequestProblem::NoPendingEnrolment => {
+            "no enrolment is pending: start one with POST /v1/mfa/totp".to_owned()
+        }
+        RequestProblem::NoFactor => "no second factor is enrolled".to_owned(),
     }
 }
 
@@ -374,6 +404,9 @@ fn scope_refusal_description(refusal: &ScopeRefusal) -> Cow<'static, str> {
         ScopeRefusal::GroupOutsideScope { group } => {
             format!("the dataset group {group} is outside the session's scope").into()
         }
+        ScopeRefusal::MachineSession => {
+            "only a person's session has a second factor; this session is a machine's".into()
+        }
     }
 }
 
@@ -384,6 +417,8 @@ fn access_denial_description(denial: AccessDenial) -> &'static str {
             "the tenant has no address allow-list, which this profile requires"
         }
         AccessDenial::TenantMismatch => "X-Tenant-ID does not name the session's tenant",
+        AccessDenial::SecondFactorOff => "second factors are turned off for this tenant",
+        AccessDenial::WrongPassword => "the password is wrong",
     }
 }
 
@@ -433,6 +468,8 @@ pub(crate) struct ErrorReport {
     pub(crate) description: Arc<str>,
     /// Detail for the log only.
     pub(crate) internal: Option<Arc<str>>,
+    /// The enrolment token `mfa_enrollment_required` adds to the body.
+    pub(crate) enrollment_token: Option<SecretString>,
 }
 
 /// The one JSON envelope of every error the hub answers itself.
@@ -442,6 +479,8 @@ struct Envelope<'a> {
     error_description: &'a str,
     #[serde(rename = "requestId")]
     request_id: &'a str,
+    #[serde(rename = "enrollmentToken", skip_serializing_if = "Option::is_none")]
+    enrollment_token: Option<&'a str>,
 }
 
 impl ErrorReport {
@@ -451,6 +490,10 @@ impl ErrorReport {
             error: self.code,
             error_description: &self.description,
             request_id,
+            enrollment_token: self
+                .enrollment_token
+                .as_ref()
+                .map(ExposeSecret::expose_secret),
         };
         Body::from(serde_json::to_vec(&envelope).unwrap_or_default())
     }
@@ -483,6 +526,7 @@ impl IntoResponse for ApiError {
             code: mapping.code,
             description: Arc::from(mapping.description),
             internal: mapping.internal.map(Arc::from),
+            enrollment_token: mapping.enrollment_token,
         });
         response
     }
@@ -559,6 +603,10 @@ mod tests {
             AuthError::InsufficientScope(ScopeRefusal::OtherUsersToken),
             AuthError::InvalidCertificate(CertificateProblem::NotBound),
             AuthError::AccessDenied(AccessDenial::TenantMismatch),
+            AuthError::MfaRequired,
+            AuthError::MfaEnrollmentRequired(finhub_core::error::EnrollmentToken(
+                SecretString::from("t"),
+            )),
             AuthError::InvalidOtp,
             AuthError::RateLimited {
                 retry_after: Duration::from_secs(1),

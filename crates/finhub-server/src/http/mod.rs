@@ -1,7 +1,7 @@
-//! The hub's HTTP surface: the authentication endpoints, health, a no-op route for benchmark
-//! baselines, and the layers around them. Handlers parse HTTP into calls of
-//! the domain's services (`finhub_core::auth::{Logins, Sessions}`) and map their errors through [`error::ApiError`]; no policy
-//! lives here.
+//! The hub's HTTP surface: the authentication and second-factor endpoints, health, a no-op
+//! route for benchmark baselines, and the layers around them. Handlers parse HTTP into calls of
+//! the domain's services (`finhub_core::auth::{Logins, Sessions, Enrolment}`) and map their
+//! errors through [`error::ApiError`]; no policy lives here.
 
 mod body;
 pub(crate) mod body_end;
@@ -9,6 +9,7 @@ mod certificate;
 mod context;
 mod error;
 mod finra;
+mod mfa;
 mod middleware;
 mod routes;
 mod session;

@@ -5,7 +5,7 @@
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use super::{finra, get_health, get_noop, session, token};
+use super::{finra, get_health, get_noop, mfa, session, token};
 use crate::state::AppState;
 
 /// Builds a route's handler for the route's method.
@@ -73,6 +73,31 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Method::POST,
         "/v1/auth/logout",
         Serves::Auth(|method| on(method, session::delete_session)),
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/mfa",
+        Serves::Auth(|method| on(method, mfa::get_status)),
+    ),
+    endpoint(
+        Method::POST,
+        "/v1/mfa/totp",
+        Serves::Auth(|method| on(method, mfa::start_totp)),
+    ),
+    endpoint(
+        Method::DELETE,
+        "/v1/mfa/totp",
+        Serves::Auth(|method| on(method, mfa::remove_totp)),
+    ),
+    endpoint(
+        Method::POST,
+        "/v1/mfa/totp/confirm",
+        Serves::Auth(|method| on(method, mfa::confirm_totp)),
+    ),
+    endpoint(
+        Method::POST,
+        "/v1/mfa/recovery-codes",
+        Serves::Auth(|method| on(method, mfa::renew_recovery_codes)),
     ),
     endpoint(Method::GET, "/v1/finra/datasets", Serves::Finra),
     endpoint(

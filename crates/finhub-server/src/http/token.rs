@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use finhub_core::auth::{IssuedTokens, LoginGrant, LoginRequest, RequestContext};
+use finhub_core::auth::{
+    IssuedTokens, LoginGrant, LoginRequest, RequestContext, SecondFactorProof,
+};
 use finhub_core::error::AuthError;
 use finhub_core::ids::TenantId;
 use finhub_core::model::AccountType;
@@ -18,8 +20,8 @@ use super::context::{FORWARDED_FOR, PLATFORM, RequestFacts, TENANT_ID, required_
 use super::error::ApiError;
 use crate::state::AppState;
 
-/// The fields a token request may carry. `otp` is accepted with the password grant and not yet
-/// checked: logins with a second factor are being built.
+/// The fields a token request may carry; `otp` and `recoveryCode` (at most one) only with the
+/// password grant.
 const FIELDS: &[&str] = &[
     "username",
     "password",
@@ -29,16 +31,17 @@ const FIELDS: &[&str] = &[
     "grantType",
     "refreshToken",
     "otp",
+    "recoveryCode",
 ];
 
 /// Why a field's value is too long, if it is: usernames are at most 256 characters, passwords
-/// [`MAX_PASSWORD_BYTES`], customer ids 64 bytes, codes 16, other values 512 bytes. Longer values
-/// are refused, never truncated.
-fn too_long(field: &str, value: &str) -> Option<String> {
+/// [`MAX_PASSWORD_BYTES`], customer ids and recovery codes 64 bytes, codes 16, other values 512
+/// bytes. Longer values are refused, never truncated.
+pub(super) fn too_long(field: &str, value: &str) -> Option<String> {
     let (limit, unit, length) = match field {
         "username" => (256, "characters", value.chars().count()),
         "password" => (MAX_PASSWORD_BYTES, "bytes", value.len()),
-        "customerId" => (64, "bytes", value.len()),
+        "customerId" | "recoveryCode" => (64, "bytes", value.len()),
         "otp" => (16, "bytes", value.len()),
         _ => (512, "bytes", value.len()),
     };
@@ -77,7 +80,16 @@ impl GrantType {
                 ],
                 &["refreshToken"],
             ),
-            Self::ClientCredentials => (&CLIENT, &["username", "password", "refreshToken", "otp"]),
+            Self::ClientCredentials => (
+                &CLIENT,
+                &[
+                    "username",
+                    "password",
+                    "refreshToken",
+                    "otp",
+                    "recoveryCode",
+                ],
+            ),
             Self::RefreshToken => (
                 &[
                     "refreshToken",
@@ -85,7 +97,7 @@ impl GrantType {
                     "customerSecret",
                     "accountType",
                 ],
-                &["username", "password", "otp"],
+                &["username", "password", "otp", "recoveryCode"],
             ),
         }
     }
@@ -171,12 +183,20 @@ fn parse_login(bytes: &[u8], tenant: TenantId) -> Result<LoginRequest, ApiError>
     if let Some(missing) = required.iter().find(|field| !body.has(field)) {
         return Err(invalid(format!("{missing} is required")));
     }
+    if body.has("otp") && body.has("recoveryCode") {
+        return Err(invalid("send otp or recoveryCode, not both"));
+    }
     let account_type = AccountType::parse(&field("accountType")?)
         .ok_or_else(|| invalid("accountType must be b2b or b2c"))?;
     let grant = match grant {
         GrantType::Password => LoginGrant::Password {
             username: field("username")?,
             password: SecretString::from(field("password")?),
+            second_factor: match (body.string("otp")?, body.string("recoveryCode")?) {
+                (Some(code), _) => Some(SecondFactorProof::Otp(code.into())),
+                (None, Some(code)) => Some(SecondFactorProof::RecoveryCode(code.into())),
+                (None, None) => None,
+            },
         },
         GrantType::ClientCredentials => LoginGrant::ClientCredentials,
         GrantType::RefreshToken => LoginGrant::RefreshToken {
@@ -196,7 +216,7 @@ fn parse_login(bytes: &[u8], tenant: TenantId) -> Result<LoginRequest, ApiError>
 /// `Debug`: it holds the tokens.)
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-struct TokenAnswer<'a> {
+pub(super) struct TokenAnswer<'a> {
     #[serde(rename = "expires_in")]
     expires_in: i64,
     #[serde(rename = "token_type")]
@@ -208,17 +228,23 @@ struct TokenAnswer<'a> {
     refresh_token: &'a str,
 }
 
+impl<'a> TokenAnswer<'a> {
+    /// The answer of these tokens.
+    pub(super) fn of(issued: &'a IssuedTokens) -> Self {
+        Self {
+            expires_in: issued.expires_in,
+            token_type: "Bearer",
+            scope: issued.scope.to_string(),
+            customer_id: &issued.customer_id,
+            tenant_id: &issued.tenant_id,
+            user_session_token: issued.user_session_token.expose_secret(),
+            refresh_token: issued.refresh_token.expose_secret(),
+        }
+    }
+}
+
 fn token_response(issued: &IssuedTokens) -> Response {
-    Json(TokenAnswer {
-        expires_in: issued.expires_in,
-        token_type: "Bearer",
-        scope: issued.scope.to_string(),
-        customer_id: &issued.customer_id,
-        tenant_id: &issued.tenant_id,
-        user_session_token: issued.user_session_token.expose_secret(),
-        refresh_token: issued.refresh_token.expose_secret(),
-    })
-    .into_response()
+    Json(TokenAnswer::of(issued)).into_response()
 }
 
 #[cfg(test)]
@@ -276,6 +302,35 @@ mod tests {
             )),
             "ok"
         );
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"password",{CLIENT},"username":"u","password":"p","recoveryCode":"1"}}"#
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"grantType":"password",{CLIENT},"username":"u","password":"p","otp":"1","recoveryCode":"1"}}"#
+            )),
+            "invalid_request",
+            "at most one of otp and recoveryCode"
+        );
+        for field in ["otp", "recoveryCode"] {
+            assert_eq!(
+                code(&format!(
+                    r#"{{"grantType":"client_credentials",{CLIENT},"{field}":"123456"}}"#
+                )),
+                "invalid_request",
+                "a machine proves no second factor"
+            );
+            assert_eq!(
+                code(&format!(
+                    r#"{{"grantType":"password",{CLIENT},"username":"u","password":"p","{field}":5}}"#
+                )),
+                "invalid_body",
+                "{field} is a string"
+            );
+        }
         assert_eq!(
             code(&format!(
                 r#"{{"grantType":"password",{CLIENT},"username":"u"}}"#

@@ -296,4 +296,46 @@ impl MfaStore for SqliteStore {
         self.clear_failures_of(Failures::SecondFactor, tenant, username.as_str())
             .await
     }
+
+    async fn spend_enrollment_token(
+        &self,
+        tenant: &TenantId,
+        token_id: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(db_error("enrolment token"))?;
+        sqlx::query("DELETE FROM spent_enrollment_tokens WHERE expires_at <= ?")
+            .bind(timestamp(now)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("enrolment token"))?;
+        let spent = sqlx::query(
+            "INSERT INTO spent_enrollment_tokens (token_id, tenant_id, expires_at) \
+             VALUES (?, ?, ?) ON CONFLICT (token_id) DO NOTHING",
+        )
+        .bind(token_id)
+        .bind(tenant.as_str())
+        .bind(timestamp(expires_at)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("enrolment token"))?
+        .rows_affected();
+        tx.commit().await.map_err(db_error("enrolment token"))?;
+        Ok(spent == 1)
+    }
+
+    async fn enrollment_token_spent(&self, token_id: &str) -> Result<bool, StoreError> {
+        let spent: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM spent_enrollment_tokens WHERE token_id = ?")
+                .bind(token_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error("enrolment token"))?;
+        Ok(spent.is_some())
+    }
 }

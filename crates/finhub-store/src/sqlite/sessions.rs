@@ -7,9 +7,9 @@ use finhub_core::ids::{FamilyId, TenantId, Username};
 use finhub_core::model::{Principal, RefreshTokenRecord, Session};
 use finhub_core::secret::SecretHash;
 use finhub_core::store::SessionStore;
-use sqlx::Sqlite;
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
+use sqlx::{AssertSqlSafe, Sqlite};
 use time::OffsetDateTime;
 
 use super::rows::{
@@ -149,32 +149,20 @@ impl SessionStore for SqliteStore {
         &self,
         tenant: &TenantId,
         principal: &Principal,
+        keep: Option<&FamilyId>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         // Sessions and refresh tokens both name their tenant, customer and user, so one
         // condition finds every row resting on the principal, whatever family it is in.
-        let (sessions_sql, tokens_sql, value) = match principal {
-            Principal::Tenant => (
-                "UPDATE sessions SET revoked_at = ? \
-                 WHERE tenant_id = ? AND revoked_at IS NULL",
-                "UPDATE refresh_tokens SET revoked_at = ? \
-                 WHERE tenant_id = ? AND revoked_at IS NULL",
-                None,
-            ),
-            Principal::Customer(customer) => (
-                "UPDATE sessions SET revoked_at = ? \
-                 WHERE tenant_id = ? AND customer_id = ? AND revoked_at IS NULL",
-                "UPDATE refresh_tokens SET revoked_at = ? \
-                 WHERE tenant_id = ? AND customer_id = ? AND revoked_at IS NULL",
-                Some(customer.as_str()),
-            ),
-            Principal::User(username) => (
-                "UPDATE sessions SET revoked_at = ? \
-                 WHERE tenant_id = ? AND username = ? AND revoked_at IS NULL",
-                "UPDATE refresh_tokens SET revoked_at = ? \
-                 WHERE tenant_id = ? AND username = ? AND revoked_at IS NULL",
-                Some(username.as_str()),
-            ),
+        let (condition, value) = match principal {
+            Principal::Tenant => ("", None),
+            Principal::Customer(customer) => (" AND customer_id = ?", Some(customer.as_str())),
+            Principal::User(username) => (" AND username = ?", Some(username.as_str())),
+        };
+        let except = if keep.is_some() {
+            " AND family_id <> ?"
+        } else {
+            ""
         };
         let now = timestamp(now)?;
         let mut tx = self
@@ -183,13 +171,21 @@ impl SessionStore for SqliteStore {
             .await
             .map_err(db_error("session"))?;
         let mut revoked = 0;
-        for (sql, what) in [(sessions_sql, "session"), (tokens_sql, "refresh token")] {
+        for (table, what) in [("sessions", "session"), ("refresh_tokens", "refresh token")] {
+            // Every fragment is one of the literals above; values are bound.
+            let sql = AssertSqlSafe(format!(
+                "UPDATE {table} SET revoked_at = ? \
+                 WHERE tenant_id = ? AND revoked_at IS NULL{condition}{except}"
+            ));
             let mut query = sqlx::query(sql).bind(now).bind(tenant.as_str());
             if let Some(value) = value {
                 query = query.bind(value);
             }
+            if let Some(keep) = keep {
+                query = query.bind(keep.as_str());
+            }
             let result = query.execute(&mut *tx).await.map_err(db_error(what))?;
-            if what == "session" {
+            if table == "sessions" {
                 revoked = result.rows_affected();
             }
         }

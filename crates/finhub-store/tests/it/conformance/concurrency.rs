@@ -205,3 +205,25 @@ pub(crate) async fn fifty_concurrent_uses_of_a_recovery_code_have_exactly_one_wi
         .count();
     assert_eq!(winners, 1, "a recovery code is used once");
 }
+
+pub(crate) async fn fifty_concurrent_spends_of_an_enrollment_token_have_exactly_one_winner(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let results = race(store, |store, _| async move {
+        store
+            .spend_enrollment_token(
+                &tenant_id(T),
+                "enr_once",
+                crate::support::at(600),
+                crate::support::at(0),
+            )
+            .await
+    })
+    .await;
+    let winners = results
+        .into_iter()
+        .filter(|result| *result.as_ref().expect("spend_enrollment_token"))
+        .count();
+    assert_eq!(winners, 1, "an enrolment token is spent once");
+}

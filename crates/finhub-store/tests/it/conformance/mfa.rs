@@ -319,3 +319,37 @@ pub(crate) async fn second_factor_failures_count_apart_from_passwords_and_remova
         "nothing left to remove"
     );
 }
+
+/// An enrolment token is spent once: of two spends the second is refused, and a spent token is
+/// remembered until it expires (then forgotten by the next spend).
+pub(crate) async fn an_enrollment_token_is_spent_once_and_forgotten_after_it_expires(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let tenant = tenant_id(T);
+    let until = at(600);
+    assert!(!store.enrollment_token_spent("enr_a").await.expect("read"));
+    assert!(
+        store
+            .spend_enrollment_token(&tenant, "enr_a", until, at(0))
+            .await
+            .expect("spend")
+    );
+    assert!(store.enrollment_token_spent("enr_a").await.expect("read"));
+    assert!(
+        !store
+            .spend_enrollment_token(&tenant, "enr_a", until, at(1))
+            .await
+            .expect("spend again"),
+        "spent once only"
+    );
+    assert!(!store.enrollment_token_spent("enr_b").await.expect("read"));
+    // Spending another token after the first expired forgets the first.
+    assert!(
+        store
+            .spend_enrollment_token(&tenant, "enr_b", at(1_200), at(600))
+            .await
+            .expect("spend")
+    );
+    assert!(!store.enrollment_token_spent("enr_a").await.expect("read"));
+}

@@ -77,4 +77,6 @@ run_suite! {
     mfa::a_step_is_used_once_and_only_upwards,
     mfa::recovery_codes_are_used_once_and_a_new_batch_voids_the_old,
     mfa::second_factor_failures_count_apart_from_passwords_and_removal_clears_all,
+    mfa::an_enrollment_token_is_spent_once_and_forgotten_after_it_expires,
+    concurrency::fifty_concurrent_spends_of_an_enrollment_token_have_exactly_one_winner,
 }

@@ -378,8 +378,11 @@ pub(crate) async fn revoking_what_rests_on_a_principal_revokes_exactly_that(stor
     machine.customer_id = customer_id("cus_other");
     machine.username = None;
     let elsewhere = session(OTHER, "key-elsewhere", "family-elsewhere");
+    // alice's second login, the one she acts from: kept when she ends her other sessions.
+    let alice_here = session(T, "key-alice-here", "family-alice-here");
     for (session, token, tenant) in [
         (&alice, "rt-alice", T),
+        (&alice_here, "rt-alice-here", T),
         (&bob, "rt-bob", T),
         (&machine, "rt-machine", T),
         (&elsewhere, "rt-elsewhere", OTHER),
@@ -410,14 +413,19 @@ pub(crate) async fn revoking_what_rests_on_a_principal_revokes_exactly_that(stor
     };
 
     let user = Principal::User(username(crate::support::USER));
+    let here = family("family-alice-here");
     assert_eq!(
         store
-            .revoke_resting_on(&tenant_id(T), &user, at(1))
+            .revoke_resting_on(&tenant_id(T), &user, Some(&here), at(1))
             .await
             .expect("revoke"),
         1
     );
     assert!(revoked("key-alice").await && token_revoked("rt-alice").await);
+    assert!(
+        !revoked("key-alice-here").await && !token_revoked("rt-alice-here").await,
+        "the kept family is untouched"
+    );
     assert!(!revoked("key-bob").await && !revoked("key-elsewhere").await);
     assert!(
         !token_revoked("rt-elsewhere").await,
@@ -425,7 +433,7 @@ pub(crate) async fn revoking_what_rests_on_a_principal_revokes_exactly_that(stor
     );
     assert_eq!(
         store
-            .revoke_resting_on(&tenant_id(T), &user, at(2))
+            .revoke_resting_on(&tenant_id(T), &user, Some(&here), at(2))
             .await
             .expect("again"),
         0,
@@ -435,7 +443,7 @@ pub(crate) async fn revoking_what_rests_on_a_principal_revokes_exactly_that(stor
     let other_customer = Principal::Customer(customer_id("cus_other"));
     assert_eq!(
         store
-            .revoke_resting_on(&tenant_id(T), &other_customer, at(3))
+            .revoke_resting_on(&tenant_id(T), &other_customer, None, at(3))
             .await
             .expect("revoke"),
         1
@@ -445,13 +453,14 @@ pub(crate) async fn revoking_what_rests_on_a_principal_revokes_exactly_that(stor
 
     assert_eq!(
         store
-            .revoke_resting_on(&tenant_id(T), &Principal::Tenant, at(4))
+            .revoke_resting_on(&tenant_id(T), &Principal::Tenant, None, at(4))
             .await
             .expect("revoke"),
-        1,
-        "only bob's was left"
+        2,
+        "only bob's and alice's kept one were left"
     );
     assert!(revoked("key-bob").await && token_revoked("rt-bob").await);
+    assert!(revoked("key-alice-here").await && token_revoked("rt-alice-here").await);
     assert!(!revoked("key-elsewhere").await && !token_revoked("rt-elsewhere").await);
     // The first revocation time is kept.
     let alice_now = store
