@@ -57,6 +57,11 @@ impl Logins {
         &self.ctx.hasher
     }
 
+    /// The second-factor checks logins make (they count their verifications).
+    pub fn second_factors(&self) -> &SecondFactors {
+        &self.second_factors
+    }
+
     /// `POST /v1/auth/token`: any of the three grants. Every outcome is audited.
     pub async fn login(
         &self,

@@ -6,6 +6,7 @@
 //! an administrator resets it. Every step is audited, never with a code or a secret.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use secrecy::{ExposeSecret, SecretString};
 use time::{Duration, OffsetDateTime};
@@ -50,6 +51,8 @@ pub struct PendingTotp {
 #[derive(Debug, Clone)]
 pub struct SecondFactors {
     ctx: Arc<Context>,
+    /// TOTP verifications run (by this service and its clones).
+    verifications: Arc<AtomicU64>,
 }
 
 /// The associated data a user's TOTP secret is sealed with: a sealed secret copied to another
@@ -60,7 +63,16 @@ fn sealing_context(tenant: &TenantId, username: &Username, factor: &FactorId) ->
 
 impl SecondFactors {
     pub(crate) fn new(ctx: Arc<Context>) -> Self {
-        Self { ctx }
+        Self {
+            ctx,
+            verifications: Arc::default(),
+        }
+    }
+
+    /// How many TOTP verifications (secret opened, window computed) have run: lets tests check
+    /// that a wrong code and a replayed one cost the same.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// Starts enrolling a TOTP factor: a fresh secret, sealed, as the user's pending factor
@@ -231,6 +243,7 @@ impl SecondFactors {
         let Some(code) = TotpCode::parse(code) else {
             return Ok(None);
         };
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let opened = self.ctx.data_key.open(
             &factor.sealed_secret,
             &sealing_context(&factor.tenant_id, &factor.username, &factor.id),

@@ -51,6 +51,14 @@ impl TotpSecret {
         Ok(secret)
     }
 
+    /// A secret from its Base32 (as enrolment shows it; padding and case tolerated), for a
+    /// client that computes codes itself; `None` when it is not Base32 or too short.
+    pub fn from_base32(text: &str) -> Option<Self> {
+        let secret =
+            Secret::try_from_base32(text.trim_end_matches('=').to_ascii_uppercase()).ok()?;
+        Self::from_bytes(secret.as_bytes().to_vec()).ok()
+    }
+
     /// The raw bytes, for sealing.
     pub fn expose_bytes(&self) -> &[u8] {
         self.0.expose_secret()

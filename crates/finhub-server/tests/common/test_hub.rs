@@ -16,6 +16,7 @@ use base64::Engine;
 use finhub_clock::{SharedClock, TokioClock};
 use finhub_core::admin::Administration;
 use finhub_core::ids::{TenantId, Username};
+use finhub_core::mfa::MfaPolicy;
 use finhub_core::model::{AccountType, UpstreamTarget};
 use finhub_core::net::NetList;
 use finhub_core::scope::Scope;
@@ -73,6 +74,7 @@ pub(crate) struct TestHubBuilder {
     scope: String,
     allow_list: Option<Vec<String>>,
     user: bool,
+    mfa_policy: Option<MfaPolicy>,
     upstream: Option<Upstream>,
     listen: Listen,
 }
@@ -92,6 +94,7 @@ impl TestHubBuilder {
             scope: SCOPE.into(),
             allow_list: None,
             user: false,
+            mfa_policy: None,
             upstream: None,
             listen: Listen::InProcess,
         }
@@ -132,6 +135,12 @@ impl TestHubBuilder {
         self
     }
 
+    /// The tenant's second-factor policy (default: the profile's, `required` in production).
+    pub(crate) fn mfa_policy(mut self, policy: MfaPolicy) -> Self {
+        self.mfa_policy = Some(policy);
+        self
+    }
+
     /// The tenant's upstream credential.
     pub(crate) fn with_upstream(mut self, upstream: Upstream) -> Self {
         self.upstream = Some(upstream);
@@ -158,6 +167,7 @@ impl TestHubBuilder {
             scope,
             allow_list,
             user,
+            mfa_policy,
             upstream,
             listen,
         } = self;
@@ -211,6 +221,16 @@ impl TestHubBuilder {
         let b2c = new_customer(admin, &tenant, AccountType::B2c).await;
         if user {
             add_user(admin, TENANT, USERNAME, PASSWORD).await;
+        }
+        if let Some(policy) = mfa_policy {
+            admin
+                .set_mfa_policy(
+                    &finhub_core::admin::Administrator::new("test set-up"),
+                    &tenant,
+                    Some(policy),
+                )
+                .await
+                .expect("set the second-factor policy");
         }
         if let Some(upstream) = &upstream {
             set_upstream(&state, upstream).await;

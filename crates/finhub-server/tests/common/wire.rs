@@ -194,14 +194,23 @@ impl Reply {
     }
 }
 
-/// The shape every error answer of the hub has: exactly the three envelope fields, all strings,
-/// the request id equal to `X-Request-Id`, JSON, and never a 500.
+/// The shape every error answer of the hub has: exactly the three envelope fields (and the
+/// enrolment token of `mfa_enrollment_required`), all strings, the request id equal to
+/// `X-Request-Id`, JSON, and never a 500.
 #[track_caller]
 pub(crate) fn assert_envelope(reply: &Reply, body: &Value) {
     let object = body.as_object().expect("an error body is a JSON object");
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["error", "error_description", "requestId"], "{body}");
+    if body["error"] == "mfa_enrollment_required" {
+        assert_eq!(
+            keys,
+            ["enrollmentToken", "error", "error_description", "requestId"],
+            "{body}"
+        );
+    } else {
+        assert_eq!(keys, ["error", "error_description", "requestId"], "{body}");
+    }
     assert!(object.values().all(Value::is_string), "{body}");
     assert_eq!(body["requestId"].as_str(), reply.header("x-request-id"));
     assert_ne!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");

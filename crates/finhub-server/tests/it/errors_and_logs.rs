@@ -11,6 +11,7 @@ use axum::http::{Method, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use finhub_core::audit::{AuditAction, AuditOutcome};
+use finhub_core::mfa::MfaPolicy;
 use serde_json::{Value, json};
 
 use crate::support::{Call, PASSWORD, TENANT, TestApp, USERNAME, advance, send_request};
@@ -150,7 +151,12 @@ fn internal_token_key(session_token: &str) -> String {
 
 #[tokio::test(start_paused = true)]
 async fn production_audits_every_decision_without_a_secret() {
-    let app = TestApp::builder().production().with_user().build().await;
+    let app = TestApp::builder()
+        .production()
+        .with_user()
+        .mfa_policy(MfaPolicy::Optional)
+        .build()
+        .await;
     let forwarded = "198.51.100.77";
     let agent = "Mozilla/5.0 (audit test)";
     let call = |body: &Value| {

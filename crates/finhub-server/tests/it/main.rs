@@ -15,6 +15,7 @@ mod rate_limits;
 mod refresh;
 mod refresh_token_grant;
 mod repository;
+mod second_factor;
 mod session_cache;
 mod session_token;
 mod support;

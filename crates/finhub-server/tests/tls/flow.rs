@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use finhub_clock::TokioClock;
 use finhub_core::audit::AuditOutcome;
+use finhub_core::mfa::TotpSecret;
 use finhub_server::demo::{DemoOptions, prepare};
 use reqwest::StatusCode;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -144,7 +146,8 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
     let hub = demo_client(&credentials, true);
     let url = |path: &str| format!("{base}{path}");
 
-    // Log in with the password grant.
+    // Log in with the password grant: the production default requires a second factor and
+    // the demo user has none yet, so the answer is an enrolment token.
     let login = json!({
         "grantType": "password",
         "username": credentials["username"],
@@ -153,7 +156,7 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
         "customerSecret": credentials["customerSecret"],
         "accountType": "b2b",
     });
-    let (status, tokens) = call(
+    let (status, refused) = call(
         &hub,
         reqwest::Method::POST,
         &url("/v1/auth/token"),
@@ -162,7 +165,38 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
         &tenant,
     )
     .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
+    assert_eq!(refused["error"], "mfa_enrollment_required");
+    let enrollment = refused["enrollmentToken"]
+        .as_str()
+        .expect("enrollmentToken")
+        .to_owned();
+
+    // The forced enrolment: a pending factor, its first code, and the login it ends in.
+    let (status, pending) = call(
+        &hub,
+        reqwest::Method::POST,
+        &url("/v1/mfa/totp"),
+        Some(&enrollment),
+        Some(&json!({})),
+        &tenant,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pending}");
+    let secret = TotpSecret::from_base32(pending["secret"].as_str().expect("secret"))
+        .expect("a Base32 secret");
+    let code = secret.code_at(state.clock.now_utc()).expect("code");
+    let (status, tokens) = call(
+        &hub,
+        reqwest::Method::POST,
+        &url("/v1/mfa/totp/confirm"),
+        Some(&enrollment),
+        Some(&json!({ "otp": code.expose_secret() })),
+        &tenant,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["recoveryCodes"].as_array().map(Vec::len), Some(10));
     assert_eq!(tokens["expires_in"], 1_800);
     let token = tokens["userSessionToken"]
         .as_str()

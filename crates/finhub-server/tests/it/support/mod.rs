@@ -43,6 +43,12 @@ impl Builder {
     pub(crate) fn with_user(self) -> Self {
         Self(self.0.with_user())
     }
+    pub(crate) fn mfa_policy(self, policy: finhub_core::mfa::MfaPolicy) -> Self {
+        Self(self.0.mfa_policy(policy))
+    }
+    pub(crate) fn config(self, edit: impl FnOnce(&mut finhub_server::config::RawConfig)) -> Self {
+        Self(self.0.config(edit))
+    }
     pub(crate) fn allow_list(self, entries: &[&str]) -> Self {
         Self(self.0.allow_list(entries))
     }
