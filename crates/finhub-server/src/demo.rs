@@ -1,12 +1,15 @@
 //! `finhub demo`: a working hub in one command on a fresh machine — an in-process FINRA emulator
 //! as upstream, the hub on SQLite in a temporary directory, one demo tenant with a `b2b`
 //! customer, a user and scope `finra:otcMarket finra:fixedIncomeMarket`, and a copy-paste
-//! walk-through.
+//! walk-through. In integration (second factors `optional`) a second user has a TOTP factor
+//! enrolled already: the walk-through prints its `otpauth://` URI and QR code for an
+//! authenticator app, and logs in with a code (`oathtool` computes one without a phone).
 //!
 //! `--profile production` adds what that profile demands: a throw-away CA, a server certificate
 //! and a client certificate (rcgen) in the temporary directory, HTTPS with mandatory client
 //! certificates, the client certificate bound to the demo customer, and the demo tenant's
-//! allow-list (127.0.0.1 and ::1).
+//! allow-list (127.0.0.1 and ::1). Second factors are `required` there and the demo user has
+//! none: the walk-through starts with the forced enrolment.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -16,14 +19,15 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use finhub_clock::SharedClock;
-use finhub_core::cert::CertificateMatcher;
+use finhub_core::auth::RequestContext;
+use finhub_core::cert::{CertificateMatcher, ClientCertificate};
 use finhub_core::ids::{TenantId, Username};
 use finhub_core::model::{AccountType, UpstreamTarget};
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 use finhub_core::secret::random_base64url;
 use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Tier};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -36,6 +40,8 @@ use crate::tls::pki::CertificateAuthority;
 pub const DEMO_TENANT: &str = "1234567";
 /// The demo user's name.
 pub const DEMO_USER: &str = "demo";
+/// The demo user with a TOTP factor (integration).
+pub const DEMO_MFA_USER: &str = "demo-mfa";
 /// The demo tenant's scope.
 pub const DEMO_SCOPE: &str = "finra:otcMarket finra:fixedIncomeMarket";
 
@@ -79,6 +85,25 @@ pub struct DemoCredentials {
     /// Its private key (production).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_key: Option<String>,
+    /// The user with a TOTP factor (integration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_user: Option<DemoMfaUser>,
+}
+
+/// The demo user whose TOTP factor is enrolled already.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoMfaUser {
+    /// The user.
+    pub username: String,
+    /// Their password.
+    pub password: String,
+    /// The factor's secret, Base32 (for `oathtool --totp -b`).
+    pub totp_secret: String,
+    /// The `otpauth://` URI an authenticator app scans.
+    pub otpauth_uri: String,
+    /// The recovery codes of the enrolment.
+    pub recovery_codes: Vec<String>,
 }
 
 /// A demo ready to serve: the emulator running, the hub's state seeded, the listener bound.
@@ -261,6 +286,11 @@ async fn prepare_in(
         )
         .await?;
 
+    let mfa_user = if production {
+        None
+    } else {
+        Some(enrolled_user(&state, &demo, &tenant).await?)
+    };
     let credentials = DemoCredentials {
         base_url,
         tenant_id: DEMO_TENANT.to_owned(),
@@ -272,6 +302,7 @@ async fn prepare_in(
         ca_cert: pki.as_ref().map(|p| p.ca_cert.display().to_string()),
         client_cert: pki.as_ref().map(|p| p.client_cert.display().to_string()),
         client_key: pki.as_ref().map(|p| p.client_key.display().to_string()),
+        mfa_user,
     };
     if let Some(path) = &options.credentials_out {
         write_credentials(path, &credentials)?;
@@ -283,6 +314,67 @@ async fn prepare_in(
         emulator,
         dir,
         tls,
+    })
+}
+
+/// Creates [`DEMO_MFA_USER`] and enrols a TOTP factor for them through the domain's own
+/// enrolment steps (start, then confirm with the current code), as their authenticator would.
+async fn enrolled_user(
+    state: &AppState,
+    demo: &finhub_core::admin::Administrator,
+    tenant: &TenantId,
+) -> anyhow::Result<DemoMfaUser> {
+    let username = Username::parse(DEMO_MFA_USER).map_err(anyhow::Error::msg)?;
+    let password = random_base64url(12);
+    state
+        .admin
+        .create_user(
+            demo,
+            tenant,
+            username.clone(),
+            SecretString::from(password.clone()),
+        )
+        .await?;
+    let local = std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST);
+    let ctx = RequestContext {
+        request_id: "finhub-demo".to_owned(),
+        peer_addr: local,
+        client_addr: local,
+        forwarded_for: None,
+        user_agent: Some("finhub demo".to_owned()),
+        platform: None,
+        tenant_header: None,
+        client_certificate: ClientCertificate::NoTls,
+    };
+    let factors = state.logins.second_factors();
+    let pending = factors.start_totp(&ctx, tenant, &username).await?;
+    // The previous step's code (inside the accepted window): the confirming step counts as
+    // used, and the person's first login should not have to wait for the next one.
+    let code = pending
+        .secret
+        .code_at(state.clock.now_utc() - time::Duration::seconds(30))?;
+    let recovery_codes = factors
+        .confirm_totp(
+            &ctx,
+            tenant,
+            &username,
+            &pending.factor_id,
+            code.expose_secret(),
+        )
+        .await?;
+    Ok(DemoMfaUser {
+        username: DEMO_MFA_USER.to_owned(),
+        password,
+        totp_secret: pending.secret.to_base32().expose_secret().to_owned(),
+        otpauth_uri: pending
+            .secret
+            .otpauth_uri(tenant, &username)
+            .expose_secret()
+            .to_owned(),
+        recovery_codes: recovery_codes
+            .iter()
+            .map(|code| code.display().expose_secret().to_owned())
+            .collect(),
     })
 }
 
@@ -359,16 +451,74 @@ pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
              client key      {key}\n"
         )?;
     }
-    writeln!(
-        out,
-        "1. Log in (the hub keeps FINRA's token; you get a session token):\n\n\
-         TOKEN=$(curl -s {tls_args}{base}/v1/auth/token -H 'Content-Type: application/json' \\\n  \
+    let headers = format!(
+        "-H 'Content-Type: application/json' \\\n  \
          -H 'sec-ch-ua-platform: Linux' -H 'X-Forwarded-For: 127.0.0.1' -H 'User-Agent: curl' \\\n  \
-         -H 'X-Tenant-ID: {}' \\\n  \
-         -d '{login}' \\\n  \
-         | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"userSessionToken\"])')\n",
+         -H 'X-Tenant-ID: {}'",
         c.tenant_id
-    )?;
+    );
+    let pick = |field: &str| {
+        format!("python3 -c 'import json,sys; print(json.load(sys.stdin)[\"{field}\"])'")
+    };
+    if demo.tls.is_some() {
+        writeln!(
+            out,
+            "1. Log in. This tenant requires a second factor and {user} has none yet, so the hub\n   \
+             answers 401 mfa_enrollment_required with an enrolment token (10 minutes, /v1/mfa only):\n\n\
+             ENROLL=$(curl -s {tls_args}{base}/v1/auth/token {headers} \\\n  \
+             -d '{login}' \\\n  \
+             | {pick_enroll})\n\n\
+             1a. Start enrolling: the answer has the secret, its otpauth:// URI and a QR code (qrSvg)\n    \
+             for an authenticator app. This walk-through computes codes with oathtool instead\n    \
+             (apt-get install oathtool):\n\n\
+             SECRET=$(curl -s {tls_args}-X POST -H \"Authorization: Bearer $ENROLL\" {base}/v1/mfa/totp \\\n  \
+             | {pick_secret})\n\n\
+             1b. Confirm with the current code: the answer holds ten recovery codes (shown once) and\n    \
+             the login itself, so the enrolment ends logged in:\n\n\
+             TOKEN=$(curl -s {tls_args}-X POST -H \"Authorization: Bearer $ENROLL\" \\\n  \
+             -H 'Content-Type: application/json' -d \"{{\\\"otp\\\":\\\"$(oathtool --totp -b $SECRET)\\\"}}\" \\\n  \
+             {base}/v1/mfa/totp/confirm | {pick_token})\n\n   \
+             Later logins add \"otp\":\"$(oathtool --totp -b $SECRET)\" (a new code each 30 s).\n",
+            user = c.username,
+            pick_enroll = pick("enrollmentToken"),
+            pick_secret = pick("secret"),
+            pick_token = pick("userSessionToken"),
+        )?;
+    } else {
+        writeln!(
+            out,
+            "1. Log in (the hub keeps FINRA's token; you get a session token):\n\n\
+             TOKEN=$(curl -s {tls_args}{base}/v1/auth/token {headers} \\\n  \
+             -d '{login}' \\\n  \
+             | {})\n",
+            pick("userSessionToken")
+        )?;
+    }
+    if let Some(mfa) = &c.mfa_user {
+        let mfa_login = format!(
+            r#"{{"username":"{}","password":"{}","customerId":"{}","customerSecret":"{}","accountType":"b2b","grantType":"password","otp":"'$(oathtool --totp -b {})'"}}"#,
+            mfa.username, mfa.password, c.customer_id, c.customer_secret, mfa.totp_secret
+        );
+        let qr = crate::qr::terminal(&SecretString::from(mfa.otpauth_uri.clone()))
+            .map(|qr| qr.expose_secret().to_owned())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "1a. {user} (password {password}) has a TOTP factor: scan this with an authenticator app\n    \
+             (Google Authenticator, Okta Verify, …), or add {uri}\n\n{qr}\n    \
+             Without a phone, oathtool computes the same code (apt-get install oathtool):\n\n\
+             MFA_TOKEN=$(curl -s {base}/v1/auth/token {headers} \\\n  \
+             -d '{mfa_login}' \\\n  \
+             | {pick_token})\n\n    \
+             Without the code the hub answers 401 mfa_required; a code already used, 401 invalid_otp.\n    \
+             A recovery code works once instead of a code: {recovery}\n",
+            user = mfa.username,
+            password = mfa.password,
+            uri = mfa.otpauth_uri,
+            recovery = mfa.recovery_codes.first().map_or("", String::as_str),
+            pick_token = pick("userSessionToken"),
+        )?;
+    }
     writeln!(
         out,
         "2. Call FINRA's Query API through the hub with it:\n\n\

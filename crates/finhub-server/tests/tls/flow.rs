@@ -123,7 +123,15 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
     let mut walkthrough = Vec::new();
     finhub_server::demo::walkthrough(&demo, &mut walkthrough).expect("walk-through");
     let walkthrough = String::from_utf8(walkthrough).expect("text");
-    for needle in ["--cacert", "--cert", "--key", "https://"] {
+    for needle in [
+        "--cacert",
+        "--cert",
+        "--key",
+        "https://",
+        "mfa_enrollment_required",
+        "/v1/mfa/totp/confirm",
+        "oathtool --totp -b",
+    ] {
         assert!(walkthrough.contains(needle), "{needle}: {walkthrough}");
     }
 
@@ -429,6 +437,108 @@ async fn production_allow_lists_rate_limits_and_audit_hold_under_tls() {
         logins >= 122,
         "{logins} audited decisions with the certificate"
     );
+}
+
+/// The integration demo's second user has a TOTP factor already: its walk-through shows the
+/// otpauth URI, a QR code and the oathtool login, and that login (with the code computed from the
+/// secret, as oathtool would) gets a session proved by password and code; without the code the
+/// hub asks for one. Its first code works at once (the enrolment used the step before).
+#[tokio::test(start_paused = true)]
+async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_to_log_in() {
+    let _freeze = FreezeGuard::new();
+    let options = DemoOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        profile: "integration".into(),
+        access_token_ttl_secs: None,
+        credentials_out: None,
+    };
+    let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
+    let demo = prepare(&options, clock).await.expect("the demo starts");
+    let mfa = demo
+        .credentials
+        .mfa_user
+        .as_ref()
+        .expect("a user with a factor");
+    let mut walkthrough = Vec::new();
+    finhub_server::demo::walkthrough(&demo, &mut walkthrough).expect("walk-through");
+    let walkthrough = String::from_utf8(walkthrough).expect("text");
+    for needle in [
+        mfa.otpauth_uri.as_str(),
+        &format!("oathtool --totp -b {}", mfa.totp_secret),
+        mfa.recovery_codes[0].as_str(),
+    ] {
+        assert!(walkthrough.contains(needle), "{needle}: {walkthrough}");
+    }
+    assert!(
+        walkthrough.contains(['\u{2580}', '\u{2584}']),
+        "a QR code in half blocks: {walkthrough}"
+    );
+
+    let state = demo.state.clone();
+    let router = finhub_server::http::router(demo.state.clone());
+    let login = |otp: Option<String>| {
+        let mut body = json!({
+            "grantType": "password",
+            "username": mfa.username,
+            "password": mfa.password,
+            "customerId": demo.credentials.customer_id,
+            "customerSecret": demo.credentials.customer_secret,
+            "accountType": "b2b",
+        });
+        if let Some(otp) = otp {
+            body["otp"] = json!(otp);
+        }
+        axum::http::Request::post("/v1/auth/token")
+            .header("content-type", "application/json")
+            .header("sec-ch-ua-platform", "Linux")
+            .header("x-forwarded-for", "127.0.0.1")
+            .header("user-agent", "curl")
+            .header("x-tenant-id", "1234567")
+            .extension(axum::extract::ConnectInfo(SocketAddr::from((
+                [127, 0, 0, 1],
+                9,
+            ))))
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("request")
+    };
+    let answer = |response: axum::response::Response| async move {
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).expect("JSON"),
+        )
+    };
+    use tower::ServiceExt as _;
+    let (status, body) = answer(router.clone().oneshot(login(None)).await.expect("answer")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("mfa_required"))
+    );
+    let code = TotpSecret::from_base32(&mfa.totp_secret)
+        .expect("Base32")
+        .code_at(state.clock.now_utc())
+        .expect("code");
+    let (status, body) = answer(
+        router
+            .oneshot(login(Some(code.expose_secret().to_owned())))
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["userSessionToken"].as_str().expect("token");
+    let payload = token.split('.').nth(1).expect("payload");
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .expect("base64url"),
+    )
+    .expect("claims");
+    assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
+    drop(demo.emulator);
+    let _ = std::fs::remove_dir_all(&demo.dir);
 }
 
 /// `finhub demo` on a port already taken fails, saying so, and leaves nothing behind: no
