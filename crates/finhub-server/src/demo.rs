@@ -20,7 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use finhub_clock::SharedClock;
 use finhub_core::auth::RequestContext;
-use finhub_core::cert::{CertificateMatcher, ClientCertificate};
+use finhub_core::cert::CertificateMatcher;
 use finhub_core::ids::{TenantId, Username};
 use finhub_core::model::{AccountType, UpstreamTarget};
 use finhub_core::net::AllowList;
@@ -335,17 +335,7 @@ async fn enrolled_user(
             SecretString::from(password.clone()),
         )
         .await?;
-    let local = std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST);
-    let ctx = RequestContext {
-        request_id: "finhub-demo".to_owned(),
-        peer_addr: local,
-        client_addr: local,
-        forwarded_for: None,
-        user_agent: Some("finhub demo".to_owned()),
-        platform: None,
-        tenant_header: None,
-        client_certificate: ClientCertificate::NoTls,
-    };
+    let ctx = RequestContext::internal("finhub-demo");
     let factors = state.logins.second_factors();
     let pending = factors.start_totp(&ctx, tenant, &username).await?;
     // The previous step's code (inside the accepted window): the confirming step counts as

@@ -187,7 +187,11 @@ impl Enrolment {
                 .await?
                 .is_some_and(|user| !user.disabled)
             && !store.enrollment_token_spent(&claims.jti).await?
-            && self.active_factor(&tenant_id, &username).await?.is_none();
+            && self
+                .factors
+                .active_factor(&tenant_id, &username)
+                .await?
+                .is_none();
         if !live {
             return Err(revoked);
         }
@@ -204,6 +208,7 @@ impl Enrolment {
         Ok(FactorStatus {
             policy: self.ctx.mfa_policy(tenant).await?,
             confirmed_at: self
+                .factors
                 .active_factor(tenant, username)
                 .await?
                 .and_then(|factor| factor.confirmed_at),
@@ -222,6 +227,7 @@ impl Enrolment {
         self.refuse_when_off(&enroller.tenant).await?;
         if let Credential::Session { .. } = enroller.credential {
             let active = self
+                .factors
                 .active_factor(&enroller.tenant, &enroller.username)
                 .await?;
             self.reauthenticate(ctx, enroller, active.as_ref(), proof)
@@ -318,11 +324,7 @@ impl Enrolment {
     ) -> Result<u64, AuthError> {
         let family = Self::session_family(enroller)?;
         let (tenant, username) = (&enroller.tenant, &enroller.username);
-        let active = self
-            .active_factor(tenant, username)
-            .await?
-            .ok_or(AuthError::InvalidRequest(RequestProblem::NoFactor))?;
-        self.reauthenticate(ctx, enroller, Some(&active), proof)
+        self.reauthenticate_with_factor(ctx, enroller, proof)
             .await?;
         self.ctx
             .store
@@ -348,18 +350,9 @@ impl Enrolment {
         Self::session_family(enroller)?;
         let (tenant, username) = (&enroller.tenant, &enroller.username);
         self.refuse_when_off(tenant).await?;
-        let active = self
-            .active_factor(tenant, username)
-            .await?
-            .ok_or(AuthError::InvalidRequest(RequestProblem::NoFactor))?;
-        self.reauthenticate(ctx, enroller, Some(&active), proof)
+        self.reauthenticate_with_factor(ctx, enroller, proof)
             .await?;
-        let codes = RecoveryCode::batch();
-        let hashes: Vec<_> = codes.iter().map(RecoveryCode::hash).collect();
-        self.ctx
-            .store
-            .replace_recovery_codes(tenant, username, &hashes)
-            .await?;
+        let codes = self.factors.new_recovery_codes(tenant, username).await?;
         self.factors
             .audit(
                 ctx,
@@ -388,18 +381,20 @@ impl Enrolment {
         Ok(())
     }
 
-    async fn active_factor(
+    /// [`Self::reauthenticate`] for a change to the active factor (there must be one).
+    async fn reauthenticate_with_factor(
         &self,
-        tenant: &TenantId,
-        username: &Username,
-    ) -> Result<Option<TotpFactor>, AuthError> {
-        Ok(self
-            .ctx
-            .store
-            .totp_factors(tenant, username)
+        ctx: &RequestContext,
+        enroller: &Enroller,
+        proof: Reauthentication,
+    ) -> Result<(), AuthError> {
+        let active = self
+            .factors
+            .active_factor(&enroller.tenant, &enroller.username)
             .await?
-            .into_iter()
-            .find(TotpFactor::is_active))
+            .ok_or(AuthError::InvalidRequest(RequestProblem::NoFactor))?;
+        self.reauthenticate(ctx, enroller, Some(&active), proof)
+            .await
     }
 
     /// The password again (its failures count in the login back-off; wrong → 403

@@ -131,6 +131,24 @@ pub struct RequestContext {
     pub client_certificate: ClientCertificate,
 }
 
+impl RequestContext {
+    /// A request the hub makes of itself (the demo's set-up, benchmarks): from loopback, over
+    /// no TLS, without any client header.
+    pub fn internal(request_id: &str) -> Self {
+        let loopback = IpAddr::from(std::net::Ipv4Addr::LOCALHOST);
+        Self {
+            request_id: request_id.to_owned(),
+            peer_addr: loopback,
+            client_addr: loopback,
+            forwarded_for: None,
+            user_agent: None,
+            platform: None,
+            tenant_header: None,
+            client_certificate: ClientCertificate::NoTls,
+        }
+    }
+}
+
 /// What a login presents.
 #[derive(Debug, Clone)]
 pub enum LoginGrant {

@@ -175,6 +175,15 @@ impl SecondFactors {
         {
             return Err(AuthError::InvalidOtp);
         }
+        self.new_recovery_codes(tenant, username).await
+    }
+
+    /// A new batch of recovery codes for the user, replacing the old one; shown once.
+    pub(super) async fn new_recovery_codes(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<Vec<RecoveryCode>, AuthError> {
         let codes = RecoveryCode::batch();
         let hashes: Vec<_> = codes.iter().map(RecoveryCode::hash).collect();
         self.ctx
@@ -182,6 +191,21 @@ impl SecondFactors {
             .replace_recovery_codes(tenant, username, &hashes)
             .await?;
         Ok(codes)
+    }
+
+    /// The user's active factor, if any.
+    pub(super) async fn active_factor(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<Option<TotpFactor>, AuthError> {
+        Ok(self
+            .ctx
+            .store
+            .totp_factors(tenant, username)
+            .await?
+            .into_iter()
+            .find(TotpFactor::is_active))
     }
 
     /// Checks a second factor of a user with an active factor: the methods it adds to the

@@ -6,7 +6,7 @@
 use crate::enrollment_token::{ENROLLMENT_TOKEN_LIFETIME, EnrollmentClaims};
 use crate::error::{AuthError, EnrollmentToken};
 use crate::mfa::MfaPolicy;
-use crate::model::{AuthMethod, Authentication, TotpFactor, User};
+use crate::model::{AuthMethod, Authentication, User};
 use crate::secret::random_base64url;
 use crate::session_token::Confirmation;
 
@@ -32,12 +32,9 @@ impl Logins {
             return Ok(Authentication::password(now));
         }
         let active = self
-            .ctx
-            .store
-            .totp_factors(tenant, &user.username)
-            .await?
-            .into_iter()
-            .find(TotpFactor::is_active);
+            .second_factors
+            .active_factor(tenant, &user.username)
+            .await?;
         match (active, proof) {
             (Some(factor), Some(proof)) => {
                 let mut methods = vec![AuthMethod::Pwd];
