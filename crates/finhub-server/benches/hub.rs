@@ -507,7 +507,11 @@ fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
         "password logins/s {plain:.0}, password + TOTP logins/s {coded:.0} (median of 3 alternating \
          {ROUND_SECS} s rounds, {LOGIN_CONCURRENCY} in flight): ratio {:.2} (target ≥ 0.95: {})",
         coded / plain,
-        if coded >= 0.95 * plain { "met" } else { "MISSED" }
+        if coded >= 0.95 * plain {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
 
     // Replayed vs wrong code, alternating, sequential, one keep-alive connection: each user

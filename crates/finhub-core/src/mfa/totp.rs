@@ -210,6 +210,30 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_round_trips_through_its_base32_in_any_case_and_padding() {
+        let secret = TotpSecret::generate();
+        let text = secret.to_base32();
+        let now = time::OffsetDateTime::from_unix_timestamp(1_767_623_400).expect("time");
+        for written in [
+            text.expose_secret().to_owned(),
+            text.expose_secret().to_lowercase(),
+            format!("{}====", text.expose_secret()),
+        ] {
+            let parsed = TotpSecret::from_base32(&written).expect("Base32");
+            assert_eq!(parsed.expose_bytes(), secret.expose_bytes());
+            assert_eq!(
+                parsed.code_at(now).expect("code").expose_secret(),
+                secret.code_at(now).expect("code").expose_secret()
+            );
+        }
+        assert!(TotpSecret::from_base32("not base32 at all!").is_none());
+        assert!(
+            TotpSecret::from_base32("GEZDGNBV").is_none(),
+            "5 bytes: too short"
+        );
+    }
+
+    #[test]
     fn a_secret_shorter_than_16_bytes_is_refused() {
         assert!(TotpSecret::from_bytes(vec![7u8; 15]).is_err());
         assert!(TotpSecret::from_bytes(vec![7u8; 16]).is_ok());

@@ -775,3 +775,57 @@ async fn secrets_codes_and_recovery_codes_reach_no_log_audit_entry_or_error_body
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn password_failures_clear_only_when_the_whole_login_succeeds_and_reauthentication_counts() {
+    let app = TestApp::builder().with_user().build().await;
+    let (tokens, enrolled) = app.enrolled_user().await;
+    let wrong_password = app.password_body(USERNAME, "wrong password");
+    for _ in 0..4 {
+        app.send(app.token_call(&wrong_password))
+            .await
+            .assert_error(401, "invalid_client");
+    }
+    // A right password without its code clears nothing: the fifth failure still counts as such.
+    app.login_with(&[]).await.assert_error(401, "mfa_required");
+    app.send(app.token_call(&wrong_password))
+        .await
+        .assert_error(401, "invalid_client");
+    app.login_with(&[("otp", &app.code(&enrolled.secret))])
+        .await
+        .assert_error(429, "rate_limited");
+    advance(1).await;
+    // The whole login succeeds: the run of failures is over.
+    app.login_with(&[("otp", &app.code(&enrolled.secret))])
+        .await
+        .assert_ok();
+    for _ in 0..5 {
+        app.send(app.token_call(&wrong_password))
+            .await
+            .assert_error(401, "invalid_client");
+    }
+    advance(1).await;
+    app.login_with(&[("otp", "000000")])
+        .await
+        .assert_error(401, "invalid_otp");
+    advance(30).await;
+    app.login_with(&[("otp", &app.code(&enrolled.secret))])
+        .await
+        .assert_ok();
+
+    // Wrong passwords on a re-authentication count in the same back-off.
+    for _ in 0..5 {
+        advance(7).await;
+        app.send(mfa(
+            Method::POST,
+            "/v1/mfa/recovery-codes",
+            &tokens.session,
+            Some(&json!({"password": "wrong", "otp": "123456"})),
+        ))
+        .await
+        .assert_error(403, "access_denied");
+    }
+    app.send(app.token_call(&app.password_body(USERNAME, PASSWORD)))
+        .await
+        .assert_error(429, "rate_limited");
+}

@@ -99,3 +99,37 @@ async fn binding_tokens_can_be_switched_off_and_tokens_without_a_certificate_car
         .token();
     assert!(claims(&anonymous).get("cnf").is_none());
 }
+
+/// An enrolment token (production requires a second factor; the user has none) is bound to the
+/// certificate of the login that earned it, like a session: the enrolment goes on only over it.
+#[tokio::test]
+async fn an_enrolment_token_is_bound_to_the_certificate_of_its_login() {
+    let hub = Hub::production().await;
+    let pki = &*PKI;
+    let first = client(Some(&pki.bound));
+    let second = client(Some(&pki.bound_by_pattern));
+    let refused = hub.login(&first, &hub.password_body(&hub.b2b, "b2b")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNAUTHORIZED,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.error(), "mfa_enrollment_required");
+    let enrollment = refused.body["enrollmentToken"]
+        .as_str()
+        .expect("enrollmentToken")
+        .to_owned();
+    assert_eq!(
+        claims(&enrollment)["cnf"],
+        json!({ "x5t#S256": pki.bound.fingerprint().to_x5t_s256() })
+    );
+    let own = hub.get(&first, "/v1/mfa", &enrollment).await;
+    assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
+    let other = hub.get(&second, "/v1/mfa", &enrollment).await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED, "{:?}", other.body);
+    assert_eq!(other.error(), "invalid_token");
+    let bare = hub.get(&client(None), "/v1/mfa", &enrollment).await;
+    assert_eq!(bare.status, StatusCode::FORBIDDEN, "{:?}", bare.body);
+    assert_eq!(bare.error(), "invalid_certificate");
+}
