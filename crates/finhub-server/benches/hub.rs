@@ -482,20 +482,24 @@ fn main() {
 /// Password + TOTP logins/s against password-only logins/s (the same client, alternating
 /// rounds), then a replayed code against a wrong one.
 fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
+    // A pilot round sizes the pool of users with a factor, all enrolled before the measured
+    // rounds (so no round follows a burst of enrolment writes).
+    let pilot = runtime.block_on(login_round(fixture, None));
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small count"
+    )]
+    let per_round = (2.0 * pilot * ROUND_SECS) as usize + 50;
     let (mut plain, mut coded) = (Vec::new(), Vec::new());
-    let mut enrolled = 0;
-    for _ in 0..3 {
-        let rate = runtime.block_on(login_round(fixture, None));
-        plain.push(rate);
-        // Fresh users for the next round: twice what the password rate needs.
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "a small count"
-        )]
-        let needed = (2.0 * rate * ROUND_SECS) as usize + 50;
-        let users = runtime.block_on(enrol_users(fixture, enrolled, needed));
-        enrolled += needed;
+    let pools: Vec<TotpUsers> = (0..3)
+        .map(|round| runtime.block_on(enrol_users(fixture, round * per_round, per_round)))
+        .collect();
+    let enrolled = 3 * per_round;
+    // Warm-up after the enrolment's writes; not counted.
+    runtime.block_on(login_round(fixture, None));
+    for users in pools {
+        plain.push(runtime.block_on(login_round(fixture, None)));
         coded.push(runtime.block_on(login_round(fixture, Some(users))));
     }
     let middle = |mut rates: Vec<f64>| {

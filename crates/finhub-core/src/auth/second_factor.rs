@@ -220,7 +220,7 @@ impl SecondFactors {
         factor: &TotpFactor,
         proof: &SecondFactorProof,
     ) -> Result<Vec<AuthMethod>, AuthError> {
-        self.check_not_blocked(tenant, username).await?;
+        let earlier_failures = self.check_not_blocked(tenant, username).await?;
         let now = self.ctx.clock.now_utc();
         let accepted = match proof {
             SecondFactorProof::Otp(code) => {
@@ -250,7 +250,10 @@ impl SecondFactors {
             self.count_failure(ctx, tenant, username).await?;
             return Err(AuthError::InvalidOtp);
         };
-        self.ctx.store.clear_mfa_failures(tenant, username).await?;
+        // Only a run of failures needs clearing; most checks have none to clear.
+        if earlier_failures {
+            self.ctx.store.clear_mfa_failures(tenant, username).await?;
+        }
         self.audit(ctx, tenant, username, AuditAction::MfaVerified, Ok(()))
             .await;
         Ok(methods)
@@ -276,20 +279,21 @@ impl SecondFactors {
     }
 
     /// A locked factor refuses everything (`invalid_otp`); a run of failures backs off (429).
+    /// Otherwise, whether there is a run of failures (for a success to clear).
     async fn check_not_blocked(
         &self,
         tenant: &TenantId,
         username: &Username,
-    ) -> Result<(), AuthError> {
+    ) -> Result<bool, AuthError> {
         let Some((count, last)) = self.ctx.store.mfa_failures(tenant, username).await? else {
-            return Ok(());
+            return Ok(false);
         };
         if count >= LOCK_AT {
             return Err(AuthError::InvalidOtp);
         }
         match login_backoff::blocked_for(count, last, self.ctx.clock.now_utc()) {
             Some(retry_after) => Err(AuthError::RateLimited { retry_after }),
-            None => Ok(()),
+            None => Ok(true),
         }
     }
 
