@@ -54,9 +54,10 @@ struct Fixture {
     clock: finhub_clock::SharedClock,
 }
 
-/// Users with an enrolled factor and its secret; each takes one login with a code (a step is
-/// accepted once per user).
-type TotpUsers = Arc<Vec<(String, TotpSecret)>>;
+/// Fresh users for one round, each with its factor's secret when it has one; each logs in once
+/// (with a code a step is accepted once per user), so both kinds of round meet users the hub
+/// has not seen log in.
+type Users = Arc<Vec<(String, Option<TotpSecret>)>>;
 
 fn config(dir: &std::path::Path) -> Config {
     let mut raw = RawConfig {
@@ -145,16 +146,17 @@ async fn start() -> Fixture {
     fixture
 }
 
-/// Creates `count` users (`totp<first>`…) and enrols a factor for each through the domain's
-/// enrolment steps (confirmed with the previous step's code, so the current one is free).
-async fn enrol_users(fixture: &Fixture, first: usize, count: usize) -> TotpUsers {
+/// Creates `count` users (`fresh<first>`…) and, `with_factor`, enrols a factor for each through
+/// the domain's enrolment steps (confirmed with the previous step's code, so the current one is
+/// free).
+async fn enrol_users(fixture: &Fixture, first: usize, count: usize, with_factor: bool) -> Users {
     let (state, tenant) = (&fixture.state, &fixture.tenant);
     let admin = finhub_core::admin::Administrator::new("bench set-up");
     let ctx = RequestContext::internal("bench");
     let factors = state.logins.second_factors();
     let mut users = Vec::with_capacity(count);
     for idx in first..first + count {
-        let name = format!("totp{idx}");
+        let name = format!("fresh{idx}");
         let username = Username::parse(&name).expect("username");
         state
             .admin
@@ -166,6 +168,10 @@ async fn enrol_users(fixture: &Fixture, first: usize, count: usize) -> TotpUsers
             )
             .await
             .expect("user");
+        if !with_factor {
+            users.push((name, None));
+            continue;
+        }
         let pending = factors
             .start_totp(&ctx, tenant, &username)
             .await
@@ -182,7 +188,7 @@ async fn enrol_users(fixture: &Fixture, first: usize, count: usize) -> TotpUsers
             )
             .await
             .expect("confirm");
-        users.push((name, pending.secret));
+        users.push((name, Some(pending.secret)));
     }
     Arc::new(users)
 }
@@ -312,38 +318,33 @@ fn argon2_ceiling() -> f64 {
     f64::from(2 * per_thread) / started.elapsed().as_secs_f64()
 }
 
-/// Password logins with [`LOGIN_CONCURRENCY`] in flight for [`ROUND_SECS`]: password-only
-/// through the users without a factor, or each of `totp_users` once with its current code.
-/// Returns logins/s.
-async fn login_round(fixture: &Arc<Fixture>, totp_users: Option<TotpUsers>) -> f64 {
+/// Password logins with [`LOGIN_CONCURRENCY`] in flight for [`ROUND_SECS`], each of `users`
+/// once (with its current code when it has a factor). Returns logins/s.
+async fn login_round(fixture: &Arc<Fixture>, users: &Users) -> f64 {
     let next_user = Arc::new(AtomicUsize::new(0));
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs_f64(ROUND_SECS);
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..LOGIN_CONCURRENCY {
-        let (client, fixture, next_user, totp_users) = (
+        let (client, fixture, next_user, users) = (
             client.clone(),
             Arc::clone(fixture),
             Arc::clone(&next_user),
-            totp_users.clone(),
+            Arc::clone(users),
         );
         workers.spawn(async move {
             let mut done = 0_u32;
             while Instant::now() < deadline {
                 let idx = next_user.fetch_add(1, Ordering::Relaxed);
-                let body = if let Some(users) = &totp_users {
-                    let (name, secret) = users
-                        .get(idx)
-                        .expect("the round's users are enough for twice the password rate");
-                    let mut body = login_body(&fixture, name, PASSWORD, "password");
+                let (name, secret) = users
+                    .get(idx)
+                    .expect("the round's users are enough for twice the pilot's rate");
+                let mut body = login_body(&fixture, name, PASSWORD, "password");
+                if let Some(secret) = secret {
                     let code = secret.code_at(fixture.clock.now_utc()).expect("code");
                     body["otp"] = serde_json::json!(code.expose_secret());
-                    body
-                } else {
-                    let name = format!("user{}", 1 + idx % TIMING_USERS);
-                    login_body(&fixture, &name, PASSWORD, "password")
-                };
+                }
                 let response = post_login(&client, &fixture, &body).await;
                 assert_eq!(response.status(), 200, "a login of a throughput round");
                 done += 1;
@@ -482,25 +483,28 @@ fn main() {
 /// Password + TOTP logins/s against password-only logins/s (the same client, alternating
 /// rounds), then a replayed code against a wrong one.
 fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
-    // A pilot round sizes the pool of users with a factor, all enrolled before the measured
-    // rounds (so no round follows a burst of enrolment writes).
-    let pilot = runtime.block_on(login_round(fixture, None));
+    // A pilot round (users without a factor) sizes the pools of fresh users, all enrolled
+    // before the measured rounds so no round follows a burst of enrolment writes.
+    let pilot_users = runtime.block_on(enrol_users(fixture, 0, 600, false));
+    let pilot = runtime.block_on(login_round(fixture, &pilot_users));
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
         reason = "a small count"
     )]
     let per_round = (2.0 * pilot * ROUND_SECS) as usize + 50;
+    let mut next = pilot_users.len();
+    let mut pools = Vec::new();
+    for _ in 0..3 {
+        for with_factor in [false, true] {
+            pools.push(runtime.block_on(enrol_users(fixture, next, per_round, with_factor)));
+            next += per_round;
+        }
+    }
     let (mut plain, mut coded) = (Vec::new(), Vec::new());
-    let pools: Vec<TotpUsers> = (0..3)
-        .map(|round| runtime.block_on(enrol_users(fixture, round * per_round, per_round)))
-        .collect();
-    let enrolled = 3 * per_round;
-    // Warm-up after the enrolment's writes; not counted.
-    runtime.block_on(login_round(fixture, None));
-    for users in pools {
-        plain.push(runtime.block_on(login_round(fixture, None)));
-        coded.push(runtime.block_on(login_round(fixture, Some(users))));
+    for pair in pools.chunks(2) {
+        plain.push(runtime.block_on(login_round(fixture, &pair[0])));
+        coded.push(runtime.block_on(login_round(fixture, &pair[1])));
     }
     let middle = |mut rates: Vec<f64>| {
         rates.sort_by(f64::total_cmp);
@@ -522,10 +526,11 @@ fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
     // logs in with its code, then sends it again (a replay) and a wrong one (two failures, far
     // from the back-off).
     let client = reqwest::Client::new();
-    let users = runtime.block_on(enrol_users(fixture, enrolled, CODE_TIMING_PAIRS));
+    let users = runtime.block_on(enrol_users(fixture, next, CODE_TIMING_PAIRS, true));
     let (replayed, wrong) = runtime.block_on(async {
         let (mut replayed, mut wrong) = (Vec::new(), Vec::new());
         for (idx, (name, secret)) in users.iter().enumerate() {
+            let secret = secret.as_ref().expect("a user with a factor");
             let code = secret.code_at(fixture.clock.now_utc()).expect("code");
             let code = code.expose_secret().to_owned();
             let with = |otp: &str| {
