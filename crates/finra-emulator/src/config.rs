@@ -8,6 +8,7 @@ use std::time::Duration;
 use finhub_clock::{SharedClock, SystemClock};
 
 pub use crate::data::Scale;
+pub use crate::traqs::{TraqsConfig, TraqsEnvironment, TraqsUser};
 
 /// A credential tier, as FINRA sells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +181,8 @@ pub struct EmulatorConfig {
     pub async_timings: AsyncTimings,
     /// The wall clock (durations always use tokio's clock).
     pub clock: SharedClock,
+    /// TRAQS: its environment, users and token lifetimes.
+    pub traqs: TraqsConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -195,6 +198,7 @@ impl Default for EmulatorConfig {
             empty_result: EmptyResult::NoContent,
             async_timings: AsyncTimings::default(),
             clock: SystemClock::shared(),
+            traqs: TraqsConfig::default(),
         }
     }
 }
@@ -257,6 +261,12 @@ impl EmulatorConfig {
     /// Sets the async timings.
     pub fn with_async_timings(mut self, timings: AsyncTimings) -> Self {
         self.async_timings = timings;
+        self
+    }
+
+    /// Sets the TRAQS environment, users and lifetimes.
+    pub fn with_traqs(mut self, traqs: TraqsConfig) -> Self {
+        self.traqs = traqs;
         self
     }
 

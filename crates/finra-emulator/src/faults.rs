@@ -22,6 +22,12 @@ pub enum Fault {
     MalformedBody,
     /// Never answers (until the emulator shuts down or the client gives up).
     Hang,
+    /// A TRAQS download starts with 200 and breaks off after about this many bytes (other
+    /// calls answer 500 instead).
+    BreakMidBody {
+        /// Bytes sent before the break (rounded up to the chunk that crosses it).
+        after_bytes: usize,
+    },
 }
 
 /// Which calls a fault applies to.
@@ -31,6 +37,10 @@ pub enum FaultTarget {
     TokenCalls,
     /// Query API calls: data, metadata, partitions, datasets and async status.
     DataCalls,
+    /// TRAQS access-token exchanges (`POST /traqs/oauth2/token`).
+    TraqsTokenCalls,
+    /// TRAQS downloads (`DownloadHandler.ashx`), after the access token is checked.
+    TraqsDownloads,
 }
 
 /// The queues of pending faults, one per target. Each call takes at most one fault.
@@ -38,6 +48,8 @@ pub enum FaultTarget {
 pub struct Faults {
     token_calls: Mutex<VecDeque<Fault>>,
     data_calls: Mutex<VecDeque<Fault>>,
+    traqs_token_calls: Mutex<VecDeque<Fault>>,
+    traqs_downloads: Mutex<VecDeque<Fault>>,
 }
 
 impl Faults {
@@ -58,8 +70,14 @@ impl Faults {
 
     /// Drops every pending fault.
     pub fn clear(&self) {
-        self.queue(FaultTarget::TokenCalls).clear();
-        self.queue(FaultTarget::DataCalls).clear();
+        for target in [
+            FaultTarget::TokenCalls,
+            FaultTarget::DataCalls,
+            FaultTarget::TraqsTokenCalls,
+            FaultTarget::TraqsDownloads,
+        ] {
+            self.queue(target).clear();
+        }
     }
 
     /// Faults still waiting for a call to `target`.
@@ -75,6 +93,8 @@ impl Faults {
         let queue = match target {
             FaultTarget::TokenCalls => &self.token_calls,
             FaultTarget::DataCalls => &self.data_calls,
+            FaultTarget::TraqsTokenCalls => &self.traqs_token_calls,
+            FaultTarget::TraqsDownloads => &self.traqs_downloads,
         };
         queue
             .lock()

@@ -28,6 +28,7 @@ mod query;
 mod state;
 mod throttle;
 mod tokens;
+pub mod traqs;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use finra_emulator::traqs::{TraqsConfig, TraqsEnvironment, TraqsUser};
 use finra_emulator::{Credential, Emulator, EmulatorConfig, Scale, Throttle};
 use tracing_subscriber::EnvFilter;
 
@@ -35,6 +36,19 @@ struct Args {
     /// Largest accepted `offset` (FINRA: 500000).
     #[arg(long, default_value_t = 500_000)]
     max_offset: u64,
+    /// The TRAQS environment this emulator is: production or ntf.
+    #[arg(long, default_value = "production", value_name = "ENV")]
+    traqs_environment: TraqsEnvironment,
+    /// A TRAQS user, EMAIL:PASSWORD:BASE32SECRET:FAC1,FAC2 (facilities ADF, ORF, TRACE, TRF).
+    /// Repeatable. Without any, demo@example.com is created with a random password and secret.
+    #[arg(long = "traqs-user", value_name = "EMAIL:PASSWORD:SECRET:FACILITIES")]
+    traqs_users: Vec<TraqsUser>,
+    /// Lifetime of minted TRAQS refresh tokens in seconds (90 days).
+    #[arg(long, default_value_t = 90 * 86_400, value_name = "SECS")]
+    traqs_refresh_ttl: u64,
+    /// Lifetime of TRAQS access tokens in seconds.
+    #[arg(long, default_value_t = 1_800, value_name = "SECS")]
+    traqs_access_ttl: u64,
 }
 
 fn parse_scale(text: &str) -> Result<Scale, String> {
@@ -60,7 +74,20 @@ async fn main() -> anyhow::Result<()> {
     } else {
         args.credentials
     };
+    let demo_traqs_user = args.traqs_users.is_empty().then(TraqsUser::demo);
+    let traqs = TraqsConfig {
+        environment: args.traqs_environment,
+        users: demo_traqs_user
+            .iter()
+            .cloned()
+            .chain(args.traqs_users)
+            .collect(),
+        refresh_ttl: Duration::from_secs(args.traqs_refresh_ttl),
+        access_ttl: Duration::from_secs(args.traqs_access_ttl),
+    };
+    let environment = traqs.environment;
     let config = EmulatorConfig::default()
+        .with_traqs(traqs)
         .with_credentials(credentials)
         .with_token_ttl(Duration::from_secs(args.token_ttl))
         .with_throttle(args.throttle)
@@ -88,6 +115,18 @@ async fn main() -> anyhow::Result<()> {
     help.push_str(&format!(
         "try: curl -s -H 'Accept: application/json' 'http://{addr}/data/group/otcMarket/name/weeklySummary?limit=2'\n"
     ));
+    help.push_str(&format!(
+        "TRAQS ({}): sign in at http://{addr}/traqs/ to mint a refresh token; files at http://{addr}/DownloadHandler.ashx\n",
+        environment.as_str()
+    ));
+    if let Some(user) = &demo_traqs_user {
+        help.push_str(&format!(
+            "no --traqs-user given: created {} with password {} (all facilities); add its TOTP factor to an authenticator app:\n  {}\n",
+            user.email,
+            user.password,
+            user.otpauth_uri(environment)
+        ));
+    }
     let _ = stdout
         .write_all(help.as_bytes())
         .and_then(|()| stdout.flush());

@@ -12,6 +12,7 @@ use crate::data::Catalogue;
 use crate::faults::Faults;
 use crate::throttle::Throttler;
 use crate::tokens::TokenRegistry;
+use crate::traqs::Accounts;
 
 /// An emulator: its data, issued tokens, counters and fault queues. Cheap to clone; every clone
 /// is the same emulator.
@@ -29,6 +30,8 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     pub(crate) faults: Faults,
     pub(crate) async_jobs: AsyncJobs,
+    /// TRAQS accounts and tokens of this emulator's environment.
+    pub(crate) traqs: Accounts,
     /// The address `serve` listens on (for absolute links when a request has no `Host`).
     pub(crate) local_addr: OnceLock<SocketAddr>,
     /// Becomes `true` when the server starts shutting down (ends injected hangs).
@@ -49,6 +52,7 @@ impl Emulator {
                 counters: Counters::default(),
                 faults: Faults::default(),
                 async_jobs: AsyncJobs::default(),
+                traqs: Accounts::new(config.traqs.clone(), config.clock.clone()),
                 local_addr: OnceLock::new(),
                 shutting_down: watch::Sender::new(false),
                 config,
@@ -69,6 +73,16 @@ impl Emulator {
     /// The configuration this emulator runs with.
     pub fn config(&self) -> &EmulatorConfig {
         &self.inner.config
+    }
+
+    /// TRAQS access tokens minted (exchanges of refresh tokens).
+    pub fn traqs_access_tokens_minted(&self) -> u64 {
+        self.inner.traqs.access_tokens_minted()
+    }
+
+    /// TRAQS refresh tokens minted (by signed-in users).
+    pub fn traqs_refresh_tokens_minted(&self) -> u64 {
+        self.inner.traqs.refresh_tokens_minted()
     }
 
     /// The datasets it serves.

@@ -82,6 +82,48 @@ fn request_id_of(request: &Request) -> RequestId {
         .unwrap_or_else(RequestId::new)
 }
 
+/// Holds a request until the emulator shuts down (or the client gives up and the connection,
+/// and with it this future, is dropped).
+async fn hang(emulator: &Emulator) {
+    let mut shutting_down = emulator.inner.shutting_down.subscribe();
+    let _ = shutting_down.wait_for(|&down| down).await;
+}
+
+/// An injected fault on a TRAQS path, answered in plain text as TRAQS answers.
+pub(super) async fn plain_fault(emulator: &Emulator, fault: Fault) -> Response {
+    let status = match fault {
+        Fault::Hang => {
+            hang(emulator).await;
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        Fault::Unauthorized => StatusCode::UNAUTHORIZED,
+        Fault::TooManyRequests { retry_after } => {
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            return response;
+        }
+        Fault::MalformedBody => {
+            return (
+                StatusCode::OK,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                "{\"access_token\": \"*truncated",
+            )
+                .into_response();
+        }
+        Fault::InternalServerError | Fault::BreakMidBody { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        Fault::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, status.canonical_reason().unwrap_or("Error")).into_response()
+}
+
 async fn fault_response(
     emulator: &Emulator,
     fault: Fault,
@@ -90,10 +132,7 @@ async fn fault_response(
 ) -> Response {
     let status = match fault {
         Fault::Hang => {
-            // Hold the request until the emulator shuts down (or the client gives up and the
-            // connection, and with it this future, is dropped).
-            let mut shutting_down = emulator.inner.shutting_down.subscribe();
-            let _ = shutting_down.wait_for(|&down| down).await;
+            hang(emulator).await;
             StatusCode::SERVICE_UNAVAILABLE
         }
         Fault::MalformedBody => {
@@ -111,10 +150,15 @@ async fn fault_response(
         Fault::TooManyRequests { retry_after } => {
             return ApiError::too_many_requests(retry_after).into_response_with_id(request_id);
         }
-        Fault::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        Fault::InternalServerError | Fault::BreakMidBody { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
         Fault::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     };
     match target {
+        FaultTarget::TraqsTokenCalls | FaultTarget::TraqsDownloads => {
+            (status, status.canonical_reason().unwrap_or("Error")).into_response()
+        }
         FaultTarget::DataCalls => ApiError::new(
             status,
             status.canonical_reason().unwrap_or("Error"),

@@ -9,6 +9,7 @@ mod middleware;
 mod path;
 mod router;
 mod token;
+mod traqs;
 
 pub(crate) use router::router;
 

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 
 use super::error::ApiError;
-use super::{RequestId, async_requests, catalogue, data, middleware, token};
+use super::{RequestId, async_requests, catalogue, data, middleware, token, traqs};
 use crate::state::Emulator;
 
 /// The emulator's whole HTTP surface.
@@ -57,6 +57,7 @@ pub(crate) fn router(emulator: Emulator) -> Router {
         .merge(query_api)
         .merge(token_service)
         .merge(result_links)
+        .merge(traqs::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(data::MAX_BODY_BYTES))
         .layer(from_fn_with_state(
@@ -66,7 +67,7 @@ pub(crate) fn router(emulator: Emulator) -> Router {
         .with_state(emulator)
 }
 
-fn with_405(route: MethodRouter<Emulator>) -> MethodRouter<Emulator> {
+pub(super) fn with_405(route: MethodRouter<Emulator>) -> MethodRouter<Emulator> {
     route.fallback(method_not_allowed)
 }
 

@@ -15,3 +15,4 @@ mod sorting;
 mod support;
 mod throttle_and_faults;
 mod token;
+mod traqs;
