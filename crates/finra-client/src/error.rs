@@ -143,6 +143,21 @@ pub enum FinraError {
         reason: &'static str,
     },
 
+    /// The TRAQS refresh token is no longer accepted (expired, revoked, or not the username's):
+    /// no program can renew it. A person must sign in to TRAQS in this environment (password
+    /// and authenticator code) and generate a new one, e.g. with `finra traqs login`.
+    #[error(
+        "the TRAQS refresh token for {environment} is no longer accepted ({reason}): a person must \
+         sign in to TRAQS ({environment}) with password and authenticator code and generate a new \
+         one (`finra traqs login`)"
+    )]
+    TraqsRefreshTokenExpired {
+        /// `production` or `ntf`.
+        environment: String,
+        /// What the token service said.
+        reason: String,
+    },
+
     /// The client is misconfigured (bad URL, missing credentials, …).
     #[error("configuration error: {0}")]
     Config(String),

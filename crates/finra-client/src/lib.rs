@@ -74,6 +74,7 @@ mod repeats;
 mod retry;
 mod slicing;
 mod token;
+pub mod traqs;
 
 pub use asyncreq::{AsyncOptions, AsyncRequest, AsyncResult, AsyncStatus, ResultLink};
 pub use builder::{Environment, FinraClientBuilder};

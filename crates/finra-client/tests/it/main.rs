@@ -10,3 +10,4 @@ mod paging;
 mod raw;
 mod short_pages;
 mod support;
+mod traqs;
