@@ -7,3 +7,4 @@ mod catalogue;
 mod doctor;
 mod query;
 mod support;
+mod traqs;

@@ -200,6 +200,29 @@ impl Finra {
         self.dir.path()
     }
 
+    /// Runs `finra ARGS…` with `input` on its stdin and waits (bounded) for it to finish.
+    pub(crate) async fn run_with_stdin(mut self, args: &[&str], input: &str) -> Outcome {
+        use tokio::io::AsyncWriteExt;
+        self.command.args(args).stdin(Stdio::piped());
+        let mut child = self.command.spawn().expect("finra runs");
+        let mut stdin = child.stdin.take().expect("a stdin pipe");
+        stdin
+            .write_all(input.as_bytes())
+            .await
+            .expect("stdin written");
+        drop(stdin);
+        let output = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("finra {args:?} did not finish within {RUN_TIMEOUT:?}"))
+            .expect("finra runs");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+            dir: self.dir,
+        }
+    }
+
     /// Runs `finra ARGS…` and waits (bounded) for it to finish.
     pub(crate) async fn run(mut self, args: &[&str]) -> Outcome {
         self.command.args(args);

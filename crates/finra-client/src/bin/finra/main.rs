@@ -17,6 +17,7 @@ mod query;
 mod report;
 mod settings;
 mod table;
+mod traqs;
 
 use std::process::ExitCode;
 
@@ -56,6 +57,8 @@ enum Command {
     /// Run a query as an asynchronous request: submit, poll, fetch the result.
     #[command(name = "async")]
     Async(async_cmd::Args),
+    /// TRAQS reference-data files (TRACE, ADF, ORF, TRF) with a person's refresh token.
+    Traqs(traqs::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +103,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partitions(args) => partitions::run(global, &args).await,
         Command::Query(args) => Box::pin(query::run(global, args)).await,
         Command::Async(args) => Box::pin(async_cmd::run(global, args)).await,
+        Command::Traqs(args) => Box::pin(traqs::run(args)).await,
     }
 }
 

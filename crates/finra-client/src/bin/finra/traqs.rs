@@ -1,0 +1,335 @@
+//! `finra traqs login|status|files|download`: TRAQS reference-data files with a refresh token a
+//! person mints by signing in (password and authenticator code). The refresh token comes from
+//! `FINRA_TRAQS_REFRESH_TOKEN` (environment or `.env`) or from the file `finra traqs login`
+//! writes (mode 0600, in the user's config directory); it is never printed unless asked for
+//! with `login --print`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use finra_client::traqs::{TraqsClient, TraqsEnvironment, TraqsPaths, TraqsSignIn};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// `finra traqs …`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The TRAQS environment [env: FINRA_TRAQS_ENV; default: production]
+    #[arg(long = "traqs-env", value_name = "production|ntf")]
+    traqs_environment: Option<TraqsEnvironment>,
+    /// The download host's base URL [env: FINRA_TRAQS_BASE; default: the environment's]
+    #[arg(long = "traqs-base", value_name = "URL")]
+    traqs_base: Option<String>,
+    /// The TRAQS username, an e-mail address [env: FINRA_TRAQS_USERNAME]
+    #[arg(long)]
+    username: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Sign in (password, then the authenticator's code) and mint a refresh token, stored for
+    /// later commands (or printed with --print).
+    Login {
+        /// Print the refresh token instead of storing it.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Which refresh token the commands use, and when it expires.
+    Status,
+    /// List a facility's files.
+    Files {
+        /// ADF, ORF, TRACE or TRF.
+        facility: String,
+    },
+    /// Download a file (to stdout, or atomically to --out).
+    Download {
+        /// ADF, ORF, TRACE or TRF.
+        facility: String,
+        /// The file, e.g. CAMASTER.
+        file: String,
+        /// Write here instead of stdout (only once the whole file has arrived).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// A stored refresh token.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Stored {
+    environment: String,
+    username: String,
+    refresh_token: String,
+    expires_at: String,
+}
+
+/// A setting from the environment, else from `.env` in the working directory.
+fn setting(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| {
+            dotenvy::from_path_iter(".env")
+                .ok()?
+                .filter_map(Result::ok)
+                .find(|(key, value)| key == name && !value.is_empty())
+                .map(|(_, value)| value)
+        })
+}
+
+/// Where `finra traqs login` keeps the refresh token of `environment`.
+fn store_path(environment: TraqsEnvironment) -> anyhow::Result<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .context("no config directory: set HOME or XDG_CONFIG_HOME")?;
+    Ok(base
+        .join("finra")
+        .join(format!("traqs-{}.json", environment.as_str())))
+}
+
+struct Resolved {
+    environment: TraqsEnvironment,
+    base: Option<String>,
+    username: Option<String>,
+}
+
+impl Args {
+    fn resolve(&self) -> anyhow::Result<Resolved> {
+        let environment = match (&self.traqs_environment, setting("FINRA_TRAQS_ENV")) {
+            (Some(env), _) => *env,
+            (None, Some(text)) => text.parse().map_err(anyhow::Error::msg)?,
+            (None, None) => TraqsEnvironment::Production,
+        };
+        Ok(Resolved {
+            environment,
+            base: self
+                .traqs_base
+                .clone()
+                .or_else(|| setting("FINRA_TRAQS_BASE")),
+            username: self
+                .username
+                .clone()
+                .or_else(|| setting("FINRA_TRAQS_USERNAME")),
+        })
+    }
+}
+
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let resolved = args.resolve()?;
+    match args.command {
+        Command::Login { print } => login(&resolved, print).await,
+        Command::Status => status(&resolved),
+        Command::Files { facility } => {
+            let client = client(&resolved)?;
+            let mut stdout = std::io::stdout().lock();
+            for name in client.files(&facility).await? {
+                writeln!(stdout, "{name}")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Download {
+            facility,
+            file,
+            out,
+        } => download(&resolved, &facility, &file, out.as_deref()).await,
+    }
+}
+
+/// Reads one answer: without echo on a terminal, else a line of stdin.
+fn ask(prompt: &str) -> anyhow::Result<SecretString> {
+    let answer = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).context("cannot read from the terminal")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read stdin")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    anyhow::ensure!(!answer.is_empty(), "nothing entered for {prompt:?}");
+    Ok(SecretString::from(answer))
+}
+
+async fn login(resolved: &Resolved, print: bool) -> anyhow::Result<ExitCode> {
+    let username = resolved
+        .username
+        .clone()
+        .context("the TRAQS username is required: --username or FINRA_TRAQS_USERNAME")?;
+    let sign_in = TraqsSignIn::new(
+        resolved.environment,
+        resolved.base.as_deref(),
+        TraqsPaths::default(),
+        reqwest::Client::new(),
+    )?;
+    let password = ask(&format!("TRAQS password for {username}: "))?;
+    let code = ask("Code from your authenticator app: ")?;
+    let session = sign_in.sign_in(&username, &password, &code).await?;
+    let minted = sign_in.mint_refresh_token(&session).await?;
+    let expires_at = minted.expires_at.format(&Rfc3339)?;
+    if print {
+        writeln!(std::io::stdout().lock(), "{}", minted.token.expose_secret())?;
+        eprintln!("expires at {expires_at}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = store_path(resolved.environment)?;
+    let stored = Stored {
+        environment: resolved.environment.as_str().to_owned(),
+        username,
+        refresh_token: minted.token.expose_secret().to_owned(),
+        expires_at: expires_at.clone(),
+    };
+    write_private(&path, &serde_json::to_vec_pretty(&stored)?)?;
+    eprintln!(
+        "stored the TRAQS refresh token ({}) in {}; it expires at {expires_at}",
+        resolved.environment.as_str(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file readable by its owner only (created so, never readable by others).
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The refresh token in use: the environment's variable first, else the stored one.
+struct Token {
+    username: String,
+    token: SecretString,
+    expires_at: Option<OffsetDateTime>,
+    source: String,
+}
+
+fn token(resolved: &Resolved) -> anyhow::Result<Token> {
+    if let Some(token) = setting("FINRA_TRAQS_REFRESH_TOKEN") {
+        let username = resolved
+            .username
+            .clone()
+            .context("FINRA_TRAQS_REFRESH_TOKEN is set: FINRA_TRAQS_USERNAME is needed with it")?;
+        return Ok(Token {
+            username,
+            token: SecretString::from(token),
+            expires_at: None,
+            source: "FINRA_TRAQS_REFRESH_TOKEN".into(),
+        });
+    }
+    let path = store_path(resolved.environment)?;
+    let text = std::fs::read(&path).with_context(|| {
+        format!(
+            "no TRAQS refresh token for {}: run `finra traqs login` (or set FINRA_TRAQS_REFRESH_TOKEN)",
+            resolved.environment.as_str()
+        )
+    })?;
+    let stored: Stored =
+        serde_json::from_slice(&text).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Token {
+        username: stored.username,
+        token: SecretString::from(stored.refresh_token),
+        expires_at: OffsetDateTime::parse(&stored.expires_at, &Rfc3339).ok(),
+        source: path.display().to_string(),
+    })
+}
+
+fn client(resolved: &Resolved) -> anyhow::Result<TraqsClient> {
+    let token = token(resolved)?;
+    let mut builder = TraqsClient::builder(resolved.environment)
+        .username(token.username)
+        .refresh_token(token.token);
+    if let Some(base) = &resolved.base {
+        builder = builder.base_url(base.clone());
+    }
+    if let Some(at) = token.expires_at {
+        builder = builder.refresh_token_expires_at(at);
+    }
+    Ok(builder.build()?)
+}
+
+fn status(resolved: &Resolved) -> anyhow::Result<ExitCode> {
+    let token = token(resolved)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "environment  {}", resolved.environment.as_str())?;
+    writeln!(stdout, "username     {}", token.username)?;
+    writeln!(stdout, "from         {}", token.source)?;
+    match token.expires_at {
+        Some(at) => {
+            let days = (at - OffsetDateTime::now_utc()).whole_days();
+            writeln!(
+                stdout,
+                "expires      {} ({days} days left)",
+                at.format(&Rfc3339)?
+            )?;
+            if days <= 14 {
+                writeln!(
+                    stdout,
+                    "warning      renew it soon: a person must run `finra traqs login`"
+                )?;
+            }
+        }
+        None => writeln!(stdout, "expires      unknown")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn download(
+    resolved: &Resolved,
+    facility: &str,
+    file: &str,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let client = client(resolved)?;
+    let download = client.download(facility, file).await?;
+    let Some(out) = out else {
+        let rows = download.copy_to(&mut tokio::io::stdout()).await?;
+        eprintln!("{rows} rows");
+        return Ok(ExitCode::SUCCESS);
+    };
+    // Written beside the target and renamed when complete: never a half-written file.
+    let partial = out.with_extension(format!("partial-{}", std::process::id()));
+    let result = async {
+        let mut writer = tokio::fs::File::create(&partial)
+            .await
+            .with_context(|| format!("cannot create {}", partial.display()))?;
+        let rows = download.copy_to(&mut writer).await?;
+        writer.sync_all().await?;
+        tokio::fs::rename(&partial, out)
+            .await
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        anyhow::Ok(rows)
+    }
+    .await;
+    match result {
+        Ok(rows) => {
+            eprintln!("{rows} rows written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            let _ = tokio::fs::remove_file(&partial).await;
+            Err(error)
+        }
+    }
+}
