@@ -189,3 +189,41 @@ async fn a_download_that_breaks_off_leaves_no_file_and_a_refused_token_says_what
         wrong_code.stderr
     );
 }
+
+#[tokio::test]
+async fn the_doctor_checks_traqs_too_and_explains_a_refused_refresh_token() {
+    let emulator = emulator().await;
+    let home = TempDir::new();
+    traqs(&emulator, &home)
+        .run_with_stdin(
+            &["traqs", "login"],
+            &format!("{PASSWORD}\n{}\n", code_now()),
+        )
+        .await
+        .expect_code(0);
+    let doctor = traqs(&emulator, &home)
+        .credentials()
+        .run(&["auth", "doctor"])
+        .await;
+    doctor.expect_code(0);
+    let text = crate::support::flat(&doctor.stdout);
+    for expected in [
+        "✓ TRAQS settings: production, user ops@example.com",
+        "✓ TRAQS download host answers",
+        "✓ TRAQS access token exchanged",
+        "✓ downloaded ORF/DAILYLIST: 60 rows, a header row of 10 columns",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(!doctor.all().contains("trq_"));
+
+    let refused = traqs(&emulator, &home)
+        .credentials()
+        .env("FINRA_TRAQS_REFRESH_TOKEN", "trq_made-up")
+        .run(&["auth", "doctor"])
+        .await;
+    refused.expect_code(1);
+    let text = crate::support::flat(&refused.stdout);
+    assert!(text.contains("✗ TRAQS token exchange failed"), "{text}");
+    assert!(text.contains("run `finra traqs login`"), "{text}");
+}

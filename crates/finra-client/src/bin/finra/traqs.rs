@@ -95,30 +95,45 @@ fn store_path(environment: TraqsEnvironment) -> anyhow::Result<PathBuf> {
         .join(format!("traqs-{}.json", environment.as_str())))
 }
 
-struct Resolved {
-    environment: TraqsEnvironment,
-    base: Option<String>,
-    username: Option<String>,
+/// The TRAQS settings in force.
+pub(crate) struct Resolved {
+    pub(crate) environment: TraqsEnvironment,
+    pub(crate) base: Option<String>,
+    pub(crate) username: Option<String>,
+}
+
+impl Resolved {
+    /// The settings from the environment and `.env` alone (no flags).
+    pub(crate) fn from_settings() -> anyhow::Result<Self> {
+        Self::with(None, None, None)
+    }
+
+    /// Flags first, then the environment, then `.env`.
+    fn with(
+        environment: Option<TraqsEnvironment>,
+        base: Option<String>,
+        username: Option<String>,
+    ) -> anyhow::Result<Self> {
+        let environment = match (environment, setting("FINRA_TRAQS_ENV")) {
+            (Some(env), _) => env,
+            (None, Some(text)) => text.parse().map_err(anyhow::Error::msg)?,
+            (None, None) => TraqsEnvironment::Production,
+        };
+        Ok(Self {
+            environment,
+            base: base.or_else(|| setting("FINRA_TRAQS_BASE")),
+            username: username.or_else(|| setting("FINRA_TRAQS_USERNAME")),
+        })
+    }
 }
 
 impl Args {
     fn resolve(&self) -> anyhow::Result<Resolved> {
-        let environment = match (&self.traqs_environment, setting("FINRA_TRAQS_ENV")) {
-            (Some(env), _) => *env,
-            (None, Some(text)) => text.parse().map_err(anyhow::Error::msg)?,
-            (None, None) => TraqsEnvironment::Production,
-        };
-        Ok(Resolved {
-            environment,
-            base: self
-                .traqs_base
-                .clone()
-                .or_else(|| setting("FINRA_TRAQS_BASE")),
-            username: self
-                .username
-                .clone()
-                .or_else(|| setting("FINRA_TRAQS_USERNAME")),
-        })
+        Resolved::with(
+            self.traqs_environment,
+            self.traqs_base.clone(),
+            self.username.clone(),
+        )
     }
 }
 
@@ -218,14 +233,14 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// The refresh token in use: the environment's variable first, else the stored one.
-struct Token {
-    username: String,
+pub(crate) struct Token {
+    pub(crate) username: String,
     token: SecretString,
-    expires_at: Option<OffsetDateTime>,
-    source: String,
+    pub(crate) expires_at: Option<OffsetDateTime>,
+    pub(crate) source: String,
 }
 
-fn token(resolved: &Resolved) -> anyhow::Result<Token> {
+pub(crate) fn token(resolved: &Resolved) -> anyhow::Result<Token> {
     if let Some(token) = setting("FINRA_TRAQS_REFRESH_TOKEN") {
         let username = resolved
             .username
@@ -255,7 +270,7 @@ fn token(resolved: &Resolved) -> anyhow::Result<Token> {
     })
 }
 
-fn client(resolved: &Resolved) -> anyhow::Result<TraqsClient> {
+pub(crate) fn client(resolved: &Resolved) -> anyhow::Result<TraqsClient> {
     let token = token(resolved)?;
     let mut builder = TraqsClient::builder(resolved.environment)
         .username(token.username)

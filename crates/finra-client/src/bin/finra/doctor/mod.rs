@@ -8,6 +8,7 @@ mod checklist;
 mod credentials;
 mod explain;
 mod probes;
+mod traqs;
 
 use std::process::ExitCode;
 
@@ -97,6 +98,8 @@ pub(crate) async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
 
     list.section("Data access");
     check_data(&mut list, global, minted.as_ref(), &setup).await?;
+
+    traqs::check(&mut list).await;
 
     Ok(list.finish())
 }
