@@ -49,6 +49,9 @@ struct Args {
     /// Lifetime of TRAQS access tokens in seconds.
     #[arg(long, default_value_t = 1_800, value_name = "SECS")]
     traqs_access_ttl: u64,
+    /// Data rows of TRACE's CAMASTER instead of the scale's (large-download benchmarks).
+    #[arg(long, value_name = "N")]
+    traqs_camaster_rows: Option<u64>,
 }
 
 fn parse_scale(text: &str) -> Result<Scale, String> {
@@ -84,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
             .collect(),
         refresh_ttl: Duration::from_secs(args.traqs_refresh_ttl),
         access_ttl: Duration::from_secs(args.traqs_access_ttl),
+        bond_master_rows: args.traqs_camaster_rows,
     };
     let environment = traqs.environment;
     let config = EmulatorConfig::default()

@@ -98,9 +98,20 @@ impl TraqsDownload {
     }
 
     /// Writes the whole file (header row included) to `out`; returns the data rows written.
-    pub async fn copy_to<W: AsyncWrite + Unpin>(mut self, out: &mut W) -> Result<u64, FinraError> {
+    pub async fn copy_to<W: AsyncWrite + Unpin>(self, out: &mut W) -> Result<u64, FinraError> {
+        self.copy_to_observed(out, |_| {}).await
+    }
+
+    /// [`Self::copy_to`], telling `written` the bytes of each piece as it is written (a
+    /// progress display).
+    pub async fn copy_to_observed<W: AsyncWrite + Unpin>(
+        mut self,
+        out: &mut W,
+        mut written: impl FnMut(usize),
+    ) -> Result<u64, FinraError> {
         let io = |e: std::io::Error| FinraError::Config(format!("cannot write the file: {e}"));
         out.write_all(&self.header).await.map_err(io)?;
+        written(self.header.len());
         let mut rows = 0_u64;
         let mut last = b'\n';
         while let Some(chunk) = self.chunk().await? {
@@ -109,6 +120,7 @@ impl TraqsDownload {
                 last = *byte;
             }
             out.write_all(&chunk).await.map_err(io)?;
+            written(chunk.len());
         }
         if last != b'\n' {
             rows += 1;

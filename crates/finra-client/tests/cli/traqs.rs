@@ -23,6 +23,7 @@ async fn emulator() -> RunningEmulator {
         users: vec![user],
         refresh_ttl: Duration::from_secs(30 * 86_400),
         access_ttl: Duration::from_secs(1_800),
+        bond_master_rows: None,
     }))
     .await
 }

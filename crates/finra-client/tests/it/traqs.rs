@@ -35,6 +35,7 @@ async fn setup(access_ttl: u64, refresh_ttl: u64) -> Setup {
         users: vec![user],
         refresh_ttl: Duration::from_secs(refresh_ttl),
         access_ttl: Duration::from_secs(access_ttl),
+        bond_master_rows: None,
     }))
     .await;
     Setup { emulator, clock }

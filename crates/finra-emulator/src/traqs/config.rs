@@ -184,6 +184,19 @@ pub struct TraqsConfig {
     pub refresh_ttl: Duration,
     /// Lifetime of access tokens (1 800 s).
     pub access_ttl: Duration,
+    /// Data rows of `CAMASTER`, the big file, instead of the scale's (benchmarks of large
+    /// downloads).
+    pub bond_master_rows: Option<u64>,
+}
+
+impl TraqsConfig {
+    /// The data rows `file` has at `scale`, with `CAMASTER`'s override.
+    pub fn rows_of(&self, file: &crate::traqs::files::TraqsFile, scale: crate::data::Scale) -> u64 {
+        match self.bond_master_rows {
+            Some(rows) if file.is_bond_master() => rows,
+            _ => file.rows(scale),
+        }
+    }
 }
 
 impl Default for TraqsConfig {
@@ -193,6 +206,7 @@ impl Default for TraqsConfig {
             users: Vec::new(),
             refresh_ttl: Duration::from_secs(90 * 86_400),
             access_ttl: Duration::from_secs(1_800),
+            bond_master_rows: None,
         }
     }
 }

@@ -133,6 +133,11 @@ impl TraqsFile {
         }
     }
 
+    /// Whether it is the big bond master (whose size a benchmark may set).
+    pub fn is_bond_master(&self) -> bool {
+        self.kind == Kind::BondMaster
+    }
+
     /// How many data rows it has at `scale`.
     pub fn rows(&self, scale: Scale) -> u64 {
         let full = scale == Scale::Full;
@@ -168,17 +173,16 @@ impl TraqsFile {
     /// The whole file as text (tests; small files).
     pub fn render(&self, seed: u64, scale: Scale) -> String {
         let mut out = String::new();
-        for chunk in self.chunks(seed, scale) {
+        for chunk in self.chunks(seed, self.rows(scale)) {
             out.push_str(&String::from_utf8_lossy(&chunk));
         }
         out
     }
 
     /// The file in chunks of about 64 KiB, each made when it is asked for.
-    fn chunks(&self, seed: u64, scale: Scale) -> impl Iterator<Item = Bytes> + Send + 'static {
+    fn chunks(&self, seed: u64, rows: u64) -> impl Iterator<Item = Bytes> + Send + 'static {
         const CHUNK: usize = 64 * 1024;
         let this: &'static TraqsFile = find(self.facility, self.name).unwrap_or(&FILES[0]);
-        let rows = self.rows(scale);
         let mut next = 0_u64;
         let mut header_sent = false;
         std::iter::from_fn(move || {
@@ -197,11 +201,12 @@ impl TraqsFile {
         })
     }
 
-    /// The file as a streamed body; `cut_after` bytes (a fault) end it with an error instead.
-    pub(crate) fn body(&self, seed: u64, scale: Scale, cut_after: Option<usize>) -> Body {
+    /// The file of `rows` data rows as a streamed body; `cut_after` bytes (a fault) end it with
+    /// an error instead.
+    pub(crate) fn body(&self, seed: u64, rows: u64, cut_after: Option<usize>) -> Body {
         use futures_util::StreamExt as _;
         let mut sent = 0_usize;
-        let chunks = futures_util::stream::iter(self.chunks(seed, scale)).then(move |chunk| {
+        let chunks = futures_util::stream::iter(self.chunks(seed, rows)).then(move |chunk| {
             // The chunk that crosses the limit still goes out; the next one breaks, after a
             // pause that lets what was sent reach the client.
             let broken = cut_after.is_some_and(|limit| sent >= limit);

@@ -39,6 +39,7 @@ async fn traqs(environment: TraqsEnvironment, facilities: &str) -> Traqs {
         users: vec![user.clone()],
         refresh_ttl: Duration::from_secs(86_400),
         access_ttl: Duration::from_secs(1_800),
+        bond_master_rows: None,
     }))
     .await;
     Traqs { h, clock, user }

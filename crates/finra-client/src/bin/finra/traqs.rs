@@ -318,8 +318,17 @@ async fn download(
 ) -> anyhow::Result<ExitCode> {
     let client = client(resolved)?;
     let download = client.download(facility, file).await?;
+    let bar = progress_bar(&format!("{facility}/{file}"));
+    let observe = |bytes: usize| {
+        if let Some(bar) = &bar {
+            bar.inc(u64::try_from(bytes).unwrap_or(0));
+        }
+    };
     let Some(out) = out else {
-        let rows = download.copy_to(&mut tokio::io::stdout()).await?;
+        let rows = download
+            .copy_to_observed(&mut tokio::io::stdout(), observe)
+            .await?;
+        finish(bar.as_ref());
         eprintln!("{rows} rows");
         return Ok(ExitCode::SUCCESS);
     };
@@ -329,7 +338,7 @@ async fn download(
         let mut writer = tokio::fs::File::create(&partial)
             .await
             .with_context(|| format!("cannot create {}", partial.display()))?;
-        let rows = download.copy_to(&mut writer).await?;
+        let rows = download.copy_to_observed(&mut writer, observe).await?;
         writer.sync_all().await?;
         tokio::fs::rename(&partial, out)
             .await
@@ -337,6 +346,7 @@ async fn download(
         anyhow::Ok(rows)
     }
     .await;
+    finish(bar.as_ref());
     match result {
         Ok(rows) => {
             eprintln!("{rows} rows written to {}", out.display());
@@ -346,5 +356,27 @@ async fn download(
             let _ = tokio::fs::remove_file(&partial).await;
             Err(error)
         }
+    }
+}
+
+/// Bytes and speed on stderr while a download runs, when stderr is a terminal.
+fn progress_bar(what: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {msg}: {bytes} ({binary_bytes_per_sec}, {elapsed})",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
+}
+
+fn finish(bar: Option<&indicatif::ProgressBar>) {
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
 }

@@ -82,7 +82,11 @@ pub(super) async fn download(
     let mut response = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        file.body(config.seed, config.scale, cut_after),
+        file.body(
+            config.seed,
+            config.traqs.rows_of(file, config.scale),
+            cut_after,
+        ),
     )
         .into_response();
     if let Ok(value) = HeaderValue::from_str(&disposition) {

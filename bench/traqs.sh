@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# TRAQS download benchmark: TRACE's CAMASTER at --scale full from the emulator, downloaded by
+# `finra traqs download` and by `curl` with a ready access token, alternating round by round in
+# the same run (bytes/s, medians of 5); then the peak memory (max RSS) of `finra traqs download`
+# for CAMASTER at its full size and at 10 times that. Needs curl, python3 and GNU time (each
+# installed with apt-get if absent). Run from anywhere: `bench/traqs.sh`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in curl python3; do
+  command -v "$tool" >/dev/null || (apt-get install -y "$tool" || (apt-get update && apt-get install -y "$tool")) >/dev/null
+done
+[ -x /usr/bin/time ] || (apt-get install -y time || (apt-get update && apt-get install -y time)) >/dev/null
+
+cargo build --release --quiet -p finra-emulator -p finra-client --bins
+emulator=target/release/finra-emulator
+finra=target/release/finra
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+email=bench@example.com
+password=bench-password
+secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+full_rows=150000
+
+# Starts an emulator with CAMASTER of $1 rows; prints its base URL.
+start_emulator() {
+  local out="$work/emulator-$1.out"
+  "$emulator" --listen 127.0.0.1:0 --scale full --throttle off \
+    --traqs-user "$email:$password:$secret:TRACE" --traqs-camaster-rows "$1" >"$out" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 1 200); do
+    if grep -q '^listening on ' "$out"; then sed -n 's/^listening on //p' "$out"; return; fi
+    sleep 0.05
+  done
+  echo "the emulator did not start" >&2; exit 1
+}
+
+totp() {
+  python3 - "$secret" <<'PY'
+import base64, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1])
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), "sha1").digest()
+offset = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000))
+PY
+}
+
+# Signs in and mints a refresh token on the emulator at $1; prints it.
+refresh_token() {
+  printf '%s\n%s\n' "$password" "$(totp)" |
+    env -i PATH="$PATH" HOME="$work" FINRA_TRAQS_BASE="$1" FINRA_TRAQS_USERNAME="$email" \
+      "$finra" traqs login --print 2>/dev/null
+}
+
+base=$(start_emulator "$full_rows")
+token=$(refresh_token "$base")
+access=$(curl -s "$base/traqs/oauth2/token" --data-urlencode grant_type=refresh_token \
+  --data-urlencode "refresh_token=$token" --data-urlencode "username=$email" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+url="$base/DownloadHandler.ashx?action=DOWNLOAD&facility=TRACE&file=CAMASTER"
+run_finra() {
+  env -i PATH="$PATH" HOME="$work" FINRA_TRAQS_BASE="$1" FINRA_TRAQS_USERNAME="$email" \
+    FINRA_TRAQS_REFRESH_TOKEN="$2" "$finra" traqs download TRACE CAMASTER
+}
+
+echo "TRAQS download benchmark: CAMASTER ($full_rows rows) from the emulator on $(nproc) cores, $(uname -m)"
+curl_rates=(); finra_rates=()
+for round in 1 2 3 4 5; do
+  read -r bytes secs < <(curl -s -o /dev/null -H "Authorization: Bearer $access" -w '%{size_download} %{time_total}\n' "$url")
+  curl_rates+=("$(python3 -c "print($bytes / $secs)")")
+  start=$(date +%s.%N)
+  finra_bytes=$(run_finra "$base" "$token" 2>/dev/null | wc -c)
+  end=$(date +%s.%N)
+  finra_rates+=("$(python3 -c "print($finra_bytes / ($end - $start))")")
+  [ "$finra_bytes" = "$bytes" ] || { echo "round $round: finra wrote $finra_bytes bytes, curl got $bytes" >&2; exit 1; }
+done
+python3 - "${curl_rates[*]}" "${finra_rates[*]}" "$bytes" <<'PY'
+import statistics, sys
+curl = [float(x) for x in sys.argv[1].split()]
+finra = [float(x) for x in sys.argv[2].split()]
+size = int(sys.argv[3])
+c, f = statistics.median(curl), statistics.median(finra)
+print(f"curl (ready access token)  {c / 1e6:8.1f} MB/s  (median of {len(curl)}, {size / 1e6:.1f} MB)")
+print(f"finra traqs download       {f / 1e6:8.1f} MB/s  (median of {len(finra)}; includes process start and the token exchange)")
+print(f"  finra / curl = {f / c:.2f} (target >= 0.90: {'met' if f >= 0.9 * c else 'MISSED'})")
+PY
+
+big=$(start_emulator $((full_rows * 10)))
+big_token=$(refresh_token "$big")
+rss() { env -i PATH="$PATH" HOME="$work" FINRA_TRAQS_BASE="$1" FINRA_TRAQS_USERNAME="$email" \
+  FINRA_TRAQS_REFRESH_TOKEN="$2" /usr/bin/time -f '%M' "$finra" traqs download TRACE CAMASTER 2>&1 >/dev/null | tail -1; }
+small_rss=$(rss "$base" "$token")
+big_rss=$(rss "$big" "$big_token")
+python3 - "$small_rss" "$big_rss" <<'PY'
+import sys
+small, big = int(sys.argv[1]), int(sys.argv[2])
+print(f"peak RSS of finra traqs download: {small / 1024:.1f} MiB for CAMASTER, {big / 1024:.1f} MiB for 10x its rows")
+print(f"  ratio {big / small:.2f} (target: within 20 %: {'met' if big <= 1.2 * small else 'MISSED'})")
+PY
+echo "(through the hub: not measured yet; the hub does not serve TRAQS files yet)"
