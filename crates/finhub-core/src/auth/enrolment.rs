@@ -249,16 +249,9 @@ impl Enrolment {
     ) -> Result<Enrolled, AuthError> {
         let (tenant, username) = (&enroller.tenant, &enroller.username);
         self.refuse_when_off(tenant).await?;
-        let pending = self
-            .ctx
-            .store
-            .totp_factors(tenant, username)
-            .await?
-            .into_iter()
-            .find(|factor| !factor.is_active())
-            .ok_or(AuthError::InvalidRequest(
-                RequestProblem::NoPendingEnrolment,
-            ))?;
+        let pending = self.factors.pending_factor(tenant, username).await?.ok_or(
+            AuthError::InvalidRequest(RequestProblem::NoPendingEnrolment),
+        )?;
         let recovery_codes = self
             .factors
             .confirm_totp(ctx, tenant, username, &pending.id, otp.expose_secret())

@@ -156,12 +156,9 @@ impl SecondFactors {
         self.check_not_blocked(tenant, username).await?;
         let now = self.ctx.clock.now_utc();
         let pending = self
-            .ctx
-            .store
-            .totp_factors(tenant, username)
+            .pending_factor(tenant, username)
             .await?
-            .into_iter()
-            .find(|factor| !factor.is_active() && factor.id == *factor_id)
+            .filter(|factor| factor.id == *factor_id)
             .filter(|factor| factor.expires_at.is_some_and(|end| end > now))
             .ok_or(AuthError::InvalidOtp)?;
         let step = self
@@ -191,6 +188,21 @@ impl SecondFactors {
             .replace_recovery_codes(tenant, username, &hashes)
             .await?;
         Ok(codes)
+    }
+
+    /// The user's pending factor (started, not confirmed), if any.
+    pub(super) async fn pending_factor(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+    ) -> Result<Option<TotpFactor>, AuthError> {
+        Ok(self
+            .ctx
+            .store
+            .totp_factors(tenant, username)
+            .await?
+            .into_iter()
+            .find(|factor| !factor.is_active()))
     }
 
     /// The user's active factor, if any.

@@ -242,27 +242,9 @@ impl TraqsClient {
     }
 }
 
-/// A refused TRAQS answer as an error (TRAQS answers in plain text).
+/// A refused TRAQS answer as an error.
 async fn refusal(response: reqwest::Response) -> FinraError {
-    let status = response.status();
-    let message: String = response
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
-    match status.as_u16() {
-        401 => FinraError::Unauthorized { message },
-        403 => FinraError::NotEntitled { message },
-        404 => FinraError::NotFound { message },
-        500..=599 => FinraError::Server {
-            status: status.as_u16(),
-            message,
-        },
-        other => FinraError::BadRequest {
-            status: other,
-            message,
-        },
-    }
+    let status = response.status().as_u16();
+    let body = response.bytes().await.unwrap_or_default();
+    super::refusal(status, &body)
 }

@@ -86,3 +86,19 @@ impl Default for TraqsPaths {
         }
     }
 }
+
+/// A refused TRAQS answer as an error: TRAQS explains itself in plain text (kept short).
+fn refusal(status: u16, body: &[u8]) -> crate::FinraError {
+    use crate::FinraError;
+    let message: String = String::from_utf8_lossy(body).chars().take(200).collect();
+    match status {
+        401 => FinraError::Unauthorized { message },
+        403 => FinraError::NotEntitled { message },
+        404 => FinraError::NotFound { message },
+        500..=599 => FinraError::Server { status, message },
+        other => FinraError::BadRequest {
+            status: other,
+            message,
+        },
+    }
+}

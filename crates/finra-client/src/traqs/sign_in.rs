@@ -88,18 +88,7 @@ impl TraqsSignIn {
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
-        let message: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
-        Err(match status.as_u16() {
-            401 => FinraError::Unauthorized { message },
-            500..=599 => FinraError::Server {
-                status: status.as_u16(),
-                message,
-            },
-            other => FinraError::BadRequest {
-                status: other,
-                message,
-            },
-        })
+        Err(super::refusal(status.as_u16(), &bytes))
     }
 
     fn decode<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, FinraError> {

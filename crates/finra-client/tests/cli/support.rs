@@ -135,6 +135,15 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
+    fn of(output: std::process::Output, dir: TempDir) -> Self {
+        Self {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+            dir,
+        }
+    }
+
     /// Both streams, for searching.
     pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
@@ -215,12 +224,7 @@ impl Finra {
             .await
             .unwrap_or_else(|_| panic!("finra {args:?} did not finish within {RUN_TIMEOUT:?}"))
             .expect("finra runs");
-        Outcome {
-            code: output.status.code(),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-            dir: self.dir,
-        }
+        Outcome::of(output, self.dir)
     }
 
     /// Runs `finra ARGS…` and waits (bounded) for it to finish.
@@ -230,12 +234,7 @@ impl Finra {
             .await
             .unwrap_or_else(|_| panic!("finra {args:?} did not finish within {RUN_TIMEOUT:?}"))
             .expect("finra runs");
-        Outcome {
-            code: output.status.code(),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-            dir: self.dir,
-        }
+        Outcome::of(output, self.dir)
     }
 }
 

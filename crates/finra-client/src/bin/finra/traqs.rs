@@ -59,6 +59,9 @@ enum Command {
     },
 }
 
+/// Bytes gathered before each write of a download.
+const WRITE_BUFFER: usize = 256 * 1024;
+
 /// A stored refresh token.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -325,9 +328,9 @@ async fn download(
         }
     };
     let Some(out) = out else {
-        let rows = download
-            .copy_to_observed(&mut tokio::io::stdout(), observe)
-            .await?;
+        // Large writes: tokio's stdout hands every write to a blocking thread.
+        let mut stdout = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, tokio::io::stdout());
+        let rows = download.copy_to_observed(&mut stdout, observe).await?;
         finish(bar.as_ref());
         eprintln!("{rows} rows");
         return Ok(ExitCode::SUCCESS);
@@ -335,11 +338,12 @@ async fn download(
     // Written beside the target and renamed when complete: never a half-written file.
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
     let result = async {
-        let mut writer = tokio::fs::File::create(&partial)
+        let file = tokio::fs::File::create(&partial)
             .await
             .with_context(|| format!("cannot create {}", partial.display()))?;
+        let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let rows = download.copy_to_observed(&mut writer, observe).await?;
-        writer.sync_all().await?;
+        writer.get_ref().sync_all().await?;
         tokio::fs::rename(&partial, out)
             .await
             .with_context(|| format!("cannot write {}", out.display()))?;
