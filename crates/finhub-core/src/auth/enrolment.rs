@@ -189,8 +189,9 @@ impl Enrolment {
             && !store.enrollment_token_spent(&claims.jti).await?
             && self
                 .factors
-                .active_factor(&tenant_id, &username)
+                .factors_of(&tenant_id, &username)
                 .await?
+                .active
                 .is_none();
         if !live {
             return Err(revoked);
@@ -209,8 +210,9 @@ impl Enrolment {
             policy: self.ctx.mfa_policy(tenant).await?,
             confirmed_at: self
                 .factors
-                .active_factor(tenant, username)
+                .factors_of(tenant, username)
                 .await?
+                .active
                 .and_then(|factor| factor.confirmed_at),
             recovery_codes_left: self.ctx.store.recovery_codes_left(tenant, username).await?,
         })
@@ -228,8 +230,9 @@ impl Enrolment {
         if let Credential::Session { .. } = enroller.credential {
             let active = self
                 .factors
-                .active_factor(&enroller.tenant, &enroller.username)
-                .await?;
+                .factors_of(&enroller.tenant, &enroller.username)
+                .await?
+                .active;
             self.reauthenticate(ctx, enroller, active.as_ref(), proof)
                 .await?;
         }
@@ -249,9 +252,14 @@ impl Enrolment {
     ) -> Result<Enrolled, AuthError> {
         let (tenant, username) = (&enroller.tenant, &enroller.username);
         self.refuse_when_off(tenant).await?;
-        let pending = self.factors.pending_factor(tenant, username).await?.ok_or(
-            AuthError::InvalidRequest(RequestProblem::NoPendingEnrolment),
-        )?;
+        let pending = self
+            .factors
+            .factors_of(tenant, username)
+            .await?
+            .pending
+            .ok_or(AuthError::InvalidRequest(
+                RequestProblem::NoPendingEnrolment,
+            ))?;
         let recovery_codes = self
             .factors
             .confirm_totp(ctx, tenant, username, &pending.id, otp.expose_secret())
@@ -383,8 +391,9 @@ impl Enrolment {
     ) -> Result<(), AuthError> {
         let active = self
             .factors
-            .active_factor(&enroller.tenant, &enroller.username)
+            .factors_of(&enroller.tenant, &enroller.username)
             .await?
+            .active
             .ok_or(AuthError::InvalidRequest(RequestProblem::NoFactor))?;
         self.reauthenticate(ctx, enroller, Some(&active), proof)
             .await

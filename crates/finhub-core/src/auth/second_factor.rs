@@ -47,6 +47,15 @@ pub struct PendingTotp {
     pub expires_at: OffsetDateTime,
 }
 
+/// A user's TOTP factors.
+#[derive(Debug)]
+pub(super) struct UserFactors {
+    /// The confirmed one, which logins check.
+    pub(super) active: Option<TotpFactor>,
+    /// The one waiting for its confirming code.
+    pub(super) pending: Option<TotpFactor>,
+}
+
 /// Enrolling and checking second factors. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct SecondFactors {
@@ -156,8 +165,9 @@ impl SecondFactors {
         self.check_not_blocked(tenant, username).await?;
         let now = self.ctx.clock.now_utc();
         let pending = self
-            .pending_factor(tenant, username)
+            .factors_of(tenant, username)
             .await?
+            .pending
             .filter(|factor| factor.id == *factor_id)
             .filter(|factor| factor.expires_at.is_some_and(|end| end > now))
             .ok_or(AuthError::InvalidOtp)?;
@@ -190,34 +200,23 @@ impl SecondFactors {
         Ok(codes)
     }
 
-    /// The user's pending factor (started, not confirmed), if any.
-    pub(super) async fn pending_factor(
+    /// The user's factors: the active one and the pending one, each if there is one.
+    pub(super) async fn factors_of(
         &self,
         tenant: &TenantId,
         username: &Username,
-    ) -> Result<Option<TotpFactor>, AuthError> {
-        Ok(self
+    ) -> Result<UserFactors, AuthError> {
+        let (active, pending): (Vec<_>, Vec<_>) = self
             .ctx
             .store
             .totp_factors(tenant, username)
             .await?
             .into_iter()
-            .find(|factor| !factor.is_active()))
-    }
-
-    /// The user's active factor, if any.
-    pub(super) async fn active_factor(
-        &self,
-        tenant: &TenantId,
-        username: &Username,
-    ) -> Result<Option<TotpFactor>, AuthError> {
-        Ok(self
-            .ctx
-            .store
-            .totp_factors(tenant, username)
-            .await?
-            .into_iter()
-            .find(TotpFactor::is_active))
+            .partition(TotpFactor::is_active);
+        Ok(UserFactors {
+            active: active.into_iter().next(),
+            pending: pending.into_iter().next(),
+        })
     }
 
     /// Checks a second factor of a user with an active factor: the methods it adds to the

@@ -33,8 +33,9 @@ impl Logins {
         }
         let active = self
             .second_factors
-            .active_factor(tenant, &user.username)
-            .await?;
+            .factors_of(tenant, &user.username)
+            .await?
+            .active;
         match (active, proof) {
             (Some(factor), Some(proof)) => {
                 let mut methods = vec![AuthMethod::Pwd];

@@ -49,16 +49,21 @@ fn traqs(emulator: &RunningEmulator, config_home: &TempDir) -> Finra {
         .env("XDG_CONFIG_HOME", &config_home.path().display().to_string())
 }
 
-#[tokio::test]
-async fn login_stores_the_token_privately_and_download_writes_the_whole_file() {
-    let emulator = emulator().await;
-    let home = TempDir::new();
-    let login = traqs(&emulator, &home)
+/// `finra traqs login` with the password and the current code on stdin.
+async fn log_in(emulator: &RunningEmulator, home: &TempDir) -> crate::support::Outcome {
+    traqs(emulator, home)
         .run_with_stdin(
             &["traqs", "login"],
             &format!("{PASSWORD}\n{}\n", code_now()),
         )
-        .await;
+        .await
+}
+
+#[tokio::test]
+async fn login_stores_the_token_privately_and_download_writes_the_whole_file() {
+    let emulator = emulator().await;
+    let home = TempDir::new();
+    let login = log_in(&emulator, &home).await;
     login.expect_code(0);
     assert!(
         !login.all().contains("trq_"),
@@ -134,13 +139,7 @@ async fn login_stores_the_token_privately_and_download_writes_the_whole_file() {
 async fn a_download_that_breaks_off_leaves_no_file_and_a_refused_token_says_what_to_do() {
     let emulator = emulator().await;
     let home = TempDir::new();
-    traqs(&emulator, &home)
-        .run_with_stdin(
-            &["traqs", "login"],
-            &format!("{PASSWORD}\n{}\n", code_now()),
-        )
-        .await
-        .expect_code(0);
+    log_in(&emulator, &home).await.expect_code(0);
     emulator.faults().inject(
         FaultTarget::TraqsDownloads,
         Fault::BreakMidBody {
@@ -195,13 +194,7 @@ async fn a_download_that_breaks_off_leaves_no_file_and_a_refused_token_says_what
 async fn the_doctor_checks_traqs_too_and_explains_a_refused_refresh_token() {
     let emulator = emulator().await;
     let home = TempDir::new();
-    traqs(&emulator, &home)
-        .run_with_stdin(
-            &["traqs", "login"],
-            &format!("{PASSWORD}\n{}\n", code_now()),
-        )
-        .await
-        .expect_code(0);
+    log_in(&emulator, &home).await.expect_code(0);
     let doctor = traqs(&emulator, &home)
         .credentials()
         .run(&["auth", "doctor"])
