@@ -65,11 +65,13 @@ pub enum AuditAction {
     MfaRemoved,
     /// A user replaced their recovery codes with a new batch.
     MfaRecoveryCodesReplaced,
+    /// An administrator set or replaced a tenant's TRAQS credential for an environment.
+    AdminSetTraqsCredential,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -98,6 +100,7 @@ impl AuditAction {
         Self::MfaLocked,
         Self::MfaRemoved,
         Self::MfaRecoveryCodesReplaced,
+        Self::AdminSetTraqsCredential,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -131,6 +134,7 @@ impl AuditAction {
             Self::MfaLocked => "mfa_locked",
             Self::MfaRemoved => "mfa_removed",
             Self::MfaRecoveryCodesReplaced => "mfa_recovery_codes_replaced",
+            Self::AdminSetTraqsCredential => "admin_set_traqs_credential",
         }
     }
 

@@ -165,6 +165,63 @@ impl fmt::Debug for UpstreamCredential {
     }
 }
 
+/// A TRAQS environment: separate hosts, users, enrolments and tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TraqsEnvironment {
+    /// Production.
+    Production,
+    /// The NASDAQ Testing Facility.
+    Ntf,
+}
+
+impl TraqsEnvironment {
+    /// Both, in the order listings show them.
+    pub const ALL: [Self; 2] = [Self::Production, Self::Ntf];
+
+    /// `production` or `ntf`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Production => "production",
+            Self::Ntf => "ntf",
+        }
+    }
+
+    /// The environment of this name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|env| env.as_str() == name)
+    }
+}
+
+/// A tenant's TRAQS credential in one environment: a person's refresh token, sealed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TraqsCredential {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The environment.
+    pub environment: TraqsEnvironment,
+    /// The TRAQS username (an e-mail address) the token belongs to.
+    pub username: String,
+    /// The refresh token, encrypted (see `crypto::DataKey`).
+    pub sealed_token: Vec<u8>,
+    /// When the refresh token ends, when known.
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was set.
+    pub updated_at: OffsetDateTime,
+}
+
+impl fmt::Debug for TraqsCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraqsCredential")
+            .field("tenant_id", &self.tenant_id)
+            .field("environment", &self.environment)
+            .field("username", &self.username)
+            .field("sealed_token", &"[sealed]")
+            .field("expires_at", &self.expires_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
 /// A login session: the server side of a `userSessionToken`.
 #[derive(Debug, Clone)]
 pub struct Session {

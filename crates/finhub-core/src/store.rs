@@ -11,7 +11,8 @@ use crate::error::StoreError;
 use crate::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use crate::mfa::MfaPolicy;
 use crate::model::{
-    Customer, Principal, RefreshTokenRecord, Session, Tenant, TotpFactor, UpstreamCredential, User,
+    Customer, Principal, RefreshTokenRecord, Session, Tenant, TotpFactor, TraqsCredential,
+    TraqsEnvironment, UpstreamCredential, User,
 };
 use crate::net::AllowList;
 use crate::scope::Scope;
@@ -345,6 +346,24 @@ pub trait MfaStore: Send + Sync {
     async fn enrollment_token_spent(&self, token_id: &str) -> Result<bool, StoreError>;
 }
 
+/// Tenants' TRAQS credentials, one per tenant and environment.
+#[async_trait]
+pub trait TraqsCredentialStore: Send + Sync {
+    /// Sets (or replaces) the tenant's credential for its environment.
+    async fn set_traqs_credential(&self, credential: &TraqsCredential) -> Result<(), StoreError>;
+    /// The tenant's credential for `environment`, if one is set.
+    async fn traqs_credential(
+        &self,
+        tenant: &TenantId,
+        environment: TraqsEnvironment,
+    ) -> Result<Option<TraqsCredential>, StoreError>;
+    /// The tenant's credentials, production first.
+    async fn traqs_credentials(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<TraqsCredential>, StoreError>;
+}
+
 /// Everything the hub stores.
 pub trait Store:
     DirectoryStore
@@ -353,6 +372,7 @@ pub trait Store:
     + AuditLog
     + CertificateBindingStore
     + MfaStore
+    + TraqsCredentialStore
     + std::fmt::Debug
 {
 }
@@ -364,6 +384,7 @@ impl<
         + AuditLog
         + CertificateBindingStore
         + MfaStore
+        + TraqsCredentialStore
         + std::fmt::Debug,
 > Store for T
 {

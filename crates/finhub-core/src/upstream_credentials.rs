@@ -1,15 +1,17 @@
-//! Tenants' FINRA credentials: sealed with the data key at rest (bound to the tenant), opened
-//! only for the upstream token manager, and FINRA's refusals of them audited.
+//! Tenants' FINRA credentials and TRAQS refresh tokens: sealed with the data key at rest (bound
+//! to the tenant, and for TRAQS to the environment), opened only for the upstream clients, and
+//! FINRA's refusals of them audited.
 
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
 
 use crate::auth::{AuditTrail, RequestContext};
 use crate::crypto::DataKey;
 use crate::error::AuthError;
 use crate::ids::TenantId;
-use crate::model::{UpstreamCredential, UpstreamTarget};
+use crate::model::{TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTarget};
 use crate::store::Store;
 
 /// An upstream credential with its secret opened, for the upstream token manager only.
@@ -21,6 +23,17 @@ pub struct OpenedUpstreamCredential {
     pub client_secret: SecretString,
     /// Where it points.
     pub target: UpstreamTarget,
+}
+
+/// A TRAQS credential with its refresh token opened, for the TRAQS client only.
+#[derive(Debug)]
+pub struct OpenedTraqsCredential {
+    /// The TRAQS username.
+    pub username: String,
+    /// The refresh token.
+    pub refresh_token: SecretString,
+    /// When it ends, when known.
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// Tenants' upstream credentials: all the proxy needs of the domain besides the session check.
@@ -81,11 +94,64 @@ impl UpstreamCredentials {
         }))
     }
 
+    /// The tenant's TRAQS credential for `environment`, sealed, as the store keeps it.
+    pub(crate) fn seal_traqs(
+        &self,
+        tenant: &TenantId,
+        environment: TraqsEnvironment,
+        username: &str,
+        refresh_token: &SecretString,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<TraqsCredential, AuthError> {
+        let sealed_token = self.data_key.seal(
+            refresh_token.expose_secret().as_bytes(),
+            &traqs_sealing_context(tenant, environment),
+        )?;
+        Ok(TraqsCredential {
+            tenant_id: tenant.clone(),
+            environment,
+            username: username.to_owned(),
+            sealed_token,
+            expires_at,
+            updated_at: now,
+        })
+    }
+
+    /// The tenant's TRAQS credential for `environment` with the refresh token opened (for the
+    /// TRAQS client only).
+    pub async fn open_traqs(
+        &self,
+        tenant: &TenantId,
+        environment: TraqsEnvironment,
+    ) -> Result<Option<OpenedTraqsCredential>, AuthError> {
+        let Some(stored) = self.store.traqs_credential(tenant, environment).await? else {
+            return Ok(None);
+        };
+        let token = self.data_key.open(
+            &stored.sealed_token,
+            &traqs_sealing_context(tenant, environment),
+        )?;
+        let token = String::from_utf8(token)
+            .map_err(|_| AuthError::Internal("a TRAQS refresh token is not UTF-8".into()))?;
+        Ok(Some(OpenedTraqsCredential {
+            username: stored.username,
+            refresh_token: SecretString::from(token),
+            expires_at: stored.expires_at,
+        }))
+    }
+
     /// Audits FINRA refusing the tenant's upstream credential, with FINRA's reason (which the
     /// caller never sees).
     pub async fn audit_rejection(&self, ctx: &RequestContext, tenant: &str, reason: &str) {
         self.audit.upstream_rejection(ctx, tenant, reason).await;
     }
+}
+
+/// The associated data a TRAQS refresh token is sealed with: copied to another tenant's or
+/// environment's row, it does not open.
+fn traqs_sealing_context(tenant: &TenantId, environment: TraqsEnvironment) -> String {
+    format!("traqs-credential:{tenant}|{}", environment.as_str())
 }
 
 /// The associated data a tenant's secret is sealed with: a sealed secret copied to another

@@ -5,9 +5,10 @@
 //! store, so every instance refuses them within its session cache's lifetime, and in this
 //! instance's cache), and is audited with who did it and how many sessions it ended.
 //! Enabling again revives nothing. The `finhub admin` CLI is a thin layer over these. Users'
-//! second factors are administered in `second_factor`.
+//! second factors are administered in `second_factor`, tenants' TRAQS credentials in `traqs`.
 
 mod second_factor;
+mod traqs;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use crate::secret::{CUSTOMER_SECRET_PREFIX, OpaqueSecret};
 use crate::upstream_credentials::UpstreamCredentials;
 
 pub use second_factor::MfaStatus;
+pub use traqs::TraqsCredentialStatus;
 
 /// A customer just created, with its secret (shown once, never stored in clear).
 #[derive(Debug)]

@@ -6,3 +6,4 @@ mod administration;
 mod ending_access;
 mod second_factor;
 mod support;
+mod traqs_credentials;

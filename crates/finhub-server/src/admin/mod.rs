@@ -1,6 +1,6 @@
 //! `finhub admin …`: tenants, customers (the secret is printed once), users (passwords from a
-//! prompt or stdin, never an argument), scopes, allow-lists, upstream credentials (sealed, never
-//! printed back), client-certificate bindings and sessions. Works on the same database as a
+//! prompt or stdin, never an argument), scopes, allow-lists, upstream FINRA and TRAQS
+//! credentials (sealed, never printed back), client-certificate bindings and sessions. Works on the same database as a
 //! running server.
 
 mod certificates;
@@ -9,6 +9,7 @@ mod second_factor;
 mod secrets_input;
 mod sessions;
 mod tenants;
+mod traqs;
 mod upstream;
 mod users;
 
@@ -24,6 +25,7 @@ pub use customers::CustomerCommand;
 pub use second_factor::MfaCommand;
 pub use sessions::SessionCommand;
 pub use tenants::TenantCommand;
+pub use traqs::TraqsCommand;
 pub use upstream::UpstreamCommand;
 pub use users::UserCommand;
 
@@ -51,6 +53,9 @@ pub enum AdminCommand {
     /// Users' second factors.
     #[command(subcommand)]
     Mfa(MfaCommand),
+    /// A tenant's TRAQS credentials (refresh tokens per environment).
+    #[command(subcommand)]
+    Traqs(TraqsCommand),
 }
 
 /// Runs one command for `admin` (who is named in the audit entry of every action that changes
@@ -69,6 +74,7 @@ pub async fn run(
         AdminCommand::Sessions(command) => sessions::run(domain, admin, command, out).await,
         AdminCommand::Cert(command) => certificates::run(domain, admin, command, out).await,
         AdminCommand::Mfa(command) => second_factor::run(domain, admin, command, out).await,
+        AdminCommand::Traqs(command) => traqs::run(domain, admin, command, out).await,
     };
     result.map_err(plain_record_errors)
 }

@@ -147,3 +147,38 @@ async fn second_factors_are_administered_by_policy_status_and_reset() {
         Err(format!("user bob of tenant {TENANT} not found"))
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn traqs_credentials_show_their_user_and_expiry_never_the_token() {
+    use finhub_core::model::TraqsEnvironment;
+    use finhub_server::admin::TraqsCommand;
+
+    let app = TestApp::new().await;
+    let status = || {
+        AdminCommand::Traqs(TraqsCommand::Status {
+            tenant: TENANT.to_owned(),
+        })
+    };
+    assert_eq!(
+        admin(&app, status()).await,
+        Ok(format!("tenant {TENANT}: no TRAQS credential\n"))
+    );
+    let token = "trq_never-shown-refresh-token";
+    app.admin()
+        .set_traqs_credential(
+            &Administrator::new("ops"),
+            &app.tenant,
+            TraqsEnvironment::Production,
+            "ops@example.com",
+            &SecretString::from(token),
+            Some(time::macros::datetime!(2027-03-01 00:00 UTC)),
+        )
+        .await
+        .expect("set");
+    let shown = admin(&app, status()).await.expect("status");
+    assert!(
+        shown.starts_with("production: ops@example.com (expires 2027-03-01T00:00:00Z; set "),
+        "{shown}"
+    );
+    assert!(!shown.contains(token));
+}

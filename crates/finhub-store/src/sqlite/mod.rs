@@ -16,6 +16,7 @@ mod login_attempts;
 mod mfa;
 mod rows;
 mod sessions;
+mod traqs;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -12,7 +12,7 @@ use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use finhub_core::model::{
     AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, Tenant,
-    TotpFactor, UpstreamCredential, UpstreamTarget, User,
+    TotpFactor, TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTarget, User,
 };
 use finhub_core::net::{AllowList, NetList};
 use finhub_core::scope::Scope;
@@ -478,6 +478,31 @@ impl TotpFactorRow {
                 .last_used_step
                 .map(|step| u64::try_from(step).map_err(|_| corrupt("TOTP step", step)))
                 .transpose()?,
+        })
+    }
+}
+
+/// `traqs_credentials` columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TraqsCredentialRow {
+    tenant_id: String,
+    environment: String,
+    username: String,
+    sealed_token: Vec<u8>,
+    expires_at: Option<i64>,
+    updated_at: i64,
+}
+
+impl TraqsCredentialRow {
+    pub(crate) fn into_model(self) -> Result<TraqsCredential, StoreError> {
+        Ok(TraqsCredential {
+            tenant_id: tenant_id(&self.tenant_id)?,
+            environment: TraqsEnvironment::parse(&self.environment)
+                .ok_or_else(|| corrupt("TRAQS environment", &self.environment))?,
+            username: self.username,
+            sealed_token: self.sealed_token,
+            expires_at: opt_datetime(self.expires_at)?,
+            updated_at: datetime(self.updated_at)?,
         })
     }
 }

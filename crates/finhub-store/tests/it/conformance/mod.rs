@@ -9,6 +9,7 @@ mod login_attempts;
 mod mfa;
 mod refresh_tokens;
 mod sessions;
+mod traqs;
 
 /// Instantiates every listed suite test once per backend, as `<backend>::<test name>`.
 macro_rules! run_suite {
@@ -79,4 +80,5 @@ run_suite! {
     mfa::second_factor_failures_count_apart_from_passwords_and_removal_clears_all,
     mfa::an_enrollment_token_is_spent_once_and_forgotten_after_it_expires,
     concurrency::fifty_concurrent_spends_of_an_enrollment_token_have_exactly_one_winner,
+    traqs::traqs_credentials_round_trip_per_environment_and_are_replaced_whole,
 }

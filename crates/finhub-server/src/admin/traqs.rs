@@ -1,0 +1,117 @@
+//! `finhub admin traqs …`: a tenant's TRAQS credential per environment (the refresh token a
+//! person minted, read from a prompt or stdin, sealed, never printed back).
+
+use std::io::Write;
+
+use clap::{Subcommand, ValueEnum};
+use finhub_core::admin::{Administration, Administrator};
+use finhub_core::model::TraqsEnvironment;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::secrets_input::read_secret;
+use super::tenant_id;
+
+/// A TRAQS environment on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EnvironmentArg {
+    /// Production.
+    Production,
+    /// The NASDAQ Testing Facility.
+    Ntf,
+}
+
+impl From<EnvironmentArg> for TraqsEnvironment {
+    fn from(arg: EnvironmentArg) -> Self {
+        match arg {
+            EnvironmentArg::Production => Self::Production,
+            EnvironmentArg::Ntf => Self::Ntf,
+        }
+    }
+}
+
+/// TRAQS credential commands.
+#[derive(Debug, Subcommand)]
+pub enum TraqsCommand {
+    /// Sets (or replaces) the tenant's TRAQS credential for an environment; the refresh token
+    /// is read from a prompt or stdin.
+    Set {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The TRAQS environment.
+        #[arg(long, value_enum, default_value = "production")]
+        environment: EnvironmentArg,
+        /// The TRAQS username (an e-mail address) the token belongs to.
+        #[arg(long)]
+        username: String,
+        /// When the refresh token ends (RFC 3339), if known.
+        #[arg(long, value_parser = parse_time)]
+        expires_at: Option<OffsetDateTime>,
+    },
+    /// Shows the tenant's TRAQS credentials: username and expiry (never the token).
+    Status {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| format!("expected an RFC 3339 time such as 2027-03-01T00:00:00Z: {e}"))
+}
+
+pub(super) async fn run(
+    domain: &Administration,
+    admin: &Administrator,
+    command: TraqsCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match command {
+        TraqsCommand::Set {
+            tenant,
+            environment,
+            username,
+            expires_at,
+        } => {
+            let environment = TraqsEnvironment::from(environment);
+            let token = read_secret(&format!("TRAQS refresh token for {username}: "))?;
+            domain
+                .set_traqs_credential(
+                    admin,
+                    &tenant_id(&tenant)?,
+                    environment,
+                    &username,
+                    &token,
+                    expires_at,
+                )
+                .await?;
+            writeln!(
+                out,
+                "tenant {tenant}: TRAQS credential for {} set ({username}; token sealed)",
+                environment.as_str()
+            )?;
+        }
+        TraqsCommand::Status { tenant } => {
+            let credentials = domain.traqs_status(&tenant_id(&tenant)?).await?;
+            if credentials.is_empty() {
+                writeln!(out, "tenant {tenant}: no TRAQS credential")?;
+            }
+            for credential in credentials {
+                let expires = match credential.expires_at {
+                    Some(at) => at.format(&Rfc3339)?,
+                    None => "unknown".to_owned(),
+                };
+                writeln!(
+                    out,
+                    "{}: {} (expires {expires}; set {})",
+                    credential.environment.as_str(),
+                    credential.username,
+                    credential.updated_at.format(&Rfc3339)?
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
