@@ -651,6 +651,22 @@ async fn faults_cover_the_token_exchange_and_break_a_download_mid_file() {
             .await
             .expect("answer");
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // A hang holds the call until the client gives up.
+    faults.inject(FaultTarget::TraqsTokenCalls, Fault::Hang, 1);
+    let hung =
+        t.h.http
+            .post(t.h.url("/traqs/oauth2/token"))
+            .timeout(Duration::from_secs(5))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.as_str()),
+                ("username", EMAIL),
+            ])
+            .send()
+            .await
+            .expect_err("no answer");
+    assert!(hung.is_timeout(), "{hung}");
+    assert_eq!(t.h.emulator.emulator().traqs_access_tokens_minted(), 0);
     let access = access_token(&t, &refresh).await;
     faults.inject(
         FaultTarget::TraqsDownloads,
