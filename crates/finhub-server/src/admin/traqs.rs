@@ -6,6 +6,7 @@ use std::io::Write;
 use clap::{Subcommand, ValueEnum};
 use finhub_core::admin::{Administration, Administrator};
 use finhub_core::model::TraqsEnvironment;
+use finra_client::traqs::{TraqsEnvironment as ClientEnvironment, TraqsPaths, TraqsSignIn};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -49,6 +50,22 @@ pub enum TraqsCommand {
         #[arg(long, value_parser = parse_time)]
         expires_at: Option<OffsetDateTime>,
     },
+    /// Signs in to TRAQS as the user (password, then the authenticator's code, from prompts or
+    /// stdin), mints a refresh token and sets it as the tenant's credential with its expiry.
+    Login {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The TRAQS environment.
+        #[arg(long, value_enum, default_value = "production")]
+        environment: EnvironmentArg,
+        /// The TRAQS username (an e-mail address).
+        #[arg(long)]
+        username: String,
+        /// The TRAQS host's base URL (default: the environment's), e.g. an emulator's.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
     /// Shows the tenant's TRAQS credentials: username and expiry (never the token).
     Status {
         /// The tenant.
@@ -91,6 +108,44 @@ pub(super) async fn run(
                 out,
                 "tenant {tenant}: TRAQS credential for {} set ({username}; token sealed)",
                 environment.as_str()
+            )?;
+        }
+        TraqsCommand::Login {
+            tenant,
+            environment,
+            username,
+            base_url,
+        } => {
+            let tenant_id = tenant_id(&tenant)?;
+            let environment = TraqsEnvironment::from(environment);
+            let sign_in = TraqsSignIn::new(
+                match environment {
+                    TraqsEnvironment::Production => ClientEnvironment::Production,
+                    TraqsEnvironment::Ntf => ClientEnvironment::Ntf,
+                },
+                base_url.as_deref(),
+                TraqsPaths::default(),
+                reqwest::Client::new(),
+            )?;
+            let password = read_secret(&format!("TRAQS password for {username}: "))?;
+            let code = read_secret("Code from the authenticator app: ")?;
+            let session = sign_in.sign_in(&username, &password, &code).await?;
+            let minted = sign_in.mint_refresh_token(&session).await?;
+            domain
+                .set_traqs_credential(
+                    admin,
+                    &tenant_id,
+                    environment,
+                    &username,
+                    &minted.token,
+                    Some(minted.expires_at),
+                )
+                .await?;
+            writeln!(
+                out,
+                "tenant {tenant}: TRAQS credential for {} minted and set ({username}; expires {})",
+                environment.as_str(),
+                minted.expires_at.format(&Rfc3339)?
             )?;
         }
         TraqsCommand::Status { tenant } => {

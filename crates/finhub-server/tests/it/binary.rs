@@ -79,3 +79,108 @@ fn lines_of(pipe: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Recei
     });
     received
 }
+
+/// `finhub admin traqs login` as an operator runs it: the password and the authenticator's code
+/// on stdin, a refresh token minted at the (emulated) TRAQS and stored sealed; `status` then
+/// shows the user and its expiry, never the token.
+#[tokio::test]
+async fn admin_traqs_login_mints_and_stores_a_refresh_token() {
+    use finra_emulator::traqs::{TraqsConfig, TraqsEnvironment, TraqsUser};
+    use std::io::Write as _;
+
+    const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let user: TraqsUser = format!("ops@example.com:pass word:{SECRET}:ORF")
+        .parse()
+        .expect("user");
+    let emulator = finra_emulator::spawn(finra_emulator::EmulatorConfig::default().with_traqs(
+        TraqsConfig {
+            environment: TraqsEnvironment::Production,
+            users: vec![user],
+            ..TraqsConfig::default()
+        },
+    ))
+    .await
+    .expect("emulator");
+    let dir = std::env::temp_dir().join(format!("finhub-traqs-admin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let config = dir.join("finhub.toml");
+    let example = Command::new(env!("CARGO_BIN_EXE_finhub"))
+        .arg("print-config")
+        .output()
+        .expect("print-config");
+    std::fs::write(&config, example.stdout).expect("config");
+    let config_file = config.clone();
+    let admin = move |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_finhub"))
+            .arg("admin")
+            .arg("--config")
+            .arg(&config_file)
+            .args(args)
+            .env("USER", "ops")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("finhub admin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("stdin written");
+        let output = child.wait_with_output().expect("finished");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = admin(
+        &["tenant", "create", "--id", "1234567", "--name", "Acme"],
+        "",
+    );
+    assert!(ok, "{err}");
+    let step = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).expect("time");
+    let code = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(SECRET).expect("secret"))
+        .build()
+        .expect("totp")
+        .generate(step)
+        .to_string();
+    let base = emulator.base_url();
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let admin = admin.clone();
+        let input = format!("pass word\n{code}\n");
+        move || {
+            admin(
+                &[
+                    "traqs",
+                    "login",
+                    "--tenant",
+                    "1234567",
+                    "--username",
+                    "ops@example.com",
+                    "--base-url",
+                    &base,
+                ],
+                &input,
+            )
+        }
+    })
+    .await
+    .expect("join");
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("TRAQS credential for production minted and set"),
+        "{out}"
+    );
+    let (ok, status, err) = admin(&["traqs", "status", "--tenant", "1234567"], "");
+    assert!(ok, "{err}");
+    assert!(
+        status.starts_with("production: ops@example.com (expires "),
+        "{status}"
+    );
+    assert!(!format!("{out}{err}{status}").contains("trq_"));
+    assert_eq!(emulator.emulator().traqs_refresh_tokens_minted(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
