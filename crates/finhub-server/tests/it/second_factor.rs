@@ -67,6 +67,11 @@ impl TestApp {
             .send(mfa(Method::POST, "/v1/mfa/totp", bearer, Some(&body)))
             .await;
         started.assert_ok();
+        assert_eq!(
+            started.header("cache-control"),
+            Some("no-store"),
+            "the secret is never cached"
+        );
         let pending = started.json();
         assert_eq!(pending["expires_in"], 600);
         let secret_text = pending["secret"].as_str().expect("secret").to_owned();
@@ -80,6 +85,7 @@ impl TestApp {
             ))
             .await;
         confirmed.assert_ok();
+        assert_eq!(confirmed.header("cache-control"), Some("no-store"));
         let answer = confirmed.json();
         let recovery_codes: Vec<String> = answer["recoveryCodes"]
             .as_array()
