@@ -7,8 +7,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
-use crate::error::{AuthError, TokenProblem};
-use crate::session_token::{AUDIENCE, Confirmation, HubClaims, SessionTokens};
+use crate::error::AuthError;
+use crate::session_token::{AUDIENCE, Confirmation, HubClaims, SessionTokens, check_times};
 
 /// The explicit type of enrolment tokens (JWT header `typ` and claim `typ`).
 pub const ENROLLMENT_TOKEN_TYPE: &str = "finhub-enrollment+jwt";
@@ -73,12 +73,7 @@ impl SessionTokens {
         now_unix: i64,
     ) -> Result<EnrollmentClaims, AuthError> {
         let claims: EnrollmentClaims = self.decode_claims(token)?;
-        if claims.iat > now_unix + 60 {
-            return Err(AuthError::InvalidToken(TokenProblem::Invalid));
-        }
-        if claims.exp <= now_unix {
-            return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
-        }
+        check_times(claims.iat, claims.exp, now_unix)?;
         Ok(claims)
     }
 }
@@ -88,6 +83,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
+    use crate::error::TokenProblem;
     use crate::session_token::{SessionClaims, SigningKey};
 
     const NOW: i64 = 1_767_623_400;

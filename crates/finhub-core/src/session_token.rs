@@ -83,6 +83,18 @@ impl HubClaims for SessionClaims {
     }
 }
 
+/// The time checks of every token the hub signs, on the hub's clock (`now_unix` seconds): issued
+/// more than a minute in the future → `Invalid`; at or past `exp` → `SessionExpired`.
+pub(crate) fn check_times(iat: i64, exp: i64, now_unix: i64) -> Result<(), AuthError> {
+    if iat > now_unix + 60 {
+        return Err(AuthError::InvalidToken(TokenProblem::Invalid));
+    }
+    if exp <= now_unix {
+        return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
+    }
+    Ok(())
+}
+
 /// RFC 8705 §3.1 confirmation: the SHA-256 thumbprint of the client certificate, base64url.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -231,12 +243,7 @@ impl SessionTokens {
                 claims
             }
         };
-        if claims.iat > now_unix + 60 {
-            return Err(AuthError::InvalidToken(TokenProblem::Invalid));
-        }
-        if claims.exp <= now_unix {
-            return Err(AuthError::InvalidToken(TokenProblem::SessionExpired));
-        }
+        check_times(claims.iat, claims.exp, now_unix)?;
         Ok(claims)
     }
 

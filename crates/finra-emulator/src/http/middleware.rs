@@ -89,76 +89,82 @@ async fn hang(emulator: &Emulator) {
     let _ = shutting_down.wait_for(|&down| down).await;
 }
 
-/// An injected fault on a TRAQS path, answered in plain text as TRAQS answers.
-pub(super) async fn plain_fault(emulator: &Emulator, fault: Fault) -> Response {
-    let status = match fault {
+/// What a fault answers with, once any hang is over.
+enum FaultAnswer {
+    /// This status and the target's usual error body.
+    Status(StatusCode),
+    /// 429 with this `Retry-After`.
+    TooManyRequests(std::time::Duration),
+    /// 200 with a body that is not JSON.
+    MalformedBody,
+}
+
+async fn fault_answer(emulator: &Emulator, fault: Fault) -> FaultAnswer {
+    FaultAnswer::Status(match fault {
         Fault::Hang => {
             hang(emulator).await;
             StatusCode::SERVICE_UNAVAILABLE
         }
         Fault::Unauthorized => StatusCode::UNAUTHORIZED,
         Fault::TooManyRequests { retry_after } => {
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
-            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-            return response;
+            return FaultAnswer::TooManyRequests(retry_after);
         }
-        Fault::MalformedBody => {
-            return (
-                StatusCode::OK,
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                "{\"access_token\": \"*truncated",
-            )
-                .into_response();
-        }
+        Fault::MalformedBody => return FaultAnswer::MalformedBody,
         Fault::InternalServerError | Fault::BreakMidBody { .. } => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
         Fault::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-    };
+    })
+}
+
+fn malformed_body() -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        "{\"access_token\": \"*truncated",
+    )
+        .into_response()
+}
+
+fn plain_status(status: StatusCode) -> Response {
     (status, status.canonical_reason().unwrap_or("Error")).into_response()
 }
 
+/// An injected fault on a TRAQS path, answered in plain text as TRAQS answers.
+pub(super) async fn plain_fault(emulator: &Emulator, fault: Fault) -> Response {
+    match fault_answer(emulator, fault).await {
+        FaultAnswer::Status(status) => plain_status(status),
+        FaultAnswer::TooManyRequests(retry_after) => {
+            let mut response = plain_status(StatusCode::TOO_MANY_REQUESTS);
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            response
+        }
+        FaultAnswer::MalformedBody => malformed_body(),
+    }
+}
+
+/// An injected fault on the Query API or the token service, in FINRA's error shapes.
 async fn fault_response(
     emulator: &Emulator,
     fault: Fault,
     target: FaultTarget,
     request_id: &RequestId,
 ) -> Response {
-    let status = match fault {
-        Fault::Hang => {
-            hang(emulator).await;
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        Fault::MalformedBody => {
-            return (
-                StatusCode::OK,
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                "{\"access_token\": \"*truncated",
-            )
-                .into_response();
-        }
-        Fault::Unauthorized => StatusCode::UNAUTHORIZED,
-        Fault::TooManyRequests { retry_after } => {
+    let status = match fault_answer(emulator, fault).await {
+        FaultAnswer::Status(status) => status,
+        FaultAnswer::TooManyRequests(retry_after) => {
             return ApiError::too_many_requests(retry_after).into_response_with_id(request_id);
         }
-        Fault::InternalServerError | Fault::BreakMidBody { .. } => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        Fault::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        FaultAnswer::MalformedBody => return malformed_body(),
     };
     match target {
-        FaultTarget::TraqsTokenCalls | FaultTarget::TraqsDownloads => {
-            (status, status.canonical_reason().unwrap_or("Error")).into_response()
-        }
+        FaultTarget::TraqsTokenCalls | FaultTarget::TraqsDownloads => plain_status(status),
         FaultTarget::DataCalls => ApiError::new(
             status,
             status.canonical_reason().unwrap_or("Error"),
