@@ -67,11 +67,15 @@ pub enum AuditAction {
     MfaRecoveryCodesReplaced,
     /// An administrator set or replaced a tenant's TRAQS credential for an environment.
     AdminSetTraqsCredential,
+    /// A TRAQS file asked for through the hub (allowed, or refused with the caller's code).
+    TraqsDownload,
+    /// TRAQS refused the tenant's refresh token as expired: an administrator must renew it.
+    TraqsRefreshTokenExpired,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 31] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -101,6 +105,8 @@ impl AuditAction {
         Self::MfaRemoved,
         Self::MfaRecoveryCodesReplaced,
         Self::AdminSetTraqsCredential,
+        Self::TraqsDownload,
+        Self::TraqsRefreshTokenExpired,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -135,6 +141,8 @@ impl AuditAction {
             Self::MfaRemoved => "mfa_removed",
             Self::MfaRecoveryCodesReplaced => "mfa_recovery_codes_replaced",
             Self::AdminSetTraqsCredential => "admin_set_traqs_credential",
+            Self::TraqsDownload => "traqs_download",
+            Self::TraqsRefreshTokenExpired => "traqs_refresh_token_expired",
         }
     }
 

@@ -95,6 +95,12 @@ pub enum RequestProblem {
     /// The user has no active second factor to remove or to renew recovery codes for.
     #[error("no second factor is enrolled")]
     NoFactor,
+    /// A TRAQS credential needs the username its token belongs to.
+    #[error("a TRAQS username is required")]
+    TraqsUsernameMissing,
+    /// A TRAQS base URL must be an `https://` (or `http://`) URL.
+    #[error("a TRAQS base URL must start with https:// or http://")]
+    TraqsBaseUrl,
 }
 
 /// A signed enrolment token (`finhub-enrollment+jwt`): what a person whose tenant requires a

@@ -192,6 +192,41 @@ impl TraqsEnvironment {
     }
 }
 
+/// A TRAQS facility whose reference data a tenant may download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TraqsFacility {
+    /// The Alternative Display Facility.
+    Adf,
+    /// The OTC Reporting Facility.
+    Orf,
+    /// TRACE (fixed income).
+    Trace,
+    /// The Trade Reporting Facilities.
+    Trf,
+}
+
+impl TraqsFacility {
+    /// Every facility.
+    pub const ALL: [Self; 4] = [Self::Adf, Self::Orf, Self::Trace, Self::Trf];
+
+    /// TRAQS's name: `ADF`, `ORF`, `TRACE` or `TRF`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Adf => "ADF",
+            Self::Orf => "ORF",
+            Self::Trace => "TRACE",
+            Self::Trf => "TRF",
+        }
+    }
+
+    /// The facility of this name, in any case.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|facility| facility.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
 /// A tenant's TRAQS credential in one environment: a person's refresh token, sealed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TraqsCredential {
@@ -205,6 +240,8 @@ pub struct TraqsCredential {
     pub sealed_token: Vec<u8>,
     /// When the refresh token ends, when known.
     pub expires_at: Option<OffsetDateTime>,
+    /// The TRAQS host's base URL, when not the environment's own (an emulator, a proxy).
+    pub base_url: Option<String>,
     /// When it was set.
     pub updated_at: OffsetDateTime,
 }
@@ -217,6 +254,7 @@ impl fmt::Debug for TraqsCredential {
             .field("username", &self.username)
             .field("sealed_token", &"[sealed]")
             .field("expires_at", &self.expires_at)
+            .field("base_url", &self.base_url)
             .field("updated_at", &self.updated_at)
             .finish()
     }

@@ -362,6 +362,11 @@ pub trait TraqsCredentialStore: Send + Sync {
         &self,
         tenant: &TenantId,
     ) -> Result<Vec<TraqsCredential>, StoreError>;
+    /// Every tenant's credentials whose known end is before `before`, soonest first.
+    async fn traqs_credentials_ending_before(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<Vec<TraqsCredential>, StoreError>;
 }
 
 /// Everything the hub stores.

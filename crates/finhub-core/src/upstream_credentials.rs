@@ -4,14 +4,19 @@
 
 use std::sync::Arc;
 
+use finhub_clock::SharedClock;
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
-use crate::auth::{AuditTrail, RequestContext};
+use crate::admin::NewTraqsCredential;
+use crate::audit::{AuditAction, AuditOutcome};
+use crate::auth::{AuditTrail, RequestContext, Subject};
 use crate::crypto::DataKey;
 use crate::error::AuthError;
-use crate::ids::TenantId;
-use crate::model::{TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTarget};
+use crate::ids::{TenantId, Username};
+use crate::model::{
+    Session, TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTarget,
+};
 use crate::store::Store;
 
 /// An upstream credential with its secret opened, for the upstream token manager only.
@@ -34,6 +39,21 @@ pub struct OpenedTraqsCredential {
     pub refresh_token: SecretString,
     /// When it ends, when known.
     pub expires_at: Option<OffsetDateTime>,
+    /// The TRAQS host, when not the environment's own.
+    pub base_url: Option<String>,
+}
+
+/// A TRAQS credential close to its end, as the daily warning names it (never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndingTraqsCredential {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The environment.
+    pub environment: TraqsEnvironment,
+    /// The TRAQS username.
+    pub username: String,
+    /// When the refresh token ends.
+    pub expires_at: OffsetDateTime,
 }
 
 /// Tenants' upstream credentials: all the proxy needs of the domain besides the session check.
@@ -43,14 +63,21 @@ pub struct UpstreamCredentials {
     store: Arc<dyn Store>,
     data_key: Arc<DataKey>,
     audit: AuditTrail,
+    clock: SharedClock,
 }
 
 impl UpstreamCredentials {
-    pub(crate) fn new(store: Arc<dyn Store>, data_key: Arc<DataKey>, audit: AuditTrail) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        data_key: Arc<DataKey>,
+        audit: AuditTrail,
+        clock: SharedClock,
+    ) -> Self {
         Self {
             store,
             data_key,
             audit,
+            clock,
         }
     }
 
@@ -98,22 +125,20 @@ impl UpstreamCredentials {
     pub(crate) fn seal_traqs(
         &self,
         tenant: &TenantId,
-        environment: TraqsEnvironment,
-        username: &str,
-        refresh_token: &SecretString,
-        expires_at: Option<OffsetDateTime>,
+        new: &NewTraqsCredential,
         now: OffsetDateTime,
     ) -> Result<TraqsCredential, AuthError> {
         let sealed_token = self.data_key.seal(
-            refresh_token.expose_secret().as_bytes(),
-            &traqs_sealing_context(tenant, environment),
+            new.refresh_token.expose_secret().as_bytes(),
+            &traqs_sealing_context(tenant, new.environment),
         )?;
         Ok(TraqsCredential {
             tenant_id: tenant.clone(),
-            environment,
-            username: username.to_owned(),
+            environment: new.environment,
+            username: new.username.clone(),
             sealed_token,
-            expires_at,
+            expires_at: new.expires_at,
+            base_url: new.base_url.clone(),
             updated_at: now,
         })
     }
@@ -138,7 +163,76 @@ impl UpstreamCredentials {
             username: stored.username,
             refresh_token: SecretString::from(token),
             expires_at: stored.expires_at,
+            base_url: stored.base_url,
         }))
+    }
+
+    /// Every tenant's TRAQS credentials that end within `within` of now (or have ended),
+    /// soonest first.
+    pub async fn traqs_ending_within(
+        &self,
+        within: time::Duration,
+    ) -> Result<Vec<EndingTraqsCredential>, AuthError> {
+        let before = self.clock.now_utc() + within;
+        Ok(self
+            .store
+            .traqs_credentials_ending_before(before)
+            .await?
+            .into_iter()
+            .filter_map(|credential| {
+                Some(EndingTraqsCredential {
+                    expires_at: credential.expires_at?,
+                    tenant_id: credential.tenant_id,
+                    environment: credential.environment,
+                    username: credential.username,
+                })
+            })
+            .collect())
+    }
+
+    /// Audits a TRAQS download asked for with `session`: allowed, or refused with `code`.
+    pub async fn audit_traqs_download(
+        &self,
+        ctx: &RequestContext,
+        session: &Session,
+        refused: Option<&str>,
+    ) {
+        let outcome = refused.map_or(AuditOutcome::Success, |code| {
+            AuditOutcome::Failure(code.to_owned())
+        });
+        self.audit
+            .decision(
+                ctx,
+                AuditAction::TraqsDownload,
+                outcome,
+                Subject {
+                    tenant: Some(session.tenant_id.as_str()),
+                    customer: Some(session.customer_id.as_str()),
+                    username: session.username.as_ref().map(Username::as_str),
+                },
+            )
+            .await;
+    }
+
+    /// Audits TRAQS refusing the tenant's refresh token as expired: an administrator must
+    /// renew it.
+    pub async fn audit_traqs_expired(
+        &self,
+        ctx: &RequestContext,
+        tenant: &TenantId,
+        environment: TraqsEnvironment,
+    ) {
+        self.audit
+            .decision(
+                ctx,
+                AuditAction::TraqsRefreshTokenExpired,
+                AuditOutcome::Failure(format!("{}_refresh_token_expired", environment.as_str())),
+                Subject {
+                    tenant: Some(tenant.as_str()),
+                    ..Subject::default()
+                },
+            )
+            .await;
     }
 
     /// Audits FINRA refusing the tenant's upstream credential, with FINRA's reason (which the

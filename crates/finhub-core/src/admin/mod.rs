@@ -26,7 +26,7 @@ use crate::secret::{CUSTOMER_SECRET_PREFIX, OpaqueSecret};
 use crate::upstream_credentials::UpstreamCredentials;
 
 pub use second_factor::MfaStatus;
-pub use traqs::TraqsCredentialStatus;
+pub use traqs::{NewTraqsCredential, TraqsCredentialStatus};
 
 /// A customer just created, with its secret (shown once, never stored in clear).
 #[derive(Debug)]

@@ -25,7 +25,7 @@ use secrecy::SecretString;
 use time::Duration;
 
 pub use audit_trail::AuditLines;
-pub(crate) use audit_trail::{AdminSubject, AuditTrail};
+pub(crate) use audit_trail::{AdminSubject, AuditTrail, Subject};
 pub(crate) use context::Context;
 pub use enrolment::{Credential, Enrolled, Enroller, Enrolment, FactorStatus, Reauthentication};
 pub use login::Logins;
@@ -268,8 +268,12 @@ impl Hub {
             audit_lines,
             settings.audit,
         );
-        let upstream =
-            UpstreamCredentials::new(Arc::clone(&store), Arc::clone(&data_key), audit.clone());
+        let upstream = UpstreamCredentials::new(
+            Arc::clone(&store),
+            Arc::clone(&data_key),
+            audit.clone(),
+            clock.clone(),
+        );
         let ctx = Arc::new(Context {
             store,
             clock,

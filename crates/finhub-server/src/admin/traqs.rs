@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
-use finhub_core::admin::{Administration, Administrator};
+use finhub_core::admin::{Administration, Administrator, NewTraqsCredential};
 use finhub_core::model::TraqsEnvironment;
 use finra_client::traqs::{TraqsEnvironment as ClientEnvironment, TraqsPaths, TraqsSignIn};
 use time::OffsetDateTime;
@@ -49,6 +49,9 @@ pub enum TraqsCommand {
         /// When the refresh token ends (RFC 3339), if known.
         #[arg(long, value_parser = parse_time)]
         expires_at: Option<OffsetDateTime>,
+        /// The TRAQS host's base URL (default: the environment's), e.g. an emulator's.
+        #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+        base_url: Option<String>,
     },
     /// Signs in to TRAQS as the user (password, then the authenticator's code, from prompts or
     /// stdin), mints a refresh token and sets it as the tenant's credential with its expiry.
@@ -62,8 +65,9 @@ pub enum TraqsCommand {
         /// The TRAQS username (an e-mail address).
         #[arg(long)]
         username: String,
-        /// The TRAQS host's base URL (default: the environment's), e.g. an emulator's.
-        #[arg(long, value_name = "URL")]
+        /// The TRAQS host's base URL (default: the environment's), e.g. an emulator's; kept
+        /// with the credential.
+        #[arg(long, value_name = "URL", value_parser = parse_base_url)]
         base_url: Option<String>,
     },
     /// Shows the tenant's TRAQS credentials: username and expiry (never the token).
@@ -72,6 +76,16 @@ pub enum TraqsCommand {
         #[arg(long)]
         tenant: String,
     },
+}
+
+fn parse_base_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "https" | "http") && url.host().is_some() => {
+            Ok(text.to_owned())
+        }
+        Ok(_) => Err("expected an https:// (or http://) URL with a host".to_owned()),
+        Err(error) => Err(format!("not a URL: {error}")),
+    }
 }
 
 fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
@@ -91,17 +105,21 @@ pub(super) async fn run(
             environment,
             username,
             expires_at,
+            base_url,
         } => {
             let environment = TraqsEnvironment::from(environment);
-            let token = read_secret(&format!("TRAQS refresh token for {username}: "))?;
+            let refresh_token = read_secret(&format!("TRAQS refresh token for {username}: "))?;
             domain
                 .set_traqs_credential(
                     admin,
                     &tenant_id(&tenant)?,
-                    environment,
-                    &username,
-                    &token,
-                    expires_at,
+                    &NewTraqsCredential {
+                        environment,
+                        username: username.clone(),
+                        refresh_token,
+                        expires_at,
+                        base_url,
+                    },
                 )
                 .await?;
             writeln!(
@@ -131,21 +149,25 @@ pub(super) async fn run(
             let code = read_secret("Code from the authenticator app: ")?;
             let session = sign_in.sign_in(&username, &password, &code).await?;
             let minted = sign_in.mint_refresh_token(&session).await?;
+            let expires_at = minted.expires_at;
             domain
                 .set_traqs_credential(
                     admin,
                     &tenant_id,
-                    environment,
-                    &username,
-                    &minted.token,
-                    Some(minted.expires_at),
+                    &NewTraqsCredential {
+                        environment,
+                        username: username.clone(),
+                        refresh_token: minted.token,
+                        expires_at: Some(expires_at),
+                        base_url,
+                    },
                 )
                 .await?;
             writeln!(
                 out,
                 "tenant {tenant}: TRAQS credential for {} minted and set ({username}; expires {})",
                 environment.as_str(),
-                minted.expires_at.format(&Rfc3339)?
+                expires_at.format(&Rfc3339)?
             )?;
         }
         TraqsCommand::Status { tenant } => {
@@ -158,9 +180,13 @@ pub(super) async fn run(
                     Some(at) => at.format(&Rfc3339)?,
                     None => "unknown".to_owned(),
                 };
+                let host = credential
+                    .base_url
+                    .map(|url| format!("; host {url}"))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "{}: {} (expires {expires}; set {})",
+                    "{}: {} (expires {expires}; set {}{host})",
                     credential.environment.as_str(),
                     credential.username,
                     credential.updated_at.format(&Rfc3339)?

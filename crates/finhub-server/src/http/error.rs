@@ -379,6 +379,7 @@ fn request_problem_description(problem: RequestProblem) -> String {
             "no enrolment is pending: start one with POST /v1/mfa/totp".to_owned()
         }
         RequestProblem::NoFactor => "no second factor is enrolled".to_owned(),
+        RequestProblem::TraqsUsernameMissing | RequestProblem::TraqsBaseUrl => problem.to_string(),
     }
 }
 

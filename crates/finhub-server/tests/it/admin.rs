@@ -2,7 +2,7 @@
 //! operator's words, a bad argument names the flag it came in, the upstream target reads as
 //! a person says it, and ending access reports how many sessions it ended.
 
-use finhub_core::admin::Administrator;
+use finhub_core::admin::{Administrator, NewTraqsCredential};
 use finhub_core::model::UpstreamTarget;
 use finhub_server::admin::{AdminCommand, TenantCommand, UserCommand};
 use secrecy::SecretString;
@@ -168,10 +168,13 @@ async fn traqs_credentials_show_their_user_and_expiry_never_the_token() {
         .set_traqs_credential(
             &Administrator::new("ops"),
             &app.tenant,
-            TraqsEnvironment::Production,
-            "ops@example.com",
-            &SecretString::from(token),
-            Some(time::macros::datetime!(2027-03-01 00:00 UTC)),
+            &NewTraqsCredential {
+                environment: TraqsEnvironment::Production,
+                username: "ops@example.com".into(),
+                refresh_token: SecretString::from(token),
+                expires_at: Some(time::macros::datetime!(2027-03-01 00:00 UTC)),
+                base_url: None,
+            },
         )
         .await
         .expect("set");

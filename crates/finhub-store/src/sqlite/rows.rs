@@ -490,6 +490,7 @@ pub(crate) struct TraqsCredentialRow {
     username: String,
     sealed_token: Vec<u8>,
     expires_at: Option<i64>,
+    base_url: Option<String>,
     updated_at: i64,
 }
 
@@ -502,6 +503,7 @@ impl TraqsCredentialRow {
             username: self.username,
             sealed_token: self.sealed_token,
             expires_at: opt_datetime(self.expires_at)?,
+            base_url: self.base_url,
             updated_at: datetime(self.updated_at)?,
         })
     }

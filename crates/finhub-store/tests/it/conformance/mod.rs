@@ -81,4 +81,5 @@ run_suite! {
     mfa::an_enrollment_token_is_spent_once_and_forgotten_after_it_expires,
     concurrency::fifty_concurrent_spends_of_an_enrollment_token_have_exactly_one_winner,
     traqs::traqs_credentials_round_trip_per_environment_and_are_replaced_whole,
+    traqs::traqs_credentials_ending_before_a_time_are_listed_soonest_first,
 }

@@ -15,6 +15,7 @@ fn credential(tenant: &str, environment: TraqsEnvironment, username: &str) -> Tr
         username: username.to_owned(),
         sealed_token: format!("sealed token of {username}").into_bytes(),
         expires_at: Some(at(86_400)),
+        base_url: Some("http://127.0.0.1:9/".into()),
         updated_at: at(1),
     }
 }
@@ -48,6 +49,7 @@ pub(crate) async fn traqs_credentials_round_trip_per_environment_and_are_replace
         username: "new@example.com".into(),
         sealed_token: b"another sealed token".to_vec(),
         expires_at: None,
+        base_url: None,
         updated_at: at(2),
         ..production
     };
@@ -84,5 +86,44 @@ pub(crate) async fn traqs_credentials_round_trip_per_environment_and_are_replace
             .await
             .is_err(),
         "an unknown tenant has no credential"
+    );
+}
+
+pub(crate) async fn traqs_credentials_ending_before_a_time_are_listed_soonest_first(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    seed_tenant(store.as_ref(), OTHER).await;
+    let ends = |tenant, environment, seconds: Option<i64>| TraqsCredential {
+        expires_at: seconds.map(at),
+        ..credential(tenant, environment, "ops@example.com")
+    };
+    let late = ends(T, TraqsEnvironment::Production, Some(900));
+    let soon = ends(OTHER, TraqsEnvironment::Ntf, Some(100));
+    let unknown = ends(T, TraqsEnvironment::Ntf, None);
+    for credential in [&late, &soon, &unknown] {
+        store.set_traqs_credential(credential).await.expect("set");
+    }
+    assert_eq!(
+        store
+            .traqs_credentials_ending_before(at(1_000))
+            .await
+            .expect("list"),
+        [soon.clone(), late]
+    );
+    assert_eq!(
+        store
+            .traqs_credentials_ending_before(at(900))
+            .await
+            .expect("list"),
+        [soon],
+        "strictly before"
+    );
+    assert!(
+        store
+            .traqs_credentials_ending_before(at(100))
+            .await
+            .expect("list")
+            .is_empty()
     );
 }
