@@ -7,6 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::cert::CertificateProblem;
+use crate::model::TraqsFacility;
 
 /// A boxed error from a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -72,6 +73,11 @@ pub enum ScopeRefusal {
     },
     /// Only a person's session may manage a second factor, not a machine's.
     MachineSession,
+    /// The TRAQS facility is outside the session's scope.
+    FacilityOutsideScope {
+        /// The facility asked for.
+        facility: TraqsFacility,
+    },
 }
 
 /// What is wrong with a value the domain was given (400 `invalid_request`).

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod config;
 pub mod demo;
+pub mod housekeeping;
 pub mod http;
 pub mod qr;
 pub mod rate_limit;

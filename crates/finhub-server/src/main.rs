@@ -70,11 +70,14 @@ async fn serve_until_stopped(
 ) -> std::io::Result<()> {
     let limits = state.http.connections;
     let clock = state.clock.clone();
+    let housekeeping = tokio::spawn(finhub_server::housekeeping::run(state.clone()));
     let app = finhub_server::http::router(state);
-    match tls {
+    let served = match tls {
         Some(tls) => serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await,
         None => serve(listener, app, limits, shutdown_signal()).await,
-    }
+    };
+    housekeeping.abort();
+    served
 }
 
 #[tokio::main]

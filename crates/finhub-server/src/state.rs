@@ -19,7 +19,7 @@ use finhub_core::store::Store;
 
 use crate::config::{Config, ConnectionLimits, RateLimits};
 use crate::rate_limit::KeyedLimiter;
-use crate::upstream::{ResultLinks, UpstreamSettings, Upstreams};
+use crate::upstream::{ResultLinks, TraqsUpstreams, UpstreamSettings, Upstreams};
 
 /// The limiters of the request-rate policy.
 #[derive(Debug)]
@@ -103,6 +103,8 @@ pub struct Services {
     pub http: Arc<HttpSettings>,
     /// Per-tenant FINRA clients over one pacer.
     pub upstreams: Arc<Upstreams>,
+    /// Per-tenant, per-environment TRAQS clients.
+    pub traqs: Arc<TraqsUpstreams>,
 }
 
 impl std::ops::Deref for AppState {
@@ -160,6 +162,7 @@ impl AppState {
             clock.clone(),
             time::Duration::try_from(upstream.result_link_ttl).unwrap_or(time::Duration::HOUR),
         );
+        let traqs = TraqsUpstreams::new(credentials.clone(), clock.clone(), upstream.timeout);
         let upstreams = Upstreams::new(
             credentials,
             clock.clone(),
@@ -177,6 +180,7 @@ impl AppState {
             admin,
             clock,
             upstreams: Arc::new(upstreams),
+            traqs: Arc::new(traqs),
             limiters: Limiters::new(&config.rate_limits),
             http: Arc::new(HttpSettings {
                 profile: config.profile,

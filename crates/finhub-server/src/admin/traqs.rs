@@ -6,11 +6,12 @@ use std::io::Write;
 use clap::{Subcommand, ValueEnum};
 use finhub_core::admin::{Administration, Administrator, NewTraqsCredential};
 use finhub_core::model::TraqsEnvironment;
-use finra_client::traqs::{TraqsEnvironment as ClientEnvironment, TraqsPaths, TraqsSignIn};
+use finra_client::traqs::{TraqsPaths, TraqsSignIn};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::secrets_input::read_secret;
+use crate::upstream::client_environment;
 use super::tenant_id;
 
 /// A TRAQS environment on the command line.
@@ -137,10 +138,7 @@ pub(super) async fn run(
             let tenant_id = tenant_id(&tenant)?;
             let environment = TraqsEnvironment::from(environment);
             let sign_in = TraqsSignIn::new(
-                match environment {
-                    TraqsEnvironment::Production => ClientEnvironment::Production,
-                    TraqsEnvironment::Ntf => ClientEnvironment::Ntf,
-                },
+                client_environment(environment),
                 base_url.as_deref(),
                 TraqsPaths::default(),
                 reqwest::Client::new(),

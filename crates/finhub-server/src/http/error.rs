@@ -17,10 +17,11 @@ use finhub_core::cert::CertificateProblem;
 use finhub_core::error::{
     AccessDenial, AuthError, RequestProblem, ScopeRefusal, StoreError, TokenProblem,
 };
+use finhub_core::model::{TraqsEnvironment, TraqsFacility};
 use finra_client::FinraError;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::upstream::UpstreamError;
+use crate::upstream::{TraqsUnavailable, UpstreamError};
 
 /// Everything the hub itself can refuse a request with.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +89,9 @@ pub(crate) enum ApiError {
     /// FINRA did not answer in time.
     #[error("upstream timed out")]
     UpstreamTimeout,
+    /// A TRAQS file that could not be had for a reason the caller is told.
+    #[error("TRAQS: {0:?}")]
+    Traqs(TraqsRefusal),
     /// The hub's own queue of calls to FINRA is full: FINRA's request rate (shared by every
     /// tenant) is taken for longer than a request may wait.
     #[error("the upstream queue is full")]
@@ -95,6 +99,38 @@ pub(crate) enum ApiError {
         /// When a slot frees up.
         retry_after: Duration,
     },
+}
+
+/// Why a TRAQS file was not served, in words the caller gets.
+#[derive(Debug)]
+pub(crate) enum TraqsRefusal {
+    /// The tenant has no TRAQS credential for the environment (502).
+    NoCredential(TraqsEnvironment),
+    /// TRAQS refused the tenant's refresh token as expired (502): an administrator must renew it.
+    RefreshTokenExpired(TraqsEnvironment),
+    /// The tenant's TRAQS account is not entitled to the facility (403).
+    NotEntitled(TraqsFacility),
+    /// TRAQS has no such file for the facility (404).
+    NoSuchFile {
+        /// The facility.
+        facility: TraqsFacility,
+        /// The file asked for.
+        file: String,
+    },
+}
+
+/// A TRAQS client that could not be had: the missing credential is the caller's to know (502
+/// naming the environment), the rest is for the log.
+impl From<TraqsUnavailable> for ApiError {
+    fn from(error: TraqsUnavailable) -> Self {
+        match error {
+            TraqsUnavailable::NoCredential(environment) => {
+                Self::Traqs(TraqsRefusal::NoCredential(environment))
+            }
+            TraqsUnavailable::Unusable(_) => Self::UpstreamUnavailable(error.to_string()),
+            TraqsUnavailable::Auth(error) => Self::Auth(error),
+        }
+    }
 }
 
 /// A storage failure met outside the domain's services: 500, the detail for the log.
@@ -190,6 +226,11 @@ const INVALID_CLIENT: &str =
     "invalid credentials: verify username, password, customerId, customerSecret and accountType";
 
 impl ApiError {
+    /// The wire code (`error`) the caller gets, as the audit log records it.
+    pub(crate) fn code(&self) -> &'static str {
+        self.mapping().code
+    }
+
     fn mapping(&self) -> Mapping {
         match self {
             Self::Auth(error) => auth_mapping(error),
@@ -262,6 +303,7 @@ impl ApiError {
                     ),
                 )
             },
+            Self::Traqs(refusal) => traqs_mapping(refusal),
             Self::UpstreamTimeout => Mapping {
                 internal: Some(self.to_string()),
                 ..Mapping::new(
@@ -271,6 +313,51 @@ impl ApiError {
                 )
             },
         }
+    }
+}
+
+fn traqs_mapping(refusal: &TraqsRefusal) -> Mapping {
+    match refusal {
+        TraqsRefusal::NoCredential(environment) => Mapping {
+            internal: Some(format!("no TRAQS credential for {}", environment.as_str())),
+            ..Mapping::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unavailable",
+                format!(
+                    "the tenant has no TRAQS credential for {}: an administrator must set one \
+                     (finhub admin traqs login)",
+                    environment.as_str()
+                ),
+            )
+        },
+        TraqsRefusal::RefreshTokenExpired(environment) => Mapping {
+            internal: Some(format!(
+                "TRAQS refused the tenant's {} refresh token as expired",
+                environment.as_str()
+            )),
+            ..Mapping::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unavailable",
+                format!(
+                    "the tenant's TRAQS refresh token for {} has expired: an administrator must \
+                     renew it (finhub admin traqs login)",
+                    environment.as_str()
+                ),
+            )
+        },
+        TraqsRefusal::NotEntitled(facility) => Mapping::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            format!(
+                "the tenant's TRAQS account is not entitled to {} files",
+                facility.as_str()
+            ),
+        ),
+        TraqsRefusal::NoSuchFile { facility, file } => Mapping::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("TRAQS has no file {file} for {}", facility.as_str()),
+        ),
     }
 }
 
@@ -408,6 +495,11 @@ fn scope_refusal_description(refusal: &ScopeRefusal) -> Cow<'static, str> {
         ScopeRefusal::MachineSession => {
             "only a person's session has a second factor; this session is a machine's".into()
         }
+        ScopeRefusal::FacilityOutsideScope { facility } => format!(
+            "the TRAQS facility {} is outside the session's scope (traqs:{0} is not granted)",
+            facility.as_str()
+        )
+        .into(),
     }
 }
 

@@ -14,6 +14,7 @@ mod middleware;
 mod routes;
 mod session;
 mod token;
+mod traqs;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -5,7 +5,7 @@
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use super::{finra, get_health, get_noop, mfa, session, token};
+use super::{finra, get_health, get_noop, mfa, session, token, traqs};
 use crate::state::AppState;
 
 /// Builds a route's handler for the route's method.
@@ -16,7 +16,8 @@ pub(crate) type Handler = fn(MethodFilter) -> MethodRouter<AppState>;
 pub enum Serves {
     /// An authentication endpoint: JSON bodies up to the authentication limit, never cached.
     Auth(Handler),
-    /// Open to anyone, no body (health, the benchmark baseline, result links).
+    /// No body and none of the authentication endpoints' layers: open to anyone (health, the
+    /// benchmark baseline, result links) or checking the session itself (TRAQS files).
     Open(Handler),
     /// One of FINRA's Query API paths, served by the proxy behind one catch-all route once the
     /// path parses as this template.
@@ -134,6 +135,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Method::GET,
         "/v1/finra/results/{link}",
         Serves::Open(|method| on(method, finra::get_result)),
+    ),
+    endpoint(
+        Method::GET,
+        "/v1/traqs/{facility}/{file}",
+        Serves::Open(|method| on(method, traqs::get_file)),
     ),
     endpoint(
         Method::GET,

@@ -3,11 +3,11 @@
 //! hub's. Upstream credentials and tokens never leave this module except as `Authorization`
 //! headers on requests to FINRA.
 
+mod client_cache;
 mod result_links;
+mod traqs;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use finhub_clock::SharedClock;
@@ -19,7 +19,12 @@ use finhub_core::upstream_credentials::UpstreamCredentials;
 use finra_client::{Auth, Credentials, Environment, FinraClient, Pacer, RetryPolicy};
 use secrecy::ExposeSecret;
 
+use client_cache::ClientCache;
 pub use result_links::{ResultLinks, SealedLink};
+pub use traqs::{
+    EXPIRY_WARNING, TraqsUnavailable, TraqsUpstreams, client_environment,
+    warn_of_ending_traqs_tokens,
+};
 
 /// Why no upstream client could be had.
 #[derive(Debug, thiserror::Error)]
@@ -52,23 +57,11 @@ pub struct Upstreams {
     clock: SharedClock,
     pacer: Pacer,
     settings: UpstreamSettings,
-    clients: Mutex<HashMap<TenantId, CachedClient>>,
+    clients: ClientCache<TenantId, FinraClient>,
     links: ResultLinks,
     /// Fetches result links (pre-signed, so no token and no pacing: they are not Query API calls).
     results_http: reqwest::Client,
 }
-
-struct CachedClient {
-    /// Which credential the client was built from (id, target and the secret's hash).
-    fingerprint: String,
-    client: FinraClient,
-    /// When the stored credential was last compared with `fingerprint`.
-    checked_at: tokio::time::Instant,
-}
-
-/// How long a tenant's client is used without re-reading its stored credential: a replaced
-/// credential takes effect within this time.
-const CREDENTIAL_RECHECK: Duration = Duration::from_secs(1);
 
 impl fmt::Debug for Upstreams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -95,7 +88,7 @@ impl Upstreams {
                 finra_client::FINRA_BURST_RESERVE,
             ),
             settings,
-            clients: Mutex::new(HashMap::new()),
+            clients: ClientCache::default(),
             links,
             results_http: reqwest::Client::builder()
                 .timeout(settings.timeout)
@@ -135,10 +128,8 @@ impl Upstreams {
     /// manager is kept, so every request of the tenant shares one upstream token.
     pub async fn client_for(&self, tenant: &TenantId) -> Result<FinraClient, UpstreamError> {
         let now = self.clock.instant();
-        if let Some(cached) = self.lock().get(tenant)
-            && now.saturating_duration_since(cached.checked_at) < CREDENTIAL_RECHECK
-        {
-            return Ok(cached.client.clone());
+        if let Some(client) = self.clients.fresh(tenant, now) {
+            return Ok(client);
         }
         let credential = self
             .credentials
@@ -151,11 +142,8 @@ impl Upstreams {
             credential.target,
             SecretHash::of(credential.client_secret.expose_secret()).as_str()
         );
-        if let Some(cached) = self.lock().get_mut(tenant)
-            && cached.fingerprint == fingerprint
-        {
-            cached.checked_at = now;
-            return Ok(cached.client.clone());
+        if let Some(client) = self.clients.matching(tenant, &fingerprint, now) {
+            return Ok(client);
         }
         let (api_base, token_url) = match &credential.target {
             UpstreamTarget::FinraProduction => (
@@ -185,15 +173,7 @@ impl Upstreams {
             .user_agent(concat!("finhub/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| UpstreamError::Unusable(e.to_string()))?;
-        self.lock().insert(
-            tenant.clone(),
-            CachedClient {
-                fingerprint,
-                client: client.clone(),
-                checked_at: now,
-            },
-        );
-        Ok(client)
+        Ok(self.clients.keep(tenant.clone(), fingerprint, client, now))
     }
 
     /// Fetches FINRA's pre-signed result link (no `Authorization`: the link is the credential).
@@ -224,11 +204,5 @@ impl Upstreams {
                 tracing::warn!(tenant.id = %tenant, %error, "warming the upstream token failed");
             }
         });
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, CachedClient>> {
-        self.clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -2,6 +2,7 @@
 //! names, a UTF-8 byte-order mark dropped), then the rest streamed chunk by chunk.
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::error::FinraError;
@@ -95,6 +96,17 @@ impl TraqsDownload {
             .chunk()
             .await
             .map_err(|e| FinraError::from_reqwest(e, "the TRAQS download"))
+    }
+
+    /// The whole file (header row included) as a stream of chunks, for passing it on as it
+    /// arrives (a proxy's response body); a download that breaks off ends in an error.
+    pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<Bytes, FinraError>> {
+        let header = self.header.clone();
+        futures_util::stream::once(async move { Ok(header) }).chain(
+            futures_util::stream::try_unfold(self, |mut download| async move {
+                Ok(download.chunk().await?.map(|chunk| (chunk, download)))
+            }),
+        )
     }
 
     /// Writes the whole file (header row included) to `out`; returns the data rows written.

@@ -1,0 +1,33 @@
+//! The serving hub's background chores: idle rate-limit keys forgotten every minute (so a flood
+//! of new addresses cannot grow memory without bound), and once a day a warning in the log for
+//! every TRAQS refresh token within 14 days of its end.
+
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep_until};
+
+use crate::state::AppState;
+use crate::upstream::warn_of_ending_traqs_tokens;
+
+/// How often idle rate-limit keys are forgotten.
+const LIMITER_SWEEP: Duration = Duration::from_secs(60);
+/// How often TRAQS refresh tokens close to their end are warned of.
+const TRAQS_WARNING: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Runs the chores until the task is dropped or aborted; the TRAQS warning runs at once, then
+/// daily.
+pub async fn run(state: AppState) {
+    let mut next_sweep = Instant::now() + LIMITER_SWEEP;
+    let mut next_warning = Instant::now();
+    loop {
+        if next_warning <= Instant::now() {
+            warn_of_ending_traqs_tokens(state.traqs.credentials()).await;
+            next_warning += TRAQS_WARNING;
+        }
+        if next_sweep <= Instant::now() {
+            state.limiters.retain_recent();
+            next_sweep += LIMITER_SWEEP;
+        }
+        sleep_until(next_sweep.min(next_warning)).await;
+    }
+}
