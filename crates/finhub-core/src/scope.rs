@@ -28,9 +28,13 @@ impl Entry {
             return Ok(Self::Finra(group.to_owned()));
         }
         if let Some(facility) = entry.strip_prefix(TRAQS_PREFIX) {
-            return TraqsFacility::parse(facility).map(Self::Traqs).ok_or_else(|| {
-                format!("scope entry {entry:?} must name a TRAQS facility: ADF, ORF, TRACE or TRF")
-            });
+            return TraqsFacility::parse(facility)
+                .map(Self::Traqs)
+                .ok_or_else(|| {
+                    format!(
+                        "scope entry {entry:?} must name a TRAQS facility: ADF, ORF, TRACE or TRF"
+                    )
+                });
         }
         Err(format!(
             "scope entry {entry:?} must start with {FINRA_PREFIX} or {TRAQS_PREFIX}"
@@ -142,21 +146,28 @@ mod tests {
         assert!(!scope.allows_facility(TraqsFacility::Adf));
         // A facility is not a dataset group, nor the reverse.
         assert!(!scope.allows_group("ORF"));
-        assert!(!Scope::parse("finra:ORF").expect("valid").allows_facility(TraqsFacility::Orf));
+        assert!(
+            !Scope::parse("finra:ORF")
+                .expect("valid")
+                .allows_facility(TraqsFacility::Orf)
+        );
         for bad in ["traqs:", "traqs:NASDAQ", "traqs:../ORF", "traqs:ORF/x"] {
             let error = Scope::parse(bad).expect_err(bad);
             assert!(error.contains("TRAQS facility"), "{bad}: {error}");
         }
-        assert!(Scope::parse("other:x").expect_err("prefix").contains(TRAQS_PREFIX));
+        assert!(
+            Scope::parse("other:x")
+                .expect_err("prefix")
+                .contains(TRAQS_PREFIX)
+        );
     }
 
     #[test]
     fn a_scope_narrows_to_what_is_still_granted() {
         let session = Scope::parse("finra:otcMarket finra:fixedIncomeMarket traqs:ORF traqs:TRF")
             .expect("valid");
-        let narrowed = session.narrowed_to(
-            &Scope::parse("finra:OTCMARKET finra:firm traqs:TRF").expect("valid"),
-        );
+        let narrowed = session
+            .narrowed_to(&Scope::parse("finra:OTCMARKET finra:firm traqs:TRF").expect("valid"));
         assert_eq!(narrowed.to_string(), "finra:otcMarket traqs:TRF");
         assert!(session.narrowed_to(&Scope::default()).is_empty());
         assert_eq!(session.narrowed_to(&session), session);

@@ -30,7 +30,11 @@ async fn a_traqs_credential_is_sealed_per_tenant_and_environment_and_never_shown
     let tenant = TenantId::parse(TENANT).expect("tenant");
     let ends = domain.clock.now_utc() + time::Duration::days(90);
     admin
-        .set_traqs_credential(&domain.admin, &tenant, &new(TraqsEnvironment::Ntf, Some(ends)))
+        .set_traqs_credential(
+            &domain.admin,
+            &tenant,
+            &new(TraqsEnvironment::Ntf, Some(ends)),
+        )
         .await
         .expect("set");
     let status = admin.traqs_status(&tenant).await.expect("status");

@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::secrets_input::read_secret;
-use crate::upstream::client_environment;
 use super::tenant_id;
+use crate::upstream::client_environment;
 
 /// A TRAQS environment on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -36,10 +36,7 @@ impl FileRequest {
     /// The facility and file from the path (anything else is 404), the environment from the
     /// query (400 for anything but one `environment=production|ntf`).
     fn parse(uri: &Uri) -> Result<Self, ApiError> {
-        let rest = uri
-            .path()
-            .strip_prefix(PREFIX)
-            .ok_or(ApiError::NotFound)?;
+        let rest = uri.path().strip_prefix(PREFIX).ok_or(ApiError::NotFound)?;
         let (facility, file) = rest.split_once('/').ok_or(ApiError::NotFound)?;
         let facility = TraqsFacility::parse(facility).ok_or(ApiError::NotFound)?;
         let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
@@ -57,7 +54,11 @@ impl FileRequest {
 /// The `environment` of the query: production when absent.
 fn environment_of(query: Option<&str>) -> Result<TraqsEnvironment, ApiError> {
     let mut environment = None;
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         if name != "environment" {
             return Err(ApiError::InvalidField(
@@ -106,10 +107,12 @@ async fn serve_file(
     request: &FileRequest,
 ) -> Result<Response, ApiError> {
     if !session.scope.allows_facility(request.facility) {
-        return Err(AuthError::InsufficientScope(ScopeRefusal::FacilityOutsideScope {
-            facility: request.facility,
-        })
-        .into());
+        return Err(
+            AuthError::InsufficientScope(ScopeRefusal::FacilityOutsideScope {
+                facility: request.facility,
+            })
+            .into(),
+        );
     }
     let limiters = &state.limiters;
     let customer_key = (session.tenant_id.clone(), session.customer_id.clone());
@@ -140,10 +143,9 @@ async fn serve_file(
     // A tenant's licensed data: no shared cache keeps it.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // The file name is letters, digits, `_` and `-`: always a valid header value.
-    if let Ok(disposition) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}.txt\"",
-        request.file
-    )) {
+    if let Ok(disposition) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}.txt\"", request.file))
+    {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
     Ok(response)

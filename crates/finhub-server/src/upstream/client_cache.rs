@@ -98,7 +98,11 @@ mod tests {
         assert_eq!(cache.fresh(&"t", later), None, "due for a re-read");
         assert_eq!(cache.matching(&"t", "a", later), Some(1));
         assert_eq!(cache.fresh(&"t", later), Some(1), "checked again");
-        assert_eq!(cache.matching(&"t", "b", later), None, "replaced credential");
+        assert_eq!(
+            cache.matching(&"t", "b", later),
+            None,
+            "replaced credential"
+        );
         assert_eq!(cache.keep("t", "b".into(), 3, later), 3);
         assert_eq!(cache.fresh(&"t", later), Some(3));
         assert_eq!(cache.fresh(&"other", later), None);

@@ -15,4 +15,5 @@ mod leaks;
 mod pacing;
 mod policy;
 mod support;
+mod traqs;
 mod upstream_tokens;
