@@ -33,7 +33,7 @@ pub enum TenantCommand {
         /// The tenant.
         #[arg(long)]
         tenant: String,
-        /// Granted dataset groups, e.g. "finra:otcMarket".
+        /// Granted FINRA dataset groups and TRAQS facilities, e.g. "finra:otcMarket traqs:ORF".
         #[arg(long)]
         scope: String,
     },
