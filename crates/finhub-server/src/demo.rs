@@ -1,7 +1,8 @@
 //! `finhub demo`: a working hub in one command on a fresh machine — an in-process FINRA emulator
-//! as upstream, the hub on SQLite in a temporary directory, one demo tenant with a `b2b`
-//! customer, a user and scope `finra:otcMarket finra:fixedIncomeMarket`, and a copy-paste
-//! walk-through. In integration (second factors `optional`) a second user has a TOTP factor
+//! as upstream (serving TRAQS too), the hub on SQLite in a temporary directory, one demo tenant
+//! with a `b2b` customer, a user, scope `finra:otcMarket finra:fixedIncomeMarket traqs:ORF
+//! traqs:TRACE` and a TRAQS credential minted at start through the emulator's password-and-code
+//! sign-in, and a copy-paste walk-through. In integration (second factors `optional`) a second user has a TOTP factor
 //! enrolled already: the walk-through prints its `otpauth://` URI and QR code for an
 //! authenticator app, and logs in with a code (`oathtool` computes one without a phone).
 //!
@@ -19,13 +20,17 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use finhub_clock::SharedClock;
+use finhub_core::admin::NewTraqsCredential;
 use finhub_core::auth::RequestContext;
 use finhub_core::cert::CertificateMatcher;
 use finhub_core::ids::{TenantId, Username};
-use finhub_core::model::{AccountType, UpstreamTarget};
+use finhub_core::mfa::TotpSecret;
+use finhub_core::model::{AccountType, TraqsEnvironment, UpstreamTarget};
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 use finhub_core::secret::random_base64url;
+use finra_client::traqs::{TraqsPaths, TraqsSignIn};
+use finra_emulator::traqs::{TraqsConfig, TraqsEnvironment as EmulatedTraqs, TraqsUser};
 use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Tier};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -35,6 +40,7 @@ use crate::AppState;
 use crate::config::{Config, RawConfig, Transport};
 use crate::tls::TlsServer;
 use crate::tls::pki::CertificateAuthority;
+use crate::upstream::client_environment;
 
 /// The demo tenant's id.
 pub const DEMO_TENANT: &str = "1234567";
@@ -43,7 +49,7 @@ pub const DEMO_USER: &str = "demo";
 /// The demo user with a TOTP factor (integration).
 pub const DEMO_MFA_USER: &str = "demo-mfa";
 /// The demo tenant's scope.
-pub const DEMO_SCOPE: &str = "finra:otcMarket finra:fixedIncomeMarket";
+pub const DEMO_SCOPE: &str = "finra:otcMarket finra:fixedIncomeMarket traqs:ORF traqs:TRACE";
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -88,6 +94,8 @@ pub struct DemoCredentials {
     /// The user with a TOTP factor (integration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mfa_user: Option<DemoMfaUser>,
+    /// The TRAQS user whose refresh token the demo tenant holds (production TRAQS).
+    pub traqs_username: String,
 }
 
 /// The demo user whose TOTP factor is enrolled already.
@@ -207,6 +215,7 @@ async fn prepare_in(
     let production = options.profile == "production";
 
     let upstream_secret = random_base64url(24);
+    let traqs_user = TraqsUser::demo();
     let emulator = finra_emulator::spawn(
         EmulatorConfig::default()
             .with_credentials([Credential::new(
@@ -214,6 +223,11 @@ async fn prepare_in(
                 upstream_secret.clone(),
                 Tier::Public,
             )])
+            .with_traqs(TraqsConfig {
+                environment: EmulatedTraqs::Production,
+                users: vec![traqs_user.clone()],
+                ..TraqsConfig::default()
+            })
             .with_clock(clock.clone()),
     )
     .await
@@ -286,6 +300,8 @@ async fn prepare_in(
         )
         .await?;
 
+    set_traqs_credential(&state, &demo, &tenant, &emulator, &traqs_user).await?;
+
     let mfa_user = if production {
         None
     } else {
@@ -303,6 +319,7 @@ async fn prepare_in(
         client_cert: pki.as_ref().map(|p| p.client_cert.display().to_string()),
         client_key: pki.as_ref().map(|p| p.client_key.display().to_string()),
         mfa_user,
+        traqs_username: traqs_user.email.clone(),
     };
     if let Some(path) = &options.credentials_out {
         write_credentials(path, &credentials)?;
@@ -315,6 +332,50 @@ async fn prepare_in(
         dir,
         tls,
     })
+}
+
+/// Signs in to the emulator's TRAQS as `user` (password, then the authenticator's code), mints a
+/// refresh token and sets it as the demo tenant's production TRAQS credential: what `finhub
+/// admin traqs login` does with a person at the keyboard.
+async fn set_traqs_credential(
+    state: &AppState,
+    demo: &finhub_core::admin::Administrator,
+    tenant: &TenantId,
+    emulator: &RunningEmulator,
+    user: &TraqsUser,
+) -> anyhow::Result<()> {
+    let base_url = emulator.base_url();
+    let sign_in = TraqsSignIn::new(
+        client_environment(TraqsEnvironment::Production),
+        Some(&base_url),
+        TraqsPaths::default(),
+        reqwest::Client::new(),
+    )?;
+    let code = TotpSecret::from_bytes(user.secret.clone())?.code_at(state.clock.now_utc())?;
+    let session = sign_in
+        .sign_in(
+            &user.email,
+            &SecretString::from(user.password.clone()),
+            &code,
+        )
+        .await
+        .context("signing in to the emulator's TRAQS")?;
+    let minted = sign_in.mint_refresh_token(&session).await?;
+    state
+        .admin
+        .set_traqs_credential(
+            demo,
+            tenant,
+            &NewTraqsCredential {
+                environment: TraqsEnvironment::Production,
+                username: user.email.clone(),
+                refresh_token: minted.token,
+                expires_at: Some(minted.expires_at),
+                base_url: Some(base_url),
+            },
+        )
+        .await?;
+    Ok(())
 }
 
 /// Creates [`DEMO_MFA_USER`] and enrols a TOTP factor for them through the domain's own
@@ -514,6 +575,14 @@ pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
         "2. Call FINRA's Query API through the hub with it:\n\n\
          curl -s {tls_args}-H \"Authorization: Bearer $TOKEN\" -H 'Accept: application/json' \\\n  \
          '{base}/v1/finra/data/group/otcMarket/name/weeklySummary?limit=3'\n"
+    )?;
+    writeln!(
+        out,
+        "2b. Download a TRAQS reference-data file through the hub. The demo tenant's TRAQS refresh\n    \
+         token was minted at start by signing in to the emulator's TRAQS as {traqs_user} with\n    \
+         password and authenticator code; the hub keeps it and exchanges it for access tokens:\n\n\
+         curl -s {tls_args}-H \"Authorization: Bearer $TOKEN\" '{base}/v1/traqs/ORF/DAILYLIST' | head -3\n",
+        traqs_user = c.traqs_username,
     )?;
     writeln!(
         out,

@@ -22,7 +22,7 @@ pub enum TenantCommand {
         /// A display name.
         #[arg(long)]
         name: String,
-        /// Granted dataset groups, e.g. "finra:otcMarket finra:fixedIncomeMarket".
+        /// Granted FINRA dataset groups and TRAQS facilities, e.g. "finra:otcMarket traqs:ORF".
         #[arg(long, default_value = "")]
         scope: String,
     },

@@ -541,6 +541,112 @@ async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_t
     let _ = std::fs::remove_dir_all(&demo.dir);
 }
 
+/// The demo tenant holds a TRAQS credential minted at start through the emulator's password and
+/// code sign-in, and its scope grants ORF and TRACE: the walk-through's download works through
+/// the hub, a facility outside the scope is refused.
+#[tokio::test(start_paused = true)]
+async fn the_demo_downloads_traqs_files_through_the_hub() {
+    use tower::ServiceExt as _;
+
+    let _freeze = FreezeGuard::new();
+    let options = DemoOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        profile: "integration".into(),
+        access_token_ttl_secs: None,
+        credentials_out: None,
+    };
+    let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
+    let demo = prepare(&options, clock).await.expect("the demo starts");
+    let mut walkthrough = Vec::new();
+    finhub_server::demo::walkthrough(&demo, &mut walkthrough).expect("walk-through");
+    let walkthrough = String::from_utf8(walkthrough).expect("text");
+    assert!(
+        walkthrough.contains("/v1/traqs/ORF/DAILYLIST") && walkthrough.contains("traqs:TRACE"),
+        "{walkthrough}"
+    );
+    let tenant = finhub_core::ids::TenantId::parse("1234567").expect("tenant");
+    let credentials = demo
+        .state
+        .admin
+        .traqs_status(&tenant)
+        .await
+        .expect("status");
+    assert_eq!(credentials.len(), 1);
+    assert_eq!(credentials[0].username, demo.credentials.traqs_username);
+    assert!(credentials[0].expires_at.is_some());
+
+    let c = &demo.credentials;
+    let router = finhub_server::http::router(demo.state.clone());
+    let request = |method: &str, uri: &str, token: Option<&str>, body: String| {
+        let mut request = axum::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .header("sec-ch-ua-platform", "Linux")
+            .header("x-forwarded-for", "127.0.0.1")
+            .header("user-agent", "curl")
+            .header("x-tenant-id", "1234567")
+            .extension(axum::extract::ConnectInfo(SocketAddr::from((
+                [127, 0, 0, 1],
+                9,
+            ))));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(axum::body::Body::from(body)).expect("request")
+    };
+    let send = |request: axum::http::Request<axum::body::Body>| async {
+        let response = router.clone().oneshot(request).await.expect("answer");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, bytes)
+    };
+    let login = json!({
+        "grantType": "password",
+        "username": c.username,
+        "password": c.password,
+        "customerId": c.customer_id,
+        "customerSecret": c.customer_secret,
+        "accountType": "b2b",
+    });
+    let (status, body) = send(request("POST", "/v1/auth/token", None, login.to_string())).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
+    let token = body["userSessionToken"].as_str().expect("token");
+
+    let (status, file) = send(request(
+        "GET",
+        "/v1/traqs/ORF/DAILYLIST",
+        Some(token),
+        String::new(),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let file = String::from_utf8(file.to_vec()).expect("text");
+    let header = file.lines().next().expect("a header row");
+    assert!(
+        header.contains('|') && header.contains("SYM_CD"),
+        "{header}"
+    );
+    assert!(file.lines().count() > 1, "rows after the header");
+    let (status, _) = send(request(
+        "GET",
+        "/v1/traqs/ADF/DAILYLIST",
+        Some(token),
+        String::new(),
+    ))
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "ADF is outside the demo's scope"
+    );
+    drop(demo.emulator);
+    let _ = std::fs::remove_dir_all(&demo.dir);
+}
+
 /// `finhub demo` on a port already taken fails, saying so, and leaves nothing behind: no
 /// temporary directory, no credentials file.
 #[test]
