@@ -2,8 +2,11 @@
 # TRAQS download benchmark: TRACE's CAMASTER at --scale full from the emulator, downloaded by
 # `finra traqs download` and by `curl` with a ready access token, alternating round by round in
 # the same run (bytes/s, medians of 5); then the peak memory (max RSS) of `finra traqs download`
-# for CAMASTER at its full size and at 10 times that. Needs curl, python3 and GNU time (each
-# installed with apt-get if absent). Run from anywhere: `bench/traqs.sh`.
+# for CAMASTER at its full size and at 10 times that. Then the same file through a hub
+# (`finhub serve` on SQLite, the tenant's TRAQS credential set with `finhub admin traqs set`):
+# `curl` through the hub with a session token beside `curl` straight to the emulator, alternating;
+# and the hub's peak RSS serving CAMASTER and 10 times that. Needs curl, python3 and GNU time
+# (each installed with apt-get if absent). Run from anywhere: `bench/traqs.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in curl python3; do
@@ -11,9 +14,10 @@ for tool in curl python3; do
 done
 [ -x /usr/bin/time ] || (apt-get install -y time || (apt-get update && apt-get install -y time)) >/dev/null
 
-cargo build --release --quiet -p finra-emulator -p finra-client --bins
+cargo build --release --quiet -p finra-emulator -p finra-client -p finhub-server --bins
 emulator=target/release/finra-emulator
 finra=target/release/finra
+finhub=target/release/finhub
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -103,4 +107,71 @@ small, big = int(sys.argv[1]), int(sys.argv[2])
 print(f"peak RSS of finra traqs download: {small / 1024:.1f} MiB for CAMASTER, {big / 1024:.1f} MiB for 10x its rows")
 print(f"  ratio {big / small:.2f} (target: within 20 %: {'met' if big <= 1.2 * small else 'MISSED'})")
 PY
-echo "(through the hub: not measured yet; the hub does not serve TRAQS files yet)"
+
+# A hub in $work/hub-$1 whose tenant holds the refresh token $3 for the emulator at $2; sets
+# `hub_url`, `hub_pid` and `session` (a client_credentials session with scope traqs:TRACE).
+start_hub() {
+  local dir="$work/hub-$1"
+  mkdir -p "$dir"
+  "$finhub" print-config | sed 's/^listen = .*/listen = "127.0.0.1:0"/' >"$dir/finhub.toml"
+  local admin=("$finhub" admin --config "$dir/finhub.toml")
+  "${admin[@]}" tenant create --id 1234567 --name Bench --scope traqs:TRACE >/dev/null
+  local customer secret
+  customer=$("${admin[@]}" customer create --tenant 1234567 --name bench --account-type b2b)
+  secret=$(sed -n 's/^customerSecret: //p' <<<"$customer")
+  id=$(sed -n 's/^customerId: //p' <<<"$customer")
+  printf '%s\n' "$3" | "${admin[@]}" traqs set --tenant 1234567 --username "$email" --base-url "$2" >/dev/null
+  FINHUB_RATE_LIMITS__DATA_PER_SESSION_PER_SECOND=100000 \
+    FINHUB_RATE_LIMITS__DATA_PER_CUSTOMER_PER_SECOND=100000 \
+    "$finhub" serve --config "$dir/finhub.toml" >"$dir/out" 2>/dev/null &
+  hub_pid=$!; pids+=("$hub_pid")
+  for _ in $(seq 1 200); do
+    if grep -q '^listening on ' "$dir/out"; then break; fi
+    sleep 0.05
+  done
+  hub_url=$(sed -n 's/^listening on //p' "$dir/out")
+  [ -n "$hub_url" ] || { echo "the hub did not start" >&2; exit 1; }
+  session=$(curl -s "$hub_url/v1/auth/token" -H 'Content-Type: application/json' \
+    -H 'sec-ch-ua-platform: Linux' -H 'X-Forwarded-For: 127.0.0.1' -H 'User-Agent: bench' \
+    -H 'X-Tenant-ID: 1234567' \
+    -d "{\"customerId\":\"$id\",\"customerSecret\":\"$secret\",\"accountType\":\"b2b\",\"grantType\":\"client_credentials\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["userSessionToken"])')
+}
+
+start_hub small "$base" "$token"
+hub_file="$hub_url/v1/traqs/TRACE/CAMASTER"
+# Warm the hub's access token, so both sides start with one.
+curl -sf -H "Authorization: Bearer $session" "$hub_file" -o /dev/null
+direct_rates=(); hub_rates=()
+for round in 1 2 3 4 5; do
+  start=$(date +%s.%N)
+  bytes=$(curl -s -H "Authorization: Bearer $access" "$url" | wc -c)
+  end=$(date +%s.%N)
+  direct_rates+=("$(python3 -c "print($bytes / ($end - $start))")")
+  start=$(date +%s.%N)
+  hub_bytes=$(curl -s -H "Authorization: Bearer $session" "$hub_file" | wc -c)
+  end=$(date +%s.%N)
+  hub_rates+=("$(python3 -c "print($hub_bytes / ($end - $start))")")
+  [ "$hub_bytes" = "$bytes" ] || { echo "round $round: the hub sent $hub_bytes bytes, TRAQS $bytes" >&2; exit 1; }
+done
+small_hub_rss=$(awk '/VmHWM/ {print $2}' "/proc/$hub_pid/status")
+python3 - "${direct_rates[*]}" "${hub_rates[*]}" <<'PY'
+import statistics, sys
+direct = [float(x) for x in sys.argv[1].split()]
+hub = [float(x) for x in sys.argv[2].split()]
+d, h = statistics.median(direct), statistics.median(hub)
+print(f"curl straight to TRAQS      {d / 1e6:8.1f} MB/s  (median of {len(direct)})")
+print(f"curl through the hub        {h / 1e6:8.1f} MB/s  (median of {len(hub)}; session check, scope, audit included)")
+print(f"  hub / direct = {h / d:.2f} (target >= 0.80: {'met' if h >= 0.8 * d else 'MISSED'})")
+PY
+
+# The hub's peak RSS: a fresh hub serving CAMASTER 10 times its size, beside the one above.
+start_hub big "$big" "$big_token"
+curl -sf -H "Authorization: Bearer $session" "$hub_url/v1/traqs/TRACE/CAMASTER" -o /dev/null
+big_hub_rss=$(awk '/VmHWM/ {print $2}' "/proc/$hub_pid/status")
+python3 - "$small_hub_rss" "$big_hub_rss" <<'PY'
+import sys
+small, big = int(sys.argv[1]), int(sys.argv[2])
+print(f"peak RSS of the hub: {small / 1024:.1f} MiB after serving CAMASTER 6 times, {big / 1024:.1f} MiB after 10x its rows once")
+print(f"  ratio {big / small:.2f} (target: within 20 %: {'met' if big <= 1.2 * small else 'MISSED'})")
+PY
