@@ -10,7 +10,9 @@ use std::time::Duration;
 use finhub_clock::SharedClock;
 use finhub_core::admin::Administration;
 use finhub_core::auth::{AuditLines, AuthParts, Enrolment, Hub, Logins, Profile, Sessions};
+use finhub_core::error::AuthError;
 use finhub_core::ids::{CustomerId, TenantId};
+use finhub_core::model::Session;
 use finhub_core::net::TrustedProxies;
 use finhub_core::password::PasswordHasher;
 use finhub_core::secret::SecretHash;
@@ -48,6 +50,16 @@ impl Limiters {
             data_per_customer: KeyedLimiter::new(limits.data_per_customer_per_second, second),
             mfa_per_session: KeyedLimiter::new(limits.mfa_per_session_per_minute, minute),
         }
+    }
+
+    /// Takes a data call (a proxied FINRA call, a TRAQS file) from the session's and its
+    /// customer's limits; when either is spent, how long to wait.
+    pub fn check_data_call(&self, session: &Session) -> Result<(), AuthError> {
+        let customer = (session.tenant_id.clone(), session.customer_id.clone());
+        self.data_per_session
+            .check(&session.key_hash)
+            .and_then(|()| self.data_per_customer.check(&customer))
+            .map_err(|retry_after| AuthError::RateLimited { retry_after })
     }
 
     /// Forgets idle keys of every limiter, so a flood of new keys cannot exhaust memory.

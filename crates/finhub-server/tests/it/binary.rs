@@ -140,13 +140,11 @@ async fn admin_traqs_login_mints_and_stores_a_refresh_token() {
         "",
     );
     assert!(ok, "{err}");
-    let step = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).expect("time");
-    let code = totp_rs::Builder::new()
-        .with_secret(totp_rs::Secret::try_from_base32(SECRET).expect("secret"))
-        .build()
-        .expect("totp")
-        .generate(step)
-        .to_string();
+    let code = finhub_core::mfa::TotpSecret::from_base32(SECRET)
+        .expect("Base32")
+        .code_at(time::OffsetDateTime::now_utc())
+        .expect("a code");
+    let code = secrecy::ExposeSecret::expose_secret(&code).to_owned();
     let base = emulator.base_url();
     let (ok, out, err) = tokio::task::spawn_blocking({
         let admin = admin.clone();

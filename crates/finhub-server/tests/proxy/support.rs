@@ -361,6 +361,18 @@ impl Hub {
             .expect("a client of the emulator")
     }
 
+    /// The audit log (its latest thousand entries) as JSON lines.
+    pub(crate) async fn audit_text(&self) -> String {
+        self.state
+            .admin
+            .recent_audit_events(1_000)
+            .await
+            .expect("read the audit log")
+            .iter()
+            .map(finhub_core::audit::AuditEvent::to_json_line)
+            .collect()
+    }
+
     /// Every answer the hub gave in this test (status, headers, body), as text.
     pub(crate) fn answers(&self) -> String {
         self.sender.seen.text()
@@ -384,15 +396,7 @@ impl Hub {
     pub(crate) async fn assert_no_leaks(&self) {
         let answers = self.answers();
         let logs = self.logs.text();
-        let audit: String = self
-            .state
-            .admin
-            .recent_audit_events(1_000)
-            .await
-            .expect("read the audit log")
-            .iter()
-            .map(finhub_core::audit::AuditEvent::to_json_line)
-            .collect();
+        let audit = self.audit_text().await;
         let basic = STANDARD.encode(format!("{UPSTREAM_ID}:{}", self.stored_secret));
         let mut forbidden = vec![
             ("the upstream secret", UPSTREAM_SECRET.to_owned()),

@@ -11,6 +11,7 @@ use axum::http::Method;
 use finhub_core::admin::{Administrator, NewTraqsCredential};
 use finhub_core::audit::{AuditAction, AuditOutcome};
 use finhub_core::ids::TenantId;
+use finhub_core::mfa::TotpSecret;
 use finhub_core::model::TraqsEnvironment;
 use finra_client::traqs::{
     TraqsClient, TraqsEnvironment as ClientEnvironment, TraqsPaths, TraqsSignIn,
@@ -64,19 +65,13 @@ async fn person_mints(hub: &Hub) -> (SecretString, time::OffsetDateTime) {
         reqwest::Client::new(),
     )
     .expect("sign-in");
-    let step = u64::try_from(hub.clock.now_utc().unix_timestamp()).expect("after 1970");
-    let code = totp_rs::Builder::new()
-        .with_secret(totp_rs::Secret::try_from_base32(SECRET).expect("secret"))
-        .build()
-        .expect("totp")
-        .generate(step)
-        .to_string();
+    // The authenticator's code: RFC 6238 is RFC 6238, whoever computes it.
+    let code = TotpSecret::from_base32(SECRET)
+        .expect("Base32")
+        .code_at(hub.clock.now_utc())
+        .expect("a code");
     let session = sign_in
-        .sign_in(
-            EMAIL,
-            &SecretString::from(PASSWORD),
-            &SecretString::from(code),
-        )
+        .sign_in(EMAIL, &SecretString::from(PASSWORD), &code)
         .await
         .expect("signed in");
     let minted = sign_in.mint_refresh_token(&session).await.expect("minted");
@@ -136,19 +131,10 @@ async fn download_outcomes(hub: &Hub) -> Vec<AuditOutcome> {
 
 /// No answer, log line or audit entry holds a TRAQS token (refresh or access).
 async fn assert_no_traqs_token_leaks(hub: &Hub, refresh_token: &str) {
-    let audit: String = hub
-        .state
-        .admin
-        .recent_audit_events(1_000)
-        .await
-        .expect("audit")
-        .iter()
-        .map(finhub_core::audit::AuditEvent::to_json_line)
-        .collect();
     for (place, text) in [
         ("an answer", hub.answers()),
         ("the logs", hub.logs.text()),
-        ("the audit log", audit),
+        ("the audit log", hub.audit_text().await),
     ] {
         assert!(
             !text.contains(refresh_token),

@@ -439,13 +439,8 @@ async fn production_allow_lists_rate_limits_and_audit_hold_under_tls() {
     );
 }
 
-/// The integration demo's second user has a TOTP factor already: its walk-through shows the
-/// otpauth URI, a QR code and the oathtool login, and that login (with the code computed from the
-/// secret, as oathtool would) gets a session proved by password and code; without the code the
-/// hub asks for one. Its first code works at once (the enrolment used the step before).
-#[tokio::test(start_paused = true)]
-async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_to_log_in() {
-    let _freeze = FreezeGuard::new();
+/// `finhub demo` in integration on an ephemeral port, on a paused clock starting now.
+async fn integration_demo() -> finhub_server::demo::Demo {
     let options = DemoOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         profile: "integration".into(),
@@ -453,7 +448,56 @@ async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_t
         credentials_out: None,
     };
     let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
-    let demo = prepare(&options, clock).await.expect("the demo starts");
+    prepare(&options, clock).await.expect("the demo starts")
+}
+
+/// A request to the demo's hub as the walk-through's `curl` sends it, from 127.0.0.1.
+fn demo_request(
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: String,
+) -> axum::http::Request<axum::body::Body> {
+    let mut request = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .header("sec-ch-ua-platform", "Linux")
+        .header("x-forwarded-for", "127.0.0.1")
+        .header("user-agent", "curl")
+        .header("x-tenant-id", "1234567")
+        .extension(axum::extract::ConnectInfo(SocketAddr::from((
+            [127, 0, 0, 1],
+            9,
+        ))));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request.body(axum::body::Body::from(body)).expect("request")
+}
+
+/// The demo hub's answer to `request`, in-process: status and body.
+async fn demo_answer(
+    router: axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (StatusCode, axum::body::Bytes) {
+    use tower::ServiceExt as _;
+    let response = router.oneshot(request).await.expect("answer");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, bytes)
+}
+
+/// The integration demo's second user has a TOTP factor already: its walk-through shows the
+/// otpauth URI, a QR code and the oathtool login, and that login (with the code computed from the
+/// secret, as oathtool would) gets a session proved by password and code; without the code the
+/// hub asks for one. Its first code works at once (the enrolment used the step before).
+#[tokio::test(start_paused = true)]
+async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_to_log_in() {
+    let _freeze = FreezeGuard::new();
+    let demo = integration_demo().await;
     let mfa = demo
         .credentials
         .mfa_user
@@ -488,31 +532,19 @@ async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_t
         if let Some(otp) = otp {
             body["otp"] = json!(otp);
         }
-        axum::http::Request::post("/v1/auth/token")
-            .header("content-type", "application/json")
-            .header("sec-ch-ua-platform", "Linux")
-            .header("x-forwarded-for", "127.0.0.1")
-            .header("user-agent", "curl")
-            .header("x-tenant-id", "1234567")
-            .extension(axum::extract::ConnectInfo(SocketAddr::from((
-                [127, 0, 0, 1],
-                9,
-            ))))
-            .body(axum::body::Body::from(body.to_string()))
-            .expect("request")
+        demo_request("POST", "/v1/auth/token", None, body.to_string())
     };
-    let answer = |response: axum::response::Response| async move {
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        (
-            status,
-            serde_json::from_slice::<Value>(&bytes).expect("JSON"),
-        )
+    let answer = |request| {
+        let router = router.clone();
+        async move {
+            let (status, bytes) = demo_answer(router, request).await;
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).expect("JSON"),
+            )
+        }
     };
-    use tower::ServiceExt as _;
-    let (status, body) = answer(router.clone().oneshot(login(None)).await.expect("answer")).await;
+    let (status, body) = answer(login(None)).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("mfa_required"))
@@ -521,13 +553,7 @@ async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_t
         .expect("Base32")
         .code_at(state.clock.now_utc())
         .expect("code");
-    let (status, body) = answer(
-        router
-            .oneshot(login(Some(code.expose_secret().to_owned())))
-            .await
-            .expect("answer"),
-    )
-    .await;
+    let (status, body) = answer(login(Some(code.expose_secret().to_owned()))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let token = body["userSessionToken"].as_str().expect("token");
     let payload = token.split('.').nth(1).expect("payload");
@@ -546,17 +572,8 @@ async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_t
 /// the hub, a facility outside the scope is refused.
 #[tokio::test(start_paused = true)]
 async fn the_demo_downloads_traqs_files_through_the_hub() {
-    use tower::ServiceExt as _;
-
     let _freeze = FreezeGuard::new();
-    let options = DemoOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        profile: "integration".into(),
-        access_token_ttl_secs: None,
-        credentials_out: None,
-    };
-    let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
-    let demo = prepare(&options, clock).await.expect("the demo starts");
+    let demo = integration_demo().await;
     let mut walkthrough = Vec::new();
     finhub_server::demo::walkthrough(&demo, &mut walkthrough).expect("walk-through");
     let walkthrough = String::from_utf8(walkthrough).expect("text");
@@ -577,32 +594,7 @@ async fn the_demo_downloads_traqs_files_through_the_hub() {
 
     let c = &demo.credentials;
     let router = finhub_server::http::router(demo.state.clone());
-    let request = |method: &str, uri: &str, token: Option<&str>, body: String| {
-        let mut request = axum::http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("content-type", "application/json")
-            .header("sec-ch-ua-platform", "Linux")
-            .header("x-forwarded-for", "127.0.0.1")
-            .header("user-agent", "curl")
-            .header("x-tenant-id", "1234567")
-            .extension(axum::extract::ConnectInfo(SocketAddr::from((
-                [127, 0, 0, 1],
-                9,
-            ))));
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        request.body(axum::body::Body::from(body)).expect("request")
-    };
-    let send = |request: axum::http::Request<axum::body::Body>| async {
-        let response = router.clone().oneshot(request).await.expect("answer");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        (status, bytes)
-    };
+    let send = |request| demo_answer(router.clone(), request);
     let login = json!({
         "grantType": "password",
         "username": c.username,
@@ -611,12 +603,18 @@ async fn the_demo_downloads_traqs_files_through_the_hub() {
         "customerSecret": c.customer_secret,
         "accountType": "b2b",
     });
-    let (status, body) = send(request("POST", "/v1/auth/token", None, login.to_string())).await;
+    let (status, body) = send(demo_request(
+        "POST",
+        "/v1/auth/token",
+        None,
+        login.to_string(),
+    ))
+    .await;
     assert_eq!(status, StatusCode::OK);
     let body: Value = serde_json::from_slice(&body).expect("JSON");
     let token = body["userSessionToken"].as_str().expect("token");
 
-    let (status, file) = send(request(
+    let (status, file) = send(demo_request(
         "GET",
         "/v1/traqs/ORF/DAILYLIST",
         Some(token),
@@ -631,7 +629,7 @@ async fn the_demo_downloads_traqs_files_through_the_hub() {
         "{header}"
     );
     assert!(file.lines().count() > 1, "rows after the header");
-    let (status, _) = send(request(
+    let (status, _) = send(demo_request(
         "GET",
         "/v1/traqs/ADF/DAILYLIST",
         Some(token),

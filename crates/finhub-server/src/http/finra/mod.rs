@@ -86,13 +86,7 @@ pub(crate) async fn proxy_finra(
             .into(),
         );
     }
-    let limiters = &state.limiters;
-    let customer_key = (session.tenant_id.clone(), session.customer_id.clone());
-    limiters
-        .data_per_session
-        .check(&session.key_hash)
-        .and_then(|()| limiters.data_per_customer.check(&customer_key))
-        .map_err(|retry_after| AuthError::RateLimited { retry_after })?;
+    state.limiters.check_data_call(&session)?;
 
     let client = state.upstreams.client_for(&session.tenant_id).await?;
     // A GET's empty body is not collected.
