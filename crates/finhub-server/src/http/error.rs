@@ -106,7 +106,8 @@ pub(crate) enum ApiError {
 pub(crate) enum TraqsRefusal {
     /// The tenant has no TRAQS credential for the environment (502).
     NoCredential(TraqsEnvironment),
-    /// TRAQS refused the tenant's refresh token as expired (502): an administrator must renew it.
+    /// TRAQS no longer accepts the tenant's refresh token (expired or revoked; 502): an
+    /// administrator must renew it.
     RefreshTokenExpired(TraqsEnvironment),
     /// The tenant's TRAQS account is not entitled to the facility (403).
     NotEntitled(TraqsFacility),
@@ -339,8 +340,8 @@ fn traqs_mapping(refusal: &TraqsRefusal) -> Mapping {
                 StatusCode::BAD_GATEWAY,
                 "upstream_unavailable",
                 format!(
-                    "the tenant's TRAQS refresh token for {} has expired: an administrator must \
-                     renew it (finhub admin traqs login)",
+                    "the tenant's TRAQS refresh token for {} has expired or was revoked: an \
+                     administrator must renew it (finhub admin traqs login)",
                     environment.as_str()
                 ),
             )

@@ -154,12 +154,13 @@ async fn refusal(
     error: FinraError,
 ) -> ApiError {
     match error {
-        FinraError::TraqsRefreshTokenExpired { .. } => {
+        FinraError::TraqsRefreshTokenExpired { reason, .. } => {
             tracing::error!(
                 tenant.id = %session.tenant_id,
                 environment = request.environment.as_str(),
-                "TRAQS refused the tenant's refresh token as expired: an administrator must \
-                 renew it with `finhub admin traqs login`"
+                %reason,
+                "TRAQS no longer accepts the tenant's refresh token (expired or revoked): an \
+                 administrator must renew it with `finhub admin traqs login`"
             );
             state
                 .traqs

@@ -33,24 +33,29 @@ const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const TOKEN_PREFIX: &str = "trq_";
 const DAY: u64 = 86_400;
 
-/// A hub whose tenant may read ORF, TRACE and TRF files, in front of an emulator serving
-/// production TRAQS to a user entitled to ORF and TRACE (not TRF).
-async fn hub_with(refresh_ttl: u64) -> Hub {
+/// The user at an emulator of `environment` on the hub's clock.
+fn traqs_config(environment: EmulatedEnvironment, refresh_ttl: u64) -> TraqsConfig {
     let user: TraqsUser = format!("{EMAIL}:{PASSWORD}:{SECRET}:ORF,TRACE")
         .parse()
         .expect("user");
+    TraqsConfig {
+        environment,
+        users: vec![user],
+        refresh_ttl: Duration::from_secs(refresh_ttl),
+        access_ttl: Duration::from_secs(1_800),
+        bond_master_rows: None,
+    }
+}
+
+/// A hub whose tenant may read ORF, TRACE and TRF files, in front of an emulator serving
+/// production TRAQS to a user entitled to ORF and TRACE (not TRF).
+async fn hub_with(refresh_ttl: u64) -> Hub {
     Hub::builder()
         .unpaced()
         .scope("finra:otcMarket traqs:ORF traqs:TRACE traqs:TRF")
         .config(|raw| raw.audit.enabled = Some(true))
         .emulator(|emulator| {
-            emulator.with_traqs(TraqsConfig {
-                environment: EmulatedEnvironment::Production,
-                users: vec![user],
-                refresh_ttl: Duration::from_secs(refresh_ttl),
-                access_ttl: Duration::from_secs(1_800),
-                bond_master_rows: None,
-            })
+            emulator.with_traqs(traqs_config(EmulatedEnvironment::Production, refresh_ttl))
         })
         .build()
         .await
@@ -58,9 +63,18 @@ async fn hub_with(refresh_ttl: u64) -> Hub {
 
 /// The person's part, as `finhub admin traqs login` does it: password, code, a refresh token.
 async fn person_mints(hub: &Hub) -> (SecretString, time::OffsetDateTime) {
+    person_mints_at(hub, ClientEnvironment::Production, &hub.emulator_base).await
+}
+
+/// The same at the TRAQS host `base` of `environment`.
+async fn person_mints_at(
+    hub: &Hub,
+    environment: ClientEnvironment,
+    base: &str,
+) -> (SecretString, time::OffsetDateTime) {
     let sign_in = TraqsSignIn::new(
-        ClientEnvironment::Production,
-        Some(&hub.emulator_base),
+        environment,
+        Some(base),
         TraqsPaths::default(),
         reqwest::Client::new(),
     )
@@ -81,7 +95,16 @@ async fn person_mints(hub: &Hub) -> (SecretString, time::OffsetDateTime) {
 /// Mints a refresh token as the person and sets it as the tenant's production credential;
 /// returns the token.
 async fn set_credential(hub: &Hub) -> String {
-    let (token, expires_at) = person_mints(hub).await;
+    set_credential_at(hub, TraqsEnvironment::Production, &hub.emulator_base).await
+}
+
+/// The same for `environment`, at the TRAQS host `base`.
+async fn set_credential_at(hub: &Hub, environment: TraqsEnvironment, base: &str) -> String {
+    let client_environment = match environment {
+        TraqsEnvironment::Production => ClientEnvironment::Production,
+        TraqsEnvironment::Ntf => ClientEnvironment::Ntf,
+    };
+    let (token, expires_at) = person_mints_at(hub, client_environment, base).await;
     let text = token.expose_secret().to_owned();
     hub.state
         .admin
@@ -89,11 +112,11 @@ async fn set_credential(hub: &Hub) -> String {
             &Administrator::new("test"),
             &TenantId::parse(TENANT).expect("tenant"),
             &NewTraqsCredential {
-                environment: TraqsEnvironment::Production,
+                environment,
                 username: EMAIL.into(),
                 refresh_token: token,
                 expires_at: Some(expires_at),
-                base_url: Some(hub.emulator_base.clone()),
+                base_url: Some(base.to_owned()),
             },
         )
         .await
@@ -364,7 +387,7 @@ async fn an_expired_refresh_token_is_a_502_saying_an_administrator_must_renew_it
     assert!(
         expired
             .description()
-            .contains("refresh token for production has expired: an administrator must renew it"),
+            .contains("refresh token for production has expired or was revoked: an administrator"),
         "{}",
         expired.description()
     );
@@ -457,4 +480,61 @@ async fn the_log_warns_daily_from_fourteen_days_before_a_refresh_token_ends() {
     settle().await;
     assert_eq!(warnings(), 3);
     chores.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_environment_is_served_from_its_own_host_with_its_own_credential() {
+    let hub = hub_with(90 * DAY).await;
+    let ntf = finra_emulator::spawn(
+        finra_emulator::EmulatorConfig::default()
+            .with_traqs(traqs_config(EmulatedEnvironment::Ntf, 90 * DAY))
+            .with_clock(hub.clock.clone()),
+    )
+    .await
+    .expect("the NTF emulator starts");
+    set_credential(&hub).await;
+    advance(Duration::from_secs(30)).await;
+    let ntf_token = set_credential_at(&hub, TraqsEnvironment::Ntf, &ntf.base_url()).await;
+    let session = hub.login().await.session;
+
+    hub.send(file_call("ORF/DAILYLIST?environment=ntf", &session))
+        .await
+        .assert_ok();
+    assert_eq!(ntf.counters().responses_under("/DownloadHandler.ashx"), 1);
+    assert_eq!(downloads(&hub), 0, "production TRAQS saw nothing");
+    hub.send(file_call("ORF/DAILYLIST", &session))
+        .await
+        .assert_ok();
+    assert_eq!(downloads(&hub), 1);
+    assert_eq!(ntf.counters().responses_under("/DownloadHandler.ashx"), 1);
+
+    // The NTF token set with the production host by mistake: production TRAQS refuses the
+    // other environment's token, and the caller is told an administrator must renew it.
+    hub.state
+        .admin
+        .set_traqs_credential(
+            &Administrator::new("test"),
+            &TenantId::parse(TENANT).expect("tenant"),
+            &NewTraqsCredential {
+                environment: TraqsEnvironment::Ntf,
+                username: EMAIL.into(),
+                refresh_token: SecretString::from(ntf_token),
+                expires_at: None,
+                base_url: Some(hub.emulator_base.clone()),
+            },
+        )
+        .await
+        .expect("set");
+    advance(Duration::from_secs(1)).await;
+    let refused = hub
+        .send(file_call("ORF/DAILYLIST?environment=ntf", &session))
+        .await;
+    refused.assert_error(502, "upstream_unavailable");
+    assert!(
+        refused.description().contains("for ntf"),
+        "{}",
+        refused.description()
+    );
+    assert_eq!(downloads(&hub), 1, "nothing was downloaded with it");
+    ntf.shutdown().await.expect("the NTF emulator stops");
 }
