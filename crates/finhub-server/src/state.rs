@@ -130,7 +130,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Opens the store named by the config and builds the state.
     pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
-        let store = finhub_store::connect(&config.database_url).await?;
+        let store = finhub_store::connect_with(&config.database_url, &config.database).await?;
         Self::with_store(config, store, clock)
     }
 

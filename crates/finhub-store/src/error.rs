@@ -11,14 +11,11 @@ use sqlx::error::ErrorKind;
 /// What a store URL names that this build cannot open.
 #[derive(Debug, thiserror::Error)]
 pub enum UrlError {
-    /// A `postgres:` / `postgresql:` URL: the backend is not built yet.
+    /// A scheme that names no backend.
     #[error(
-        "this FinHub stores its data in SQLite; PostgreSQL is not supported yet: use a \
-         `sqlite:` URL (e.g. `sqlite:finhub.db?mode=rwc`)"
+        "unsupported store URL: expected `sqlite:` (e.g. `sqlite:finhub.db?mode=rwc`) or \
+         `postgres://`"
     )]
-    PostgresNotYetSupported,
-    /// Any other scheme.
-    #[error("unsupported store URL: expected `sqlite:` (or, later, `postgres:`)")]
     UnknownScheme,
 }
 

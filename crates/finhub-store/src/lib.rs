@@ -1,16 +1,18 @@
 //! FinHub's storage: the `finhub-core` store traits implemented over a database, chosen once at
 //! startup from the URL. Only this crate knows SQL.
 //!
-//! Today the backend is SQLite ([`SqliteStore`]): one file (or `sqlite::memory:` for tests),
-//! shareable by the hub and `finhub admin` at the same time. PostgreSQL joins with the
-//! scale-out issue as a second implementation of the same traits, selected by a `postgres:` URL
-//! in [`connect`]; nothing above [`finhub_core::store::Store`] changes.
+//! Two backends implement the traits: SQLite ([`SqliteStore`]: one file, or `sqlite::memory:` for
+//! tests, shareable by the hub and `finhub admin` at the same time) and PostgreSQL
+//! ([`PostgresStore`]: the store of record when several hub instances share one database). Each
+//! has its own migrations; the conformance suite holds both to the same behaviour.
 //!
 //! Stored layout, whatever the backend: instants as integer Unix nanoseconds (UTC), durations as
 //! integer nanoseconds, secrets only as hashes or sealed bytes. Database errors become
 //! [`StoreError`]s in one place (`error.rs`).
 
 mod error;
+mod postgres;
+mod rows;
 mod sqlite;
 
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use finhub_core::error::StoreError;
 use finhub_core::store::Store;
 
 pub use crate::error::UrlError;
+pub use crate::postgres::{PostgresOptions, PostgresStore};
 pub use crate::sqlite::{BUSY_TIMEOUT, SqliteStore};
 
 /// The storage backends a URL can name.
@@ -26,7 +29,7 @@ pub use crate::sqlite::{BUSY_TIMEOUT, SqliteStore};
 pub enum Backend {
     /// `sqlite:…`
     Sqlite,
-    /// `postgres:…` / `postgresql:…` (not built yet).
+    /// `postgres:…` / `postgresql:…`
     Postgres,
 }
 
@@ -44,15 +47,22 @@ impl Backend {
     }
 }
 
-/// Opens the store a URL names, bringing its schema up to date.
-///
-/// `sqlite:path`, `sqlite:path?mode=rwc` and `sqlite::memory:` open SQLite; `postgres:` URLs are
-/// refused with [`UrlError::PostgresNotYetSupported`] (as `StoreError::Unavailable`) until the
-/// scale-out issue adds that backend. The URL itself never appears in errors or logs, since a
-/// PostgreSQL URL may carry a password.
+/// Opens the store a URL names with the default PostgreSQL options, bringing its schema up to
+/// date; see [`connect_with`].
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, &PostgresOptions::default()).await
+}
+
+/// Opens the store a URL names, bringing its schema up to date: `sqlite:path`,
+/// `sqlite:path?mode=rwc` and `sqlite::memory:` open SQLite; `postgres://…` and
+/// `postgresql://…` open PostgreSQL with `postgres`'s pool size and time limits. The URL itself
+/// never appears in errors or logs, since a PostgreSQL URL may carry a password.
+pub async fn connect_with(
+    url: &str,
+    postgres: &PostgresOptions,
+) -> Result<Arc<dyn Store>, StoreError> {
     match Backend::from_url(url)? {
         Backend::Sqlite => Ok(Arc::new(SqliteStore::connect(url).await?)),
-        Backend::Postgres => Err(UrlError::PostgresNotYetSupported.into()),
+        Backend::Postgres => Ok(Arc::new(PostgresStore::connect(url, postgres).await?)),
     }
 }

@@ -15,7 +15,9 @@ profile = "integration"
 listen = "127.0.0.1:8080"
 # The URL clients use; the session tokens' `iss`. Default: http://<listen>.
 # public_url = "https://hub.example.com"
-# sqlite:PATH?mode=rwc (embedded default; PostgreSQL is not supported yet).
+# sqlite:PATH?mode=rwc (embedded default: one instance), or
+# postgres://USER:PASSWORD@HOST:5432/DATABASE (several instances sharing one database; prefer
+# FINHUB_DATABASE_URL from a secret store over a password in this file).
 database_url = "sqlite:finhub.db?mode=rwc"
 # Networks whose X-Forwarded-For is believed (otherwise the TCP peer is the client).
 trusted_proxies = []
@@ -65,6 +67,17 @@ max_concurrent_password_hashes = 2
 header_read_timeout_secs = 10
 idle_timeout_secs = 60
 max_connections = 1024
+
+[database]
+# PostgreSQL only: each instance's pool and the limits every connection carries to the server.
+# A statement running longer than statement_timeout_ms, or waiting for a lock longer than
+# lock_timeout_ms, is cancelled (the caller gets 500, the log says why); the server probes
+# connections idle for tcp_keepalive_secs, so a vanished instance's locks do not linger.
+max_connections = 16
+connect_timeout_secs = 5
+statement_timeout_ms = 5000
+lock_timeout_ms = 2000
+tcp_keepalive_secs = 30
 
 [upstream]
 # Calls to FINRA with each tenant's credential, paced for the whole hub: FINRA allows 20

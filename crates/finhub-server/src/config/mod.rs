@@ -22,7 +22,9 @@ use secrecy::SecretString;
 pub use crate::serve::ConnectionLimits;
 pub use example::EXAMPLE;
 use example::EXAMPLE_SESSION_SECRET;
-pub use raw::{RawConfig, RawKeys, RawLog, RawPreviousKey, RawRateLimits, RawTls, RawUpstream};
+pub use raw::{
+    RawConfig, RawDatabase, RawKeys, RawLog, RawPreviousKey, RawRateLimits, RawTls, RawUpstream,
+};
 
 /// Request-rate limits; each profile has its defaults ([`RateLimits::for_profile`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,8 +72,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The hub's public URL (the session tokens' `iss`).
     pub public_url: String,
-    /// Storage URL (`sqlite:…`).
+    /// Storage URL (`sqlite:…` or `postgres://…`).
     pub database_url: String,
+    /// PostgreSQL pool size and time limits.
+    pub database: finhub_store::PostgresOptions,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// The session-token signing key, and older keys still accepted.
@@ -357,6 +361,32 @@ impl Config {
                 Transport::PlainHttp | Transport::Unconfigured => format!("http://{listen}"),
             }),
             database_url: raw.database_url,
+            database: finhub_store::PostgresOptions {
+                max_connections: match raw.database.max_connections {
+                    0 => {
+                        return Err(ConfigError(
+                            "database.max_connections must be positive".into(),
+                        ));
+                    }
+                    n => n,
+                },
+                connect_timeout: Duration::from_secs(nonzero(
+                    raw.database.connect_timeout_secs,
+                    "database.connect_timeout_secs",
+                )?),
+                statement_timeout: Duration::from_millis(nonzero(
+                    raw.database.statement_timeout_ms,
+                    "database.statement_timeout_ms",
+                )?),
+                lock_timeout: Duration::from_millis(nonzero(
+                    raw.database.lock_timeout_ms,
+                    "database.lock_timeout_ms",
+                )?),
+                tcp_keepalive: Duration::from_secs(nonzero(
+                    raw.database.tcp_keepalive_secs,
+                    "database.tcp_keepalive_secs",
+                )?),
+            },
             trusted_proxies,
             signing_key,
             previous_signing_keys,
@@ -365,16 +395,16 @@ impl Config {
             rate_limits,
             audit_jsonl_path: raw.audit.jsonl_path,
             max_auth_body_bytes: raw.http.max_auth_body_bytes,
-            request_timeout: Duration::from_secs(positive_secs(
+            request_timeout: Duration::from_secs(nonzero(
                 raw.http.request_timeout_secs,
                 "http.request_timeout_secs",
             )?),
             connections: ConnectionLimits {
-                header_read_timeout: Duration::from_secs(positive_secs(
+                header_read_timeout: Duration::from_secs(nonzero(
                     raw.http.header_read_timeout_secs,
                     "http.header_read_timeout_secs",
                 )?),
-                idle_timeout: Duration::from_secs(positive_secs(
+                idle_timeout: Duration::from_secs(nonzero(
                     raw.http.idle_timeout_secs,
                     "http.idle_timeout_secs",
                 )?),
@@ -392,13 +422,13 @@ impl Config {
                 n => n,
             },
             upstream: UpstreamConfig {
-                timeout: Duration::from_secs(positive_secs(
+                timeout: Duration::from_secs(nonzero(
                     raw.upstream.timeout_secs,
                     "upstream.timeout_secs",
                 )?),
                 requests_per_second: raw.upstream.requests_per_second,
                 max_queue_wait: Duration::from_millis(raw.upstream.max_queue_wait_ms),
-                result_link_ttl: Duration::from_secs(positive_secs(
+                result_link_ttl: Duration::from_secs(nonzero(
                     raw.upstream.result_link_ttl_secs,
                     "upstream.result_link_ttl_secs",
                 )?),
@@ -507,7 +537,7 @@ fn sqlite_url_under(url: &str, dir: &Path) -> String {
     }
 }
 
-fn positive_secs(value: u64, key: &str) -> Result<u64, ConfigError> {
+fn nonzero(value: u64, key: &str) -> Result<u64, ConfigError> {
     match value {
         0 => Err(ConfigError(format!("{key} must be positive"))),
         secs => Ok(secs),
@@ -720,6 +750,25 @@ mod tests {
             loaded.expect("loads").database_url,
             format!("sqlite:{}?mode=rwc", parent.join("hub.db").display())
         );
+    }
+
+    #[test]
+    fn the_postgres_pool_and_time_limits_come_from_the_database_section() {
+        let defaults = from_toml(KEYS).expect("valid").database;
+        assert_eq!(defaults, finhub_store::PostgresOptions::default());
+        let set = from_toml(&format!(
+            "{KEYS}[database]\nmax_connections = 4\nstatement_timeout_ms = 750\n"
+        ))
+        .expect("valid")
+        .database;
+        assert_eq!(set.max_connections, 4);
+        assert_eq!(set.statement_timeout, Duration::from_millis(750));
+        assert_eq!(set.lock_timeout, defaults.lock_timeout);
+        for bad in ["max_connections = 0", "lock_timeout_ms = 0", "pool = 3"] {
+            let error = from_toml(&format!("{KEYS}[database]\n{bad}\n")).expect_err(bad);
+            let key = bad.split(' ').next().unwrap_or_default();
+            assert!(error.to_string().contains(key), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! validation. Unknown keys are refused.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,8 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     /// Storage URL.
     pub database_url: String,
+    /// PostgreSQL pool size and time limits.
+    pub database: RawDatabase,
     /// Networks whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
     /// Keys.
@@ -60,6 +63,7 @@ impl Default for RawConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: None,
             database_url: "sqlite:finhub.db?mode=rwc".into(),
+            database: RawDatabase::default(),
             trusted_proxies: Vec::new(),
             keys: RawKeys::default(),
             sessions: RawSessions::default(),
@@ -211,6 +215,36 @@ impl Default for RawHttp {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 1024,
+        }
+    }
+}
+
+/// `[database]`: the PostgreSQL pool of each instance and its time limits (SQLite ignores them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDatabase {
+    /// Connections per instance.
+    pub max_connections: u32,
+    /// How long to wait to connect or for a free pooled connection.
+    pub connect_timeout_secs: u64,
+    /// Longest a statement may run before the server cancels it.
+    pub statement_timeout_ms: u64,
+    /// Longest a statement may wait for a lock.
+    pub lock_timeout_ms: u64,
+    /// Idle seconds before the server probes a connection with TCP keep-alives.
+    pub tcp_keepalive_secs: u64,
+}
+
+impl Default for RawDatabase {
+    fn default() -> Self {
+        let defaults = finhub_store::PostgresOptions::default();
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Self {
+            max_connections: defaults.max_connections,
+            connect_timeout_secs: defaults.connect_timeout.as_secs(),
+            statement_timeout_ms: millis(defaults.statement_timeout),
+            lock_timeout_ms: millis(defaults.lock_timeout),
+            tcp_keepalive_secs: defaults.tcp_keepalive.as_secs(),
         }
     }
 }

@@ -6,8 +6,8 @@ use finhub_core::error::StoreError;
 use finhub_core::store::AuditLog;
 
 use super::SqliteStore;
-use super::rows::{AuditEventRow, action_name, outcome_columns, sessions_ended_column, timestamp};
 use crate::error::db_error;
+use crate::rows::{AuditEventRow, action_name, outcome_columns, sessions_ended_column, timestamp};
 
 #[async_trait]
 impl AuditLog for SqliteStore {

@@ -7,9 +7,9 @@ use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, TenantId};
 use finhub_core::store::CertificateBindingStore;
 
-use super::rows::{CertificateBindingRow, timestamp};
 use super::{SqliteStore, updated_one};
 use crate::error::db_error;
+use crate::rows::{CertificateBindingRow, timestamp};
 
 #[async_trait]
 impl CertificateBindingStore for SqliteStore {

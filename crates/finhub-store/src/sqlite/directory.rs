@@ -1,11 +1,11 @@
 //! `DirectoryStore` over SQLite: tenants, customers, users and upstream credentials. Every
 //! lookup of a tenant's record filters by the tenant id.
 
-use super::rows::{
-    CustomerRow, TenantRow, UpstreamCredentialRow, UserRow, allow_list_text, target_columns,
-};
 use super::{SqliteStore, updated_one};
 use crate::error::db_error;
+use crate::rows::{
+    CustomerRow, TenantRow, UpstreamCredentialRow, UserRow, allow_list_text, target_columns,
+};
 use async_trait::async_trait;
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, TenantId, Username};

@@ -8,8 +8,8 @@ use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use super::rows::{FailureRow, failure_count, timestamp};
 use crate::error::db_error;
+use crate::rows::{FailureRow, failure_count, timestamp};
 
 /// Which failures.
 #[derive(Debug, Clone, Copy)]

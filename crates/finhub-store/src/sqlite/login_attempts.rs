@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 
 use super::SqliteStore;
 use super::failures::Failures;
-use super::rows::LoginLookupRow;
 use crate::error::db_error;
+use crate::rows::LoginLookupRow;
 
 #[async_trait]
 impl LoginAttemptStore for SqliteStore {

@@ -13,9 +13,9 @@ use finhub_core::store::MfaStore;
 use time::OffsetDateTime;
 
 use super::failures::Failures;
-use super::rows::{TotpFactorRow, opt_timestamp, timestamp};
 use super::{SqliteStore, updated_one};
 use crate::error::{corrupt, db_error};
+use crate::rows::{TotpFactorRow, opt_timestamp, timestamp};
 
 fn step_column(step: u64) -> Result<i64, StoreError> {
     i64::try_from(step).map_err(|_| corrupt("TOTP step", step))

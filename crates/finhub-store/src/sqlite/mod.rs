@@ -14,7 +14,6 @@ mod directory;
 mod failures;
 mod login_attempts;
 mod mfa;
-mod rows;
 mod sessions;
 mod traqs;
 

@@ -12,11 +12,11 @@ use sqlx::sqlite::SqliteArguments;
 use sqlx::{AssertSqlSafe, Sqlite};
 use time::OffsetDateTime;
 
-use super::rows::{
-    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp, timestamp,
-};
 use super::{SqliteStore, updated_one};
 use crate::error::db_error;
+use crate::rows::{
+    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp, timestamp,
+};
 
 #[async_trait]
 impl SessionStore for SqliteStore {

@@ -8,8 +8,8 @@ use finhub_core::store::TraqsCredentialStore;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use super::rows::{TraqsCredentialRow, opt_timestamp, timestamp};
 use crate::error::db_error;
+use crate::rows::{TraqsCredentialRow, opt_timestamp, timestamp};
 
 const COLUMNS: &str =
     "tenant_id, environment, username, sealed_token, expires_at, base_url, updated_at";

@@ -43,21 +43,17 @@ fn the_backend_is_chosen_from_the_url_scheme() {
 }
 
 #[tokio::test]
-async fn postgres_urls_are_refused_until_the_scale_out_issue_without_echoing_the_url() {
-    let Err(error) = finhub_store::connect("postgres://admin:hunter2@db.internal/finhub").await
+async fn an_unreachable_postgres_is_unavailable_without_echoing_the_url() {
+    // Nothing listens on port 1: the connection is refused at once.
+    let Err(error) = finhub_store::connect("postgres://admin:hunter2@127.0.0.1:1/finhub").await
     else {
-        panic!("PostgreSQL is not built yet");
+        panic!("nothing listens there");
     };
     let StoreError::Unavailable(source) = &error else {
         panic!("expected Unavailable, got {error:?}");
     };
-    let message = source.to_string();
     assert!(
-        message.contains("PostgreSQL is not supported yet"),
-        "{message}"
-    );
-    assert!(
-        !format!("{error:?} {message}").contains("hunter2"),
+        !format!("{error:?} {source}").contains("hunter2"),
         "the URL's password stays out"
     );
 

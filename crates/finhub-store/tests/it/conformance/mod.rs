@@ -1,4 +1,5 @@
-//! The conformance suite, generic over `dyn Store`, and its instantiation for each SQLite flavour.
+//! The conformance suite, generic over `dyn Store`, and its instantiation for each backend: SQLite
+//! in memory and in a WAL file, and PostgreSQL (a database of its own per test).
 
 mod audit;
 mod certificates;
@@ -29,6 +30,16 @@ macro_rules! run_suite {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $test() {
                     let db = crate::support::TestDb::file(stringify!($test)).await;
+                    super::$module::$test(&db.store).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let db = crate::support::TestDb::postgres(stringify!($test)).await;
                     super::$module::$test(&db.store).await;
                 }
             )*

@@ -1,0 +1,320 @@
+//! `SessionStore` over PostgreSQL: sessions and refresh tokens. The races the hub relies on are
+//! settled by single conditional `UPDATE`s (compare-and-set), never by read-then-write: under
+//! READ COMMITTED a racing `UPDATE` waits for the winner's row lock and re-checks its condition
+//! against the committed row, so of many connections (or hub instances) exactly one wins. Writes
+//! of several rows (issuing, revoking) are one statement each, with data-modifying `WITH`s.
+
+use async_trait::async_trait;
+use finhub_core::error::StoreError;
+use finhub_core::ids::{FamilyId, TenantId, Username};
+use finhub_core::model::{Principal, RefreshTokenRecord, Session};
+use finhub_core::secret::SecretHash;
+use finhub_core::store::SessionStore;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, Postgres};
+use time::OffsetDateTime;
+
+use super::{PostgresStore, updated_one};
+use crate::error::{corrupt, db_error};
+use crate::rows::{
+    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp, timestamp,
+};
+
+#[async_trait]
+impl SessionStore for PostgresStore {
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        let query = sqlx::query(
+            "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
+                 scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
+                 session_expires_at, revoked_at, amr, auth_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        );
+        bind_session(query, session)?
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("session"))?;
+        Ok(())
+    }
+
+    async fn insert_issued(
+        &self,
+        session: &Session,
+        token: &RefreshTokenRecord,
+    ) -> Result<(), StoreError> {
+        debug_assert_eq!(
+            token.session_key_hash, session.key_hash,
+            "the token is the session's"
+        );
+        debug_assert_eq!(
+            token.authentication, session.authentication,
+            "one login: the same proof on both"
+        );
+        // One statement: the session's insert feeds the token's, so both rows are written or
+        // (on any constraint violation) neither, in one round trip. The token takes the
+        // session's key hash and its login proof (`$13`, `$14`).
+        let query = sqlx::query(
+            "WITH s AS ( \
+                 INSERT INTO sessions (key_hash, tenant_id, customer_id, username, \
+                     account_type, scope, family_id, created_at, access_expires_at, \
+                     access_lifetime_ns, session_expires_at, revoked_at, amr, auth_time) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 RETURNING key_hash, amr, auth_time \
+             ) \
+             INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
+                 expires_at, used_at, successor, revoked_at, session_key_hash, amr, auth_time) \
+             SELECT $15, $16, $17, $18, $19, $20::BIGINT, $21::BIGINT, $22::BYTEA, \
+                 $23::BIGINT, s.key_hash, s.amr, s.auth_time \
+             FROM s",
+        );
+        bind_refresh_token(bind_session(query, session)?, token)?
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("session"))?;
+        Ok(())
+    }
+
+    async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
+                 revoked_at, amr, auth_time \
+             FROM sessions WHERE key_hash = $1",
+        )
+        .bind(key_hash.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("session"))?
+        .map(SessionRow::into_model)
+        .transpose()
+    }
+
+    async fn extend_access(
+        &self,
+        key_hash: &SecretHash,
+        expected: OffsetDateTime,
+        new: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET access_expires_at = $1 \
+             WHERE key_hash = $2 AND access_expires_at = $3 AND revoked_at IS NULL",
+        )
+        .bind(timestamp(new)?)
+        .bind(key_hash.as_str())
+        .bind(timestamp(expected)?)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn revoke_session(
+        &self,
+        key_hash: &SecretHash,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        // Revoking twice keeps the first time; only an unknown session is an error.
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1) WHERE key_hash = $2",
+        )
+        .bind(timestamp(now)?)
+        .bind(key_hash.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        updated_one(&result, "session")
+    }
+
+    async fn revoke_family(
+        &self,
+        family: &FamilyId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        // One statement revokes both tables' rows (atomic, one round trip) and counts the
+        // sessions it revoked.
+        let revoked: i64 = sqlx::query_scalar(
+            "WITH s AS ( \
+                 UPDATE sessions SET revoked_at = $1 \
+                 WHERE family_id = $2 AND revoked_at IS NULL \
+                 RETURNING 1 \
+             ), r AS ( \
+                 UPDATE refresh_tokens SET revoked_at = $1 \
+                 WHERE family_id = $2 AND revoked_at IS NULL \
+             ) \
+             SELECT COUNT(*) FROM s",
+        )
+        .bind(timestamp(now)?)
+        .bind(family.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        revoked_count(revoked)
+    }
+
+    async fn revoke_resting_on(
+        &self,
+        tenant: &TenantId,
+        principal: &Principal,
+        keep: Option<&FamilyId>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        // Sessions and refresh tokens both name their tenant, customer and user, so one
+        // condition finds every row resting on the principal, whatever family it is in.
+        let (condition, value) = match principal {
+            Principal::Tenant => ("", None),
+            Principal::Customer(customer) => (" AND customer_id = $3", Some(customer.as_str())),
+            Principal::User(username) => (" AND username = $3", Some(username.as_str())),
+        };
+        let except = match (keep.is_some(), value.is_some()) {
+            (false, _) => "",
+            (true, true) => " AND family_id <> $4",
+            (true, false) => " AND family_id <> $3",
+        };
+        // Every fragment is one of the literals above; values are bound. One statement revokes
+        // both tables' rows (atomic, one round trip) and counts the sessions it revoked.
+        let sql = AssertSqlSafe(format!(
+            "WITH s AS ( \
+                 UPDATE sessions SET revoked_at = $1 \
+                 WHERE tenant_id = $2 AND revoked_at IS NULL{condition}{except} \
+                 RETURNING 1 \
+             ), r AS ( \
+                 UPDATE refresh_tokens SET revoked_at = $1 \
+                 WHERE tenant_id = $2 AND revoked_at IS NULL{condition}{except} \
+             ) \
+             SELECT COUNT(*) FROM s"
+        ));
+        let mut query = sqlx::query_scalar(sql)
+            .bind(timestamp(now)?)
+            .bind(tenant.as_str());
+        if let Some(value) = value {
+            query = query.bind(value);
+        }
+        if let Some(keep) = keep {
+            query = query.bind(keep.as_str());
+        }
+        let revoked: i64 = query
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("session"))?;
+        revoked_count(revoked)
+    }
+
+    async fn list_active_sessions(
+        &self,
+        tenant: &TenantId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        // Byte order for the tie-break, as SQLite orders text, whatever the collation.
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
+                 revoked_at, amr, auth_time \
+             FROM sessions \
+             WHERE tenant_id = $1 AND revoked_at IS NULL AND session_expires_at > $2 \
+             ORDER BY created_at, key_hash COLLATE \"C\"",
+        )
+        .bind(tenant.as_str())
+        .bind(timestamp(now)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("session"))?
+        .into_iter()
+        .map(SessionRow::into_model)
+        .collect()
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
+        let query = sqlx::query(
+            "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
+                 expires_at, used_at, successor, revoked_at, session_key_hash, amr, auth_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        );
+        bind_refresh_token(query, token)?
+            .bind(token.session_key_hash.as_str())
+            .bind(amr_text(token.authentication.as_ref()))
+            .bind(auth_time(token.authentication.as_ref())?)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("refresh token"))?;
+        Ok(())
+    }
+
+    async fn refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        sqlx::query_as::<_, RefreshTokenRow>(
+            "SELECT hash, family_id, tenant_id, customer_id, username, session_key_hash, \
+                 expires_at, used_at, successor, revoked_at, amr, auth_time \
+             FROM refresh_tokens WHERE hash = $1",
+        )
+        .bind(hash.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("refresh token"))?
+        .map(RefreshTokenRow::into_model)
+        .transpose()
+    }
+
+    async fn consume_refresh_token(
+        &self,
+        hash: &SecretHash,
+        now: OffsetDateTime,
+        successor: &[u8],
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1, successor = $2 \
+             WHERE hash = $3 AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(timestamp(now)?)
+        .bind(successor)
+        .bind(hash.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("refresh token"))?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
+type PgQuery<'q> = Query<'q, Postgres, PgArguments>;
+
+/// A `COUNT(*)` of revoked sessions as the trait's `u64` (never negative).
+fn revoked_count(count: i64) -> Result<u64, StoreError> {
+    u64::try_from(count).map_err(|_| corrupt("revoked session count", count))
+}
+
+/// Binds a session's columns in `sessions` order (`key_hash` … `auth_time`).
+fn bind_session<'q>(query: PgQuery<'q>, session: &'q Session) -> Result<PgQuery<'q>, StoreError> {
+    Ok(query
+        .bind(session.key_hash.as_str())
+        .bind(session.tenant_id.as_str())
+        .bind(session.customer_id.as_str())
+        .bind(session.username.as_ref().map(Username::as_str))
+        .bind(session.account_type.as_str())
+        .bind(session.scope.to_string())
+        .bind(session.family_id.as_str())
+        .bind(timestamp(session.created_at)?)
+        .bind(timestamp(session.access_expires_at)?)
+        .bind(duration_nanos(session.access_lifetime)?)
+        .bind(timestamp(session.session_expires_at)?)
+        .bind(opt_timestamp(session.revoked_at)?)
+        .bind(amr_text(session.authentication.as_ref()))
+        .bind(auth_time(session.authentication.as_ref())?))
+}
+
+/// Binds a refresh token's own columns (`hash` … `revoked_at`, all but `session_key_hash`).
+fn bind_refresh_token<'q>(
+    query: PgQuery<'q>,
+    token: &'q RefreshTokenRecord,
+) -> Result<PgQuery<'q>, StoreError> {
+    Ok(query
+        .bind(token.hash.as_str())
+        .bind(token.family_id.as_str())
+        .bind(token.tenant_id.as_str())
+        .bind(token.customer_id.as_str())
+        .bind(token.username.as_ref().map(Username::as_str))
+        .bind(timestamp(token.expires_at)?)
+        .bind(opt_timestamp(token.used_at)?)
+        .bind(token.successor.as_deref())
+        .bind(opt_timestamp(token.revoked_at)?))
+}
