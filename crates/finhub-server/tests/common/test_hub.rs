@@ -24,6 +24,7 @@ use finhub_core::store::Store;
 use finhub_server::AppState;
 use finhub_server::config::{Config, RawConfig};
 use finhub_server::tls::TlsServer;
+use finhub_store::testing::PostgresTestDatabase;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -77,6 +78,7 @@ pub(crate) struct TestHubBuilder {
     mfa_policy: Option<MfaPolicy>,
     upstream: Option<Upstream>,
     listen: Listen,
+    postgres: bool,
 }
 
 impl TestHubBuilder {
@@ -97,7 +99,14 @@ impl TestHubBuilder {
             mfa_policy: None,
             upstream: None,
             listen: Listen::InProcess,
+            postgres: false,
         }
+    }
+
+    /// On a PostgreSQL database of its own (dropped with the hub) instead of in-memory SQLite.
+    pub(crate) fn postgres(mut self) -> Self {
+        self.postgres = true;
+        self
     }
 
     /// The production profile, with the loopback allow-list unless one is given.
@@ -170,7 +179,15 @@ impl TestHubBuilder {
             mfa_policy,
             upstream,
             listen,
+            postgres,
         } = self;
+        let database = if postgres {
+            let database = PostgresTestDatabase::create("hub").await;
+            database.url().clone_into(&mut raw.database_url);
+            Some(database)
+        } else {
+            None
+        };
         let listener = match listen {
             Listen::InProcess => None,
             Listen::Plain | Listen::Tls(_) => Some(
@@ -275,6 +292,7 @@ impl TestHubBuilder {
             upstream,
             addr,
             _stop: stop,
+            _database: database,
         }
     }
 }
@@ -297,6 +315,8 @@ pub(crate) struct TestHub {
     /// Its listener's address, when served.
     pub(crate) addr: Option<SocketAddr>,
     _stop: Option<oneshot::Sender<()>>,
+    /// The PostgreSQL database under it, dropped after the hub (fields drop in order).
+    _database: Option<PostgresTestDatabase>,
 }
 
 impl TestHub {

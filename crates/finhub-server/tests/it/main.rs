@@ -11,6 +11,7 @@ mod errors_and_logs;
 mod listener;
 mod login_proof;
 mod policy;
+mod postgres;
 mod rate_limits;
 mod refresh;
 mod refresh_token_grant;

@@ -15,6 +15,7 @@ use finhub_core::net::NetList;
 use finhub_core::scope::Scope;
 use finhub_core::secret::SecretHash;
 use finhub_core::store::Store;
+use finhub_store::testing::PostgresTestDatabase;
 use time::OffsetDateTime;
 
 /// The store under test, shared so concurrency tests can hand it to spawned tasks.
@@ -68,7 +69,7 @@ pub(crate) fn sqlite_url(file: &Path) -> String {
 pub(crate) struct TestDb {
     pub(crate) store: SharedStore,
     _dir: Option<TempDir>,
-    _postgres: Option<PostgresDatabase>,
+    _postgres: Option<PostgresTestDatabase>,
 }
 
 impl TestDb {
@@ -84,11 +85,10 @@ impl TestDb {
         }
     }
 
-    /// A PostgreSQL database of its own on the server `FINHUB_TEST_POSTGRES_URL` names
-    /// (default: the local server as `postgres`), dropped again afterwards.
+    /// A PostgreSQL database of its own (see `finhub_store::testing`), dropped afterwards.
     pub(crate) async fn postgres(label: &str) -> Self {
-        let database = PostgresDatabase::create(label).await;
-        let store = finhub_store::connect(&database.url)
+        let database = PostgresTestDatabase::create(label).await;
+        let store = finhub_store::connect(database.url())
             .await
             .expect("open a PostgreSQL store");
         Self {
@@ -108,86 +108,6 @@ impl TestDb {
             store,
             _dir: Some(dir),
             _postgres: None,
-        }
-    }
-}
-
-/// The server the PostgreSQL tests create their databases on.
-fn postgres_server() -> String {
-    std::env::var("FINHUB_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// A database created for one test, with a name no other run uses, dropped on drop (on a thread
-/// of its own, since dropping must wait for the server).
-#[derive(Debug)]
-pub(crate) struct PostgresDatabase {
-    name: String,
-    pub(crate) url: String,
-}
-
-impl PostgresDatabase {
-    pub(crate) async fn create(label: &str) -> Self {
-        use sqlx::Connection as _;
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let label: String = label
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(20)
-            .collect();
-        let name = format!("finhub_test_{}_{n}_{nanos}_{label}", std::process::id()).to_lowercase();
-        let server = postgres_server();
-        let mut admin = sqlx::PgConnection::connect(&server)
-            .await
-            .unwrap_or_else(|error| {
-                panic!(
-                    "the PostgreSQL tests need a server at FINHUB_TEST_POSTGRES_URL (default \
-                 postgres://postgres@127.0.0.1:5432/postgres); `scripts/test.sh` starts one: \
-                 {error}"
-                )
-            });
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create the test database");
-        let _ = admin.close().await;
-        let (base, _) = server
-            .rsplit_once('/')
-            .expect("a database in the server URL");
-        Self {
-            url: format!("{base}/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let server = postgres_server();
-        let dropped = std::thread::spawn(move || {
-            use sqlx::Connection as _;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&server).await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut admin)
-                .await?;
-                admin.close().await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop the test database {}", self.name);
         }
     }
 }

@@ -94,6 +94,11 @@ impl Builder {
         }))
     }
 
+    /// On a PostgreSQL database of its own.
+    pub(crate) fn postgres(self) -> Self {
+        Self(self.0.postgres())
+    }
+
     pub(crate) async fn build(self) -> TestApp {
         let freeze = FreezeGuard::new();
         let logs = LogCapture::default();
