@@ -72,6 +72,7 @@ mod raw;
 pub mod records;
 mod repeats;
 mod retry;
+mod shared_token;
 mod slicing;
 mod token;
 pub mod traqs;
@@ -93,6 +94,7 @@ pub use query::{
 pub use raw::{RawBody, RawResponse};
 pub use records::{Record, row_as, rows_as};
 pub use retry::RetryPolicy;
+pub use shared_token::{ShareError, SharedToken, SharedTokenLock, SharedTokens};
 pub use token::{AccessToken, TokenManager, TokenManagerBuilder};
 
 /// Re-exported so callers can build [`RawRequest`]s and read [`RawResponse`]s without naming

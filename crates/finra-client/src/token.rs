@@ -10,6 +10,10 @@
 //! on tokio's clock (through the shared [`Clock`](finhub_clock::Clock)), so paused-time tests
 //! move it exactly. If a refresh fails while the cached token has not yet expired, the cached
 //! token is still used (and the failure logged).
+//!
+//! **Shared tokens.** Given [`SharedTokens`], a manager adopts a token another process stored and
+//! mints only under the lock they share, re-reading the stored token once it holds it; see
+//! [`crate::shared_token`].
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -25,6 +29,23 @@ use tokio::time::Instant;
 use crate::credentials::{Credentials, same_secret};
 use crate::error::FinraError;
 use crate::retry::RetryPolicy;
+use crate::shared_token::{SharedToken, SharedTokenLock, SharedTokens};
+
+/// What the share gave.
+enum Shared {
+    /// A fresh token another process stored.
+    Adopted(AccessToken),
+    /// The lock, held: mint and store.
+    Locked(Box<dyn SharedTokenLock>),
+    /// Nothing usable: mint alone.
+    Unavailable,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The most a token's refresh margin can be.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -85,6 +106,15 @@ impl AccessToken {
         self.expires_at_utc
     }
 
+    /// As processes share it.
+    fn shared(&self) -> SharedToken {
+        SharedToken {
+            secret: self.secret.clone(),
+            expires_at: self.expires_at_utc,
+            lifetime: self.lifetime,
+        }
+    }
+
     /// Whether it is still good to use at `now`, keeping the refresh margin.
     fn is_fresh(&self, now: Instant) -> bool {
         let margin = (self.lifetime / 10).min(MAX_REFRESH_MARGIN);
@@ -122,6 +152,10 @@ struct Inner {
     cached: Mutex<Option<AccessToken>>,
     /// Held while minting, so only one mint runs at a time.
     minting: tokio::sync::Mutex<()>,
+    /// Where other processes minting for the same credential keep its token, if anywhere.
+    shared: Option<Arc<dyn SharedTokens>>,
+    /// The last token the API refused (401): never adopted from the share again.
+    refused: Mutex<Option<SecretString>>,
 }
 
 /// Builds a [`TokenManager`]; see [`TokenManager::builder`].
@@ -132,9 +166,17 @@ pub struct TokenManagerBuilder {
     http: Option<reqwest::Client>,
     clock: Option<SharedClock>,
     retry: RetryPolicy,
+    shared: Option<Arc<dyn SharedTokens>>,
 }
 
 impl TokenManagerBuilder {
+    /// Shares tokens with the other processes minting for the same credential (default: none;
+    /// this process mints for itself).
+    pub fn shared(mut self, shared: Arc<dyn SharedTokens>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
     /// The token URL (default: FINRA production's).
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = url.into();
@@ -179,6 +221,8 @@ impl TokenManagerBuilder {
                 retry: self.retry,
                 cached: Mutex::new(None),
                 minting: tokio::sync::Mutex::new(()),
+                shared: self.shared,
+                refused: Mutex::new(None),
             }),
         })
     }
@@ -195,6 +239,7 @@ impl TokenManager {
             http: None,
             clock: None,
             retry: RetryPolicy::default(),
+            shared: None,
         }
     }
 
@@ -219,7 +264,26 @@ impl TokenManager {
         if let Some(token) = self.fresh_cached() {
             return Ok(token);
         }
-        match self.mint().await {
+        let lock = match &self.inner.shared {
+            Some(shared) => match self.from_share(shared.as_ref()).await {
+                Shared::Adopted(token) => return Ok(token),
+                Shared::Locked(lock) => Some(lock),
+                Shared::Unavailable => None,
+            },
+            None => None,
+        };
+        let minted = self.mint().await;
+        if let Some(lock) = lock {
+            match &minted {
+                Ok(token) => {
+                    if let Err(error) = lock.store(&token.shared()).await {
+                        tracing::warn!(%error, "storing the minted token for the other instances failed");
+                    }
+                }
+                Err(_) => lock.release().await,
+            }
+        }
+        match minted {
             Ok(token) => {
                 *self.lock_cached() = Some(token.clone());
                 Ok(token)
@@ -248,6 +312,75 @@ impl TokenManager {
         {
             *cached = None;
         }
+        if self.inner.shared.is_some() {
+            *lock(&self.inner.refused) = Some(failed.secret.clone());
+        }
+    }
+
+    /// A fresh token another process stored (adopted into the cache), or the shared lock to
+    /// mint under — re-reading the store once it is held — or, when the share fails, nothing:
+    /// this process then mints alone.
+    async fn from_share(&self, shared: &dyn SharedTokens) -> Shared {
+        match shared.load().await {
+            Ok(stored) => {
+                if let Some(token) = self.adopt(stored) {
+                    return Shared::Adopted(token);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the shared token store is unavailable; minting alone");
+                return Shared::Unavailable;
+            }
+        }
+        let mut lock = match shared.lock().await {
+            Ok(lock) => lock,
+            Err(error) => {
+                tracing::warn!(%error, "the shared token lock is unavailable; minting alone");
+                return Shared::Unavailable;
+            }
+        };
+        match lock.load().await {
+            Ok(stored) => match self.adopt(stored) {
+                Some(token) => {
+                    lock.release().await;
+                    Shared::Adopted(token)
+                }
+                None => Shared::Locked(lock),
+            },
+            Err(error) => {
+                tracing::warn!(%error, "reading the shared token failed; minting alone");
+                lock.release().await;
+                Shared::Unavailable
+            }
+        }
+    }
+
+    /// `stored` as this process's cached token, when it is fresh and not the one the API
+    /// refused last.
+    fn adopt(&self, stored: Option<SharedToken>) -> Option<AccessToken> {
+        let stored = stored?;
+        if lock(&self.inner.refused)
+            .as_ref()
+            .is_some_and(|refused| same_secret(refused, &stored.secret))
+        {
+            return None;
+        }
+        let clock = &self.inner.clock;
+        let left = stored.expires_at - clock.now_utc();
+        let token = AccessToken {
+            secret: stored.secret,
+            token_type: Some("Bearer".to_owned()),
+            scope: None,
+            lifetime: stored.lifetime,
+            expires_at: clock.instant() + Duration::try_from(left).unwrap_or_default(),
+            expires_at_utc: stored.expires_at,
+        };
+        if !token.is_fresh(clock.instant()) {
+            return None;
+        }
+        *self.lock_cached() = Some(token.clone());
+        tracing::debug!("adopted the token another instance minted");
+        Some(token)
     }
 
     /// Mints a new token now, bypassing the cache (and replacing it on success). For
@@ -268,10 +401,7 @@ impl TokenManager {
     }
 
     fn lock_cached(&self) -> std::sync::MutexGuard<'_, Option<AccessToken>> {
-        self.inner
-            .cached
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.inner.cached)
     }
 
     /// One mint, with retries of transient failures.

@@ -8,6 +8,7 @@ mod catalogue;
 mod errors;
 mod paging;
 mod raw;
+mod shared_tokens;
 mod short_pages;
 mod support;
 mod traqs;
