@@ -265,7 +265,7 @@ impl TokenManager {
             return Ok(token);
         }
         let lock = match &self.inner.shared {
-            Some(shared) => match self.from_share(shared.as_ref()).await {
+            Some(shared) => match self.consult_share(shared.as_ref()).await {
                 Shared::Adopted(token) => return Ok(token),
                 Shared::Locked(lock) => Some(lock),
                 Shared::Unavailable => None,
@@ -320,7 +320,7 @@ impl TokenManager {
     /// A fresh token another process stored (adopted into the cache), or the shared lock to
     /// mint under — re-reading the store once it is held — or, when the share fails, nothing:
     /// this process then mints alone.
-    async fn from_share(&self, shared: &dyn SharedTokens) -> Shared {
+    async fn consult_share(&self, shared: &dyn SharedTokens) -> Shared {
         match shared.load().await {
             Ok(stored) => {
                 if let Some(token) = self.adopt(stored) {
