@@ -165,6 +165,40 @@ impl fmt::Debug for UpstreamCredential {
     }
 }
 
+/// Which upstream token: FINRA's for a tenant's credential, as the instances sharing a database
+/// share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamTokenKey {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Which upstream (`finra`).
+    pub kind: &'static str,
+    /// A hash of the credential the token is minted with (client id, secret, token URL): a
+    /// token minted with a replaced credential is never used.
+    pub credential: SecretHash,
+}
+
+/// An upstream access token as the store keeps it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredUpstreamToken {
+    /// The token, encrypted (see `crypto::DataKey`), bound to its key.
+    pub sealed_token: Vec<u8>,
+    /// When it ends.
+    pub expires_at: OffsetDateTime,
+    /// Its whole lifetime.
+    pub lifetime: time::Duration,
+}
+
+impl fmt::Debug for StoredUpstreamToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredUpstreamToken")
+            .field("sealed_token", &"[sealed]")
+            .field("expires_at", &self.expires_at)
+            .field("lifetime", &self.lifetime)
+            .finish()
+    }
+}
+
 /// A TRAQS environment: separate hosts, users, enrolments and tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TraqsEnvironment {

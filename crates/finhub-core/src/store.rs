@@ -3,6 +3,8 @@
 //! takes the `TenantId` first; every time-dependent one takes `now`.
 
 use async_trait::async_trait;
+use std::time::Duration;
+
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
@@ -11,8 +13,8 @@ use crate::error::StoreError;
 use crate::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use crate::mfa::MfaPolicy;
 use crate::model::{
-    Customer, Principal, RefreshTokenRecord, Session, Tenant, TotpFactor, TraqsCredential,
-    TraqsEnvironment, UpstreamCredential, User,
+    Customer, Principal, RefreshTokenRecord, Session, StoredUpstreamToken, Tenant, TotpFactor,
+    TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTokenKey, User,
 };
 use crate::net::AllowList;
 use crate::scope::Scope;
@@ -346,6 +348,39 @@ pub trait MfaStore: Send + Sync {
     async fn enrollment_token_spent(&self, token_id: &str) -> Result<bool, StoreError>;
 }
 
+/// Upstream tokens shared by the hub instances over one database, with the lock they mint under:
+/// N instances needing a token at once cause one mint. A backend serving one instance (SQLite)
+/// shares nothing: each instance's token manager mints alone.
+#[async_trait]
+pub trait UpstreamTokenStore: Send + Sync {
+    /// Whether this backend shares upstream tokens between instances.
+    fn shares_upstream_tokens(&self) -> bool;
+    /// The token stored for `key`, if any (and only if minted for `key`'s credential).
+    async fn upstream_token(
+        &self,
+        key: &UpstreamTokenKey,
+    ) -> Result<Option<StoredUpstreamToken>, StoreError>;
+    /// Waits (at most `hold_for`) for the lock every instance minting for `key` shares; the
+    /// lock lasts until the guard stores a token or is released, and never longer than
+    /// `hold_for` (a holder that vanished loses it then).
+    async fn lock_upstream_token(
+        &self,
+        key: &UpstreamTokenKey,
+        hold_for: Duration,
+    ) -> Result<Box<dyn UpstreamTokenLock>, StoreError>;
+}
+
+/// The held lock of [`UpstreamTokenStore::lock_upstream_token`].
+#[async_trait]
+pub trait UpstreamTokenLock: Send {
+    /// The token stored for the key, read under the lock.
+    async fn token(&mut self) -> Result<Option<StoredUpstreamToken>, StoreError>;
+    /// Stores a newly minted token for the key and releases the lock.
+    async fn store(self: Box<Self>, token: &StoredUpstreamToken) -> Result<(), StoreError>;
+    /// Releases the lock, storing nothing.
+    async fn release(self: Box<Self>);
+}
+
 /// Tenants' TRAQS credentials, one per tenant and environment.
 #[async_trait]
 pub trait TraqsCredentialStore: Send + Sync {
@@ -378,6 +413,7 @@ pub trait Store:
     + CertificateBindingStore
     + MfaStore
     + TraqsCredentialStore
+    + UpstreamTokenStore
     + std::fmt::Debug
 {
 }
@@ -390,6 +426,7 @@ impl<
         + CertificateBindingStore
         + MfaStore
         + TraqsCredentialStore
+        + UpstreamTokenStore
         + std::fmt::Debug,
 > Store for T
 {

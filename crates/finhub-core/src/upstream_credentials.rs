@@ -15,9 +15,10 @@ use crate::crypto::DataKey;
 use crate::error::AuthError;
 use crate::ids::{TenantId, Username};
 use crate::model::{
-    Session, TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTarget,
+    Session, StoredUpstreamToken, TraqsCredential, TraqsEnvironment, UpstreamCredential,
+    UpstreamTarget, UpstreamTokenKey,
 };
-use crate::store::Store;
+use crate::store::{Store, UpstreamTokenLock};
 
 /// An upstream credential with its secret opened, for the upstream token manager only.
 #[derive(Debug)]
@@ -41,6 +42,68 @@ pub struct OpenedTraqsCredential {
     pub expires_at: Option<OffsetDateTime>,
     /// The TRAQS host, when not the environment's own.
     pub base_url: Option<String>,
+}
+
+/// An upstream token another instance stored, opened.
+#[derive(Debug)]
+pub struct OpenedUpstreamToken {
+    /// The token.
+    pub secret: SecretString,
+    /// When it ends.
+    pub expires_at: OffsetDateTime,
+    /// Its whole lifetime.
+    pub lifetime: time::Duration,
+}
+
+/// The lock the instances sharing a database mint an upstream token under, held.
+pub struct UpstreamTokenGuard {
+    lock: Box<dyn UpstreamTokenLock>,
+    key: UpstreamTokenKey,
+    data_key: Arc<DataKey>,
+}
+
+impl std::fmt::Debug for UpstreamTokenGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamTokenGuard")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UpstreamTokenGuard {
+    /// The token stored for the key, read under the lock.
+    pub async fn token(&mut self) -> Result<Option<OpenedUpstreamToken>, AuthError> {
+        let stored = self.lock.token().await?;
+        stored
+            .map(|stored| open_token(&self.data_key, &self.key, &stored))
+            .transpose()
+    }
+
+    /// Stores a newly minted token (sealed) and releases the lock.
+    pub async fn store(
+        self,
+        secret: &SecretString,
+        expires_at: OffsetDateTime,
+        lifetime: time::Duration,
+    ) -> Result<(), AuthError> {
+        let sealed_token = self.data_key.seal(
+            secret.expose_secret().as_bytes(),
+            &token_sealing_context(&self.key),
+        )?;
+        self.lock
+            .store(&StoredUpstreamToken {
+                sealed_token,
+                expires_at,
+                lifetime,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Releases the lock, storing nothing.
+    pub async fn release(self) {
+        self.lock.release().await;
+    }
 }
 
 /// A TRAQS credential close to its end, as the daily warning names it (never the token).
@@ -167,6 +230,37 @@ impl UpstreamCredentials {
         }))
     }
 
+    /// Whether the store shares upstream tokens between the instances over it.
+    pub fn shares_upstream_tokens(&self) -> bool {
+        self.store.shares_upstream_tokens()
+    }
+
+    /// The upstream token another instance stored for `key`, opened.
+    pub async fn shared_token(
+        &self,
+        key: &UpstreamTokenKey,
+    ) -> Result<Option<OpenedUpstreamToken>, AuthError> {
+        self.store
+            .upstream_token(key)
+            .await?
+            .map(|stored| open_token(&self.data_key, key, &stored))
+            .transpose()
+    }
+
+    /// Waits (at most `hold_for`) for the lock the instances mint `key`'s token under.
+    pub async fn lock_shared_token(
+        &self,
+        key: &UpstreamTokenKey,
+        hold_for: std::time::Duration,
+    ) -> Result<UpstreamTokenGuard, AuthError> {
+        let lock = self.store.lock_upstream_token(key, hold_for).await?;
+        Ok(UpstreamTokenGuard {
+            lock,
+            key: key.clone(),
+            data_key: Arc::clone(&self.data_key),
+        })
+    }
+
     /// Every tenant's TRAQS credentials that end within `within` of now (or have ended),
     /// soonest first.
     pub async fn traqs_ending_within(
@@ -240,6 +334,32 @@ impl UpstreamCredentials {
     pub async fn audit_rejection(&self, ctx: &RequestContext, tenant: &str, reason: &str) {
         self.audit.upstream_rejection(ctx, tenant, reason).await;
     }
+}
+
+/// A stored upstream token opened; one sealed for another key does not open.
+fn open_token(
+    data_key: &DataKey,
+    key: &UpstreamTokenKey,
+    stored: &StoredUpstreamToken,
+) -> Result<OpenedUpstreamToken, AuthError> {
+    let token = data_key.open(&stored.sealed_token, &token_sealing_context(key))?;
+    let token = String::from_utf8(token)
+        .map_err(|_| AuthError::Internal("an upstream token is not UTF-8".into()))?;
+    Ok(OpenedUpstreamToken {
+        secret: SecretString::from(token),
+        expires_at: stored.expires_at,
+        lifetime: stored.lifetime,
+    })
+}
+
+/// The associated data an upstream token is sealed with: tenant, upstream and credential.
+fn token_sealing_context(key: &UpstreamTokenKey) -> String {
+    format!(
+        "upstream-token:{}|{}|{}",
+        key.tenant_id,
+        key.kind,
+        key.credential.as_str()
+    )
 }
 
 /// The associated data a TRAQS refresh token is sealed with: copied to another tenant's or

@@ -11,8 +11,9 @@ use finhub_core::cert::{CertificateBinding, CertificateMatcher};
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use finhub_core::model::{
-    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, Tenant,
-    TotpFactor, TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTarget, User,
+    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session,
+    StoredUpstreamToken, Tenant, TotpFactor, TraqsCredential, TraqsEnvironment, UpstreamCredential,
+    UpstreamTarget, User,
 };
 use finhub_core::net::{AllowList, NetList};
 use finhub_core::scope::Scope;
@@ -614,5 +615,23 @@ mod tests {
         assert_eq!(datetime(stored).expect("readable"), at);
         assert!(timestamp(time::macros::datetime!(2300-01-01 0:00 UTC)).is_err());
         assert!(timestamp(time::macros::datetime!(1600-01-01 0:00 UTC)).is_err());
+    }
+}
+
+/// `upstream_tokens` columns (PostgreSQL).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct StoredUpstreamTokenRow {
+    sealed_token: Vec<u8>,
+    expires_at: i64,
+    lifetime_ns: i64,
+}
+
+impl StoredUpstreamTokenRow {
+    pub(crate) fn into_model(self) -> Result<StoredUpstreamToken, StoreError> {
+        Ok(StoredUpstreamToken {
+            sealed_token: self.sealed_token,
+            expires_at: datetime(self.expires_at)?,
+            lifetime: time::Duration::nanoseconds(self.lifetime_ns),
+        })
     }
 }

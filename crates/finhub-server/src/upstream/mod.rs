@@ -5,19 +5,23 @@
 
 mod client_cache;
 mod result_links;
+mod token_share;
 mod traqs;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use finhub_clock::SharedClock;
 use finhub_core::error::AuthError;
 use finhub_core::ids::TenantId;
 use finhub_core::model::UpstreamTarget;
+use finhub_core::model::UpstreamTokenKey;
 use finhub_core::secret::SecretHash;
 use finhub_core::upstream_credentials::UpstreamCredentials;
-use finra_client::{Auth, Credentials, Environment, FinraClient, Pacer, RetryPolicy};
+use finra_client::{Auth, Credentials, Environment, FinraClient, Pacer, RetryPolicy, TokenManager};
 use secrecy::ExposeSecret;
+use token_share::TokenShare;
 
 use client_cache::ClientCache;
 pub use result_links::{ResultLinks, SealedLink};
@@ -25,6 +29,9 @@ pub use traqs::{
     EXPIRY_WARNING, TraqsUnavailable, TraqsUpstreams, client_environment,
     warn_of_ending_traqs_tokens,
 };
+
+/// How much longer than one upstream call a mint may hold the instances' shared lock.
+const MINT_LOCK_MARGIN: Duration = Duration::from_secs(5);
 
 /// Why no upstream client could be had.
 #[derive(Debug, thiserror::Error)]
@@ -159,13 +166,34 @@ impl Upstreams {
                 token_url,
             } => (api_base.clone(), token_url.clone()),
         };
-        let client = FinraClient::builder()
-            .api_base(api_base)
-            .token_url(token_url)
-            .auth(Auth::ClientCredentials(Credentials::new(
-                credential.client_id,
-                credential.client_secret,
-            )))
+        let credentials = Credentials::new(credential.client_id, credential.client_secret);
+        let builder = FinraClient::builder().api_base(api_base);
+        // Over a database several instances share, the tenant's token is shared too: one mint
+        // for all of them.
+        let builder = if self.credentials.shares_upstream_tokens() {
+            let share = TokenShare {
+                credentials: self.credentials.clone(),
+                key: UpstreamTokenKey {
+                    tenant_id: tenant.clone(),
+                    kind: "finra",
+                    credential: SecretHash::of(&format!("{fingerprint}\u{0}{token_url}")),
+                },
+                hold_for: self.settings.timeout + MINT_LOCK_MARGIN,
+            };
+            let manager = TokenManager::builder(credentials)
+                .token_url(token_url)
+                .clock(self.clock.clone())
+                .retry(RetryPolicy::none())
+                .shared(Arc::new(share))
+                .build()
+                .map_err(|e| UpstreamError::Unusable(e.to_string()))?;
+            builder.token_manager(manager)
+        } else {
+            builder
+                .token_url(token_url)
+                .auth(Auth::ClientCredentials(credentials))
+        };
+        let client = builder
             .pacer(self.pacer.clone())
             .clock(self.clock.clone())
             .timeout(self.settings.timeout)

@@ -330,6 +330,16 @@ impl TestHub {
         self.sibling_with(|_| {})
     }
 
+    /// Another instance with a store of its own over the same database (its own connection
+    /// pool, as another process has): for a database several processes share.
+    pub(crate) async fn sibling_with_own_store(&self) -> AppState {
+        let config = Config::from_raw(self.raw.clone()).expect("a valid test config");
+        let store = finhub_store::connect(&config.database_url)
+            .await
+            .expect("open the store again");
+        AppState::with_store(config, store, self.clock.clone()).expect("build the sibling")
+    }
+
     /// [`Self::sibling`] with its configuration edited.
     pub(crate) fn sibling_with(&self, edit: impl FnOnce(&mut RawConfig)) -> AppState {
         let mut raw = self.raw.clone();

@@ -88,6 +88,12 @@ impl Builder {
         })
     }
 
+    /// On a PostgreSQL database of its own.
+    pub(crate) fn postgres(mut self) -> Self {
+        self.hub = self.hub.postgres();
+        self
+    }
+
     /// The tenant's scope.
     pub(crate) fn scope(mut self, scope: &str) -> Self {
         self.hub = self.hub.scope(scope);
@@ -221,6 +227,15 @@ impl Hub {
     pub(crate) fn second_instance(&self) -> Sender {
         Sender {
             router: finhub_server::http::router(self.sibling()),
+            seen: self.sender.seen.clone(),
+        }
+    }
+
+    /// A second hub instance as another process over the same database would be: its own
+    /// store (connection pool), session cache, upstream clients and limits.
+    pub(crate) async fn second_process(&self) -> Sender {
+        Sender {
+            router: finhub_server::http::router(self.sibling_with_own_store().await),
             seen: self.sender.seen.clone(),
         }
     }

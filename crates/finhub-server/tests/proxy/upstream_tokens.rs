@@ -119,3 +119,52 @@ async fn the_login_succeeds_while_finra_is_down_and_the_data_call_answers_502() 
     );
     hub.assert_no_leaks().await;
 }
+
+/// Two hub processes over one PostgreSQL database share the tenant's upstream token: the second
+/// adopts the token the first minted, and 200 requests spread over both at its expiry cause one
+/// mint between them. The token is stored sealed, never in clear.
+#[tokio::test(start_paused = true)]
+async fn two_instances_over_postgres_mint_one_upstream_token_between_them() {
+    let hub = Hub::builder()
+        .postgres()
+        .unpaced()
+        .emulator(|emulator| emulator.with_token_ttl(Duration::from_secs(120)))
+        .build()
+        .await;
+    let other = hub.second_process().await;
+    let tokens = hub.login_warm().await;
+    assert_eq!(hub.counters().tokens_minted(), 1);
+    other
+        .send(hub.get(SMALL, &tokens.session))
+        .await
+        .assert_ok();
+    assert_eq!(
+        hub.counters().tokens_minted(),
+        1,
+        "the second instance adopted it"
+    );
+
+    advance(Duration::from_secs(121)).await;
+    let tasks: Vec<_> = (0..200)
+        .map(|n| {
+            let sender = if n % 2 == 0 {
+                hub.sender()
+            } else {
+                other.clone()
+            };
+            let call = hub.get(SMALL, &tokens.session);
+            tokio::spawn(async move { sender.send(call).await })
+        })
+        .collect();
+    for task in tasks {
+        let reply = task.await.expect("a request task");
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    }
+    assert_eq!(
+        hub.counters().tokens_minted(),
+        2,
+        "one mint for both instances"
+    );
+    assert_eq!(hub.counters().responses_with_status(401), 0);
+    hub.assert_no_leaks().await;
+}

@@ -16,6 +16,7 @@ mod login_attempts;
 mod mfa;
 mod sessions;
 mod traqs;
+mod upstream_tokens;
 
 use std::str::FromStr;
 use std::time::Duration;

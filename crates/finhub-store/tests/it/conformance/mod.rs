@@ -11,6 +11,7 @@ mod mfa;
 mod refresh_tokens;
 mod sessions;
 mod traqs;
+mod upstream_tokens;
 
 /// Instantiates every listed suite test once per backend, as `<backend>::<test name>`.
 macro_rules! run_suite {
@@ -93,4 +94,5 @@ run_suite! {
     concurrency::fifty_concurrent_spends_of_an_enrollment_token_have_exactly_one_winner,
     traqs::traqs_credentials_round_trip_per_environment_and_are_replaced_whole,
     traqs::traqs_credentials_ending_before_a_time_are_listed_soonest_first,
+    upstream_tokens::upstream_tokens_are_shared_under_one_lock_per_tenant_where_the_backend_shares,
 }
