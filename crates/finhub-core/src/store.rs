@@ -381,6 +381,33 @@ pub trait UpstreamTokenLock: Send {
     async fn release(self: Box<Self>);
 }
 
+/// A change another instance made that this one must act on at once (its session cache).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChange {
+    /// A session was revoked.
+    SessionRevoked(SecretHash),
+    /// A tenant changed (disabled, scope, allow-list, policy).
+    TenantChanged(TenantId),
+    /// Changes may have been missed (the feed's connection was lost and made again): forget
+    /// everything cached.
+    Missed,
+}
+
+/// Changes made by the other instances over the same database, as they commit.
+#[async_trait]
+pub trait ChangeFeed: Send {
+    /// The next change, waiting for it.
+    async fn next(&mut self) -> Result<StoreChange, StoreError>;
+}
+
+/// Where a backend shared by several instances announces changes (PostgreSQL); a backend
+/// serving one instance (SQLite) has nothing to announce.
+#[async_trait]
+pub trait ChangeFeedStore: Send + Sync {
+    /// A feed of the other instances' changes, or `None` when this backend has none.
+    async fn watch_changes(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError>;
+}
+
 /// Tenants' TRAQS credentials, one per tenant and environment.
 #[async_trait]
 pub trait TraqsCredentialStore: Send + Sync {
@@ -414,6 +441,7 @@ pub trait Store:
     + MfaStore
     + TraqsCredentialStore
     + UpstreamTokenStore
+    + ChangeFeedStore
     + std::fmt::Debug
 {
 }
@@ -427,6 +455,7 @@ impl<
         + MfaStore
         + TraqsCredentialStore
         + UpstreamTokenStore
+        + ChangeFeedStore
         + std::fmt::Debug,
 > Store for T
 {

@@ -1,6 +1,7 @@
-//! The serving hub's background chores: idle rate-limit keys forgotten every minute (so a flood
-//! of new addresses cannot grow memory without bound), and once a day a warning in the log for
-//! every TRAQS refresh token within 14 days of its end.
+//! The serving hub's background work: idle rate-limit keys forgotten every minute (so a flood of
+//! new addresses cannot grow memory without bound), once a day a warning in the log for every
+//! TRAQS refresh token within 14 days of its end, and, over a database several instances share,
+//! following their changes into this instance's session cache.
 
 use std::time::Duration;
 
@@ -14,9 +15,13 @@ const LIMITER_SWEEP: Duration = Duration::from_secs(60);
 /// How often TRAQS refresh tokens close to their end are warned of.
 const TRAQS_WARNING: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Runs the chores until the task is dropped or aborted; the TRAQS warning runs at once, then
-/// daily.
+/// Runs the chores, and follows the other instances' changes (over a database several share),
+/// until the task is dropped or aborted; the TRAQS warning runs at once, then daily.
 pub async fn run(state: AppState) {
+    tokio::join!(chores(&state), state.sessions.follow_changes());
+}
+
+async fn chores(state: &AppState) {
     let mut next_sweep = Instant::now() + LIMITER_SWEEP;
     let mut next_warning = Instant::now();
     loop {

@@ -4,6 +4,7 @@
 //! policies; the server only parses HTTP into these calls and maps `AuthError` to responses.
 
 mod audit_trail;
+mod changes;
 mod context;
 mod ending;
 mod enrolment;
@@ -26,6 +27,7 @@ use time::Duration;
 
 pub use audit_trail::AuditLines;
 pub(crate) use audit_trail::{AdminSubject, AuditTrail, Subject};
+pub use changes::ChangeFollower;
 pub(crate) use context::Context;
 pub use enrolment::{Credential, Enrolled, Enroller, Enrolment, FactorStatus, Reauthentication};
 pub use login::Logins;

@@ -78,7 +78,7 @@ fn subject_of(session: Option<&Session>) -> Subject<'_> {
 /// I". Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Sessions {
-    ctx: Arc<Context>,
+    pub(super) ctx: Arc<Context>,
 }
 
 impl Sessions {

@@ -71,6 +71,11 @@ impl SessionCache {
         );
     }
 
+    /// Forgets everything (changes may have been missed).
+    pub(super) fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// Forgets one session (it changed or ended).
     pub(super) fn forget(&self, key: &SecretHash) {
         self.lock().remove(key);

@@ -128,3 +128,117 @@ async fn a_refresh_token_raced_on_both_instances_rotates_once_and_every_winner_g
         .await
         .assert_error(401, "invalid_token");
 }
+
+/// Polls (real time, bounded; tokio's clock stays frozen, so the cache's 750 ms never pass)
+/// until the session check on `router` answers `status`.
+async fn until_session_is(router: &axum::Router, token: &str, status: StatusCode) {
+    for _ in 0..5_000 {
+        if send(router, session_call(token)).await.status == status {
+            return;
+        }
+        crate::common::paused_time::real_pause().await;
+    }
+    panic!("the session check never answered {status}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_revocation_on_one_instance_reaches_the_others_cache_as_it_commits() {
+    let (app, other) = two_instances(3_600).await;
+    let follower = app
+        .state
+        .sessions
+        .open_change_feed()
+        .await
+        .expect("open the feed")
+        .expect("PostgreSQL has a feed");
+    let following = tokio::spawn(follower.run());
+
+    // Cached on the first instance, logged out on the second: refused on the first at once,
+    // with no time passing.
+    let tokens = app.client_login().await;
+    assert_eq!(app.session(&tokens.session).await.status, StatusCode::OK);
+    assert_eq!(
+        send(
+            &other,
+            Call::new(Method::POST, "/v1/auth/logout").bearer(&tokens.session)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    until_session_is(&app.router, &tokens.session, StatusCode::UNAUTHORIZED).await;
+
+    // A tenant changed on the second instance: its cached sessions are read again at once.
+    let tokens = app.client_login().await;
+    assert_eq!(
+        app.session(&tokens.session).await.json()["scope"],
+        json!(crate::support::SCOPE)
+    );
+    other_admin(&app)
+        .set_scope(
+            &finhub_core::admin::Administrator::new("test"),
+            &app.tenant,
+            finhub_core::scope::Scope::parse("finra:otcMarket").expect("scope"),
+        )
+        .await
+        .expect("narrow the scope");
+    for _ in 0..5_000 {
+        if app.session(&tokens.session).await.json()["scope"] == json!("finra:otcMarket") {
+            break;
+        }
+        crate::common::paused_time::real_pause().await;
+    }
+    assert_eq!(
+        app.session(&tokens.session).await.json()["scope"],
+        json!("finra:otcMarket")
+    );
+    following.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_feed_connection_drops_the_whole_cache() {
+    use sqlx::Connection as _;
+
+    let (app, _other) = two_instances(3_600).await;
+    let follower = app
+        .state
+        .sessions
+        .open_change_feed()
+        .await
+        .expect("open the feed")
+        .expect("PostgreSQL has a feed");
+    let following = tokio::spawn(follower.run());
+    let tokens = app.client_login().await;
+    assert_eq!(app.session(&tokens.session).await.status, StatusCode::OK);
+
+    // Revoked behind the feed's back (triggers off for this connection): the cache still
+    // serves the session, as it may for up to 750 ms.
+    let mut db = sqlx::PgConnection::connect(&app.raw.database_url)
+        .await
+        .expect("connect");
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut db)
+        .await
+        .expect("triggers off");
+    sqlx::query("UPDATE sessions SET revoked_at = created_at WHERE revoked_at IS NULL")
+        .execute(&mut db)
+        .await
+        .expect("revoke quietly");
+    assert_eq!(app.session(&tokens.session).await.status, StatusCode::OK);
+
+    // The feed's connection is cut: changes may have been missed, so everything cached goes.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .execute(&mut db)
+    .await
+    .expect("cut the feed");
+    until_session_is(&app.router, &tokens.session, StatusCode::UNAUTHORIZED).await;
+    following.abort();
+}
+
+/// The domain of a second instance over the same database.
+fn other_admin(app: &TestApp) -> finhub_core::admin::Administration {
+    app.sibling().admin.clone()
+}

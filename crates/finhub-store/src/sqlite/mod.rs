@@ -10,6 +10,7 @@
 
 mod audit;
 mod certificates;
+mod changes;
 mod directory;
 mod failures;
 mod login_attempts;
