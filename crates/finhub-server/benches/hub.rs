@@ -14,9 +14,11 @@
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::io::Write;
 use std::net::SocketAddr;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -42,7 +44,6 @@ const ROUND_PAIRS: usize = 5;
 const CODE_TIMING_PAIRS: usize = 100;
 /// Logins in flight in the password and password + TOTP rounds.
 const LOGIN_CONCURRENCY: usize = 8;
-const WRK_SECONDS: &str = "6";
 
 struct Fixture {
     base: String,
@@ -241,52 +242,6 @@ async fn post_login(
         .expect("login request")
 }
 
-/// Runs wrk and returns (requests/s, p50 latency text, non-2xx count).
-fn wrk(fixture: &Fixture, label: &str, path: &str, connections: &str, script: Option<&str>) -> f64 {
-    let mut command = Command::new("wrk");
-    command.args(["-t1", "-c", connections, "-d", WRK_SECONDS, "--latency"]);
-    if let Some(script) = script {
-        let file_name: String = label
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let path = fixture.dir.join(format!("{file_name}.lua"));
-        std::fs::write(&path, script).expect("lua script");
-        command.arg("-s").arg(path);
-    }
-    command.arg(format!("{}{path}", fixture.base));
-    let output = command.output().expect("run wrk (apt-get install wrk)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let rate = text
-        .lines()
-        .find(|l| l.starts_with("Requests/sec:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    let p50 = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("50%"))
-        .map_or("?", |l| l.split_whitespace().nth(1).unwrap_or("?"))
-        .to_owned();
-    let non_2xx = text
-        .lines()
-        .find(|l| l.contains("Non-2xx"))
-        .map_or("0".to_owned(), |l| {
-            l.split(':').nth(1).unwrap_or("?").trim().to_owned()
-        });
-    println!("{label:<46} {rate:>10.0} req/s  p50 {p50:>8}  non-2xx {non_2xx}");
-    rate
-}
-
-fn post_script(body: &serde_json::Value) -> String {
-    format!(
-        "wrk.method = \"POST\"\nwrk.body = [[{}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
-         wrk.headers[\"sec-ch-ua-platform\"] = \"Linux\"\nwrk.headers[\"X-Forwarded-For\"] = \"127.0.0.1\"\n\
-         wrk.headers[\"User-Agent\"] = \"wrk\"\nwrk.headers[\"X-Tenant-ID\"] = \"{TENANT}\"\n",
-        serde_json::to_string(body).expect("json")
-    )
-}
-
 /// Argon2id verifications per second on 2 threads, no HTTP: the ceiling of password logins.
 fn argon2_ceiling() -> f64 {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -390,6 +345,22 @@ fn process_cpu_ms() -> f64 {
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
+}
+
+/// Runs wrk against the fixture's hub; see [`support::wrk::run`].
+fn wrk(fixture: &Fixture, label: &str, path: &str, connections: &str, script: Option<&str>) -> f64 {
+    support::wrk::run(
+        &fixture.dir,
+        &fixture.base,
+        label,
+        path,
+        connections,
+        script,
+    )
+}
+
+fn post_script(body: &serde_json::Value) -> String {
+    support::wrk::post_script(body, TENANT)
 }
 
 fn main() {

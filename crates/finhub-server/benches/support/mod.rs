@@ -1,0 +1,5 @@
+//! What the hub's benchmarks share.
+
+#![allow(dead_code, reason = "each benchmark uses its own part")]
+
+pub(crate) mod wrk;
