@@ -1,10 +1,10 @@
 # Sourced by scripts/test.sh and the benchmarks that need PostgreSQL: `ensure_test_postgres`
-# makes sure FINHUB_TEST_POSTGRES_URL names a server on which databases may be created and
+# makes sure POSTGRES_TEST_URL names a server on which databases may be created and
 # dropped — the machine's own when it answers with trust auth on 127.0.0.1:5432, else a private
 # throw-away server started on a free port (installing PostgreSQL with apt-get when absent),
 # stopped and removed when the sourcing script exits.
 
-export FINHUB_TEST_POSTGRES_URL=${FINHUB_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+export POSTGRES_TEST_URL=${POSTGRES_TEST_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 
 apt_install() {
   (apt-get install -y "$@" || (apt-get update && apt-get install -y "$@")) >/dev/null
@@ -33,16 +33,16 @@ start_private_postgres() {
   "${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust >/dev/null
   "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
     -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
-  export FINHUB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  export POSTGRES_TEST_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
 
 ensure_test_postgres() {
   command -v psql >/dev/null || apt_install postgresql-client
-  if reachable "$FINHUB_TEST_POSTGRES_URL"; then
-    echo "== PostgreSQL: the server at ${FINHUB_TEST_POSTGRES_URL%%\?*}"
+  if reachable "$POSTGRES_TEST_URL"; then
+    echo "== PostgreSQL: the server at ${POSTGRES_TEST_URL%%\?*}"
   else
     start_private_postgres
-    reachable "$FINHUB_TEST_POSTGRES_URL" || { echo "could not start PostgreSQL" >&2; exit 1; }
-    echo "== PostgreSQL: a private server at $FINHUB_TEST_POSTGRES_URL"
+    reachable "$POSTGRES_TEST_URL" || { echo "could not start PostgreSQL" >&2; exit 1; }
+    echo "== PostgreSQL: a private server at $POSTGRES_TEST_URL"
   fi
 }

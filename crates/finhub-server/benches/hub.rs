@@ -117,7 +117,7 @@ async fn start() -> Fixture {
         .await
         .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
-    let limits = state.http.connections;
+    let limits = state.http.connections.clone();
     tokio::spawn(finhub_server::serve(
         listener,
         finhub_server::http::router(state.clone()),

@@ -6,7 +6,7 @@
 //!   store off the hot path).
 //!
 //! Both hubs run in this process (tokio, 2 workers; only one is loaded at a time), integration
-//! profile with the login limits raised. PostgreSQL is the server `FINHUB_TEST_POSTGRES_URL`
+//! profile with the login limits raised. PostgreSQL is the server `POSTGRES_TEST_URL`
 //! names (a database of its own, dropped afterwards); `bench/scale-out.sh` provides one. On a
 //! two-core machine the database server, the hub and wrk share the cores.
 
@@ -76,7 +76,7 @@ async fn start(name: &'static str, database_url: String) -> Hub {
         .await
         .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
-    let limits = state.http.connections;
+    let limits = state.http.connections.clone();
     tokio::spawn(finhub_server::serve(
         listener,
         finhub_server::http::router(state),

@@ -89,12 +89,12 @@ async fn start() -> Fixture {
         .expect("bind");
     let tls_addr = tls_listener.local_addr().expect("addr");
     let plain_addr = plain_listener.local_addr().expect("addr");
-    let limits = state.http.connections;
+    let limits = state.http.connections.clone();
     let app = finhub_server::http::router(state.clone());
     tokio::spawn(finhub_server::serve_tls(
         tls_listener,
         app.clone(),
-        limits,
+        limits.clone(),
         tls,
         state.clock.clone(),
         std::future::pending(),

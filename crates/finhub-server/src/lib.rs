@@ -15,6 +15,6 @@ pub mod state;
 pub mod tls;
 pub mod upstream;
 
-pub use serve::serve;
+pub use serve::{ProxyProtocol, serve};
 pub use state::AppState;
 pub use tls::serve_tls;

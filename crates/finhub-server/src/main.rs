@@ -68,7 +68,7 @@ async fn serve_until_stopped(
     state: AppState,
     tls: Option<TlsServer>,
 ) -> std::io::Result<()> {
-    let limits = state.http.connections;
+    let limits = state.http.connections.clone();
     let clock = state.clock.clone();
     let housekeeping = tokio::spawn(finhub_server::housekeeping::run(state.clone()));
     let app = finhub_server::http::router(state);

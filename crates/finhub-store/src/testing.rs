@@ -1,5 +1,5 @@
 //! For tests (feature `testing`): a PostgreSQL database of their own on the server
-//! `FINHUB_TEST_POSTGRES_URL` names (default: the local server as `postgres`, trust auth), with a
+//! `POSTGRES_TEST_URL` names (default: the local server as `postgres`, trust auth), with a
 //! name no other run uses, dropped again when the guard goes. Nothing else on the server is
 //! touched; `scripts/test.sh` provides a server when the machine has none.
 
@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::Connection as _;
 
 /// The variable naming the server tests create their databases on.
-pub const SERVER_VARIABLE: &str = "FINHUB_TEST_POSTGRES_URL";
+pub const SERVER_VARIABLE: &str = "POSTGRES_TEST_URL";
 
 /// The server tests create their databases on.
 pub fn server_url() -> String {

@@ -21,6 +21,10 @@ listen = "127.0.0.1:8080"
 database_url = "sqlite:finhub.db?mode=rwc"
 # Networks whose X-Forwarded-For is believed (otherwise the TCP peer is the client).
 trusted_proxies = []
+# Load balancers among trusted_proxies that pass TCP through (TLS, and client certificates, end
+# here) and start each connection with a PROXY protocol v2 header naming the client; required
+# from them when true.
+proxy_protocol = false
 
 [keys]
 # Session tokens are HS256 JWTs; `kid` names the key so keys can rotate.

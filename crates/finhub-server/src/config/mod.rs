@@ -19,7 +19,7 @@ use finhub_core::net::TrustedProxies;
 use finhub_core::session_token::SigningKey;
 use secrecy::SecretString;
 
-pub use crate::serve::ConnectionLimits;
+pub use crate::serve::{ConnectionLimits, ProxyProtocol};
 pub use example::EXAMPLE;
 use example::EXAMPLE_SESSION_SECRET;
 pub use raw::{
@@ -387,7 +387,7 @@ impl Config {
                     "database.tcp_keepalive_secs",
                 )?),
             },
-            trusted_proxies,
+            trusted_proxies: trusted_proxies.clone(),
             signing_key,
             previous_signing_keys,
             data_key,
@@ -411,6 +411,17 @@ impl Config {
                 max_connections: match raw.http.max_connections {
                     0 => return Err(ConfigError("http.max_connections must be positive".into())),
                     n => n,
+                },
+                proxy_protocol: match (raw.proxy_protocol, trusted_proxies.is_empty()) {
+                    (false, _) => ProxyProtocol::off(),
+                    (true, false) => ProxyProtocol::from(trusted_proxies.clone()),
+                    (true, true) => {
+                        return Err(ConfigError(
+                            "proxy_protocol = true needs trusted_proxies: the load balancers \
+                             whose connections start with a PROXY header"
+                                .into(),
+                        ));
+                    }
                 },
             },
             max_concurrent_password_hashes: match raw.http.max_concurrent_password_hashes {
@@ -772,6 +783,20 @@ mod tests {
     }
 
     #[test]
+    fn the_proxy_protocol_is_read_only_from_trusted_proxies() {
+        let on = from_toml(&format!(
+            "trusted_proxies = [\"10.0.0.0/8\"]\nproxy_protocol = true\n{KEYS}"
+        ))
+        .expect("valid");
+        assert_eq!(
+            on.connections.proxy_protocol,
+            ProxyProtocol::from(TrustedProxies::parse(&["10.0.0.0/8".to_owned()]).expect("list"))
+        );
+        let error = from_toml(&format!("proxy_protocol = true\n{KEYS}")).expect_err("no proxies");
+        assert!(error.to_string().contains("trusted_proxies"), "{error}");
+    }
+
+    #[test]
     fn logs_are_text_or_json() {
         assert_eq!(from_toml(KEYS).expect("valid").log_format, LogFormat::Text);
         let json = from_toml(&format!("{KEYS}[log]\nformat = \"json\"\n")).expect("valid");
@@ -805,6 +830,7 @@ mod tests {
                 header_read_timeout: Duration::from_secs(10),
                 idle_timeout: Duration::from_secs(60),
                 max_connections: 1024,
+                proxy_protocol: ProxyProtocol::off(),
             }
         );
         let set = from_toml(&format!(
@@ -817,6 +843,7 @@ mod tests {
                 header_read_timeout: Duration::from_secs(3),
                 idle_timeout: Duration::from_secs(4),
                 max_connections: 5,
+                proxy_protocol: ProxyProtocol::off(),
             }
         );
         for key in [

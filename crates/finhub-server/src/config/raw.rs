@@ -22,6 +22,8 @@ pub struct RawConfig {
     pub database: RawDatabase,
     /// Networks whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
+    /// Whether connections from `trusted_proxies` start with a PROXY protocol v2 header.
+    pub proxy_protocol: bool,
     /// Keys.
     pub keys: RawKeys,
     /// Lifetimes.
@@ -65,6 +67,7 @@ impl Default for RawConfig {
             database_url: "sqlite:finhub.db?mode=rwc".into(),
             database: RawDatabase::default(),
             trusted_proxies: Vec::new(),
+            proxy_protocol: false,
             keys: RawKeys::default(),
             sessions: RawSessions::default(),
             rate_limits: RawRateLimits::default(),

@@ -5,6 +5,7 @@
 //! in flight finish, close idle connections.
 
 mod deadlines;
+mod proxy_protocol;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -26,8 +27,11 @@ use crate::http::body_end::BodyWithEnd;
 use crate::tls::TlsConnectionInfo;
 use deadlines::{Activity, TimedIo};
 
-/// The time limits and the cap of a listener's connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub use proxy_protocol::ProxyProtocol;
+
+/// The time limits and the cap of a listener's connections, and whose connections start with a
+/// PROXY protocol header.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// How long a request's headers may take to arrive once its first byte has.
     pub header_read_timeout: Duration,
@@ -35,6 +39,8 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// Whose connections start with a PROXY protocol v2 header (trusted load balancers).
+    pub proxy_protocol: ProxyProtocol,
 }
 
 /// Serves `app` (the hub's [`crate::http::router`]) over plain HTTP on `listener` within
@@ -82,7 +88,7 @@ where
             },
             () = &mut shutdown => break,
         };
-        let (tcp, peer) = tokio::select! {
+        let (mut tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -98,8 +104,17 @@ where
         let watcher = graceful.watcher();
         let handshake = handshake.clone();
         let router = router.clone();
+        let limits = limits.clone();
         tokio::spawn(async move {
             let _slot = slot;
+            // Behind a trusted balancer, the client's address is the header's.
+            let Some(peer) = limits
+                .proxy_protocol
+                .client_of(&mut tcp, peer, limits.header_read_timeout)
+                .await
+            else {
+                return;
+            };
             let Some((io, tls)) = handshake(tcp, peer).await else {
                 return;
             };

@@ -259,7 +259,7 @@ impl TestHubBuilder {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            let limits = state.http.connections;
+            let limits = state.http.connections.clone();
             let app = router.clone();
             match listen {
                 Listen::Tls(tls) => {

@@ -138,7 +138,7 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
     let tls = demo.tls.clone().expect("production serves HTTPS");
     let state = demo.state.clone();
     let (stop, stopped) = oneshot::channel::<()>();
-    let limits = demo.state.http.connections;
+    let limits = demo.state.http.connections.clone();
     let clock = demo.state.clock.clone();
     let server = tokio::spawn(finhub_server::serve_tls(
         demo.listener,

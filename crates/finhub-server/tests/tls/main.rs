@@ -2,7 +2,8 @@
 //! every client-certificate case of mutual TLS answered with 403 `invalid_certificate` in the
 //! envelope and audited; TLS 1.0/1.1 refused at the handshake; the integration profile without
 //! a certificate; certificate-bound tokens (RFC 8705); and the whole login
-//! → data → refresh → rotation → logout flow of the production profile.
+//! → data → refresh → rotation → logout flow of the production profile; and the same behind a
+//! load balancer that passes TCP through with a PROXY protocol header.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -12,4 +13,5 @@ mod certificates;
 mod flow;
 mod integration_profile;
 mod protocol;
+mod proxy_protocol;
 mod support;

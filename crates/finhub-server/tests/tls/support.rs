@@ -129,6 +129,18 @@ impl Builder {
     pub(crate) fn without_allow_list(self) -> Self {
         Self(self.0.allow_list(&[]))
     }
+    /// The tenant's allow-list.
+    pub(crate) fn allow_list(self, entries: &[&str]) -> Self {
+        Self(self.0.allow_list(entries))
+    }
+    /// Connections from `proxies` start with a PROXY protocol v2 header.
+    pub(crate) fn behind_proxies(self, proxies: &[&str]) -> Self {
+        let proxies: Vec<String> = proxies.iter().map(|p| (*p).to_owned()).collect();
+        Self(self.0.config(move |raw| {
+            raw.trusted_proxies = proxies;
+            raw.proxy_protocol = true;
+        }))
+    }
 
     pub(crate) async fn start(self) -> Hub {
         let hub = self.0.build().await;

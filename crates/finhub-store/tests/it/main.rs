@@ -4,7 +4,7 @@
 //! `Arc<dyn Store>` only, and `conformance/mod.rs` runs each one against a fresh in-memory SQLite
 //! database, against a fresh SQLite file in WAL mode (where concurrent calls really run on
 //! several connections) and against a fresh PostgreSQL database on the server
-//! `FINHUB_TEST_POSTGRES_URL` names (default: the local one).
+//! `POSTGRES_TEST_URL` names (default: the local one).
 //! `sqlite` covers what only the SQLite backend has: URLs, files shared by two processes, and
 //! how unreadable rows and unreachable databases are reported.
 
