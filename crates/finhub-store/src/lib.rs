@@ -11,6 +11,7 @@
 //! [`StoreError`]s in one place (`error.rs`).
 
 mod error;
+mod failures;
 mod postgres;
 mod rows;
 mod sqlite;

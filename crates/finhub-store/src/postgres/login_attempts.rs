@@ -9,8 +9,8 @@ use finhub_core::store::{LoginAttemptStore, LoginLookup};
 use time::OffsetDateTime;
 
 use super::PostgresStore;
-use super::failures::Failures;
 use crate::error::db_error;
+use crate::failures::Failures;
 use crate::rows::LoginLookupRow;
 
 #[async_trait]

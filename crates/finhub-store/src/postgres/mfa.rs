@@ -20,9 +20,9 @@ use finhub_core::store::MfaStore;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::failures::Failures;
 use super::{PostgresStore, updated_one};
 use crate::error::{corrupt, db_error};
+use crate::failures::Failures;
 use crate::rows::{TotpFactorRow, opt_timestamp, timestamp};
 
 fn step_column(step: u64) -> Result<i64, StoreError> {

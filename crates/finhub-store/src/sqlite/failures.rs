@@ -9,34 +9,8 @@ use time::OffsetDateTime;
 
 use super::SqliteStore;
 use crate::error::db_error;
+use crate::failures::Failures;
 use crate::rows::{FailureRow, failure_count, timestamp};
-
-/// Which failures.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Failures {
-    /// Failed logins (wrong credentials).
-    Login,
-    /// Failed second factors (wrong, replayed or malformed codes).
-    SecondFactor,
-}
-
-impl Failures {
-    /// The table: a name from this closed list, the only part of the statements not bound, so
-    /// the statements built with it are safe.
-    fn table(self) -> &'static str {
-        match self {
-            Self::Login => "login_failures",
-            Self::SecondFactor => "mfa_failures",
-        }
-    }
-
-    fn what(self) -> &'static str {
-        match self {
-            Self::Login => "login failure count",
-            Self::SecondFactor => "second-factor failure count",
-        }
-    }
-}
 
 impl SqliteStore {
     /// Counts one more consecutive failure of `name`; returns the count (saturating at
