@@ -6,7 +6,7 @@
 
 use axum::http::{Method, StatusCode};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, TestRunner};
+use proptest::test_runner::{Config as ProptestConfig, TestRng, TestRunner};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -231,11 +231,15 @@ fn arbitrary_paths_reach_finra_only_as_the_canonical_route() {
         let session = hub.login_warm().await.session;
         (hub, session)
     });
-    let mut runner = TestRunner::new(ProptestConfig {
+    // A fixed seed: the same 512 paths every run, so the coverage bounds below hold every time
+    // (with a fresh seed per run, one run in many drew fewer than 50 forwardable paths).
+    let config = ProptestConfig {
         cases: 512,
         failure_persistence: None,
         ..ProptestConfig::default()
-    });
+    };
+    let rng = TestRng::deterministic_rng(config.rng_algorithm);
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let strategy = (path_under_finra(), prop::bool::ANY);
     let forwarded = std::cell::Cell::new(0_u32);
     let refused = std::cell::Cell::new(0_u32);
