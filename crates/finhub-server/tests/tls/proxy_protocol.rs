@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{FreezeGuard, Hub, PKI, client, event_of};
+use crate::support::{FreezeGuard, Hub, PKI, client, event_of, login_at};
 
 /// A relay on `127.0.0.1:0` to `hub` that starts each connection with a PROXY header naming
 /// `client` as the source (or none); its address.
@@ -43,9 +43,8 @@ async fn balancer(hub: SocketAddr, client: Option<SocketAddr>) -> SocketAddr {
     addr
 }
 
-fn via(hub: &Hub, balancer: SocketAddr, path: &str) -> String {
-    // The server certificate names 127.0.0.1; the balancer listens there too.
-    let _ = hub;
+/// `path` through `balancer` (which listens on 127.0.0.1, as the server certificate names).
+fn via(balancer: SocketAddr, path: &str) -> String {
     format!("https://{balancer}{path}")
 }
 
@@ -62,24 +61,9 @@ async fn the_client_certificate_and_the_clients_address_both_survive_the_balance
     let client = client(Some(&PKI.bound));
     let body = hub.client_body();
 
-    let answer = client
-        .post(via(&hub, front, "/v1/auth/token"))
-        .header("content-type", "application/json")
-        .header("sec-ch-ua-platform", "\"Linux\"")
-        .header("x-forwarded-for", "192.0.2.1")
-        .header("user-agent", "finhub-tls-tests")
-        .header("x-tenant-id", crate::support::TENANT)
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("a login through the balancer");
-    assert_eq!(answer.status(), StatusCode::OK);
-    let request_id = answer
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .expect("a request id")
-        .to_owned();
+    let answer = login_at(&client, &format!("https://{front}"), &body).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let request_id = answer.request_id();
     let events = hub.audit().await;
     let event = event_of(&events, &request_id);
     assert_eq!(
@@ -97,18 +81,8 @@ async fn the_client_certificate_and_the_clients_address_both_survive_the_balance
     // address, not the balancer's.
     let elsewhere: SocketAddr = "198.51.100.9:40000".parse().expect("address");
     let other_front = balancer(hub.addr, Some(elsewhere)).await;
-    let refused = client
-        .post(via(&hub, other_front, "/v1/auth/token"))
-        .header("content-type", "application/json")
-        .header("sec-ch-ua-platform", "\"Linux\"")
-        .header("x-forwarded-for", "192.0.2.1")
-        .header("user-agent", "finhub-tls-tests")
-        .header("x-tenant-id", crate::support::TENANT)
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let refused = login_at(&client, &format!("https://{other_front}"), &body).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test(start_paused = true)]
@@ -123,11 +97,7 @@ async fn a_trusted_proxy_must_send_the_header_and_nobody_else_is_believed() {
     // From the trusted address without a header: the connection is closed.
     let bare = balancer(hub.addr, None).await;
     assert!(
-        client
-            .get(via(&hub, bare, "/healthz"))
-            .send()
-            .await
-            .is_err(),
+        client.get(via(bare, "/healthz")).send().await.is_err(),
         "no header from a trusted proxy"
     );
     // A header from an address that is not a trusted proxy is not read as one: its bytes are
@@ -139,25 +109,9 @@ async fn a_trusted_proxy_must_send_the_header_and_nobody_else_is_believed() {
         .await;
     let outside: SocketAddr = "203.0.113.7:51000".parse().expect("address");
     let spoofing = balancer(untrusted.addr, Some(outside)).await;
-    assert!(
-        client
-            .get(via(&untrusted, spoofing, "/healthz"))
-            .send()
-            .await
-            .is_err()
-    );
+    assert!(client.get(via(spoofing, "/healthz")).send().await.is_err());
     // Direct, from an address that is not a proxy: served as it is, its own address used (and
     // refused by the allow-list).
-    let direct = client
-        .post(untrusted.url("/v1/auth/token"))
-        .header("content-type", "application/json")
-        .header("sec-ch-ua-platform", "\"Linux\"")
-        .header("x-forwarded-for", "192.0.2.1")
-        .header("user-agent", "finhub-tls-tests")
-        .header("x-tenant-id", crate::support::TENANT)
-        .body(untrusted.client_body().to_string())
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(direct.status(), StatusCode::FORBIDDEN);
+    let direct = untrusted.login(&client, &untrusted.client_body()).await;
+    assert_eq!(direct.status, StatusCode::FORBIDDEN);
 }

@@ -211,17 +211,7 @@ impl Hub {
 
     /// `POST /v1/auth/token` with the five headers.
     pub(crate) async fn login(&self, client: &reqwest::Client, body: &Value) -> Answer {
-        let response = client
-            .post(self.url("/v1/auth/token"))
-            .header("content-type", "application/json")
-            .header("sec-ch-ua-platform", "\"Linux\"")
-            .header("x-forwarded-for", "203.0.113.7")
-            .header("user-agent", "finhub-tls-tests")
-            .header("x-tenant-id", TENANT)
-            .body(body.to_string())
-            .send()
-            .await;
-        Answer::read(response).await
+        login_at(client, &self.base, body).await
     }
 
     /// A `password` login body of the user through `customer`.
@@ -251,6 +241,21 @@ impl Hub {
         events.retain(|event| event.actor.is_none());
         events
     }
+}
+
+/// `POST /v1/auth/token` with the five headers to the hub at `base` (or a balancer in front).
+pub(crate) async fn login_at(client: &reqwest::Client, base: &str, body: &Value) -> Answer {
+    let response = client
+        .post(format!("{base}/v1/auth/token"))
+        .header("content-type", "application/json")
+        .header("sec-ch-ua-platform", "\"Linux\"")
+        .header("x-forwarded-for", "203.0.113.7")
+        .header("user-agent", "finhub-tls-tests")
+        .header("x-tenant-id", TENANT)
+        .body(body.to_string())
+        .send()
+        .await;
+    Answer::read(response).await
 }
 
 /// A whole answer.
