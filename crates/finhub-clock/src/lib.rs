@@ -88,6 +88,41 @@ impl Clock for TokioClock {
     }
 }
 
+/// A test clock whose wall time moves only when told to ([`ManualClock::advance`]): for tests
+/// that talk to real services over the network, where tokio's paused time would fire every
+/// timeout while a reply is on its way.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: std::sync::Mutex<OffsetDateTime>,
+}
+
+impl ManualClock {
+    /// A clock reading `start` until advanced.
+    pub fn starting_at(start: OffsetDateTime) -> Arc<Self> {
+        Arc::new(Self {
+            now: std::sync::Mutex::new(start),
+        })
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_utc(&self) -> OffsetDateTime {
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Formats a timestamp the way FINRA's async API writes `expires` fields: `2026-02-03 04:05:06 UTC`.
 pub fn format_utc_seconds(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
@@ -113,6 +148,15 @@ mod tests {
         tokio::time::advance(Duration::from_secs(3_600)).await;
         assert_eq!(clock.now_utc() - before, time::Duration::hours(1));
         assert_eq!(clock.unix_seconds() - before.unix_timestamp(), 3_600);
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_advanced() {
+        let start = time::macros::datetime!(2026-01-05 14:30:00 UTC);
+        let clock = ManualClock::starting_at(start);
+        assert_eq!(clock.now_utc(), start);
+        clock.advance(Duration::from_millis(1_500));
+        assert_eq!(clock.now_utc() - start, time::Duration::milliseconds(1_500));
     }
 
     #[test]

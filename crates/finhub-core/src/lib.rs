@@ -17,5 +17,6 @@ pub mod policy;
 pub mod scope;
 pub mod secret;
 pub mod session_token;
+pub mod shared_limits;
 pub mod store;
 pub mod upstream_credentials;

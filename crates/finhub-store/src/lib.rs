@@ -1,10 +1,12 @@
 //! FinHub's storage: the `finhub-core` store traits implemented over a database, chosen once at
-//! startup from the URL. Only this crate knows SQL.
+//! startup from the URL. Only this crate knows SQL and Redis.
 //!
 //! Two backends implement the traits: SQLite ([`SqliteStore`]: one file, or `sqlite::memory:` for
 //! tests, shareable by the hub and `finhub admin` at the same time) and PostgreSQL
 //! ([`PostgresStore`]: the store of record when several hub instances share one database). Each
-//! has its own migrations; the conformance suite holds both to the same behaviour.
+//! has its own migrations; the conformance suite holds both to the same behaviour. Beside them,
+//! [`RedisLimits`] keeps the rate limits several instances share (counters only, no state of
+//! record).
 //!
 //! Stored layout, whatever the backend: instants as integer Unix nanoseconds (UTC), durations as
 //! integer nanoseconds, secrets only as hashes or sealed bytes. Database errors become
@@ -13,6 +15,7 @@
 mod error;
 mod failures;
 mod postgres;
+mod redis_limits;
 mod rows;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -25,6 +28,7 @@ use finhub_core::store::Store;
 
 pub use crate::error::UrlError;
 pub use crate::postgres::{PostgresOptions, PostgresStore};
+pub use crate::redis_limits::{RedisLimits, RedisOptions, RedisUrlError};
 pub use crate::sqlite::{BUSY_TIMEOUT, SqliteStore};
 
 /// The storage backends a URL can name.

@@ -1,4 +1,4 @@
-//! For tests (feature `testing`): a PostgreSQL database of their own on the server
+//! A PostgreSQL database of their own on the server
 //! `POSTGRES_TEST_URL` names (default: the local server as `postgres`, trust auth), with a
 //! name no other run uses, dropped again when the guard goes. Nothing else on the server is
 //! touched; `scripts/test.sh` provides a server when the machine has none.

@@ -1,0 +1,184 @@
+//! Shared rate limits in Redis: [`RedisLimits`] runs one GCRA step per request as a Lua script
+//! (`gcra.lua`) on Redis's clock, through one multiplexed connection that reconnects by itself.
+//! Every call is bounded by a time limit, so a slow or absent Redis costs a caller that long at
+//! most; the caller then falls back to its own limits.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use finhub_clock::SharedClock;
+use finhub_core::shared_limits::{Admission, Gcra, LimitKey, SharedLimitError, SharedLimits};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Script};
+
+/// How to reach Redis and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// Prepended to every key (with a `:`), so several hubs (or tests) can share one Redis.
+    pub key_prefix: String,
+    /// The longest one limit decision may take, connecting included.
+    pub timeout: Duration,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        Self {
+            key_prefix: "finhub".into(),
+            timeout: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Which clock the script reads "now" from.
+#[derive(Clone)]
+enum ScriptClock {
+    /// Redis's own (`TIME`): one clock for every instance.
+    Server,
+    /// The hub's injectable clock, so tests can move time exactly.
+    Given(SharedClock),
+}
+
+/// GCRA counters in Redis, shared by every instance that uses the same key prefix.
+#[derive(Clone)]
+pub struct RedisLimits {
+    connection: ConnectionManager,
+    script: Script,
+    options: RedisOptions,
+    clock: ScriptClock,
+}
+
+impl fmt::Debug for RedisLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may carry a password; it is not kept.
+        f.debug_struct("RedisLimits")
+            .field("key_prefix", &self.options.key_prefix)
+            .field("timeout", &self.options.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A Redis URL this build cannot use (the URL itself is not repeated: it may hold a password).
+#[derive(Debug, thiserror::Error)]
+#[error("unusable Redis URL (expected redis://[user:password@]host[:port][/db]): {0}")]
+pub struct RedisUrlError(String);
+
+impl RedisLimits {
+    /// Limits in the Redis at `url`, connecting on first use (so a hub starts while Redis is
+    /// away, on its fallback limits). Checks only the URL's form.
+    pub fn new(url: &str, options: RedisOptions) -> Result<Self, RedisUrlError> {
+        let client =
+            Client::open(url).map_err(|error| RedisUrlError(format!("{:?}", error.kind())))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(options.timeout))
+            .set_response_timeout(Some(options.timeout))
+            // Reconnect attempts are cheap and each failing call already falls back.
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(1));
+        let connection = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|error| RedisUrlError(format!("{:?}", error.kind())))?;
+        Ok(Self {
+            connection,
+            script: Script::new(include_str!("gcra.lua")),
+            options,
+            clock: ScriptClock::Server,
+        })
+    }
+
+    /// Reads "now" from `clock` instead of Redis's `TIME` (tests moving time by hand).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = ScriptClock::Given(clock);
+        self
+    }
+
+    /// The time limit of one decision.
+    pub fn timeout(&self) -> Duration {
+        self.options.timeout
+    }
+
+    async fn run_script(
+        &self,
+        key: &LimitKey,
+        limit: Gcra,
+        max_wait: Duration,
+    ) -> Result<(u8, u64), redis::RedisError> {
+        let now = match &self.clock {
+            ScriptClock::Server => String::new(),
+            ScriptClock::Given(clock) => {
+                (clock.now_utc().unix_timestamp_nanos() / 1_000).to_string()
+            }
+        };
+        let mut connection = self.connection.clone();
+        self.script
+            .key(format!("{}:{}", self.options.key_prefix, key.as_str()))
+            .arg(micros(limit.interval))
+            .arg(micros(limit.tolerance()))
+            .arg(micros(max_wait))
+            .arg(now)
+            .invoke_async(&mut connection)
+            .await
+    }
+
+    /// Bounds `call` by the time limit and describes a failure without the URL.
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, redis::RedisError>>,
+    ) -> Result<T, SharedLimitError> {
+        match tokio::time::timeout(self.options.timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) if error.is_timeout() => {
+                Err(SharedLimitError::TimedOut(self.options.timeout))
+            }
+            Ok(Err(error)) => Err(SharedLimitError::Unavailable(describe(&error))),
+            Err(_) => Err(SharedLimitError::TimedOut(self.options.timeout)),
+        }
+    }
+}
+
+/// A duration in whole microseconds, capped where Lua's numbers stay exact (2^52 µs: 142 years).
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros())
+        .unwrap_or(u64::MAX)
+        .min(1 << 52)
+}
+
+/// What went wrong, in words that never include the URL or a password.
+fn describe(error: &redis::RedisError) -> String {
+    if error.is_connection_refusal() {
+        "connection refused".into()
+    } else if error.is_io_error() || error.is_connection_dropped() {
+        "connection lost".into()
+    } else {
+        format!("{:?} error", error.kind())
+    }
+}
+
+#[async_trait]
+impl SharedLimits for RedisLimits {
+    async fn admit(
+        &self,
+        key: &LimitKey,
+        limit: Gcra,
+        max_wait: Duration,
+    ) -> Result<Admission, SharedLimitError> {
+        let (booked, micros) = self.bounded(self.run_script(key, limit, max_wait)).await?;
+        let duration = Duration::from_micros(micros);
+        Ok(match booked {
+            1 => Admission::Booked { after: duration },
+            _ => Admission::Refused {
+                retry_after: duration,
+            },
+        })
+    }
+
+    async fn ping(&self) -> Result<(), SharedLimitError> {
+        let mut connection = self.connection.clone();
+        self.bounded(async move {
+            redis::cmd("PING")
+                .query_async::<String>(&mut connection)
+                .await
+                .map(drop)
+        })
+        .await
+    }
+}

@@ -1,0 +1,306 @@
+//! The shared limits in Redis: the GCRA step's arithmetic on a clock the test moves, admissions
+//! counted exactly across two instances racing, reservations for the pacer, and what a caller
+//! sees when Redis is away (a bounded error, never a hang) or has forgotten the script.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use finhub_clock::{ManualClock, SharedClock};
+use finhub_core::shared_limits::{Admission, Gcra, LimitKey, SharedLimitError, SharedLimits};
+use finhub_store::testing::{OwnRedisServer, redis_test_prefix, redis_url};
+use finhub_store::{RedisLimits, RedisOptions};
+
+use crate::support::NOW;
+
+const HOUR: Duration = Duration::from_secs(3_600);
+
+fn limits_at(url: &str, prefix: &str, clock: &Arc<ManualClock>) -> RedisLimits {
+    let options = RedisOptions {
+        key_prefix: prefix.to_owned(),
+        timeout: Duration::from_millis(500),
+    };
+    let clock: SharedClock = clock.clone();
+    RedisLimits::new(url, options)
+        .expect("a valid URL")
+        .with_clock(clock)
+}
+
+fn booked(after_ms: u64) -> Admission {
+    Admission::Booked {
+        after: Duration::from_millis(after_ms),
+    }
+}
+
+#[tokio::test]
+async fn a_key_gets_its_burst_then_is_refused_for_exactly_one_interval() {
+    let clock = ManualClock::starting_at(NOW);
+    let limits = limits_at(&redis_url(), &redis_test_prefix("burst"), &clock);
+    let limit = Gcra::per_period(3, Duration::from_secs(3));
+    let key = LimitKey::new("address", "192.0.2.1");
+
+    for _ in 0..3 {
+        assert_eq!(
+            limits
+                .admit(&key, limit, Duration::ZERO)
+                .await
+                .expect("redis"),
+            booked(0)
+        );
+    }
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        Admission::Refused {
+            retry_after: Duration::from_secs(1)
+        }
+    );
+    let other = LimitKey::new("address", "192.0.2.2");
+    assert_eq!(
+        limits
+            .admit(&other, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        booked(0)
+    );
+
+    clock.advance(Duration::from_millis(999));
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        Admission::Refused {
+            retry_after: Duration::from_millis(1)
+        }
+    );
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        booked(0)
+    );
+    assert!(matches!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        Admission::Refused { .. }
+    ));
+}
+
+#[tokio::test]
+async fn reservations_space_requests_one_interval_apart_after_the_burst() {
+    let clock = ManualClock::starting_at(NOW);
+    let limits = limits_at(&redis_url(), &redis_test_prefix("pacer"), &clock);
+    let pacer = Gcra::per_second_with_reserve(20, 2);
+    let key = LimitKey::named("pacer", "default");
+
+    let mut starts = Vec::new();
+    for _ in 0..21 {
+        match limits.admit(&key, pacer, HOUR).await.expect("redis") {
+            Admission::Booked { after } => starts.push(after.as_millis()),
+            refused => panic!("a reservation within an hour is never refused: {refused:?}"),
+        }
+    }
+    assert_eq!(starts[..18], [0; 18], "the burst starts at once");
+    assert_eq!(starts[18..], [50, 100, 150], "then one every 50 ms");
+
+    // A caller that will wait 120 ms at most gets nothing booked and hears when to come back.
+    assert_eq!(
+        limits
+            .admit(&key, pacer, Duration::from_millis(120))
+            .await
+            .expect("redis"),
+        Admission::Refused {
+            retry_after: Duration::from_millis(80)
+        }
+    );
+    assert_eq!(
+        limits
+            .admit(&key, pacer, Duration::from_millis(200))
+            .await
+            .expect("redis"),
+        booked(200),
+        "the refused call booked nothing"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_racing_share_one_count() {
+    let clock = ManualClock::starting_at(NOW);
+    let prefix = redis_test_prefix("race");
+    let instances = [
+        Arc::new(limits_at(&redis_url(), &prefix, &clock)),
+        Arc::new(limits_at(&redis_url(), &prefix, &clock)),
+    ];
+    let limit = Gcra::per_period(30, HOUR);
+    let barrier = Arc::new(tokio::sync::Barrier::new(100));
+    let calls: Vec<_> = (0..100)
+        .map(|n| {
+            let limits = Arc::clone(&instances[n % 2]);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let key = LimitKey::new("customer", "tenant-a/app");
+                limits
+                    .admit(&key, limit, Duration::ZERO)
+                    .await
+                    .expect("redis")
+            })
+        })
+        .collect();
+    let mut admitted = 0;
+    for call in calls {
+        if matches!(call.await.expect("task"), Admission::Booked { .. }) {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 30, "the limit, not twice it");
+}
+
+#[tokio::test]
+async fn redis_own_clock_decides_when_no_clock_is_given() {
+    let limits = RedisLimits::new(
+        &redis_url(),
+        RedisOptions {
+            key_prefix: redis_test_prefix("server-clock"),
+            ..RedisOptions::default()
+        },
+    )
+    .expect("a valid URL");
+    let limit = Gcra::per_period(1, HOUR);
+    let key = LimitKey::new("session", "s");
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        booked(0)
+    );
+    match limits
+        .admit(&key, limit, Duration::ZERO)
+        .await
+        .expect("redis")
+    {
+        Admission::Refused { retry_after } => {
+            assert!(
+                retry_after > HOUR - Duration::from_secs(60) && retry_after <= HOUR,
+                "{retry_after:?}"
+            );
+        }
+        booked => panic!("one per hour: {booked:?}"),
+    }
+    limits.ping().await.expect("Redis answers");
+}
+
+#[tokio::test]
+async fn a_flushed_script_cache_is_reloaded_without_the_caller_noticing() {
+    let server = OwnRedisServer::start();
+    let clock = ManualClock::starting_at(NOW);
+    let limits = limits_at(&server.url(), "flush", &clock);
+    let limit = Gcra::per_period(10, HOUR);
+    let key = LimitKey::new("address", "a");
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        booked(0)
+    );
+
+    let client = redis::Client::open(server.url()).expect("url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut connection)
+        .await
+        .expect("flush");
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("reloaded"),
+        booked(0)
+    );
+}
+
+#[tokio::test]
+async fn redis_away_is_a_bounded_error_and_redis_back_is_used_again() {
+    let mut server = OwnRedisServer::start();
+    let clock = ManualClock::starting_at(NOW);
+    let limits = limits_at(&server.url(), "cut", &clock);
+    let limit = Gcra::per_period(2, HOUR);
+    let key = LimitKey::new("address", "a");
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        booked(0)
+    );
+
+    server.stop();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let error = limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect_err("Redis is away");
+        assert!(
+            matches!(
+                error,
+                SharedLimitError::Unavailable(_) | SharedLimitError::TimedOut(_)
+            ),
+            "{error:?}"
+        );
+        assert!(
+            !error.to_string().contains("redis://"),
+            "no URL in errors: {error}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "bounded, not a hang"
+        );
+    }
+    assert!(limits.ping().await.is_err());
+
+    server.restart();
+    // The manager reconnects in the background; the first calls after the restart may still
+    // meet the old connection's failure. Bounded: a few attempts, a short pause between.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let admission = loop {
+        match limits.admit(&key, limit, Duration::ZERO).await {
+            Ok(admission) => break admission,
+            Err(error) if Instant::now() < deadline => {
+                tracing::debug!(%error, "Redis not back yet");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("Redis is back but still refused: {error}"),
+        }
+    };
+    assert_eq!(
+        admission,
+        booked(0),
+        "a restarted Redis starts from empty counters"
+    );
+}
+
+#[test]
+fn a_malformed_url_is_refused_without_being_repeated() {
+    let error = RedisLimits::new("redis://user:hunter2@[::1", RedisOptions::default())
+        .expect_err("malformed");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+    let error =
+        RedisLimits::new("http://127.0.0.1", RedisOptions::default()).expect_err("not redis");
+    assert!(
+        error.to_string().contains("redis://"),
+        "says what is expected: {error}"
+    );
+}
