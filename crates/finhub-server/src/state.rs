@@ -3,74 +3,22 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use finhub_clock::SharedClock;
 use finhub_core::admin::Administration;
 use finhub_core::auth::{AuditLines, AuthParts, Enrolment, Hub, Logins, Profile, Sessions};
-use finhub_core::error::AuthError;
-use finhub_core::ids::{CustomerId, TenantId};
-use finhub_core::model::Session;
 use finhub_core::net::TrustedProxies;
 use finhub_core::password::PasswordHasher;
-use finhub_core::secret::SecretHash;
 use finhub_core::session_token::SessionTokens;
+use finhub_core::shared_limits::SharedLimits;
 use finhub_core::store::Store;
+use finra_client::Pacer;
 
-use crate::config::{Config, ConnectionLimits, RateLimits};
-use crate::rate_limit::KeyedLimiter;
+use crate::config::{Config, ConnectionLimits};
+use crate::rate_limit::{Limiters, SharedPacer, SharedStore};
 use crate::upstream::{ResultLinks, TraqsUpstreams, UpstreamSettings, Upstreams};
-
-/// The limiters of the request-rate policy.
-#[derive(Debug)]
-pub struct Limiters {
-    /// `POST /v1/auth/token` per client address.
-    pub token_per_address: KeyedLimiter<IpAddr>,
-    /// `POST /v1/auth/token` per (tenant, customer id as sent).
-    pub token_per_customer: KeyedLimiter<(String, String)>,
-    /// Data calls per session (key hash).
-    pub data_per_session: KeyedLimiter<SecretHash>,
-    /// Data calls per (tenant, customer).
-    pub data_per_customer: KeyedLimiter<(TenantId, CustomerId)>,
-    /// `/v1/mfa` calls per session or enrolment token.
-    pub mfa_per_session: KeyedLimiter<String>,
-}
-
-impl Limiters {
-    /// Limiters for these limits.
-    pub fn new(limits: &RateLimits) -> Self {
-        let minute = Duration::from_secs(60);
-        let second = Duration::from_secs(1);
-        Self {
-            token_per_address: KeyedLimiter::new(limits.token_per_address_per_minute, minute),
-            token_per_customer: KeyedLimiter::new(limits.token_per_customer_per_minute, minute),
-            data_per_session: KeyedLimiter::new(limits.data_per_session_per_second, second),
-            data_per_customer: KeyedLimiter::new(limits.data_per_customer_per_second, second),
-            mfa_per_session: KeyedLimiter::new(limits.mfa_per_session_per_minute, minute),
-        }
-    }
-
-    /// Takes a data call (a proxied FINRA call, a TRAQS file) from the session's and its
-    /// customer's limits; when either is spent, how long to wait.
-    pub fn check_data_call(&self, session: &Session) -> Result<(), AuthError> {
-        let customer = (session.tenant_id.clone(), session.customer_id.clone());
-        self.data_per_session
-            .check(&session.key_hash)
-            .and_then(|()| self.data_per_customer.check(&customer))
-            .map_err(|retry_after| AuthError::RateLimited { retry_after })
-    }
-
-    /// Forgets idle keys of every limiter, so a flood of new keys cannot exhaust memory.
-    pub fn retain_recent(&self) {
-        self.token_per_address.retain_recent();
-        self.token_per_customer.retain_recent();
-        self.data_per_session.retain_recent();
-        self.data_per_customer.retain_recent();
-        self.mfa_per_session.retain_recent();
-    }
-}
 
 /// HTTP-level settings from the config.
 #[derive(Debug, Clone)]
@@ -135,12 +83,33 @@ impl AppState {
     }
 
     /// Builds the state over a store already open (several instances over one database, as
-    /// behind a load balancer; tests).
+    /// behind a load balancer; tests), with the shared limits `[redis]` names, on Redis's clock.
     pub fn with_store(
         config: Config,
         store: Arc<dyn Store>,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
+        let shared: Option<Arc<dyn SharedLimits>> = match &config.redis {
+            Some(redis) => Some(Arc::new(finhub_store::RedisLimits::new(
+                &redis.url,
+                redis.options.clone(),
+            )?)),
+            None => None,
+        };
+        Self::with_parts(config, store, shared, clock)
+    }
+
+    /// Builds the state over a store and shared limits already open (tests give Redis the hub's
+    /// clock). `shared` is used only when the config has `[redis]` (for the instance count).
+    pub fn with_parts(
+        config: Config,
+        store: Arc<dyn Store>,
+        shared: Option<Arc<dyn SharedLimits>>,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        let shared = shared
+            .zip(config.redis.as_ref())
+            .map(|(limits, redis)| SharedStore::new(limits, redis.expected_instances));
         let audit_lines: Option<Arc<dyn AuditLines>> = match &config.audit_jsonl_path {
             Some(path) => Some(Arc::new(JsonLinesFile::open(path)?)),
             None => None,
@@ -175,6 +144,18 @@ impl AppState {
             time::Duration::try_from(upstream.result_link_ttl).unwrap_or(time::Duration::HOUR),
         );
         let traqs = TraqsUpstreams::new(credentials.clone(), clock.clone(), upstream.timeout);
+        let pacer = match &shared {
+            Some(store) => SharedPacer::pacer(
+                store.clone(),
+                &upstream.egress_id,
+                upstream.requests_per_second,
+                finra_client::FINRA_BURST_RESERVE,
+            ),
+            None => Pacer::per_second_with_reserve(
+                upstream.requests_per_second,
+                finra_client::FINRA_BURST_RESERVE,
+            ),
+        };
         let upstreams = Upstreams::new(
             credentials,
             clock.clone(),
@@ -183,6 +164,7 @@ impl AppState {
                 requests_per_second: upstream.requests_per_second,
                 max_queue_wait: upstream.max_queue_wait,
             },
+            pacer,
             links,
         );
         Ok(Self(Arc::new(Services {
@@ -193,7 +175,7 @@ impl AppState {
             clock,
             upstreams: Arc::new(upstreams),
             traqs: Arc::new(traqs),
-            limiters: Limiters::new(&config.rate_limits),
+            limiters: Limiters::new(&config.rate_limits, shared),
             http: Arc::new(HttpSettings {
                 profile: config.profile,
                 trusted_proxies: config.trusted_proxies,

@@ -83,7 +83,7 @@ pub use catalogue::{DatasetInfo, DatasetMetadata, FieldInfo, Partition, Partitio
 pub use client::{FinraClient, RawRequest};
 pub use credentials::{API_KEY_VAR, API_SECRET_VAR, Auth, CredentialSource, Credentials};
 pub use error::FinraError;
-pub use pacer::{FINRA_BURST_RESERVE, FINRA_REQUESTS_PER_SECOND, Pacer};
+pub use pacer::{FINRA_BURST_RESERVE, FINRA_REQUESTS_PER_SECOND, Pacer, SharedSchedule};
 pub use page::{CsvPage, Page, PageInfo, RawRow, Row};
 pub use paging::{CsvStream, PagingConfig, Progress, RowStream};
 pub use path::{ApiPath, is_forwardable_query, resolve_link};

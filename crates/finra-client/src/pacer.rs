@@ -1,10 +1,14 @@
 //! The request pacer: keeps a process under FINRA's per-address request rate (20 requests/s)
 //! instead of collecting 429s. One [`Pacer`] is shared by every client of a process (the hub
-//! shares one across all tenants, because FINRA counts per address).
+//! shares one across all tenants, because FINRA counts per address). Processes that share an
+//! address with others (several hub instances behind one egress) plug in a [`SharedSchedule`]
+//! that books slots in a store all of them see.
 
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use tokio::time::Instant;
 
 /// FINRA's synchronous request cap per address.
@@ -17,7 +21,27 @@ pub const FINRA_REQUESTS_PER_SECOND: u32 = 20;
 /// exceed what FINRA's bucket accepts. Cheap to clone; clones share one bucket.
 #[derive(Debug, Clone)]
 pub struct Pacer {
-    inner: Option<Arc<Gcra>>,
+    schedule: Schedule,
+}
+
+#[derive(Debug, Clone)]
+enum Schedule {
+    Unlimited,
+    Local(Arc<Gcra>),
+    Shared {
+        rate: u32,
+        schedule: Arc<dyn SharedSchedule>,
+    },
+}
+
+/// A schedule of request slots kept outside this process, shared by every process that sends
+/// from the same address. Implementations decide what to do when the shared store is away
+/// (typically: book on a local schedule at a fraction of the rate).
+#[async_trait]
+pub trait SharedSchedule: Send + Sync + fmt::Debug {
+    /// Books the next slot if it starts within `max_wait` (`None`: however long it takes):
+    /// `Ok(wait)` before starting, or `Err(retry_after)` when nothing was booked.
+    async fn book(&self, max_wait: Option<Duration>) -> Result<Duration, Duration>;
 }
 
 #[derive(Debug)]
@@ -52,12 +76,20 @@ impl Pacer {
         let interval = Duration::from_secs(1) / requests_per_second;
         let burst = requests_per_second.saturating_sub(reserve).max(1);
         Self {
-            inner: Some(Arc::new(Gcra {
+            schedule: Schedule::Local(Arc::new(Gcra {
                 rate: requests_per_second,
                 interval,
                 tolerance: interval * (burst - 1),
                 next: Mutex::new(None),
             })),
+        }
+    }
+
+    /// Slots booked on `schedule`, shared with other processes; `rate` is what it allows per
+    /// second (for display).
+    pub fn shared(rate: u32, schedule: Arc<dyn SharedSchedule>) -> Self {
+        Self {
+            schedule: Schedule::Shared { rate, schedule },
         }
     }
 
@@ -68,22 +100,24 @@ impl Pacer {
 
     /// No pacing at all (a FinHub in front of FINRA paces for you, or a throttle-free emulator).
     pub fn unlimited() -> Self {
-        Self { inner: None }
+        Self {
+            schedule: Schedule::Unlimited,
+        }
     }
 
     /// The rate, or `None` when unlimited.
     pub fn rate(&self) -> Option<u32> {
-        self.inner.as_ref().map(|gcra| gcra.rate)
+        match &self.schedule {
+            Schedule::Unlimited => None,
+            Schedule::Local(gcra) => Some(gcra.rate),
+            Schedule::Shared { rate, .. } => Some(*rate),
+        }
     }
 
     /// Waits until one more request may start, and books it.
     pub async fn acquire(&self) {
-        let Some(gcra) = &self.inner else {
-            return;
-        };
-        let start_at = gcra.book(Instant::now());
-        if start_at > Instant::now() {
-            tokio::time::sleep_until(start_at).await;
+        if let Ok(wait) = self.book(None).await {
+            sleep_for(wait).await;
         }
     }
 
@@ -91,15 +125,32 @@ impl Pacer {
     /// books nothing and returns how long a caller should wait before trying again. This is a
     /// bounded queue: a proxy answers 429 instead of letting waits grow without limit.
     pub async fn acquire_within(&self, max_wait: Duration) -> Result<(), Duration> {
-        let Some(gcra) = &self.inner else {
-            return Ok(());
-        };
-        let now = Instant::now();
-        let start_at = gcra.try_book(now, now + max_wait)?;
-        if start_at > now {
-            tokio::time::sleep_until(start_at).await;
-        }
+        let wait = self.book(Some(max_wait)).await?;
+        sleep_for(wait).await;
         Ok(())
+    }
+
+    /// Books the next slot that starts within `max_wait` (`None`: any), without waiting for
+    /// it: `Ok(wait)` before starting, or `Err(retry_after)` when nothing was booked.
+    pub async fn book(&self, max_wait: Option<Duration>) -> Result<Duration, Duration> {
+        match &self.schedule {
+            Schedule::Unlimited => Ok(Duration::ZERO),
+            Schedule::Local(gcra) => {
+                let now = Instant::now();
+                let start_at = match max_wait {
+                    None => gcra.book(now),
+                    Some(max_wait) => gcra.try_book(now, now + max_wait)?,
+                };
+                Ok(start_at.saturating_duration_since(now))
+            }
+            Schedule::Shared { schedule, .. } => schedule.book(max_wait).await,
+        }
+    }
+}
+
+async fn sleep_for(wait: Duration) {
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -248,5 +299,51 @@ mod tests {
         pacer.acquire().await;
         assert_eq!(Instant::now() - start, Duration::from_millis(200));
         assert_eq!(Pacer::unlimited().rate(), None);
+    }
+
+    /// A shared schedule that hands out the waits it is given, and records the bounds asked.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        answers: Mutex<Vec<Result<Duration, Duration>>>,
+        asked: Mutex<Vec<Option<Duration>>>,
+    }
+
+    #[async_trait]
+    impl SharedSchedule for Scripted {
+        async fn book(&self, max_wait: Option<Duration>) -> Result<Duration, Duration> {
+            self.asked.lock().expect("lock").push(max_wait);
+            self.answers.lock().expect("lock").remove(0)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_schedule_decides_the_waits() {
+        let schedule = Arc::new(Scripted {
+            answers: Mutex::new(vec![
+                Ok(Duration::from_millis(70)),
+                Err(Duration::from_millis(30)),
+                Ok(Duration::ZERO),
+            ]),
+            ..Scripted::default()
+        });
+        let pacer = Pacer::shared(20, schedule.clone());
+        assert_eq!(pacer.rate(), Some(20));
+        let start = Instant::now();
+        pacer.acquire().await;
+        assert_eq!(Instant::now() - start, Duration::from_millis(70));
+        assert_eq!(
+            pacer.acquire_within(Duration::from_millis(5)).await,
+            Err(Duration::from_millis(30))
+        );
+        assert_eq!(pacer.acquire_within(Duration::from_secs(1)).await, Ok(()));
+        assert_eq!(Instant::now() - start, Duration::from_millis(70));
+        assert_eq!(
+            *schedule.asked.lock().expect("lock"),
+            [
+                None,
+                Some(Duration::from_millis(5)),
+                Some(Duration::from_secs(1))
+            ]
+        );
     }
 }

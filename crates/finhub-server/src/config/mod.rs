@@ -5,6 +5,7 @@
 mod example;
 mod raw;
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,7 +24,8 @@ pub use crate::serve::{ConnectionLimits, ProxyProtocol};
 pub use example::EXAMPLE;
 use example::EXAMPLE_SESSION_SECRET;
 pub use raw::{
-    RawConfig, RawDatabase, RawKeys, RawLog, RawPreviousKey, RawRateLimits, RawTls, RawUpstream,
+    RawConfig, RawDatabase, RawKeys, RawLog, RawPreviousKey, RawRateLimits, RawRedis, RawTls,
+    RawUpstream,
 };
 
 /// Request-rate limits; each profile has its defaults ([`RateLimits::for_profile`]).
@@ -76,6 +78,8 @@ pub struct Config {
     pub database_url: String,
     /// PostgreSQL pool size and time limits.
     pub database: finhub_store::PostgresOptions,
+    /// Redis for the limits instances share, if configured.
+    pub redis: Option<RedisConfig>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// The session-token signing key, and older keys still accepted.
@@ -165,7 +169,7 @@ impl Config {
 }
 
 /// Settings of calls to FINRA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamConfig {
     /// Time limit of one upstream call.
     pub timeout: Duration,
@@ -177,6 +181,28 @@ pub struct UpstreamConfig {
     pub result_link_ttl: Duration,
     /// Largest request body forwarded to FINRA.
     pub max_body_bytes: usize,
+    /// The name of the address this instance reaches FINRA from (one shared pacer per name).
+    pub egress_id: String,
+}
+
+/// Redis for the limits instances share.
+#[derive(Clone)]
+pub struct RedisConfig {
+    /// Its URL (may hold a password: never printed).
+    pub url: String,
+    /// Key prefix and time limit.
+    pub options: finhub_store::RedisOptions,
+    /// How many instances share the limits (each allows its share while Redis is away).
+    pub expected_instances: u32,
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("options", &self.options)
+            .field("expected_instances", &self.expected_instances)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A configuration problem, with the key it is about.
@@ -387,6 +413,7 @@ impl Config {
                     "database.tcp_keepalive_secs",
                 )?),
             },
+            redis: redis_config(raw.redis)?,
             trusted_proxies: trusted_proxies.clone(),
             signing_key,
             previous_signing_keys,
@@ -444,6 +471,16 @@ impl Config {
                     "upstream.result_link_ttl_secs",
                 )?),
                 max_body_bytes: raw.upstream.max_body_bytes,
+                egress_id: match raw.upstream.egress_id.trim() {
+                    "" => return Err(ConfigError("upstream.egress_id must not be empty".into())),
+                    id if id.len() > 64 || id.contains(char::is_whitespace) => {
+                        return Err(ConfigError(
+                            "upstream.egress_id must be at most 64 characters, without spaces"
+                                .into(),
+                        ));
+                    }
+                    id => id.to_owned(),
+                },
             },
             transport,
             placeholder_keys,
@@ -546,6 +583,50 @@ fn sqlite_url_under(url: &str, dir: &Path) -> String {
         Some(query) => format!("{prefix}{}?{query}", joined.display()),
         None => format!("{prefix}{}", joined.display()),
     }
+}
+
+/// `[redis]`, checked: a usable URL (not repeated in errors: it may hold a password), a prefix,
+/// a time limit and an instance count.
+fn redis_config(raw: RawRedis) -> Result<Option<RedisConfig>, ConfigError> {
+    let Some(url) = raw.url.filter(|url| !url.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if url.starts_with("rediss://") {
+        return Err(ConfigError(
+            "redis.url: rediss:// (TLS) is not supported by this build; reach Redis over a \
+             private network or a local TLS tunnel with redis://"
+                .into(),
+        ));
+    }
+    if !url.starts_with("redis://") {
+        return Err(ConfigError(
+            "redis.url must start with redis:// (redis://[user:password@]host[:port][/db])".into(),
+        ));
+    }
+    if raw.key_prefix.is_empty() || raw.key_prefix.contains(char::is_whitespace) {
+        return Err(ConfigError(
+            "redis.key_prefix must be non-empty, without spaces".into(),
+        ));
+    }
+    let options = finhub_store::RedisOptions {
+        key_prefix: raw.key_prefix,
+        timeout: Duration::from_millis(nonzero(raw.timeout_ms, "redis.timeout_ms")?),
+    };
+    // Checks the URL's form now, so a typo stops the start instead of every request.
+    finhub_store::RedisLimits::new(&url, options.clone())
+        .map_err(|error| ConfigError(format!("redis.url: {error}")))?;
+    Ok(Some(RedisConfig {
+        url,
+        options,
+        expected_instances: match raw.expected_instances {
+            0 => {
+                return Err(ConfigError(
+                    "redis.expected_instances must be positive".into(),
+                ));
+            }
+            n => n,
+        },
+    }))
 }
 
 fn nonzero(value: u64, key: &str) -> Result<u64, ConfigError> {

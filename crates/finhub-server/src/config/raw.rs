@@ -20,6 +20,8 @@ pub struct RawConfig {
     pub database_url: String,
     /// PostgreSQL pool size and time limits.
     pub database: RawDatabase,
+    /// Rate limits shared by several instances.
+    pub redis: RawRedis,
     /// Networks whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
     /// Whether connections from `trusted_proxies` start with a PROXY protocol v2 header.
@@ -66,6 +68,7 @@ impl Default for RawConfig {
             public_url: None,
             database_url: "sqlite:finhub.db?mode=rwc".into(),
             database: RawDatabase::default(),
+            redis: RawRedis::default(),
             trusted_proxies: Vec::new(),
             proxy_protocol: false,
             keys: RawKeys::default(),
@@ -252,6 +255,45 @@ impl Default for RawDatabase {
     }
 }
 
+/// `[redis]`: where instances share their rate limits and FINRA pacing (absent: each instance
+/// keeps its own).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawRedis {
+    /// `redis://[user:password@]host[:port][/db]`.
+    pub url: Option<String>,
+    /// Prepended to every key, so several hubs can share one Redis.
+    pub key_prefix: String,
+    /// The longest one limit decision may wait for Redis before this instance decides alone.
+    pub timeout_ms: u64,
+    /// How many instances share the limits: while Redis is away each one allows this share.
+    pub expected_instances: u32,
+}
+
+impl Default for RawRedis {
+    fn default() -> Self {
+        let defaults = finhub_store::RedisOptions::default();
+        Self {
+            url: None,
+            key_prefix: defaults.key_prefix,
+            timeout_ms: u64::try_from(defaults.timeout.as_millis()).unwrap_or(u64::MAX),
+            expected_instances: 1,
+        }
+    }
+}
+
+impl fmt::Debug for RawRedis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may carry a password.
+        f.debug_struct("RawRedis")
+            .field("url", &self.url.as_ref().map(|_| "[set]"))
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("expected_instances", &self.expected_instances)
+            .finish()
+    }
+}
+
 /// `[upstream]`: calls to FINRA.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -267,6 +309,9 @@ pub struct RawUpstream {
     pub result_link_ttl_secs: u64,
     /// Largest request body forwarded to FINRA.
     pub max_body_bytes: usize,
+    /// The address this instance reaches FINRA from, by name: instances with the same one share
+    /// one pacer through Redis (FINRA counts requests per address).
+    pub egress_id: String,
 }
 
 impl Default for RawUpstream {
@@ -277,6 +322,7 @@ impl Default for RawUpstream {
             max_queue_wait_ms: 2_000,
             result_link_ttl_secs: 3_600,
             max_body_bytes: 1024 * 1024,
+            egress_id: "default".into(),
         }
     }
 }

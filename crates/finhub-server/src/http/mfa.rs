@@ -34,6 +34,7 @@ async fn enroller(
         .limiters
         .mfa_per_session
         .check(&enroller.limit_key().to_owned())
+        .await
     {
         let error = AuthError::RateLimited { retry_after: wait };
         state.sessions.audit_refusal(&facts.context, &error).await;

@@ -110,14 +110,19 @@ pub(crate) async fn create_token(
     request: Request,
 ) -> Result<Response, ApiError> {
     let ctx = facts.context;
-    if let Err(wait) = state.limiters.token_per_address.check(&ctx.client_addr) {
+    if let Err(wait) = state
+        .limiters
+        .token_per_address
+        .check(&ctx.client_addr)
+        .await
+    {
         return Err(refuse(&state, &ctx, wait).await);
     }
     let tenant = check_headers(request.headers())?;
     let bytes = read_body(request, state.http.max_auth_body_bytes).await?;
     let login = parse_login(&bytes, tenant)?;
     let customer_key = (login.tenant.to_string(), login.customer_id.clone());
-    if let Err(wait) = state.limiters.token_per_customer.check(&customer_key) {
+    if let Err(wait) = state.limiters.token_per_customer.check(&customer_key).await {
         return Err(refuse(&state, &ctx, wait).await);
     }
     let tenant = login.tenant.clone();

@@ -114,7 +114,7 @@ async fn serve_file(
             .into(),
         );
     }
-    state.limiters.check_data_call(session)?;
+    state.limiters.check_data_call(session).await?;
 
     let client = state
         .traqs

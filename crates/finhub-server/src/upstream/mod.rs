@@ -85,15 +85,13 @@ impl Upstreams {
         credentials: UpstreamCredentials,
         clock: SharedClock,
         settings: UpstreamSettings,
+        pacer: Pacer,
         links: ResultLinks,
     ) -> Self {
         Self {
             credentials,
             clock,
-            pacer: Pacer::per_second_with_reserve(
-                settings.requests_per_second,
-                finra_client::FINRA_BURST_RESERVE,
-            ),
+            pacer,
             settings,
             clients: ClientCache::default(),
             links,

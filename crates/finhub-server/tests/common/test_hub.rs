@@ -20,11 +20,12 @@ use finhub_core::mfa::MfaPolicy;
 use finhub_core::model::{AccountType, UpstreamTarget};
 use finhub_core::net::NetList;
 use finhub_core::scope::Scope;
+use finhub_core::shared_limits::SharedLimits;
 use finhub_core::store::Store;
 use finhub_server::AppState;
 use finhub_server::config::{Config, RawConfig};
 use finhub_server::tls::TlsServer;
-use finhub_store::testing::PostgresTestDatabase;
+use finhub_store::testing::{PostgresTestDatabase, redis_test_prefix};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -101,6 +102,16 @@ impl TestHubBuilder {
             listen: Listen::InProcess,
             postgres: false,
         }
+    }
+
+    /// Limits shared through the Redis at `url`, under a key prefix of the hub's own, on the
+    /// hub's clock (so nothing refills unless the test moves it).
+    pub(crate) fn redis(self, url: &str) -> Self {
+        let prefix = redis_test_prefix("hub");
+        self.config(|raw| {
+            raw.redis.url = Some(url.to_owned());
+            raw.redis.key_prefix = prefix;
+        })
     }
 
     /// On a PostgreSQL database of its own (dropped with the hub) instead of in-memory SQLite.
@@ -211,8 +222,7 @@ impl TestHubBuilder {
         let store = finhub_store::connect(&config.database_url)
             .await
             .expect("open the store");
-        let state = AppState::with_store(config, Arc::clone(&store), clock.clone())
-            .expect("build the hub's state");
+        let state = instance(config, Arc::clone(&store), &clock);
 
         let admin = &state.admin;
         let tenant = TenantId::parse(TENANT).expect("tenant id");
@@ -297,6 +307,18 @@ impl TestHubBuilder {
     }
 }
 
+/// One instance's state over `store`; its shared limits (when `[redis]` is set) read the hub's
+/// clock instead of Redis's.
+fn instance(config: Config, store: Arc<dyn Store>, clock: &SharedClock) -> AppState {
+    let shared: Option<Arc<dyn SharedLimits>> = config.redis.as_ref().map(|redis| {
+        let limits = finhub_store::RedisLimits::new(&redis.url, redis.options.clone())
+            .expect("a valid Redis URL")
+            .with_clock(clock.clone());
+        Arc::new(limits) as Arc<dyn SharedLimits>
+    });
+    AppState::with_parts(config, store, shared, clock.clone()).expect("build the hub's state")
+}
+
 /// A hub, in-process and (when built so) on a loopback port until dropped.
 pub(crate) struct TestHub {
     pub(crate) state: AppState,
@@ -337,7 +359,7 @@ impl TestHub {
         let store = finhub_store::connect(&config.database_url)
             .await
             .expect("open the store again");
-        AppState::with_store(config, store, self.clock.clone()).expect("build the sibling")
+        instance(config, store, &self.clock)
     }
 
     /// [`Self::sibling`] with its configuration edited.
@@ -345,8 +367,7 @@ impl TestHub {
         let mut raw = self.raw.clone();
         edit(&mut raw);
         let config = Config::from_raw(raw).expect("a valid test config");
-        AppState::with_store(config, Arc::clone(&self.store), self.clock.clone())
-            .expect("build the sibling")
+        instance(config, Arc::clone(&self.store), &self.clock)
     }
 
     /// Sends a request in-process.

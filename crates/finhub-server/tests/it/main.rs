@@ -19,6 +19,7 @@ mod repository;
 mod second_factor;
 mod session_cache;
 mod session_token;
+mod shared_limits;
 mod support;
 mod token_headers;
 mod token_shape;

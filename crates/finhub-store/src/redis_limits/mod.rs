@@ -72,9 +72,9 @@ impl RedisLimits {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.timeout))
             .set_response_timeout(Some(options.timeout))
-            // Reconnect attempts are cheap and each failing call already falls back.
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1));
+            // No retry loop inside the manager: a failing call falls back at once, and the next
+            // call starts a fresh connection attempt (no back-off sleeping in between).
+            .set_number_of_retries(0);
         let connection = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|error| RedisUrlError(format!("{:?}", error.kind())))?;
         Ok(Self {

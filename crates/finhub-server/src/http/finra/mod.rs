@@ -86,7 +86,7 @@ pub(crate) async fn proxy_finra(
             .into(),
         );
     }
-    state.limiters.check_data_call(&session)?;
+    state.limiters.check_data_call(&session).await?;
 
     let client = state.upstreams.client_for(&session.tenant_id).await?;
     // A GET's empty body is not collected.

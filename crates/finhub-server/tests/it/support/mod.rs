@@ -99,6 +99,15 @@ impl Builder {
         Self(self.0.postgres())
     }
 
+    /// Limits shared through the Redis at `url` by `instances` instances.
+    pub(crate) fn redis(self, url: &str, instances: u32) -> Self {
+        Self(
+            self.0
+                .redis(url)
+                .config(|raw| raw.redis.expected_instances = instances),
+        )
+    }
+
     pub(crate) async fn build(self) -> TestApp {
         let freeze = FreezeGuard::new();
         let logs = LogCapture::default();

@@ -1,6 +1,6 @@
-//! Request-rate limits kept in this process: GCRA buckets (governor) keyed by client address,
-//! customer or session, on tokio's clock so paused-time tests are exact. Several instances each
-//! enforce their own limits (a shared limiter is planned).
+//! Limits kept in this process: GCRA buckets (governor) keyed by client address, customer or
+//! session, on tokio's clock so paused-time tests are exact. The whole limit when the instance
+//! is alone, its share of it while the shared store is away.
 
 use std::fmt;
 use std::hash::Hash;
@@ -16,7 +16,7 @@ use governor::{Quota, RateLimiter};
 
 /// An instant of tokio's clock, as governor wants it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TokioInstant(tokio::time::Instant);
+pub(super) struct TokioInstant(tokio::time::Instant);
 
 impl Add<Nanos> for TokioInstant {
     type Output = Self;
@@ -40,7 +40,7 @@ impl Reference for TokioInstant {
 
 /// governor's clock, reading tokio's.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TokioClock;
+pub(super) struct TokioClock;
 
 impl Clock for TokioClock {
     type Instant = TokioInstant;

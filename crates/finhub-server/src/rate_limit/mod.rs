@@ -1,0 +1,201 @@
+//! Request-rate limits: per client address and customer on logins, per session and customer on
+//! data calls, per session on `/v1/mfa`. Each [`Limit`] is decided in Redis when the instances
+//! share one ([`SharedStore`]), else (or while Redis is away) in this process.
+
+mod local;
+mod pacer;
+mod shared;
+
+use std::fmt;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use finhub_core::error::AuthError;
+use finhub_core::ids::{CustomerId, TenantId};
+use finhub_core::model::Session;
+use finhub_core::secret::SecretHash;
+use finhub_core::shared_limits::{Admission, Gcra, LimitKey};
+
+pub use self::local::KeyedLimiter;
+pub use self::pacer::SharedPacer;
+pub use self::shared::SharedStore;
+use crate::config::RateLimits;
+
+/// What a limit counts by, as text for the shared store's key (hashed there).
+pub trait LimitSubject: Hash + Eq + Clone {
+    /// The text this key is counted under.
+    fn subject(&self) -> String;
+}
+
+impl LimitSubject for IpAddr {
+    fn subject(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl LimitSubject for SecretHash {
+    fn subject(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+impl LimitSubject for String {
+    fn subject(&self) -> String {
+        self.clone()
+    }
+}
+
+impl LimitSubject for (String, String) {
+    fn subject(&self) -> String {
+        // The tenant id has no `/`, so the pair reads back unambiguously.
+        format!("{}/{}", self.0, self.1)
+    }
+}
+
+impl LimitSubject for (TenantId, CustomerId) {
+    fn subject(&self) -> String {
+        format!("{}/{}", self.0, self.1)
+    }
+}
+
+/// One limit: `per_period` requests per `period` per key, bursting up to `per_period`.
+pub struct Limit<K: LimitSubject> {
+    name: &'static str,
+    limit: Gcra,
+    /// The whole limit when alone; this instance's share while the shared store is away.
+    local: KeyedLimiter<K>,
+    shared: Option<SharedStore>,
+}
+
+impl<K: LimitSubject> fmt::Debug for Limit<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Limit")
+            .field("name", &self.name)
+            .field("limit", &self.limit)
+            .field("shared", &self.shared.is_some())
+            .finish()
+    }
+}
+
+impl<K: LimitSubject> Limit<K> {
+    /// The limit `name`, shared through `shared` when given.
+    pub fn new(
+        name: &'static str,
+        per_period: u32,
+        period: Duration,
+        shared: Option<&SharedStore>,
+    ) -> Self {
+        let local_share = shared.map_or(per_period, |store| store.share_of(per_period));
+        Self {
+            name,
+            limit: Gcra::per_period(per_period, period),
+            local: KeyedLimiter::new(local_share, period),
+            shared: shared.cloned(),
+        }
+    }
+
+    /// Takes one request for `key`, or says how long to wait.
+    pub async fn check(&self, key: &K) -> Result<(), Duration> {
+        if let Some(store) = &self.shared {
+            let shared_key = LimitKey::new(self.name, &key.subject());
+            match store
+                .admit(self.name, &shared_key, self.limit, Duration::ZERO)
+                .await
+            {
+                Some(Admission::Booked { .. }) => return Ok(()),
+                Some(Admission::Refused { retry_after }) => return Err(retry_after),
+                None => {}
+            }
+        }
+        self.local.check(key)
+    }
+
+    /// Forgets idle keys kept in this process.
+    pub fn retain_recent(&self) {
+        self.local.retain_recent();
+    }
+}
+
+/// The limiters of the request-rate policy.
+#[derive(Debug)]
+pub struct Limiters {
+    /// `POST /v1/auth/token` per client address.
+    pub token_per_address: Limit<IpAddr>,
+    /// `POST /v1/auth/token` per (tenant, customer id as sent).
+    pub token_per_customer: Limit<(String, String)>,
+    /// Data calls per session (key hash).
+    pub data_per_session: Limit<SecretHash>,
+    /// Data calls per (tenant, customer).
+    pub data_per_customer: Limit<(TenantId, CustomerId)>,
+    /// `/v1/mfa` calls per session or enrolment token.
+    pub mfa_per_session: Limit<String>,
+    shared: Option<SharedStore>,
+}
+
+impl Limiters {
+    /// Limiters for these limits, shared through `shared` when given.
+    pub fn new(limits: &RateLimits, shared: Option<SharedStore>) -> Self {
+        let minute = Duration::from_secs(60);
+        let second = Duration::from_secs(1);
+        let store = shared.as_ref();
+        Self {
+            token_per_address: Limit::new(
+                "token_address",
+                limits.token_per_address_per_minute,
+                minute,
+                store,
+            ),
+            token_per_customer: Limit::new(
+                "token_customer",
+                limits.token_per_customer_per_minute,
+                minute,
+                store,
+            ),
+            data_per_session: Limit::new(
+                "data_session",
+                limits.data_per_session_per_second,
+                second,
+                store,
+            ),
+            data_per_customer: Limit::new(
+                "data_customer",
+                limits.data_per_customer_per_second,
+                second,
+                store,
+            ),
+            mfa_per_session: Limit::new(
+                "mfa_session",
+                limits.mfa_per_session_per_minute,
+                minute,
+                store,
+            ),
+            shared,
+        }
+    }
+
+    /// Takes a data call (a proxied FINRA call, a TRAQS file) from the session's and its
+    /// customer's limits; when either is spent, how long to wait.
+    pub async fn check_data_call(&self, session: &Session) -> Result<(), AuthError> {
+        let customer = (session.tenant_id.clone(), session.customer_id.clone());
+        let checked = match self.data_per_session.check(&session.key_hash).await {
+            Ok(()) => self.data_per_customer.check(&customer).await,
+            refused => refused,
+        };
+        checked.map_err(|retry_after| AuthError::RateLimited { retry_after })
+    }
+
+    /// The shared store, when the instances share their limits.
+    pub fn shared(&self) -> Option<&SharedStore> {
+        self.shared.as_ref()
+    }
+
+    /// Forgets idle keys of every limiter, so a flood of new keys cannot exhaust memory.
+    pub fn retain_recent(&self) {
+        self.token_per_address.retain_recent();
+        self.token_per_customer.retain_recent();
+        self.data_per_session.retain_recent();
+        self.data_per_customer.retain_recent();
+        self.mfa_per_session.retain_recent();
+    }
+}
