@@ -83,12 +83,26 @@ statement_timeout_ms = 5000
 lock_timeout_ms = 2000
 tcp_keepalive_secs = 30
 
+[redis]
+# Several instances behind one load balancer share their rate limits and FINRA pacing here
+# (counters only: losing them resets windows, never sessions). Without a url each instance keeps
+# its own. Each decision waits at most timeout_ms for Redis; while Redis is away, each instance
+# applies limit ÷ expected_instances by itself, logs a warning once a minute, and shares again
+# as soon as Redis answers.
+# url = "redis://127.0.0.1:6379"
+key_prefix = "finhub"
+timeout_ms = 100
+expected_instances = 1
+
 [upstream]
 # Calls to FINRA with each tenant's credential, paced for the whole hub: FINRA allows 20
 # requests/s per address. Requests queue at most max_queue_wait_ms for a slot, then get 429.
+# Instances with the same egress_id (the address they reach FINRA from) share one pacer
+# through [redis].
 timeout_secs = 30
 requests_per_second = 20
 max_queue_wait_ms = 2000
+egress_id = "default"
 # The hub's own links to asynchronous results (clients fetch them without a token).
 result_link_ttl_secs = 3600
 max_body_bytes = 1048576

@@ -613,7 +613,7 @@ fn redis_config(raw: RawRedis) -> Result<Option<RedisConfig>, ConfigError> {
         timeout: Duration::from_millis(nonzero(raw.timeout_ms, "redis.timeout_ms")?),
     };
     // Checks the URL's form now, so a typo stops the start instead of every request.
-    finhub_store::RedisLimits::new(&url, options.clone())
+    finhub_store::RedisLimits::check_url(&url)
         .map_err(|error| ConfigError(format!("redis.url: {error}")))?;
     Ok(Some(RedisConfig {
         url,
@@ -842,6 +842,44 @@ mod tests {
             loaded.expect("loads").database_url,
             format!("sqlite:{}?mode=rwc", parent.join("hub.db").display())
         );
+    }
+
+    #[test]
+    fn redis_is_optional_and_checked_when_set() {
+        assert!(from_toml(KEYS).expect("valid").redis.is_none());
+        let redis = from_toml(&format!(
+            "{KEYS}[redis]\nurl = \"redis://:pw@cache:6380/2\"\nkey_prefix = \"hub-a\"\ntimeout_ms = 40\nexpected_instances = 3\n"
+        ))
+        .expect("valid")
+        .redis
+        .expect("configured");
+        assert_eq!(redis.options.key_prefix, "hub-a");
+        assert_eq!(redis.options.timeout, Duration::from_millis(40));
+        assert_eq!(redis.expected_instances, 3);
+        assert!(
+            !format!("{redis:?}").contains("pw@"),
+            "no password in Debug"
+        );
+        for (bad, says) in [
+            ("url = \"http://cache\"", "redis://"),
+            ("url = \"rediss://cache\"", "not supported"),
+            ("url = \"redis://:secret@[::1\"", "unusable Redis URL"),
+            (
+                "url = \"redis://cache\"\nexpected_instances = 0",
+                "expected_instances",
+            ),
+            ("url = \"redis://cache\"\ntimeout_ms = 0", "timeout_ms"),
+            (
+                "url = \"redis://cache\"\nkey_prefix = \"a b\"",
+                "key_prefix",
+            ),
+        ] {
+            let error = from_toml(&format!("{KEYS}[redis]\n{bad}\n")).expect_err(bad);
+            assert!(error.to_string().contains(says), "{bad}: {error}");
+            assert!(!error.to_string().contains("secret"), "{error}");
+        }
+        let error = from_toml(&format!("{KEYS}[upstream]\negress_id = \"\"\n")).expect_err("empty");
+        assert!(error.to_string().contains("upstream.egress_id"), "{error}");
     }
 
     #[test]

@@ -13,7 +13,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use finra_emulator::Throttle;
 
-use crate::support::{Hub, advance, quiet, settle, until};
+use finhub_store::testing::redis_url;
+
+use crate::support::{Hub, Sender, advance, quiet, settle, until};
 
 const SMALL: &str = "/data/group/otcMarket/name/weeklySummary?limit=1";
 const REQUESTS: usize = 100;
@@ -22,28 +24,62 @@ const REQUESTS: usize = 100;
 async fn with_finras_throttle_on_100_concurrent_requests_draw_no_upstream_429() {
     // FINRA's throttle on; the hub's upstream pacing and queue at their defaults (20/s, 2 s);
     // the hub's own per-session limit raised so that only the upstream queue refuses.
-    let hub = Hub::builder()
+    let hub = throttled_hub(Hub::builder()).await;
+    let tokens = hub.login_warm().await;
+    // FINRA's bucket is full again before the burst.
+    advance(Duration::from_secs(2)).await;
+    let (served, queue_full) = flood(&hub, &[hub.sender()], &tokens.session).await;
+    assert_paced(&hub, served[0], queue_full);
+    hub.assert_no_leaks().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_instances_flooding_finra_through_one_shared_pacer_draw_no_upstream_429() {
+    // Two instances, one Redis: each alone would send FINRA its own burst and 20/s, together
+    // twice what FINRA allows the address. Sharing the pacer, they send what one would.
+    let hub = throttled_hub(Hub::builder().redis(&redis_url())).await;
+    let tokens = hub.login_warm().await;
+    advance(Duration::from_secs(2)).await;
+    let instances = [hub.sender(), hub.second_instance()];
+    let (served, queue_full) = flood(&hub, &instances, &tokens.session).await;
+    assert_paced(&hub, served.iter().sum(), queue_full);
+    assert!(
+        served.iter().all(|&n| n > 0),
+        "both instances served: {served:?}"
+    );
+    let shared = hub
+        .state
+        .limiters
+        .shared()
+        .expect("limits shared through Redis");
+    assert_eq!(shared.fallbacks(), 0, "every slot was booked in Redis");
+}
+
+async fn throttled_hub(builder: crate::support::Builder) -> Hub {
+    builder
         .emulator(|emulator| emulator.with_throttle(Throttle::PerSecond(20)))
         .config(|raw| {
             raw.rate_limits.data_per_session_per_second = Some(10_000);
             raw.rate_limits.data_per_customer_per_second = Some(10_000);
         })
         .build()
-        .await;
-    let tokens = hub.login_warm().await;
-    // FINRA's bucket is full again before the burst.
-    advance(Duration::from_secs(2)).await;
+        .await
+}
 
+/// Sends [`REQUESTS`] small calls at one instant, spread over `instances`, then moves time on
+/// one pacing interval at a time until every one is answered; returns requests served per instance, and refused by the hub's queue.
+async fn flood(hub: &Hub, instances: &[Sender], session: &str) -> (Vec<usize>, usize) {
     let finished = Arc::new(AtomicUsize::new(0));
+    let instances_len = instances.len();
     let tasks: Vec<_> = (0..REQUESTS)
-        .map(|_| {
-            let sender = hub.sender();
-            let call = hub.get(SMALL, &tokens.session);
+        .map(|n| {
+            let sender = instances[n % instances.len()].clone();
+            let call = hub.get(SMALL, session);
             let finished = Arc::clone(&finished);
             tokio::spawn(async move {
                 let reply = sender.send(call).await;
                 finished.fetch_add(1, Ordering::SeqCst);
-                reply
+                (n % instances_len, reply)
             })
         })
         .collect();
@@ -72,12 +108,12 @@ async fn with_finras_throttle_on_100_concurrent_requests_draw_no_upstream_429() 
         settle().await;
     }
 
-    let mut ok = 0;
+    let mut served = vec![0; instances_len];
     let mut queue_full = 0;
     for task in tasks {
-        let reply = task.await.expect("a request task");
+        let (instance, reply) = task.await.expect("a request task");
         match reply.status {
-            StatusCode::OK => ok += 1,
+            StatusCode::OK => served[instance] += 1,
             StatusCode::TOO_MANY_REQUESTS => {
                 reply.assert_error(429, "rate_limited");
                 let retry_after: u64 = reply
@@ -90,6 +126,13 @@ async fn with_finras_throttle_on_100_concurrent_requests_draw_no_upstream_429() 
             other => panic!("unexpected {other}: {}", reply.text()),
         }
     }
+    (served, queue_full)
+}
+
+/// FINRA never refused; a burst (FINRA's 20 less the pacer's reserve), then one slot per 50 ms
+/// within the 2 s queue were served (more only if some requests reached the queue after time
+/// had moved on), and the queue bounded: 100 requests at once do not all fit.
+fn assert_paced(hub: &Hub, ok: usize, queue_full: usize) {
     let counters = hub.counters();
     assert_eq!(counters.throttled(), 0, "FINRA never refused the hub");
     assert_eq!(counters.responses_with_status(429), 0);
@@ -99,9 +142,6 @@ async fn with_finras_throttle_on_100_concurrent_requests_draw_no_upstream_429() 
         ok as u64,
         "each 200 is one FINRA answer"
     );
-    // A burst (FINRA's 20 less the pacer's reserve), then one slot per 50 ms within the 2 s
-    // queue: at least that many served (more only if some requests reached the queue after time
-    // had moved on), and the queue bounded: 100 requests at once do not all fit.
     let burst = 20 - finra_client::FINRA_BURST_RESERVE as usize;
     assert!(
         ok >= burst + 40,
@@ -111,7 +151,6 @@ async fn with_finras_throttle_on_100_concurrent_requests_draw_no_upstream_429() 
         queue_full >= 20,
         "served {ok}, refused by the queue {queue_full}"
     );
-    hub.assert_no_leaks().await;
 }
 
 /// The same 100 requests in real time (no paused clock), three rounds, each against a fresh

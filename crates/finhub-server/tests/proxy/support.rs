@@ -88,6 +88,12 @@ impl Builder {
         })
     }
 
+    /// Limits and FINRA pacing shared through the Redis at `url` (reading the hub's clock).
+    pub(crate) fn redis(mut self, url: &str) -> Self {
+        self.hub = self.hub.redis(url);
+        self
+    }
+
     /// On a PostgreSQL database of its own.
     pub(crate) fn postgres(mut self) -> Self {
         self.hub = self.hub.postgres();

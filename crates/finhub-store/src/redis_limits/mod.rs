@@ -64,11 +64,20 @@ impl fmt::Debug for RedisLimits {
 pub struct RedisUrlError(String);
 
 impl RedisLimits {
+    /// Checks a Redis URL's form (nothing is connected).
+    pub fn check_url(url: &str) -> Result<(), RedisUrlError> {
+        Self::client(url).map(drop)
+    }
+
+    fn client(url: &str) -> Result<Client, RedisUrlError> {
+        Client::open(url).map_err(|error| RedisUrlError(format!("{:?}", error.kind())))
+    }
+
     /// Limits in the Redis at `url`, connecting on first use (so a hub starts while Redis is
-    /// away, on its fallback limits). Checks only the URL's form.
+    /// away, on its fallback limits). Checks only the URL's form. Call it inside a tokio
+    /// runtime.
     pub fn new(url: &str, options: RedisOptions) -> Result<Self, RedisUrlError> {
-        let client =
-            Client::open(url).map_err(|error| RedisUrlError(format!("{:?}", error.kind())))?;
+        let client = Self::client(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.timeout))
             .set_response_timeout(Some(options.timeout))

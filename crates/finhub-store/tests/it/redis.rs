@@ -304,3 +304,52 @@ fn a_malformed_url_is_refused_without_being_repeated() {
         "says what is expected: {error}"
     );
 }
+
+#[tokio::test]
+async fn a_redis_too_slow_to_answer_is_a_timeout_at_the_configured_limit() {
+    let server = OwnRedisServer::start();
+    let limits = RedisLimits::new(
+        &server.url(),
+        RedisOptions {
+            key_prefix: "slow".into(),
+            timeout: Duration::from_millis(100),
+        },
+    )
+    .expect("a valid URL");
+    let limit = Gcra::per_period(10, HOUR);
+    let key = LimitKey::new("address", "a");
+    assert_eq!(
+        limits
+            .admit(&key, limit, Duration::ZERO)
+            .await
+            .expect("redis"),
+        booked(0)
+    );
+
+    let client = redis::Client::open(server.url()).expect("url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(3_000)
+        .arg("ALL")
+        .query_async(&mut connection)
+        .await
+        .expect("pause");
+    let started = Instant::now();
+    let error = limits
+        .admit(&key, limit, Duration::ZERO)
+        .await
+        .expect_err("Redis is paused");
+    let waited = started.elapsed();
+    assert!(
+        matches!(error, SharedLimitError::TimedOut(limit) if limit == Duration::from_millis(100)),
+        "{error:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(100) && waited < Duration::from_secs(2),
+        "{waited:?}"
+    );
+}
