@@ -57,3 +57,74 @@ pub trait SharedTokenLock: Send {
     /// Releases the lock without storing anything.
     async fn release(self: Box<Self>);
 }
+
+/// What consulting the share gave a process about to mint.
+pub(crate) enum Consulted<T> {
+    /// A fresh token another process stored, taken as this process's own.
+    Adopted(T),
+    /// The lock, held, and nothing usable stored: mint, then store.
+    Locked(Box<dyn SharedTokenLock>),
+    /// The share failed (logged): mint alone.
+    Unavailable,
+}
+
+/// Consults the share before minting: a stored token `adopt` accepts, or else the lock —
+/// re-reading the store once it is held, since the previous holder may just have stored one —
+/// or, when the share fails, nothing (this process then mints alone, and the log says so).
+pub(crate) async fn consult<T>(
+    shared: &dyn SharedTokens,
+    mut adopt: impl FnMut(Option<SharedToken>) -> Option<T>,
+) -> Consulted<T> {
+    match shared.load().await {
+        Ok(stored) => {
+            if let Some(token) = adopt(stored) {
+                return Consulted::Adopted(token);
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the shared token store is unavailable; minting alone");
+            return Consulted::Unavailable;
+        }
+    }
+    let mut lock = match shared.lock().await {
+        Ok(lock) => lock,
+        Err(error) => {
+            tracing::warn!(%error, "the shared token lock is unavailable; minting alone");
+            return Consulted::Unavailable;
+        }
+    };
+    match lock.load().await {
+        Ok(stored) => match adopt(stored) {
+            Some(token) => {
+                lock.release().await;
+                Consulted::Adopted(token)
+            }
+            None => Consulted::Locked(lock),
+        },
+        Err(error) => {
+            tracing::warn!(%error, "reading the shared token failed; minting alone");
+            lock.release().await;
+            Consulted::Unavailable
+        }
+    }
+}
+
+/// After a mint under `lock` (if held): stores the new token for the other processes, or
+/// releases the lock when the mint failed.
+pub(crate) async fn finish<T, E>(
+    lock: Option<Box<dyn SharedTokenLock>>,
+    minted: &Result<T, E>,
+    shared: impl FnOnce(&T) -> SharedToken,
+) {
+    let Some(lock) = lock else {
+        return;
+    };
+    match minted {
+        Ok(token) => {
+            if let Err(error) = lock.store(&shared(token)).await {
+                tracing::warn!(%error, "storing the minted token for the other instances failed");
+            }
+        }
+        Err(_) => lock.release().await,
+    }
+}

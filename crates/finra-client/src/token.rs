@@ -29,17 +29,7 @@ use tokio::time::Instant;
 use crate::credentials::{Credentials, same_secret};
 use crate::error::FinraError;
 use crate::retry::RetryPolicy;
-use crate::shared_token::{SharedToken, SharedTokenLock, SharedTokens};
-
-/// What the share gave.
-enum Shared {
-    /// A fresh token another process stored.
-    Adopted(AccessToken),
-    /// The lock, held: mint and store.
-    Locked(Box<dyn SharedTokenLock>),
-    /// Nothing usable: mint alone.
-    Unavailable,
-}
+use crate::shared_token::{Consulted, SharedToken, SharedTokens, consult, finish};
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
@@ -265,24 +255,15 @@ impl TokenManager {
             return Ok(token);
         }
         let lock = match &self.inner.shared {
-            Some(shared) => match self.consult_share(shared.as_ref()).await {
-                Shared::Adopted(token) => return Ok(token),
-                Shared::Locked(lock) => Some(lock),
-                Shared::Unavailable => None,
+            Some(shared) => match consult(shared.as_ref(), |stored| self.adopt(stored)).await {
+                Consulted::Adopted(token) => return Ok(token),
+                Consulted::Locked(lock) => Some(lock),
+                Consulted::Unavailable => None,
             },
             None => None,
         };
         let minted = self.mint().await;
-        if let Some(lock) = lock {
-            match &minted {
-                Ok(token) => {
-                    if let Err(error) = lock.store(&token.shared()).await {
-                        tracing::warn!(%error, "storing the minted token for the other instances failed");
-                    }
-                }
-                Err(_) => lock.release().await,
-            }
-        }
+        finish(lock, &minted, AccessToken::shared).await;
         match minted {
             Ok(token) => {
                 *self.lock_cached() = Some(token.clone());
@@ -314,44 +295,6 @@ impl TokenManager {
         }
         if self.inner.shared.is_some() {
             *lock(&self.inner.refused) = Some(failed.secret.clone());
-        }
-    }
-
-    /// A fresh token another process stored (adopted into the cache), or the shared lock to
-    /// mint under — re-reading the store once it is held — or, when the share fails, nothing:
-    /// this process then mints alone.
-    async fn consult_share(&self, shared: &dyn SharedTokens) -> Shared {
-        match shared.load().await {
-            Ok(stored) => {
-                if let Some(token) = self.adopt(stored) {
-                    return Shared::Adopted(token);
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "the shared token store is unavailable; minting alone");
-                return Shared::Unavailable;
-            }
-        }
-        let mut lock = match shared.lock().await {
-            Ok(lock) => lock,
-            Err(error) => {
-                tracing::warn!(%error, "the shared token lock is unavailable; minting alone");
-                return Shared::Unavailable;
-            }
-        };
-        match lock.load().await {
-            Ok(stored) => match self.adopt(stored) {
-                Some(token) => {
-                    lock.release().await;
-                    Shared::Adopted(token)
-                }
-                None => Shared::Locked(lock),
-            },
-            Err(error) => {
-                tracing::warn!(%error, "reading the shared token failed; minting alone");
-                lock.release().await;
-                Shared::Unavailable
-            }
         }
     }
 

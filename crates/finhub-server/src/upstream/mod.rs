@@ -31,7 +31,7 @@ pub use traqs::{
 };
 
 /// How much longer than one upstream call a mint may hold the instances' shared lock.
-const MINT_LOCK_MARGIN: Duration = Duration::from_secs(5);
+pub(super) const MINT_LOCK_MARGIN: Duration = Duration::from_secs(5);
 
 /// Why no upstream client could be had.
 #[derive(Debug, thiserror::Error)]

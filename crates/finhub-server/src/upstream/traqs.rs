@@ -1,20 +1,24 @@
 //! Upstream TRAQS access: one `TraqsClient` per tenant and environment, built from the tenant's
 //! sealed refresh token, so all of a tenant's downloads in an environment share one access token
-//! (exchanged one at a time); and the daily warning for refresh tokens close to their end.
+//! (exchanged one at a time, and once between all instances over a database they share); and
+//! the daily warning for refresh tokens close to their end.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use finhub_clock::SharedClock;
 use finhub_core::error::AuthError;
 use finhub_core::ids::TenantId;
-use finhub_core::model::TraqsEnvironment;
+use finhub_core::model::{TraqsEnvironment, UpstreamTokenKey};
 use finhub_core::secret::SecretHash;
 use finhub_core::upstream_credentials::UpstreamCredentials;
 use finra_client::traqs::{TraqsClient, TraqsEnvironment as ClientEnvironment};
 use secrecy::ExposeSecret;
 
+use super::MINT_LOCK_MARGIN;
 use super::client_cache::ClientCache;
+use super::token_share::TokenShare;
 
 /// How long before a refresh token's end the hub warns, once a day.
 pub const EXPIRY_WARNING: time::Duration = time::Duration::days(14);
@@ -37,6 +41,7 @@ pub enum TraqsUnavailable {
 pub struct TraqsUpstreams {
     credentials: UpstreamCredentials,
     clock: SharedClock,
+    timeout: Duration,
     http: reqwest::Client,
     clients: ClientCache<(TenantId, TraqsEnvironment), TraqsClient>,
 }
@@ -62,6 +67,7 @@ impl TraqsUpstreams {
         Self {
             credentials,
             clock,
+            timeout,
             http,
             clients: ClientCache::default(),
         }
@@ -105,6 +111,20 @@ impl TraqsUpstreams {
             .clock(self.clock.clone());
         if let Some(base_url) = credential.base_url {
             builder = builder.base_url(base_url);
+        }
+        if self.credentials.shares_upstream_tokens() {
+            builder = builder.shared(Arc::new(TokenShare {
+                credentials: self.credentials.clone(),
+                key: UpstreamTokenKey {
+                    tenant_id: tenant.clone(),
+                    kind: match environment {
+                        TraqsEnvironment::Production => "traqs-production",
+                        TraqsEnvironment::Ntf => "traqs-ntf",
+                    },
+                    credential: SecretHash::of(&fingerprint),
+                },
+                hold_for: self.timeout + MINT_LOCK_MARGIN,
+            }));
         }
         let client = builder
             .build()

@@ -50,7 +50,11 @@ fn traqs_config(environment: EmulatedEnvironment, refresh_ttl: u64) -> TraqsConf
 /// A hub whose tenant may read ORF, TRACE and TRF files, in front of an emulator serving
 /// production TRAQS to a user entitled to ORF and TRACE (not TRF).
 async fn hub_with(refresh_ttl: u64) -> Hub {
-    Hub::builder()
+    hub_on(Hub::builder(), refresh_ttl).await
+}
+
+async fn hub_on(builder: crate::support::Builder, refresh_ttl: u64) -> Hub {
+    builder
         .unpaced()
         .scope("finra:otcMarket traqs:ORF traqs:TRACE traqs:TRF")
         .config(|raw| raw.audit.enabled = Some(true))
@@ -253,6 +257,32 @@ async fn many_concurrent_first_downloads_share_one_access_token_exchange() {
     }
     assert_eq!(exchanges(&hub), 1);
     assert_eq!(downloads(&hub), 30);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_instances_over_postgres_exchange_one_access_token_between_them() {
+    let hub = hub_on(Hub::builder().postgres(), 90 * DAY).await;
+    set_credential(&hub).await;
+    let session = hub.login().await.session;
+    let instances = [hub.sender(), hub.second_process().await];
+    let calls = (0..30).map(|n| {
+        let sender = instances[n % 2].clone();
+        let call = file_call("ORF/DAILYLIST", &session);
+        tokio::spawn(async move { sender.send(call).await })
+    });
+    for reply in futures_util::future::join_all(calls).await {
+        reply.expect("joined").assert_ok();
+    }
+    assert_eq!(exchanges(&hub), 1, "one exchange for both instances");
+    assert_eq!(downloads(&hub), 30);
+
+    // A third instance, started later, adopts the stored token instead of exchanging.
+    let third = hub.second_process().await;
+    third
+        .send(file_call("ORF/DAILYLIST", &session))
+        .await
+        .assert_ok();
+    assert_eq!(exchanges(&hub), 1);
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,6 +1,8 @@
 //! TRAQS access tokens: exchanged for the refresh token, cached while more than 10 % of their
 //! life remains (on tokio's clock, through the shared clock), one exchange at a time however
-//! many downloads wait, and exchanged again after a 401 unless another task already did.
+//! many downloads wait, and exchanged again after a 401 unless another task already did. Given
+//! [`SharedTokens`](crate::SharedTokens), processes using the same refresh token exchange once between them: a
+//! process adopts the token another stored, and otherwise exchanges under the shared lock.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -9,7 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use crate::credentials::same_secret;
 use crate::error::FinraError;
+use crate::shared_token::{Consulted, SharedToken, consult, finish};
 
 use super::client::Inner;
 
@@ -23,11 +27,21 @@ struct Cached {
     token: SecretString,
     lifetime: Duration,
     expires_at: Instant,
+    /// The same end in wall time, as processes share it.
+    expires_at_utc: time::OffsetDateTime,
 }
 
 impl Cached {
     fn is_fresh(&self, now: Instant) -> bool {
         now + self.lifetime / 10 < self.expires_at
+    }
+
+    fn shared(&self) -> SharedToken {
+        SharedToken {
+            secret: self.token.clone(),
+            expires_at: self.expires_at_utc,
+            lifetime: self.lifetime,
+        }
     }
 }
 
@@ -78,20 +92,60 @@ impl Access {
         if let Some(cached) = self.current().filter(usable) {
             return Ok(cached.token);
         }
-        let fresh = exchange(inner).await?;
+        let lock = match &inner.shared {
+            Some(shared) => {
+                match consult(shared.as_ref(), |stored| adopt(inner, stored, refused)).await {
+                    Consulted::Adopted(cached) => {
+                        self.keep(cached.clone());
+                        return Ok(cached.token);
+                    }
+                    Consulted::Locked(lock) => Some(lock),
+                    Consulted::Unavailable => None,
+                }
+            }
+            None => None,
+        };
+        let exchanged = exchange(inner).await;
+        finish(lock, &exchanged, Cached::shared).await;
+        let fresh = exchanged?;
         let token = fresh.token.clone();
+        self.keep(fresh);
+        Ok(token)
+    }
+
+    fn keep(&self, cached: Cached) {
         *self
             .cached
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(fresh);
-        Ok(token)
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cached);
     }
+}
+
+/// A token another process stored, when it is fresh and not the one TRAQS just refused.
+fn adopt(
+    inner: &Inner,
+    stored: Option<SharedToken>,
+    refused: Option<&SecretString>,
+) -> Option<Cached> {
+    let stored = stored?;
+    if refused.is_some_and(|bad| same_secret(bad, &stored.secret)) {
+        return None;
+    }
+    let left = Duration::try_from(stored.expires_at - inner.clock.now_utc()).ok()?;
+    let cached = Cached {
+        token: stored.secret,
+        lifetime: stored.lifetime,
+        expires_at: inner.clock.instant() + left,
+        expires_at_utc: stored.expires_at,
+    };
+    cached.is_fresh(inner.clock.instant()).then_some(cached)
 }
 
 /// One exchange of the refresh token (and username) for an access token.
 async fn exchange(inner: &Inner) -> Result<Cached, FinraError> {
     warn_when_expiring(inner);
     let sent_at = inner.clock.instant();
+    let sent_at_utc = inner.clock.now_utc();
     let url = inner.url(&inner.paths.token)?;
     let response = inner
         .http
@@ -119,6 +173,7 @@ async fn exchange(inner: &Inner) -> Result<Cached, FinraError> {
             token: SecretString::from(answer.access_token),
             lifetime,
             expires_at: sent_at + lifetime,
+            expires_at_utc: sent_at_utc + lifetime,
         });
     }
     if status.as_u16() == 400

@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use crate::error::FinraError;
+use crate::shared_token::SharedTokens;
 
 use super::access::Access;
 use super::download::TraqsDownload;
@@ -32,6 +33,8 @@ pub(super) struct Inner {
     pub(super) http: reqwest::Client,
     pub(super) clock: SharedClock,
     pub(super) access: Access,
+    /// Where processes using the same refresh token share its access token, if they do.
+    pub(super) shared: Option<Arc<dyn SharedTokens>>,
 }
 
 impl Inner {
@@ -66,6 +69,7 @@ pub struct TraqsClientBuilder {
     refresh_expires_at: Option<OffsetDateTime>,
     http: Option<reqwest::Client>,
     clock: Option<SharedClock>,
+    shared: Option<Arc<dyn SharedTokens>>,
 }
 
 impl TraqsClientBuilder {
@@ -111,6 +115,13 @@ impl TraqsClientBuilder {
         self
     }
 
+    /// Shares access tokens with the other processes using the same refresh token (several hub
+    /// instances): one exchange between all of them (see [`SharedTokens`]).
+    pub fn shared(mut self, shared: Arc<dyn SharedTokens>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
     /// The client, or what is missing.
     pub fn build(self) -> Result<TraqsClient, FinraError> {
         let base_text = self
@@ -144,6 +155,7 @@ impl TraqsClientBuilder {
                 http,
                 clock: self.clock.unwrap_or_else(SystemClock::shared),
                 access: Access::default(),
+                shared: self.shared,
             }),
         })
     }
@@ -161,6 +173,7 @@ impl TraqsClient {
             refresh_expires_at: None,
             http: None,
             clock: None,
+            shared: None,
         }
     }
 
