@@ -2,7 +2,7 @@
 # The whole test suite on any machine, fresh or not: makes sure a PostgreSQL server the tests may
 # create databases on and a Redis they may use are reachable (the machine's own when they answer
 # on 127.0.0.1:5432 with trust auth and 127.0.0.1:6379, else private throw-away servers this
-# script starts, installing PostgreSQL and Redis with apt-get when absent), then runs
+# script starts, installing PostgreSQL, Redis and nginx with apt-get when absent), then runs
 # `cargo test --workspace --locked` with any extra arguments. The tests create a database of
 # their own per test and drop it, use Redis only under key prefixes of their own (keys expire by
 # themselves), and start their own redis-server for the tests that stop it; nothing else on
@@ -16,5 +16,11 @@ ensure_test_postgres
 # shellcheck source=scripts/redis.sh
 source scripts/redis.sh
 ensure_test_redis
+# nginx in front of two instances (its stream module). Installed only when absent; a service
+# the package starts is stopped again, so the machine is left as it was.
+if ! command -v nginx >/dev/null || [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then
+  apt_install nginx libnginx-mod-stream
+  (systemctl disable --now nginx || service nginx stop) >/dev/null 2>&1 || true
+fi
 
 cargo test --workspace --locked "$@"

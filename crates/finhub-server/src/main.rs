@@ -44,7 +44,9 @@ enum Command {
     PrintConfig,
     /// Runs a complete demo: an in-process FINRA emulator as upstream and the hub on SQLite in a
     /// temporary directory, with a demo tenant, customer and user; prints a walk-through. With
-    /// `--profile production`: HTTPS and a throw-away CA, server and client certificate.
+    /// `--profile production`: HTTPS and a throw-away CA, server and client certificate. With
+    /// `--database postgres://… --redis redis://… --instances 2`: several instances sharing
+    /// PostgreSQL and Redis, behind nginx when it is installed.
     Demo {
         /// Where the hub listens.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -58,6 +60,16 @@ enum Command {
         /// Access-token lifetime in seconds (default: the profile's).
         #[arg(long)]
         access_token_ttl: Option<u64>,
+        /// The store instead of SQLite in the temporary directory (postgres://…: a new demo
+        /// tenant in that database).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Redis for limits and FINRA pacing shared by the instances (redis://…).
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
+        /// How many hub instances to run (more than one needs --database postgres://…).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
+        instances: u8,
     },
 }
 
@@ -107,19 +119,51 @@ async fn main() -> anyhow::Result<()> {
             credentials_out,
             profile,
             access_token_ttl,
+            database,
+            redis,
+            instances,
         } => {
             let options = DemoOptions {
                 listen,
                 profile,
                 access_token_ttl_secs: access_token_ttl,
                 credentials_out,
+                database,
+                redis,
+                instances: usize::from(instances),
             };
             let demo = finhub_server::demo::prepare(&options, SystemClock::shared()).await?;
             writeln!(stdout, "listening on {}", demo.credentials.base_url)?;
+            let _ = finhub_server::demo::instances(&demo, &mut stdout);
             let _ = finhub_server::demo::walkthrough(&demo, &mut stdout);
-            let dir = demo.dir.clone();
-            serve_until_stopped(demo.listener, demo.state, demo.tls).await?;
-            drop(demo.emulator);
+            stdout.flush()?;
+            let finhub_server::demo::Demo {
+                state,
+                listener,
+                siblings,
+                balancer,
+                emulator,
+                dir,
+                tls,
+                ..
+            } = demo;
+            let mut served = vec![tokio::spawn(serve_until_stopped(
+                listener,
+                state,
+                tls.clone(),
+            ))];
+            for (state, listener) in siblings {
+                served.push(tokio::spawn(serve_until_stopped(
+                    listener,
+                    state,
+                    tls.clone(),
+                )));
+            }
+            for instance in served {
+                instance.await??;
+            }
+            drop(balancer);
+            drop(emulator);
             let _ = std::fs::remove_dir_all(dir);
         }
         Command::Serve { .. } => {

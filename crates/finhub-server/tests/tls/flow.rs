@@ -87,6 +87,7 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
         profile: "production".into(),
         access_token_ttl_secs: None,
         credentials_out: Some(out.clone()),
+        ..DemoOptions::default()
     };
     // The demo's certificates are made on its clock, which starts at the real time.
     let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
@@ -446,6 +447,7 @@ async fn integration_demo() -> finhub_server::demo::Demo {
         profile: "integration".into(),
         access_token_ttl_secs: None,
         credentials_out: None,
+        ..DemoOptions::default()
     };
     let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
     prepare(&options, clock).await.expect("the demo starts")

@@ -12,6 +12,7 @@ mod bound_tokens;
 mod certificates;
 mod flow;
 mod integration_profile;
+mod nginx;
 mod protocol;
 mod proxy_protocol;
 mod support;

@@ -6,6 +6,11 @@
 //! enrolled already: the walk-through prints its `otpauth://` URI and QR code for an
 //! authenticator app, and logs in with a code (`oathtool` computes one without a phone).
 //!
+//! `--database postgres://… --redis redis://… --instances N` runs the scaled-out shape instead:
+//! N hub instances in this process over the given PostgreSQL database (a fresh demo tenant in
+//! it) sharing limits and FINRA pacing through Redis, behind nginx as a TCP balancer sending
+//! PROXY protocol headers when nginx is installed (else each instance's address is printed).
+//!
 //! `--profile production` adds what that profile demands: a throw-away CA, a server certificate
 //! and a client certificate (rcgen) in the temporary directory, HTTPS with mandatory client
 //! certificates, the client certificate bound to the demo customer, and the demo tenant's
@@ -15,6 +20,8 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+mod balancer;
 
 use anyhow::Context;
 use base64::Engine;
@@ -42,6 +49,8 @@ use crate::tls::TlsServer;
 use crate::tls::pki::CertificateAuthority;
 use crate::upstream::client_environment;
 
+pub use self::balancer::NginxStream;
+
 /// The demo tenant's id.
 pub const DEMO_TENANT: &str = "1234567";
 /// The demo user's name.
@@ -62,6 +71,26 @@ pub struct DemoOptions {
     pub access_token_ttl_secs: Option<u64>,
     /// Where to write the credentials as JSON.
     pub credentials_out: Option<PathBuf>,
+    /// The store (default: SQLite in the demo's temporary directory).
+    pub database: Option<String>,
+    /// Redis, for limits and FINRA pacing shared by the instances.
+    pub redis: Option<String>,
+    /// How many hub instances (more than one needs a PostgreSQL `database`).
+    pub instances: usize,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            profile: "integration".into(),
+            access_token_ttl_secs: None,
+            credentials_out: None,
+            database: None,
+            redis: None,
+            instances: 1,
+        }
+    }
 }
 
 /// What a demo user needs, as `--credentials-out` writes it.
@@ -114,13 +143,19 @@ pub struct DemoMfaUser {
     pub recovery_codes: Vec<String>,
 }
 
-/// A demo ready to serve: the emulator running, the hub's state seeded, the listener bound.
+/// A demo ready to serve: the emulator running, the hub's state seeded, the listeners bound.
 #[derive(Debug)]
 pub struct Demo {
-    /// The hub's state.
+    /// The (first) instance's state.
     pub state: AppState,
-    /// The bound listener.
+    /// Its bound listener.
     pub listener: tokio::net::TcpListener,
+    /// The further instances (`--instances`), each with its own state over the same database.
+    pub siblings: Vec<(AppState, tokio::net::TcpListener)>,
+    /// nginx in front of the instances, when there are several and nginx is installed.
+    pub balancer: Option<NginxStream>,
+    /// Where the demo's data is kept, in words (never a URL: it may hold a password).
+    pub store_description: String,
     /// The credentials of the demo tenant.
     pub credentials: DemoCredentials,
     /// The upstream emulator (stops when dropped).
@@ -238,21 +273,38 @@ async fn prepare_in(
     } else {
         None
     };
-    let config = demo_config(options, &dir, pki.as_ref())?;
+    let front = Front::bind(options, &dir).await?;
+    let raw = demo_config(options, &dir, pki.as_ref(), &front)?;
+    let config = Config::from_raw(raw.clone())?;
     let tls = match config.serving_transport()? {
         Transport::Tls(files) => Some(TlsServer::load(files)?),
         Transport::PlainHttp | Transport::Unconfigured => None,
     };
-    let state = AppState::build(config, clock).await?;
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let state = AppState::build(config, clock.clone()).await?;
+    let mut siblings = Vec::new();
+    for _ in 1..front.listeners.len() {
+        let config = Config::from_raw(raw.clone())?;
+        siblings.push(AppState::build(config, clock.clone()).await?);
+    }
+    let Front {
+        listeners,
+        balancer,
+        base_url: front_url,
+    } = front;
+    let mut listeners = listeners.into_iter();
+    let listener = listeners.next().context("the first instance's listener")?;
+    let siblings: Vec<_> = siblings.into_iter().zip(listeners).collect();
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let base_url = format!("{scheme}://{}", listener.local_addr()?);
+    let base_url = format!("{scheme}://{front_url}");
 
     let domain = &state.admin;
     let demo = finhub_core::admin::Administrator::new("finhub demo");
-    let tenant = TenantId::parse(DEMO_TENANT).map_err(anyhow::Error::msg)?;
+    // A database of the user's may hold an earlier demo's tenant: a new one each time there.
+    let tenant_id = match options.database {
+        None => DEMO_TENANT.to_owned(),
+        Some(_) => format!("9{:08}", rand::random_range(0..100_000_000u32)),
+    };
+    let tenant = TenantId::parse(&tenant_id).map_err(anyhow::Error::msg)?;
     domain
         .create_tenant(
             &demo,
@@ -309,7 +361,7 @@ async fn prepare_in(
     };
     let credentials = DemoCredentials {
         base_url,
-        tenant_id: DEMO_TENANT.to_owned(),
+        tenant_id,
         customer_id: customer.customer.id.to_string(),
         customer_secret: customer.secret.expose().to_owned(),
         account_type: "b2b".to_owned(),
@@ -324,9 +376,17 @@ async fn prepare_in(
     if let Some(path) = &options.credentials_out {
         write_credentials(path, &credentials)?;
     }
+    let store_description = match (&options.database, &options.redis) {
+        (None, _) => format!("SQLite in {}", dir.display()),
+        (Some(_), None) => "PostgreSQL".to_owned(),
+        (Some(_), Some(_)) => "PostgreSQL, limits shared through Redis".to_owned(),
+    };
     Ok(Demo {
         state,
         listener,
+        siblings,
+        balancer,
+        store_description,
         credentials,
         emulator,
         dir,
@@ -429,20 +489,106 @@ async fn enrolled_user(
     })
 }
 
-fn demo_config(options: &DemoOptions, dir: &Path, pki: Option<&DemoPki>) -> anyhow::Result<Config> {
+/// Where the demo's clients connect: one instance's listener, or nginx in front of several.
+struct Front {
+    /// One per instance.
+    listeners: Vec<tokio::net::TcpListener>,
+    /// nginx, when it fronts them.
+    balancer: Option<NginxStream>,
+    /// The address clients use (`host:port`).
+    base_url: SocketAddr,
+}
+
+impl Front {
+    /// Binds the instances' listeners and starts nginx in front of them when there are several
+    /// and it is installed.
+    async fn bind(options: &DemoOptions, dir: &Path) -> anyhow::Result<Self> {
+        let bind = |addr: SocketAddr| async move {
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))
+        };
+        let instances = options.instances.max(1);
+        if instances > 1 {
+            let shared_database = options.database.as_deref().is_some_and(|url| {
+                finhub_store::Backend::from_url(url).ok() == Some(finhub_store::Backend::Postgres)
+            });
+            anyhow::ensure!(
+                shared_database,
+                "--instances {instances} needs a database the instances share: add \
+                 --database postgres://USER@HOST/DATABASE"
+            );
+        }
+        let nginx = (instances > 1).then(NginxStream::installed).flatten();
+        let Some(nginx) = nginx else {
+            // One instance on the address asked for, the others on free ports beside it.
+            let mut listeners = vec![bind(options.listen).await?];
+            for _ in 1..instances {
+                listeners.push(bind(SocketAddr::new(options.listen.ip(), 0)).await?);
+            }
+            let base_url = listeners[0].local_addr()?;
+            return Ok(Self {
+                listeners,
+                balancer: None,
+                base_url,
+            });
+        };
+        let mut listeners = Vec::new();
+        for _ in 0..instances {
+            listeners.push(bind(SocketAddr::new(options.listen.ip(), 0)).await?);
+        }
+        let addresses = listeners
+            .iter()
+            .map(tokio::net::TcpListener::local_addr)
+            .collect::<Result<Vec<_>, _>>()?;
+        let listen = match options.listen.port() {
+            // nginx needs a port of its own: one free now.
+            0 => std::net::TcpListener::bind(options.listen)?.local_addr()?,
+            _ => options.listen,
+        };
+        let balancer = NginxStream::start(&nginx, listen, &addresses, 2, &dir.join("nginx"))?;
+        Ok(Self {
+            listeners,
+            base_url: balancer.listen(),
+            balancer: Some(balancer),
+        })
+    }
+}
+
+fn demo_config(
+    options: &DemoOptions,
+    dir: &Path,
+    pki: Option<&DemoPki>,
+    front: &Front,
+) -> anyhow::Result<RawConfig> {
     // Fresh keys for every demo: 256 random bits each.
     let data_key = URL_SAFE_NO_PAD
         .decode(random_base64url(32))
         .context("random bytes")?;
+    let scheme = if pki.is_some() { "https" } else { "http" };
     let mut raw = RawConfig {
         profile: options.profile.clone(),
         listen: options.listen.to_string(),
-        database_url: format!("sqlite:{}?mode=rwc", dir.join("finhub.db").display()),
+        public_url: Some(format!("{scheme}://{}", front.base_url)),
+        database_url: options
+            .database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:{}?mode=rwc", dir.join("finhub.db").display())),
         ..RawConfig::default()
     };
     raw.keys.session_secret = Some(random_base64url(32));
     raw.keys.data_key = Some(STANDARD.encode(data_key));
     raw.sessions.access_token_ttl_secs = options.access_token_ttl_secs;
+    if let Some(url) = &options.redis {
+        raw.redis.url = Some(url.clone());
+        raw.redis.key_prefix = format!("finhub-demo-{}", random_base64url(6));
+        raw.redis.expected_instances = u32::try_from(options.instances.max(1)).unwrap_or(1);
+    }
+    if front.balancer.is_some() {
+        // The instances hear clients through nginx's PROXY headers, and only from it.
+        raw.trusted_proxies = vec!["127.0.0.1/32".into(), "::1/128".into()];
+        raw.proxy_protocol = true;
+    }
     match pki {
         Some(pki) => {
             let path = |p: &PathBuf| p.display().to_string();
@@ -453,12 +599,47 @@ fn demo_config(options: &DemoOptions, dir: &Path, pki: Option<&DemoPki>) -> anyh
         }
         None => raw.tls.plain_http = true,
     }
-    Ok(Config::from_raw(raw)?)
+    // Checked here, so a bad --database or --redis is reported before anything starts.
+    Config::from_raw(raw.clone())?;
+    Ok(raw)
 }
 
 /// Writes the credentials (a password and a customer secret) readable by the owner only.
 fn write_credentials(path: &Path, credentials: &DemoCredentials) -> anyhow::Result<()> {
     write_file(path, &serde_json::to_vec_pretty(credentials)?, true)
+}
+
+/// With several instances: where each listens and what fronts them (nothing for one).
+pub fn instances(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
+    if demo.siblings.is_empty() {
+        return Ok(());
+    }
+    let addresses = std::iter::once(&demo.listener)
+        .chain(demo.siblings.iter().map(|(_, listener)| listener))
+        .map(|listener| listener.local_addr().map(|a| a.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    writeln!(
+        out,
+        "\n{} hub instances over one database:",
+        addresses.len()
+    )?;
+    for (n, address) in addresses.iter().enumerate() {
+        writeln!(out, "  instance {}: {address}", n + 1)?;
+    }
+    match &demo.balancer {
+        Some(balancer) => writeln!(
+            out,
+            "nginx on {} passes TCP through to them (round robin) with PROXY protocol headers; \
+             the instances accept connections only through it.",
+            balancer.listen()
+        )?,
+        None => writeln!(
+            out,
+            "nginx is not installed (apt-get install nginx libnginx-mod-stream puts it in front): \
+             the walk-through talks to instance 1; any other address works the same."
+        )?,
+    }
+    Ok(())
 }
 
 /// The walk-through printed after the `listening on` line.
@@ -484,10 +665,10 @@ pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
     );
     writeln!(
         out,
-        "\nFinHub demo ({profile}, SQLite in {}), upstream: FINRA emulator at {}\n\
+        "\nFinHub demo ({profile}, {}), upstream: FINRA emulator at {}\n\
          \n  tenantId        {}\n  customerId      {}\n  customerSecret  {}\n  accountType     b2b\n  \
          username        {}\n  password        {}\n  scope           {DEMO_SCOPE}\n",
-        demo.dir.display(),
+        demo.store_description,
         demo.emulator.base_url(),
         c.tenant_id,
         c.customer_id,

@@ -1,0 +1,178 @@
+//! nginx in front of several hub instances, as `finhub demo --instances N` runs it when nginx is
+//! installed: a `stream` (TCP) balancer that passes connections through untouched — TLS and
+//! client certificates included — and opens each with a PROXY protocol v2 header carrying the
+//! client's address. Its config, pid and logs live in a directory of its own.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+/// Where Debian keeps nginx's dynamically loaded stream module.
+const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+/// A running nginx balancing TCP over the instances; stopped when dropped.
+#[derive(Debug)]
+pub struct NginxStream {
+    process: Child,
+    listen: SocketAddr,
+    dir: PathBuf,
+}
+
+impl NginxStream {
+    /// The nginx binary, if one is installed.
+    pub fn installed() -> Option<PathBuf> {
+        [
+            "/usr/sbin/nginx",
+            "/usr/local/sbin/nginx",
+            "/usr/local/nginx/sbin/nginx",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|path| path.exists())
+    }
+
+    /// Starts nginx on `listen` in front of `instances` (round robin), with `worker_processes`
+    /// workers, its files under `dir`; waits (at most ten seconds) until it accepts.
+    pub fn start(
+        nginx: &Path,
+        listen: SocketAddr,
+        instances: &[SocketAddr],
+        worker_processes: usize,
+        dir: &Path,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let config = dir.join("nginx.conf");
+        std::fs::write(
+            &config,
+            config_text(listen, instances, worker_processes, dir),
+        )
+        .with_context(|| format!("cannot write {}", config.display()))?;
+        let process = Command::new(nginx)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&config)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", nginx.display()))?;
+        let mut balancer = Self {
+            process,
+            listen,
+            dir: dir.to_owned(),
+        };
+        balancer.wait_until_accepting()?;
+        Ok(balancer)
+    }
+
+    /// Where it listens.
+    pub fn listen(&self) -> SocketAddr {
+        self.listen
+    }
+
+    fn wait_until_accepting(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.process.try_wait()? {
+                let log = std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
+                anyhow::bail!("nginx exited ({status}) before accepting: {}", log.trim());
+            }
+            if TcpStream::connect_timeout(&self.listen, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "nginx did not accept on {} within ten seconds",
+                self.listen
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for NginxStream {
+    fn drop(&mut self) {
+        // A fast shutdown of the master and its workers (SIGTERM), then reap it.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.process.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(self.process.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// The config: the stream module, `worker_processes`, and one TCP server passing connections to
+/// the instances with a PROXY protocol header.
+fn config_text(
+    listen: SocketAddr,
+    instances: &[SocketAddr],
+    worker_processes: usize,
+    dir: &Path,
+) -> String {
+    let load_module = if Path::new(STREAM_MODULE).exists() {
+        format!("load_module {STREAM_MODULE};\n")
+    } else {
+        String::new()
+    };
+    let servers: String = instances
+        .iter()
+        .map(|instance| format!("        server {instance};\n"))
+        .collect();
+    format!(
+        "{load_module}daemon off;\n\
+         master_process on;\n\
+         worker_processes {worker_processes};\n\
+         pid {pid};\n\
+         error_log {log} warn;\n\
+         events {{ worker_connections 4096; }}\n\
+         stream {{\n    \
+             upstream finhub {{\n{servers}    }}\n    \
+             server {{\n        \
+                 listen {listen} reuseport;\n        \
+                 proxy_pass finhub;\n        \
+                 proxy_protocol on;\n        \
+                 proxy_connect_timeout 2s;\n    \
+             }}\n\
+         }}\n",
+        pid = dir.join("nginx.pid").display(),
+        log = dir.join("error.log").display(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_passes_tcp_through_to_every_instance_with_a_proxy_header() {
+        let instances: Vec<SocketAddr> = vec![
+            "127.0.0.1:9001".parse().expect("addr"),
+            "127.0.0.1:9002".parse().expect("addr"),
+        ];
+        let text = config_text(
+            "127.0.0.1:8080".parse().expect("addr"),
+            &instances,
+            2,
+            Path::new("/tmp/b"),
+        );
+        assert!(
+            text.contains("server 127.0.0.1:9001;\n        server 127.0.0.1:9002;"),
+            "{text}"
+        );
+        assert!(text.contains("listen 127.0.0.1:8080 reuseport;"), "{text}");
+        assert!(text.contains("proxy_protocol on;"), "{text}");
+        assert!(text.contains("worker_processes 2;"), "{text}");
+        assert!(text.contains("pid /tmp/b/nginx.pid;"), "{text}");
+    }
+}
