@@ -11,6 +11,7 @@ mod ending_access;
 mod escapes;
 mod failures;
 mod flow;
+mod kill;
 mod leaks;
 mod pacing;
 mod policy;
