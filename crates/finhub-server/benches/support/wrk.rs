@@ -7,6 +7,15 @@ use std::process::Command;
 /// Seconds of each wrk run.
 pub(crate) const SECONDS: &str = "6";
 
+/// What one wrk run measured.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Measured {
+    /// Requests per second.
+    pub(crate) rate: f64,
+    /// Median latency in milliseconds (`NaN` when wrk did not report one).
+    pub(crate) p50_ms: f64,
+}
+
 /// Runs wrk (`-t1`, `connections`) for [`SECONDS`] against `base` + `path`, with `script`
 /// (written into `dir`) when given; prints a line and returns the requests/s.
 pub(crate) fn run(
@@ -17,10 +26,10 @@ pub(crate) fn run(
     connections: &str,
     script: Option<&str>,
 ) -> f64 {
-    run_for(dir, base, label, path, connections, script, SECONDS)
+    run_for(dir, base, label, path, connections, script, SECONDS).rate
 }
 
-/// [`run`] for `seconds`.
+/// [`run`] for `seconds`, with the median latency too.
 pub(crate) fn run_for(
     dir: &Path,
     base: &str,
@@ -29,7 +38,7 @@ pub(crate) fn run_for(
     connections: &str,
     script: Option<&str>,
     seconds: &str,
-) -> f64 {
+) -> Measured {
     let mut command = Command::new("wrk");
     command.args(["-t1", "-c", connections, "-d", seconds, "--latency"]);
     if let Some(script) = script {
@@ -62,7 +71,24 @@ pub(crate) fn run_for(
             l.split(':').nth(1).unwrap_or("?").trim().to_owned()
         });
     println!("{label:<46} {rate:>10.0} req/s  p50 {p50:>8}  non-2xx {non_2xx}");
-    rate
+    Measured {
+        rate,
+        p50_ms: milliseconds(&p50).unwrap_or(f64::NAN),
+    }
+}
+
+/// wrk's latency text (`412.00us`, `1.25ms`, `2.00s`) in milliseconds.
+fn milliseconds(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1_000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
 }
 
 /// A wrk script that `POST`s `body` as JSON with the headers a login needs, for `tenant`.
