@@ -56,6 +56,26 @@ impl OwnRedisServer {
         format!("redis://{}", self.address)
     }
 
+    /// Sends it one command (`SCRIPT FLUSH`, `CLIENT PAUSE …`), ignoring the reply.
+    ///
+    /// # Panics
+    /// When it does not accept the command.
+    pub async fn command(&self, args: &[&str]) {
+        let client = redis::Client::open(self.url()).expect("a valid URL");
+        let mut connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to the test's redis-server");
+        let mut command = redis::cmd(args[0]);
+        for arg in &args[1..] {
+            command.arg(*arg);
+        }
+        command
+            .query_async::<redis::Value>(&mut connection)
+            .await
+            .unwrap_or_else(|error| panic!("{args:?}: {error}"));
+    }
+
     /// Kills it (SIGKILL): clients see their connections drop and new ones refused.
     pub fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {

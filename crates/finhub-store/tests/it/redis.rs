@@ -25,6 +25,14 @@ fn limits_at(url: &str, prefix: &str, clock: &Arc<ManualClock>) -> RedisLimits {
         .with_clock(clock)
 }
 
+/// One decision that may not wait.
+async fn at_once(limits: &RedisLimits, key: &LimitKey, limit: Gcra) -> Admission {
+    limits
+        .admit(key, limit, Duration::ZERO)
+        .await
+        .expect("redis answers")
+}
+
 fn booked(after_ms: u64) -> Admission {
     Admission::Booked {
         after: Duration::from_millis(after_ms),
@@ -40,54 +48,36 @@ async fn a_key_gets_its_burst_then_is_refused_for_exactly_one_interval() {
 
     for _ in 0..3 {
         assert_eq!(
-            limits
-                .admit(&key, limit, Duration::ZERO)
-                .await
-                .expect("redis"),
+            at_once(&limits, &key, limit).await,
             booked(0)
         );
     }
     assert_eq!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         Admission::Refused {
             retry_after: Duration::from_secs(1)
         }
     );
     let other = LimitKey::new("address", "192.0.2.2");
     assert_eq!(
-        limits
-            .admit(&other, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &other, limit).await,
         booked(0)
     );
 
     clock.advance(Duration::from_millis(999));
     assert_eq!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         Admission::Refused {
             retry_after: Duration::from_millis(1)
         }
     );
     clock.advance(Duration::from_millis(1));
     assert_eq!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         booked(0)
     );
     assert!(matches!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         Admission::Refused { .. }
     ));
 }
@@ -146,10 +136,7 @@ async fn two_instances_racing_share_one_count() {
             tokio::spawn(async move {
                 barrier.wait().await;
                 let key = LimitKey::new("customer", "tenant-a/app");
-                limits
-                    .admit(&key, limit, Duration::ZERO)
-                    .await
-                    .expect("redis")
+                at_once(&limits, &key, limit).await
             })
         })
         .collect();
@@ -175,16 +162,10 @@ async fn redis_own_clock_decides_when_no_clock_is_given() {
     let limit = Gcra::per_period(1, HOUR);
     let key = LimitKey::new("session", "s");
     assert_eq!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         booked(0)
     );
-    match limits
-        .admit(&key, limit, Duration::ZERO)
-        .await
-        .expect("redis")
+    match at_once(&limits, &key, limit).await
     {
         Admission::Refused { retry_after } => {
             assert!(
@@ -205,23 +186,11 @@ async fn a_flushed_script_cache_is_reloaded_without_the_caller_noticing() {
     let limit = Gcra::per_period(10, HOUR);
     let key = LimitKey::new("address", "a");
     assert_eq!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         booked(0)
     );
 
-    let client = redis::Client::open(server.url()).expect("url");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect");
-    let () = redis::cmd("SCRIPT")
-        .arg("FLUSH")
-        .query_async(&mut connection)
-        .await
-        .expect("flush");
+    server.command(&["SCRIPT", "FLUSH"]).await;
     assert_eq!(
         limits
             .admit(&key, limit, Duration::ZERO)
@@ -239,10 +208,7 @@ async fn redis_away_is_a_bounded_error_and_redis_back_is_used_again() {
     let limit = Gcra::per_period(2, HOUR);
     let key = LimitKey::new("address", "a");
     assert_eq!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         booked(0)
     );
 
@@ -319,25 +285,11 @@ async fn a_redis_too_slow_to_answer_is_a_timeout_at_the_configured_limit() {
     let limit = Gcra::per_period(10, HOUR);
     let key = LimitKey::new("address", "a");
     assert_eq!(
-        limits
-            .admit(&key, limit, Duration::ZERO)
-            .await
-            .expect("redis"),
+        at_once(&limits, &key, limit).await,
         booked(0)
     );
 
-    let client = redis::Client::open(server.url()).expect("url");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect");
-    let () = redis::cmd("CLIENT")
-        .arg("PAUSE")
-        .arg(3_000)
-        .arg("ALL")
-        .query_async(&mut connection)
-        .await
-        .expect("pause");
+    server.command(&["CLIENT", "PAUSE", "3000", "ALL"]).await;
     let started = Instant::now();
     let error = limits
         .admit(&key, limit, Duration::ZERO)
