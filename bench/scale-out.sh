@@ -4,7 +4,7 @@
 # instances (alternating rounds, medians; see crates/finhub-server/benches/scale_out/main.rs).
 # Needs wrk, nginx (with its stream module), a PostgreSQL server it may create databases on and
 # a Redis (the machine's own, or private ones started here); all installed with apt-get when
-# absent. Run from anywhere: `bench/scale-out.sh`.
+# absent. Run from anywhere: `bench/scale-out.sh` (or `bench/scale-out.sh limits pacer` for those parts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/postgres.sh
@@ -20,4 +20,4 @@ ensure_test_postgres
 # shellcheck source=scripts/redis.sh
 source scripts/redis.sh
 ensure_test_redis
-cargo bench -p finhub-server --bench scale_out
+cargo bench -p finhub-server --bench scale_out -- "$@"

@@ -63,12 +63,16 @@ pub struct LimitKey(String);
 impl LimitKey {
     /// The key of `limit` for `subject` (any text: it is hashed).
     pub fn new(limit: &str, subject: &str) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, subject.as_bytes());
-        let hex: String = digest.as_ref()[..16]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        Self(format!("{limit}:{hex}"))
+        let mut key = String::with_capacity(limit.len() + 33);
+        key.push_str(limit);
+        key.push(':');
+        for byte in &digest.as_ref()[..16] {
+            key.push(char::from(HEX[usize::from(byte >> 4)]));
+            key.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        Self(key)
     }
 
     /// A key that is a plain name (the upstream pacer's egress).
@@ -102,12 +106,13 @@ pub enum SharedLimitError {
 /// A store of GCRA counters every instance shares.
 #[async_trait]
 pub trait SharedLimits: Send + Sync + fmt::Debug {
-    /// Books one request under `limit` for `key` if its slot starts within `max_wait`; the
-    /// read, the decision and the write are one atomic step on the store's clock.
+    /// Books one request under every `(key, limit)` given if its slot starts within
+    /// `max_wait` under all of them — or under none: the reads, the decision and the writes are
+    /// one atomic step on the store's clock. (Several limits with a wait book each key from its
+    /// own slot; a joint admission is meant for a zero wait.)
     async fn admit(
         &self,
-        key: &LimitKey,
-        limit: Gcra,
+        limits: &[(&LimitKey, Gcra)],
         max_wait: Duration,
     ) -> Result<Admission, SharedLimitError>;
 

@@ -27,8 +27,6 @@ use finhub_clock::SystemClock;
 use finhub_core::auth::RequestContext;
 use finhub_core::ids::{TenantId, Username};
 use finhub_core::mfa::TotpSecret;
-use finhub_core::model::AccountType;
-use finhub_core::scope::Scope;
 use finhub_server::AppState;
 use finhub_server::config::{Config, RawConfig};
 use secrecy::{ExposeSecret, SecretString};
@@ -85,24 +83,8 @@ async fn start() -> Fixture {
         .await
         .expect("state");
     let auth = state.admin.clone();
+    let (customer_id, customer_secret) = support::seed::tenant(&auth, TENANT, None).await;
     let tenant = TenantId::parse(TENANT).expect("tenant id");
-    auth.create_tenant(
-        &finhub_core::admin::Administrator::new("bench set-up"),
-        tenant.clone(),
-        "Bench",
-        Scope::parse("finra:otcMarket").expect("scope"),
-    )
-    .await
-    .expect("tenant");
-    let customer = auth
-        .create_customer(
-            &finhub_core::admin::Administrator::new("bench set-up"),
-            &tenant,
-            "bench",
-            AccountType::B2b,
-        )
-        .await
-        .expect("customer");
     for idx in 0..=TIMING_USERS {
         auth.create_user(
             &finhub_core::admin::Administrator::new("bench set-up"),
@@ -127,8 +109,8 @@ async fn start() -> Fixture {
     let base = format!("http://{addr}");
     let mut fixture = Fixture {
         base,
-        customer_id: customer.customer.id.to_string(),
-        customer_secret: customer.secret.expose().to_owned(),
+        customer_id,
+        customer_secret,
         session_token: String::new(),
         dir,
         state,

@@ -22,6 +22,9 @@
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,9 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use finhub_clock::SystemClock;
-use finhub_core::ids::TenantId;
-use finhub_core::model::{AccountType, UpstreamTarget};
-use finhub_core::scope::Scope;
+
 use finhub_server::AppState;
 use finhub_server::config::Config;
 use finra_client::{Auth, Credentials, FinraClient, Pacer, PagingConfig, Query, RetryPolicy};
@@ -414,40 +415,13 @@ async fn seed(
     let auth = &state.admin;
     let mut customers = Vec::new();
     for (tenant, emulator) in [(SMALL_TENANT, small), (FULL_TENANT, full)] {
-        let tenant = TenantId::parse(tenant).expect("tenant id");
-        auth.create_tenant(
-            &finhub_core::admin::Administrator::new("bench set-up"),
-            tenant.clone(),
-            "Bench",
-            Scope::parse("finra:otcMarket").expect("scope"),
-        )
-        .await
-        .expect("tenant");
-        let customer = auth
-            .create_customer(
-                &finhub_core::admin::Administrator::new("bench set-up"),
-                &tenant,
-                "bench",
-                AccountType::B2b,
-            )
-            .await
-            .expect("customer");
-        auth.set_upstream_credential(
-            &finhub_core::admin::Administrator::new("bench set-up"),
-            &tenant,
-            UPSTREAM_ID,
-            &SecretString::from(UPSTREAM_SECRET),
-            UpstreamTarget::Custom {
-                api_base: emulator.base_url(),
-                token_url: emulator.token_url(),
-            },
-        )
-        .await
-        .expect("upstream credential");
-        customers.push((
-            customer.customer.id.to_string(),
-            customer.secret.expose().to_owned(),
-        ));
+        let upstream = support::seed::Upstream {
+            client_id: UPSTREAM_ID,
+            secret: UPSTREAM_SECRET,
+            api_base: emulator.base_url(),
+            token_url: emulator.token_url(),
+        };
+        customers.push(support::seed::tenant(auth, tenant, Some(upstream)).await);
     }
     let full_customer = customers.pop().expect("two customers");
     let small_customer = customers.pop().expect("two customers");

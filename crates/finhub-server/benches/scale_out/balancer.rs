@@ -41,8 +41,14 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, dir: &Path) {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
     };
-    let one = NginxStream::start(&nginx, free_port(), &[behind[0].addr], 2, &dir.join("nginx-1"))
-        .expect("nginx in front of one instance");
+    let one = NginxStream::start(
+        &nginx,
+        free_port(),
+        &[behind[0].addr],
+        2,
+        &dir.join("nginx-1"),
+    )
+    .expect("nginx in front of one instance");
     let two = NginxStream::start(
         &nginx,
         free_port(),

@@ -5,13 +5,9 @@
 use std::net::SocketAddr;
 
 use finhub_clock::SystemClock;
-use finhub_core::ids::TenantId;
-use finhub_core::model::{AccountType, UpstreamTarget};
-use finhub_core::scope::Scope;
 use finhub_server::AppState;
 use finhub_server::config::{Config, RawConfig};
 use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Throttle, Tier};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 pub(crate) const TENANT: &str = "1234567";
@@ -120,40 +116,20 @@ impl Seeded {
         upstream: Option<&RunningEmulator>,
         base: &str,
     ) -> Self {
-        let admin = finhub_core::admin::Administrator::new("bench set-up");
-        let domain = &instance.state.admin;
-        let tenant = TenantId::parse(TENANT).expect("tenant id");
-        domain
-            .create_tenant(
-                &admin,
-                tenant.clone(),
-                "Bench",
-                Scope::parse("finra:otcMarket").expect("scope"),
-            )
-            .await
-            .expect("tenant");
-        let customer = domain
-            .create_customer(&admin, &tenant, "bench", AccountType::B2b)
-            .await
-            .expect("customer");
-        if let Some(emulator) = upstream {
-            domain
-                .set_upstream_credential(
-                    &admin,
-                    &tenant,
-                    UPSTREAM_ID,
-                    &SecretString::from(UPSTREAM_SECRET),
-                    UpstreamTarget::Custom {
-                        api_base: emulator.base_url(),
-                        token_url: emulator.token_url(),
-                    },
-                )
-                .await
-                .expect("upstream credential");
-        }
+        let (customer_id, customer_secret) = crate::support::seed::tenant(
+            &instance.state.admin,
+            TENANT,
+            upstream.map(|emulator| crate::support::seed::Upstream {
+                client_id: UPSTREAM_ID,
+                secret: UPSTREAM_SECRET,
+                api_base: emulator.base_url(),
+                token_url: emulator.token_url(),
+            }),
+        )
+        .await;
         let login = json!({
-            "customerId": customer.customer.id.to_string(),
-            "customerSecret": customer.secret.expose(),
+            "customerId": customer_id,
+            "customerSecret": customer_secret,
             "accountType": "b2b",
             "grantType": "client_credentials",
         });
@@ -168,7 +144,10 @@ impl Seeded {
 
     /// wrk's script for a call with the session.
     pub(crate) fn session_script(&self) -> String {
-        format!("wrk.headers[\"Authorization\"] = \"Bearer {}\"\n", self.session)
+        format!(
+            "wrk.headers[\"Authorization\"] = \"Bearer {}\"\n",
+            self.session
+        )
     }
 }
 

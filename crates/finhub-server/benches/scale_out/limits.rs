@@ -14,7 +14,10 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, dir: &Path) {
     let emulator = runtime.block_on(emulator(Throttle::Off));
     let hubs = runtime.block_on(async {
         let mut hubs = Vec::new();
-        for (name, redis) in [("in-process limits", None), ("Redis limits", Some(redis_url()))] {
+        for (name, redis) in [
+            ("in-process limits", None),
+            ("Redis limits", Some(redis_url())),
+        ] {
             let file = dir.join(format!("limits-{}.db", hubs.len()));
             let instance = Instance::start(&Shape {
                 database_url: format!("sqlite:{}?mode=rwc", file.display()),
@@ -34,15 +37,34 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, dir: &Path) {
         for (idx, (name, instance, seeded)) in hubs.iter().enumerate() {
             let base = instance.base();
             let script = seeded.session_script();
-            let many = wrk(dir, &base, &format!("{name}: 64 connections"), DATA_CALL, "64", &script);
+            let many = wrk(
+                dir,
+                &base,
+                &format!("{name}: 64 connections"),
+                DATA_CALL,
+                "64",
+                &script,
+            );
             rates[idx].push(many.rate);
-            let one = wrk(dir, &base, &format!("{name}: 1 connection"), DATA_CALL, "1", &script);
+            let one = wrk(
+                dir,
+                &base,
+                &format!("{name}: 1 connection"),
+                DATA_CALL,
+                "1",
+                &script,
+            );
             p50s[idx].push(one.p50_ms);
         }
     }
     let [local_rate, redis_rate] = rates.map(median);
     let [local_p50, redis_p50] = p50s.map(median);
-    let shared = hubs[1].1.state.limiters.shared().map_or(0, |s| s.fallbacks());
+    let shared = hubs[1]
+        .1
+        .state
+        .limiters
+        .shared()
+        .map_or(0, finhub_server::rate_limit::SharedStore::fallbacks);
     println!(
         "data calls/s at 64 connections: in-process {local_rate:.0}, Redis {redis_rate:.0}: ratio \
          {:.2} (target ≥ 0.80: {})",

@@ -13,6 +13,8 @@
 //! - **Behind nginx:** session checks and logins through nginx (`stream`, PROXY headers,
 //!   2 workers) to one and to two instances, beside one instance reached directly.
 //!
+//! `bench/scale-out.sh [store] [limits] [pacer] [balancer]` runs only the parts named.
+//!
 //! The instances run in this process (tokio, 2 workers), the emulator too; PostgreSQL, Redis,
 //! nginx and wrk are processes of their own, all on the machine's cores. PostgreSQL is the
 //! server `POSTGRES_TEST_URL` names (databases of the benchmark's own, dropped afterwards),
@@ -50,13 +52,28 @@ fn main() {
          {SECONDS} s, medians; limits raised so they are checked but never refuse",
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
-    store::run(&runtime, &dir);
-    limits::run(&runtime, &dir);
-    pacer::run(&runtime, &dir);
-    balancer::run(&runtime, &dir);
+    // `cargo bench --bench scale_out -- limits pacer` runs only the parts named.
+    let chosen: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let parts: [(&str, Part); 4] = [
+        ("store", store::run),
+        ("limits", limits::run),
+        ("pacer", pacer::run),
+        ("balancer", balancer::run),
+    ];
+    for (name, run) in parts {
+        if chosen.is_empty() || chosen.iter().any(|c| c == name) {
+            run(&runtime, &dir);
+        }
+    }
     drop(runtime);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One part of the benchmark.
+type Part = fn(&tokio::runtime::Runtime, &std::path::Path);
 
 /// One wrk run (see `support::wrk::run_for`) of this benchmark's length.
 fn wrk(

@@ -25,7 +25,10 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, dir: &Path) {
     let database = runtime.block_on(PostgresTestDatabase::create("benchpacer"));
     let mut seeded = None;
     let mut results = Vec::new();
-    for (name, redis) in [("one pacer in Redis", Some(redis_url())), ("a pacer each", None)] {
+    for (name, redis) in [
+        ("one pacer in Redis", Some(redis_url())),
+        ("a pacer each", None),
+    ] {
         let shape = Shape {
             database_url: database.url().to_owned(),
             redis,

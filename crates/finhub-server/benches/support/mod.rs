@@ -2,4 +2,5 @@
 
 #![allow(dead_code, reason = "each benchmark uses its own part")]
 
+pub(crate) mod seed;
 pub(crate) mod wrk;

@@ -98,22 +98,31 @@ impl<K: LimitSubject> Limit<K> {
     /// Takes one request for `key`, or says how long to wait.
     pub async fn check(&self, key: &K) -> Result<(), Duration> {
         if let Some(store) = &self.shared {
-            let shared_key = LimitKey::new(self.name, &key.subject());
-            match store
-                .admit(self.name, &shared_key, self.limit, Duration::ZERO)
-                .await
-            {
-                Some(Admission::Booked { .. }) => return Ok(()),
-                Some(Admission::Refused { retry_after }) => return Err(retry_after),
-                None => {}
+            let shared_key = self.shared_key(key);
+            let limits = [(&shared_key, self.limit)];
+            if let Some(admission) = store.admit(self.name, &limits, Duration::ZERO).await {
+                return decided(admission);
             }
         }
         self.local.check(key)
     }
 
+    /// `key`'s counter in the shared store.
+    fn shared_key(&self, key: &K) -> LimitKey {
+        LimitKey::new(self.name, &key.subject())
+    }
+
     /// Forgets idle keys kept in this process.
     pub fn retain_recent(&self) {
         self.local.retain_recent();
+    }
+}
+
+/// A shared store's admission as a limit's answer.
+fn decided(admission: Admission) -> Result<(), Duration> {
+    match admission {
+        Admission::Booked { .. } => Ok(()),
+        Admission::Refused { retry_after } => Err(retry_after),
     }
 }
 
@@ -175,12 +184,29 @@ impl Limiters {
     }
 
     /// Takes a data call (a proxied FINRA call, a TRAQS file) from the session's and its
-    /// customer's limits; when either is spent, how long to wait.
+    /// customer's limits — in one step when they are shared, so a refusal by one spends
+    /// nothing of the other; when either is spent, how long to wait.
     pub async fn check_data_call(&self, session: &Session) -> Result<(), AuthError> {
         let customer = (session.tenant_id.clone(), session.customer_id.clone());
-        let checked = match self.data_per_session.check(&session.key_hash).await {
-            Ok(()) => self.data_per_customer.check(&customer).await,
-            refused => refused,
+        let (per_session, per_customer) = (&self.data_per_session, &self.data_per_customer);
+        let shared = match &self.shared {
+            Some(store) => {
+                let session_key = per_session.shared_key(&session.key_hash);
+                let customer_key = per_customer.shared_key(&customer);
+                let limits = [
+                    (&session_key, per_session.limit),
+                    (&customer_key, per_customer.limit),
+                ];
+                store.admit("data", &limits, Duration::ZERO).await
+            }
+            None => None,
+        };
+        let checked = match shared {
+            Some(admission) => decided(admission),
+            None => match per_session.local.check(&session.key_hash) {
+                Ok(()) => per_customer.local.check(&customer),
+                refused => refused,
+            },
         };
         checked.map_err(|retry_after| AuthError::RateLimited { retry_after })
     }

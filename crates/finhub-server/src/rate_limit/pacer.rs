@@ -52,7 +52,7 @@ impl SharedSchedule for SharedPacer {
         let bound = max_wait.unwrap_or(UNBOUNDED_WAIT);
         match self
             .store
-            .admit("upstream_pacer", &self.key, self.limit, bound)
+            .admit("upstream_pacer", &[(&self.key, self.limit)], bound)
             .await
         {
             Some(Admission::Booked { after }) => Ok(after),

@@ -47,16 +47,15 @@ impl SharedStore {
         (limit / self.expected_instances).max(1)
     }
 
-    /// Books one request under `limit` for `key` in the shared store, or `None` when the store
-    /// could not decide (recorded; the caller decides alone).
+    /// Books one request under every `(key, limit)` in the shared store (all or none), or
+    /// `None` when the store could not decide (recorded under `name`; the caller decides alone).
     pub async fn admit(
         &self,
         name: &'static str,
-        key: &LimitKey,
-        limit: Gcra,
+        limits: &[(&LimitKey, Gcra)],
         max_wait: Duration,
     ) -> Option<Admission> {
-        match self.store.admit(key, limit, max_wait).await {
+        match self.store.admit(limits, max_wait).await {
             Ok(admission) => {
                 self.fallbacks.resumed();
                 Some(admission)
@@ -110,7 +109,8 @@ impl Fallbacks {
     }
 
     fn resumed(&self) {
-        if self.away.swap(false, Ordering::Relaxed) {
+        // A load first: the hot path only reads the flag (no write to a shared cache line).
+        if self.away.load(Ordering::Relaxed) && self.away.swap(false, Ordering::Relaxed) {
             tracing::info!("Redis answers again: the limits are shared again");
             *self
                 .last_logged

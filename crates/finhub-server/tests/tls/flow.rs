@@ -13,37 +13,15 @@ use finhub_core::audit::AuditOutcome;
 use finhub_core::mfa::TotpSecret;
 use finhub_server::demo::{DemoOptions, prepare};
 use reqwest::StatusCode;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{ClientConfig, RootCertStore};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use crate::support::{FreezeGuard, Hub, PKI, client, client_from, pooled_client, provider};
+use crate::support::{FreezeGuard, Hub, PKI, client, client_from, demo_tls_config, pooled_client};
 
 /// A client from the files the demo wrote.
 fn demo_client(credentials: &Value, with_certificate: bool) -> reqwest::Client {
-    let path = |key: &str| credentials[key].as_str().expect(key).to_owned();
-    let mut roots = RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_file(path("caCert")).expect("ca.pem"))
-        .expect("a trust anchor");
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots);
-    let config = if with_certificate {
-        builder
-            .with_client_auth_cert(
-                vec![CertificateDer::from_pem_file(path("clientCert")).expect("client.pem")],
-                PrivateKeyDer::from_pem_file(path("clientKey")).expect("client.key"),
-            )
-            .expect("a client certificate")
-    } else {
-        builder.with_no_client_auth()
-    };
-    client_from(config, false)
+    client_from(demo_tls_config(credentials, with_certificate), false)
 }
 
 async fn call(

@@ -16,35 +16,14 @@ use axum::middleware::{self, Next};
 use finhub_server::demo::{DemoOptions, prepare};
 use finhub_store::testing::{PostgresTestDatabase, redis_url};
 use reqwest::StatusCode;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{ClientConfig, RootCertStore};
 use serde_json::{Value, json};
 
-use crate::support::provider;
+use crate::support::demo_tls_config;
 
 /// An HTTPS client trusting the demo's CA, with its client certificate or without, opening a
 /// new connection (so nginx picks an instance afresh) for every request, from `local`.
 fn client(credentials: &Value, with_certificate: bool, local: IpAddr) -> reqwest::Client {
-    let path = |key: &str| credentials[key].as_str().expect(key).to_owned();
-    let mut roots = RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_file(path("caCert")).expect("ca.pem"))
-        .expect("a trust anchor");
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots);
-    let config = if with_certificate {
-        builder
-            .with_client_auth_cert(
-                vec![CertificateDer::from_pem_file(path("clientCert")).expect("client.pem")],
-                PrivateKeyDer::from_pem_file(path("clientKey")).expect("client.key"),
-            )
-            .expect("a client certificate")
-    } else {
-        builder.with_no_client_auth()
-    };
+    let config = demo_tls_config(credentials, with_certificate);
     reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .pool_max_idle_per_host(0)

@@ -379,6 +379,30 @@ pub(crate) fn pooled_client(cert: Option<&IssuedCertificate>) -> reqwest::Client
     client_from(client_config(cert, rustls::DEFAULT_VERSIONS), true)
 }
 
+/// A client TLS config from the files `finhub demo --credentials-out` names: trusting the demo's
+/// CA, with the demo customer's client certificate or without one.
+pub(crate) fn demo_tls_config(credentials: &Value, with_certificate: bool) -> ClientConfig {
+    let path = |key: &str| credentials[key].as_str().expect(key).to_owned();
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(path("caCert")).expect("ca.pem"))
+        .expect("a trust anchor");
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots);
+    if with_certificate {
+        builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_file(path("clientCert")).expect("client.pem")],
+                PrivateKeyDer::from_pem_file(path("clientKey")).expect("client.key"),
+            )
+            .expect("a client certificate")
+    } else {
+        builder.with_no_client_auth()
+    }
+}
+
 /// An HTTPS client over a prepared rustls config.
 pub(crate) fn client_from(config: ClientConfig, keep_alive: bool) -> reqwest::Client {
     let mut builder = reqwest::Client::builder()

@@ -1,5 +1,5 @@
-//! Shared rate limits in Redis: [`RedisLimits`] runs one GCRA step per request as a Lua script
-//! (`gcra.lua`) on Redis's clock, through one multiplexed connection that reconnects by itself.
+//! Shared rate limits in Redis: [`RedisLimits`] runs one GCRA step per request — over every
+//! limit the request counts against at once — as a Lua script (`gcra.lua`) on Redis's clock, through one multiplexed connection that reconnects by itself.
 //! Every call is bounded by a time limit, so a slow or absent Redis costs a caller that long at
 //! most; the caller then falls back to its own limits.
 
@@ -107,8 +107,7 @@ impl RedisLimits {
 
     async fn run_script(
         &self,
-        key: &LimitKey,
-        limit: Gcra,
+        limits: &[(&LimitKey, Gcra)],
         max_wait: Duration,
     ) -> Result<(u8, u64), redis::RedisError> {
         let now = match &self.clock {
@@ -117,15 +116,16 @@ impl RedisLimits {
                 (clock.now_utc().unix_timestamp_nanos() / 1_000).to_string()
             }
         };
+        let mut invocation = self.script.prepare_invoke();
+        invocation.arg(micros(max_wait)).arg(now);
+        for (key, limit) in limits {
+            invocation
+                .key(format!("{}:{}", self.options.key_prefix, key.as_str()))
+                .arg(micros(limit.interval))
+                .arg(micros(limit.tolerance()));
+        }
         let mut connection = self.connection.clone();
-        self.script
-            .key(format!("{}:{}", self.options.key_prefix, key.as_str()))
-            .arg(micros(limit.interval))
-            .arg(micros(limit.tolerance()))
-            .arg(micros(max_wait))
-            .arg(now)
-            .invoke_async(&mut connection)
-            .await
+        invocation.invoke_async(&mut connection).await
     }
 
     /// Bounds `call` by the time limit and describes a failure without the URL.
@@ -166,11 +166,10 @@ fn describe(error: &redis::RedisError) -> String {
 impl SharedLimits for RedisLimits {
     async fn admit(
         &self,
-        key: &LimitKey,
-        limit: Gcra,
+        limits: &[(&LimitKey, Gcra)],
         max_wait: Duration,
     ) -> Result<Admission, SharedLimitError> {
-        let (booked, micros) = self.bounded(self.run_script(key, limit, max_wait)).await?;
+        let (booked, micros) = self.bounded(self.run_script(limits, max_wait)).await?;
         let duration = Duration::from_micros(micros);
         Ok(match booked {
             1 => Admission::Booked { after: duration },

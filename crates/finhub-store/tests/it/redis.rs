@@ -28,7 +28,7 @@ fn limits_at(url: &str, prefix: &str, clock: &Arc<ManualClock>) -> RedisLimits {
 /// One decision that may not wait.
 async fn at_once(limits: &RedisLimits, key: &LimitKey, limit: Gcra) -> Admission {
     limits
-        .admit(key, limit, Duration::ZERO)
+        .admit(&[(key, limit)], Duration::ZERO)
         .await
         .expect("redis answers")
 }
@@ -47,10 +47,7 @@ async fn a_key_gets_its_burst_then_is_refused_for_exactly_one_interval() {
     let key = LimitKey::new("address", "192.0.2.1");
 
     for _ in 0..3 {
-        assert_eq!(
-            at_once(&limits, &key, limit).await,
-            booked(0)
-        );
+        assert_eq!(at_once(&limits, &key, limit).await, booked(0));
     }
     assert_eq!(
         at_once(&limits, &key, limit).await,
@@ -59,10 +56,7 @@ async fn a_key_gets_its_burst_then_is_refused_for_exactly_one_interval() {
         }
     );
     let other = LimitKey::new("address", "192.0.2.2");
-    assert_eq!(
-        at_once(&limits, &other, limit).await,
-        booked(0)
-    );
+    assert_eq!(at_once(&limits, &other, limit).await, booked(0));
 
     clock.advance(Duration::from_millis(999));
     assert_eq!(
@@ -72,10 +66,7 @@ async fn a_key_gets_its_burst_then_is_refused_for_exactly_one_interval() {
         }
     );
     clock.advance(Duration::from_millis(1));
-    assert_eq!(
-        at_once(&limits, &key, limit).await,
-        booked(0)
-    );
+    assert_eq!(at_once(&limits, &key, limit).await, booked(0));
     assert!(matches!(
         at_once(&limits, &key, limit).await,
         Admission::Refused { .. }
@@ -91,7 +82,7 @@ async fn reservations_space_requests_one_interval_apart_after_the_burst() {
 
     let mut starts = Vec::new();
     for _ in 0..21 {
-        match limits.admit(&key, pacer, HOUR).await.expect("redis") {
+        match limits.admit(&[(&key, pacer)], HOUR).await.expect("redis") {
             Admission::Booked { after } => starts.push(after.as_millis()),
             refused => panic!("a reservation within an hour is never refused: {refused:?}"),
         }
@@ -102,7 +93,7 @@ async fn reservations_space_requests_one_interval_apart_after_the_burst() {
     // A caller that will wait 120 ms at most gets nothing booked and hears when to come back.
     assert_eq!(
         limits
-            .admit(&key, pacer, Duration::from_millis(120))
+            .admit(&[(&key, pacer)], Duration::from_millis(120))
             .await
             .expect("redis"),
         Admission::Refused {
@@ -111,7 +102,7 @@ async fn reservations_space_requests_one_interval_apart_after_the_burst() {
     );
     assert_eq!(
         limits
-            .admit(&key, pacer, Duration::from_millis(200))
+            .admit(&[(&key, pacer)], Duration::from_millis(200))
             .await
             .expect("redis"),
         booked(200),
@@ -161,12 +152,8 @@ async fn redis_own_clock_decides_when_no_clock_is_given() {
     .expect("a valid URL");
     let limit = Gcra::per_period(1, HOUR);
     let key = LimitKey::new("session", "s");
-    assert_eq!(
-        at_once(&limits, &key, limit).await,
-        booked(0)
-    );
-    match at_once(&limits, &key, limit).await
-    {
+    assert_eq!(at_once(&limits, &key, limit).await, booked(0));
+    match at_once(&limits, &key, limit).await {
         Admission::Refused { retry_after } => {
             assert!(
                 retry_after > HOUR - Duration::from_secs(60) && retry_after <= HOUR,
@@ -185,15 +172,12 @@ async fn a_flushed_script_cache_is_reloaded_without_the_caller_noticing() {
     let limits = limits_at(&server.url(), "flush", &clock);
     let limit = Gcra::per_period(10, HOUR);
     let key = LimitKey::new("address", "a");
-    assert_eq!(
-        at_once(&limits, &key, limit).await,
-        booked(0)
-    );
+    assert_eq!(at_once(&limits, &key, limit).await, booked(0));
 
     server.command(&["SCRIPT", "FLUSH"]).await;
     assert_eq!(
         limits
-            .admit(&key, limit, Duration::ZERO)
+            .admit(&[(&key, limit)], Duration::ZERO)
             .await
             .expect("reloaded"),
         booked(0)
@@ -207,16 +191,13 @@ async fn redis_away_is_a_bounded_error_and_redis_back_is_used_again() {
     let limits = limits_at(&server.url(), "cut", &clock);
     let limit = Gcra::per_period(2, HOUR);
     let key = LimitKey::new("address", "a");
-    assert_eq!(
-        at_once(&limits, &key, limit).await,
-        booked(0)
-    );
+    assert_eq!(at_once(&limits, &key, limit).await, booked(0));
 
     server.stop();
     for _ in 0..3 {
         let started = Instant::now();
         let error = limits
-            .admit(&key, limit, Duration::ZERO)
+            .admit(&[(&key, limit)], Duration::ZERO)
             .await
             .expect_err("Redis is away");
         assert!(
@@ -242,7 +223,7 @@ async fn redis_away_is_a_bounded_error_and_redis_back_is_used_again() {
     // meet the old connection's failure. Bounded: a few attempts, a short pause between.
     let deadline = Instant::now() + Duration::from_secs(10);
     let admission = loop {
-        match limits.admit(&key, limit, Duration::ZERO).await {
+        match limits.admit(&[(&key, limit)], Duration::ZERO).await {
             Ok(admission) => break admission,
             Err(error) if Instant::now() < deadline => {
                 tracing::debug!(%error, "Redis not back yet");
@@ -284,15 +265,12 @@ async fn a_redis_too_slow_to_answer_is_a_timeout_at_the_configured_limit() {
     .expect("a valid URL");
     let limit = Gcra::per_period(10, HOUR);
     let key = LimitKey::new("address", "a");
-    assert_eq!(
-        at_once(&limits, &key, limit).await,
-        booked(0)
-    );
+    assert_eq!(at_once(&limits, &key, limit).await, booked(0));
 
     server.command(&["CLIENT", "PAUSE", "3000", "ALL"]).await;
     let started = Instant::now();
     let error = limits
-        .admit(&key, limit, Duration::ZERO)
+        .admit(&[(&key, limit)], Duration::ZERO)
         .await
         .expect_err("Redis is paused");
     let waited = started.elapsed();
@@ -304,4 +282,35 @@ async fn a_redis_too_slow_to_answer_is_a_timeout_at_the_configured_limit() {
         waited >= Duration::from_millis(100) && waited < Duration::from_secs(2),
         "{waited:?}"
     );
+}
+
+#[tokio::test]
+async fn several_limits_book_together_or_not_at_all() {
+    let clock = ManualClock::starting_at(NOW);
+    let limits = limits_at(&redis_url(), &redis_test_prefix("joint"), &clock);
+    let session = LimitKey::new("data_session", "s");
+    let customer = LimitKey::new("data_customer", "c");
+    let (per_session, per_customer) = (Gcra::per_period(5, HOUR), Gcra::per_period(2, HOUR));
+    let both = [(&session, per_session), (&customer, per_customer)];
+    for _ in 0..2 {
+        assert_eq!(
+            limits.admit(&both, Duration::ZERO).await.expect("redis"),
+            booked(0)
+        );
+    }
+    // The customer's limit is spent: refused, with the customer's wait, and the session's
+    // count is not touched.
+    assert_eq!(
+        limits.admit(&both, Duration::ZERO).await.expect("redis"),
+        Admission::Refused {
+            retry_after: Duration::from_secs(1_800)
+        }
+    );
+    for _ in 0..3 {
+        assert_eq!(at_once(&limits, &session, per_session).await, booked(0));
+    }
+    assert!(matches!(
+        at_once(&limits, &session, per_session).await,
+        Admission::Refused { .. }
+    ));
 }
