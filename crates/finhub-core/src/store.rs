@@ -146,6 +146,11 @@ pub trait SessionStore: Send + Sync {
         tenant: &TenantId,
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError>;
+    /// How many sessions of all tenants are neither revoked nor past their absolute end at
+    /// `now` (for the metrics).
+    async fn count_active_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+    /// Whether the store answers a trivial query now (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
 
     /// Stores a new refresh token.
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError>;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod housekeeping;
 pub mod http;
+pub mod metrics;
 pub mod qr;
 pub mod rate_limit;
 mod serve;

@@ -83,12 +83,37 @@ async fn serve_until_stopped(
     let limits = state.http.connections.clone();
     let clock = state.clock.clone();
     let housekeeping = tokio::spawn(finhub_server::housekeeping::run(state.clone()));
+    // `/metrics`, `/readyz` and `/healthz` on a plain-HTTP listener of their own, when configured.
+    let operations = match state.http.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(
+                address = %listener.local_addr()?,
+                "serving /metrics, /readyz and /healthz (plain HTTP)"
+            );
+            // Scraped directly, never through the load balancer: no PROXY headers here.
+            let direct = finhub_server::config::ConnectionLimits {
+                proxy_protocol: finhub_server::config::ProxyProtocol::off(),
+                ..limits.clone()
+            };
+            Some(tokio::spawn(serve(
+                listener,
+                finhub_server::http::operations_router(state.clone()),
+                direct,
+                shutdown_signal(),
+            )))
+        }
+        None => None,
+    };
     let app = finhub_server::http::router(state);
     let served = match tls {
         Some(tls) => serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await,
         None => serve(listener, app, limits, shutdown_signal()).await,
     };
     housekeeping.abort();
+    if let Some(operations) = operations {
+        operations.abort();
+    }
     served
 }
 

@@ -17,6 +17,7 @@ use finhub_core::store::Store;
 use finra_client::Pacer;
 
 use crate::config::{Config, ConnectionLimits};
+use crate::metrics::{Metrics, ObservedPacer};
 use crate::rate_limit::{Limiters, SharedPacer, SharedStore};
 use crate::upstream::{ResultLinks, TraqsUpstreams, UpstreamSettings, Upstreams};
 
@@ -37,6 +38,10 @@ pub struct HttpSettings {
     pub public_url: String,
     /// Largest request body forwarded to FINRA.
     pub max_upstream_body_bytes: usize,
+    /// Whether `/metrics` and `/readyz` are on the main listener (no `[metrics] listen`).
+    pub operations_on_main: bool,
+    /// The operations listener's address, when they have one of their own.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Shared by every handler: one pointer, so the clone each request makes of it (the state
@@ -65,6 +70,8 @@ pub struct Services {
     pub upstreams: Arc<Upstreams>,
     /// Per-tenant, per-environment TRAQS clients.
     pub traqs: Arc<TraqsUpstreams>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 impl std::ops::Deref for AppState {
@@ -107,9 +114,14 @@ impl AppState {
         shared: Option<Arc<dyn SharedLimits>>,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
-        let shared = shared
-            .zip(config.redis.as_ref())
-            .map(|(limits, redis)| SharedStore::new(limits, redis.expected_instances));
+        let metrics = Arc::new(Metrics::new());
+        let shared = shared.zip(config.redis.as_ref()).map(|(limits, redis)| {
+            SharedStore::new(
+                limits,
+                redis.expected_instances,
+                metrics.shared_limit_fallbacks.clone(),
+            )
+        });
         let audit_lines: Option<Arc<dyn AuditLines>> = match &config.audit_jsonl_path {
             Some(path) => Some(Arc::new(JsonLinesFile::open(path)?)),
             None => None,
@@ -143,7 +155,12 @@ impl AppState {
             clock.clone(),
             time::Duration::try_from(upstream.result_link_ttl).unwrap_or(time::Duration::HOUR),
         );
-        let traqs = TraqsUpstreams::new(credentials.clone(), clock.clone(), upstream.timeout);
+        let traqs = TraqsUpstreams::new(
+            credentials.clone(),
+            clock.clone(),
+            upstream.timeout,
+            metrics.on_mint("traqs"),
+        );
         let pacer = match &shared {
             Some(store) => SharedPacer::pacer(
                 store.clone(),
@@ -164,8 +181,9 @@ impl AppState {
                 requests_per_second: upstream.requests_per_second,
                 max_queue_wait: upstream.max_queue_wait,
             },
-            pacer,
+            ObservedPacer::wrap(pacer, Arc::clone(&metrics)),
             links,
+            metrics.on_mint("finra"),
         );
         Ok(Self(Arc::new(Services {
             logins,
@@ -175,7 +193,8 @@ impl AppState {
             clock,
             upstreams: Arc::new(upstreams),
             traqs: Arc::new(traqs),
-            limiters: Limiters::new(&config.rate_limits, shared),
+            limiters: Limiters::new(&config.rate_limits, shared, &metrics),
+            metrics,
             http: Arc::new(HttpSettings {
                 profile: config.profile,
                 trusted_proxies: config.trusted_proxies,
@@ -184,6 +203,8 @@ impl AppState {
                 connections: config.connections,
                 public_url: config.public_url.trim_end_matches('/').to_owned(),
                 max_upstream_body_bytes: upstream.max_body_bytes,
+                operations_on_main: config.metrics_listen.is_none(),
+                metrics_listen: config.metrics_listen,
             }),
         })))
     }

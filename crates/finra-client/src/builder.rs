@@ -9,6 +9,7 @@ use std::time::Duration;
 use finhub_clock::{SharedClock, SystemClock};
 use reqwest::Url;
 
+use crate::on_mint::OnMint;
 use crate::client::{Authenticator, ClientInner, FinraClient};
 use crate::credentials::Auth;
 use crate::error::FinraError;
@@ -67,6 +68,7 @@ pub struct FinraClientBuilder {
     paging: PagingConfig,
     /// DER certificates trusted beside the platform's roots.
     extra_roots: Vec<Vec<u8>>,
+    on_mint: Option<OnMint>,
 }
 
 impl Default for FinraClientBuilder {
@@ -83,11 +85,19 @@ impl Default for FinraClientBuilder {
             token_manager: None,
             paging: PagingConfig::default(),
             extra_roots: Vec::new(),
+            on_mint: None,
         }
     }
 }
 
 impl FinraClientBuilder {
+    /// Runs `on_mint` after every token the client's own token manager mints (with
+    /// [`Auth::ClientCredentials`]; a manager given by [`Self::token_manager`] has its own).
+    pub fn on_mint(mut self, on_mint: OnMint) -> Self {
+        self.on_mint = Some(on_mint);
+        self
+    }
+
     /// Both URLs of one of FINRA's environments.
     pub fn environment(mut self, environment: Environment) -> Self {
         self.api_base = environment.api_base().to_owned();
@@ -178,14 +188,17 @@ impl FinraClientBuilder {
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
         let auth = match (self.token_manager, self.auth) {
             (Some(manager), _) => Authenticator::Managed(manager),
-            (None, Auth::ClientCredentials(credentials)) => Authenticator::Managed(
-                TokenManager::builder(credentials)
+            (None, Auth::ClientCredentials(credentials)) => {
+                let mut manager = TokenManager::builder(credentials)
                     .token_url(self.token_url)
                     .http_client(http.clone())
                     .clock(Arc::clone(&clock))
-                    .retry(self.retry)
-                    .build()?,
-            ),
+                    .retry(self.retry);
+                if let Some(on_mint) = self.on_mint {
+                    manager = manager.on_mint(on_mint);
+                }
+                Authenticator::Managed(manager.build()?)
+            }
             (None, Auth::Anonymous) => Authenticator::Anonymous,
             (None, Auth::BearerToken(token)) => Authenticator::Static(token),
         };

@@ -164,6 +164,28 @@ pub enum FinraError {
 }
 
 impl FinraError {
+    /// The HTTP status the server answered with, when this error is its answer (not a failure
+    /// to get one, nor a refusal before sending).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::BadCredentials { .. } | Self::UnsupportedGrantType => Some(400),
+            Self::TraqsRefreshTokenExpired { .. } => Some(400),
+            Self::Unauthorized { .. } => Some(401),
+            Self::NotEntitled { .. } => Some(403),
+            Self::NotFound { .. } => Some(404),
+            Self::RateLimited { .. } => Some(429),
+            Self::BadRequest { status, .. } | Self::Server { status, .. } => Some(*status),
+            Self::InvalidQuery { .. }
+            | Self::Timeout { .. }
+            | Self::Transport(_)
+            | Self::Decode { .. }
+            | Self::Inconsistent { .. }
+            | Self::AsyncFailed { .. }
+            | Self::UnsafeUrl { .. }
+            | Self::Config(_) => None,
+        }
+    }
+
     /// Whether retrying the same call later could succeed (rate limits, server errors,
     /// timeouts, transport failures).
     pub fn is_transient(&self) -> bool {

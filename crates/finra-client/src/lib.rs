@@ -61,6 +61,7 @@ mod client;
 mod credentials;
 mod csvtext;
 mod error;
+mod on_mint;
 mod pacer;
 mod page;
 mod pager;
@@ -83,6 +84,7 @@ pub use catalogue::{DatasetInfo, DatasetMetadata, FieldInfo, Partition, Partitio
 pub use client::{FinraClient, RawRequest};
 pub use credentials::{API_KEY_VAR, API_SECRET_VAR, Auth, CredentialSource, Credentials};
 pub use error::FinraError;
+pub use on_mint::OnMint;
 pub use pacer::{FINRA_BURST_RESERVE, FINRA_REQUESTS_PER_SECOND, Pacer, SharedSchedule};
 pub use page::{CsvPage, Page, PageInfo, RawRow, Row};
 pub use paging::{CsvStream, PagingConfig, Progress, RowStream};

@@ -29,6 +29,7 @@ use tokio::time::Instant;
 use crate::credentials::{Credentials, same_secret};
 use crate::error::FinraError;
 use crate::retry::RetryPolicy;
+use crate::on_mint::OnMint;
 use crate::shared_token::{Consulted, SharedToken, SharedTokens, consult, finish};
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -146,6 +147,8 @@ struct Inner {
     shared: Option<Arc<dyn SharedTokens>>,
     /// The last token the API refused (401): never adopted from the share again.
     refused: Mutex<Option<SecretString>>,
+    /// Told of every mint.
+    on_mint: Option<OnMint>,
 }
 
 /// Builds a [`TokenManager`]; see [`TokenManager::builder`].
@@ -157,9 +160,16 @@ pub struct TokenManagerBuilder {
     clock: Option<SharedClock>,
     retry: RetryPolicy,
     shared: Option<Arc<dyn SharedTokens>>,
+    on_mint: Option<OnMint>,
 }
 
 impl TokenManagerBuilder {
+    /// Runs `on_mint` after every token this manager mints (not those it adopts).
+    pub fn on_mint(mut self, on_mint: OnMint) -> Self {
+        self.on_mint = Some(on_mint);
+        self
+    }
+
     /// Shares tokens with the other processes minting for the same credential (default: none;
     /// this process mints for itself).
     pub fn shared(mut self, shared: Arc<dyn SharedTokens>) -> Self {
@@ -213,6 +223,7 @@ impl TokenManagerBuilder {
                 minting: tokio::sync::Mutex::new(()),
                 shared: self.shared,
                 refused: Mutex::new(None),
+                on_mint: self.on_mint,
             }),
         })
     }
@@ -230,6 +241,7 @@ impl TokenManager {
             clock: None,
             retry: RetryPolicy::default(),
             shared: None,
+            on_mint: None,
         }
     }
 
@@ -352,7 +364,12 @@ impl TokenManager {
         let mut retry = 0;
         loop {
             let (error, retry_after) = match self.mint_once().await {
-                Ok(token) => return Ok(token),
+                Ok(token) => {
+                    if let Some(on_mint) = &self.inner.on_mint {
+                        on_mint.minted();
+                    }
+                    return Ok(token);
+                }
                 Err(MintFailure::Final(error)) => return Err(error),
                 Err(MintFailure::Transient(error, retry_after)) => (error, retry_after),
             };

@@ -291,6 +291,17 @@ impl Sessions {
         }
     }
 
+    /// How many sessions of all tenants are live now (neither ended nor expired).
+    pub async fn count_active(&self) -> Result<u64, AuthError> {
+        let now = self.ctx.clock.now_utc();
+        Ok(self.ctx.store.count_active_sessions(now).await?)
+    }
+
+    /// Whether the store answers now (readiness).
+    pub async fn store_ready(&self) -> Result<(), AuthError> {
+        Ok(self.ctx.store.ping().await?)
+    }
+
     /// `POST /v1/auth/logout`: ends the session and its refresh-token family.
     pub async fn logout(
         &self,

@@ -110,6 +110,9 @@ pub struct Config {
     pub placeholder_keys: Vec<&'static str>,
     /// How log lines are written.
     pub log_format: LogFormat,
+    /// The operations listener (`/metrics`, `/readyz`, `/healthz`), if they have one of their
+    /// own; otherwise they are on the main listener.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// How log lines are written (to standard error; colours only when it is a terminal).
@@ -481,6 +484,13 @@ impl Config {
                     }
                     id => id.to_owned(),
                 },
+            },
+            metrics_listen: match (raw.metrics.listen.as_deref(), profile) {
+                (Some(addr), _) => Some(addr.parse().map_err(|_| {
+                    ConfigError(format!("metrics.listen must be ADDR:PORT, not {addr:?}"))
+                })?),
+                (None, Profile::Production) => Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
+                (None, Profile::Integration) => None,
             },
             transport,
             placeholder_keys,

@@ -42,6 +42,17 @@ pub struct RawConfig {
     pub tls: RawTls,
     /// Log output.
     pub log: RawLog,
+    /// Where `/metrics`, `/readyz` and `/healthz` are served.
+    pub metrics: RawMetrics,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawMetrics {
+    /// `ADDR:PORT` of a plain-HTTP listener of their own (production default
+    /// `127.0.0.1:9464`; integration default: none, they are on the main listener).
+    pub listen: Option<String>,
 }
 
 /// `[log]`.
@@ -79,6 +90,7 @@ impl Default for RawConfig {
             upstream: RawUpstream::default(),
             tls: RawTls::default(),
             log: RawLog::default(),
+            metrics: RawMetrics::default(),
         }
     }
 }

@@ -584,6 +584,9 @@ fn demo_config(
         raw.redis.key_prefix = format!("finhub-demo-{}", random_base64url(6));
         raw.redis.expected_instances = u32::try_from(options.instances.max(1)).unwrap_or(1);
     }
+    // Production serves /metrics and /readyz on a listener of their own: a free port here, so
+    // several demos (and instances) never collide.
+    raw.metrics.listen = (options.profile == "production").then(|| "127.0.0.1:0".to_owned());
     if front.balancer.is_some() {
         // The instances hear clients through nginx's PROXY headers, and only from it.
         raw.trusted_proxies = vec!["127.0.0.1/32".into(), "::1/128".into()];

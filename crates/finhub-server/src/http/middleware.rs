@@ -1,5 +1,5 @@
 //! The layers around every route: the request id (a fresh UUID, returned in `X-Request-Id` and
-//! in every error body), one log line per request, the error envelope, the header-size guard,
+//! in every error body), one log line and the request metrics per request, the error envelope, the header-size guard,
 //! the request time limit (408 when the body stopped arriving, else 503), and
 //! `Cache-Control: no-store` on the authentication endpoints.
 
@@ -17,6 +17,7 @@ use super::context::RequestId;
 use super::error::{ApiError, ErrorReport};
 use super::finra::FinraRoute;
 use super::finra::route::Dataset;
+use crate::metrics::Metrics;
 
 /// The response header carrying the request id.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -34,7 +35,11 @@ pub(crate) const MAX_HEADERS: usize = 64;
 /// No path, header, query or body is logged: the line names the matched route's template
 /// (for a proxied FINRA path, its own template, with the group and name once the call went
 /// on), and for a path no route takes, only its length.
-pub(crate) async fn track_request(mut request: Request, next: Next) -> Response {
+pub(crate) async fn track_request(
+    State(metrics): State<Arc<Metrics>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     // A v4 UUID from the thread-local CSPRNG (no system call per request).
     let mut text = uuid::Uuid::encode_buffer();
@@ -74,9 +79,14 @@ pub(crate) async fn track_request(mut request: Request, next: Next) -> Response 
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // The route is worked out again from the path only when the line is written.
+    let mut route = LoggedRoute::of(matched.as_ref(), uri.path());
+    metrics.request(
+        route.template,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     if tracing::enabled!(tracing::Level::INFO) {
-        let mut route = LoggedRoute::of(matched.as_ref(), uri.path());
         if report.is_some() {
             // The group and name are logged only once the scope has granted them and the call
             // went on: a refused request's parts are the caller's text, whatever they look like.

@@ -11,6 +11,7 @@ mod error;
 mod finra;
 mod mfa;
 mod middleware;
+mod operations;
 mod routes;
 mod session;
 mod token;
@@ -26,6 +27,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::state::AppState;
 use error::ApiError;
+pub use operations::operations_router;
 pub use routes::{ENDPOINTS, Endpoint, Serves};
 
 /// The one route every proxied FINRA path ([`Serves::Finra`]) comes in by.
@@ -37,6 +39,7 @@ const FINRA_ROUTE: &str = "/v1/finra/{*path}";
 /// with `MockConnectInfo`).
 pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
+    let state_metrics = std::sync::Arc::clone(&state.metrics);
     let mut auth = Router::new();
     let mut open = Router::new().route(FINRA_ROUTE, any(finra::proxy_finra));
     for endpoint in ENDPOINTS {
@@ -45,7 +48,10 @@ pub fn router(state: AppState) -> Router {
         match endpoint.serves {
             Serves::Auth(handler) => auth = auth.route(endpoint.path, handler(method)),
             Serves::Open(handler) => open = open.route(endpoint.path, handler(method)),
-            Serves::Finra => {}
+            Serves::Operations(handler) if settings.operations_on_main => {
+                open = open.route(endpoint.path, handler(method));
+            }
+            Serves::Operations(_) | Serves::Finra => {}
         }
     }
     let auth = auth
@@ -64,7 +70,10 @@ pub fn router(state: AppState) -> Router {
             middleware::time_limit,
         ))
         .layer(from_fn(middleware::limit_header_size))
-        .layer(from_fn(middleware::track_request))
+        .layer(from_fn_with_state(
+            std::sync::Arc::clone(&state_metrics),
+            middleware::track_request,
+        ))
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
         ]))

@@ -5,7 +5,7 @@
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use super::{finra, get_health, get_noop, mfa, session, token, traqs};
+use super::{finra, get_health, get_noop, mfa, operations, session, token, traqs};
 use crate::state::AppState;
 
 /// Builds a route's handler for the route's method.
@@ -22,6 +22,9 @@ pub enum Serves {
     /// One of FINRA's Query API paths, served by the proxy behind one catch-all route once the
     /// path parses as this template.
     Finra,
+    /// Readiness and metrics, for load balancers and Prometheus: on the main listener (no
+    /// body, open) unless `[metrics] listen` gives them a listener of their own.
+    Operations(Handler),
 }
 
 impl std::fmt::Debug for Serves {
@@ -30,6 +33,7 @@ impl std::fmt::Debug for Serves {
             Self::Auth(_) => "Auth",
             Self::Open(_) => "Open",
             Self::Finra => "Finra",
+            Self::Operations(_) => "Operations",
         })
     }
 }
@@ -145,6 +149,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Method::GET,
         "/healthz",
         Serves::Open(|method| on(method, get_health)),
+    ),
+    endpoint(
+        Method::GET,
+        "/readyz",
+        Serves::Operations(|method| on(method, operations::get_ready)),
+    ),
+    endpoint(
+        Method::GET,
+        "/metrics",
+        Serves::Operations(|method| on(method, operations::get_metrics)),
     ),
     endpoint(
         Method::GET,

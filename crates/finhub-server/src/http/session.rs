@@ -13,13 +13,29 @@ use super::error::ApiError;
 use crate::state::AppState;
 
 /// `POST /v1/auth/refresh`: an empty body, `{}`, or `{"userSessionToken": "..."}` naming the
-/// session to refresh (it must be the same user's).
+/// session to refresh (it must be the same user's). Its outcome is counted.
 pub(crate) async fn refresh_session(
     State(state): State<AppState>,
     facts: RequestFacts,
     token: SessionToken,
     request: Request,
 ) -> Result<Response, ApiError> {
+    let answer = refresh(&state, facts, token, request).await;
+    state.metrics.refresh(match &answer {
+        Ok((true, _)) => "refreshed",
+        Ok((false, _)) => "not_due",
+        Err(error) => error.code(),
+    });
+    answer.map(|(_, response)| response)
+}
+
+/// The refresh itself: whether the access token was extended, and the answer.
+async fn refresh(
+    state: &AppState,
+    facts: RequestFacts,
+    token: SessionToken,
+    request: Request,
+) -> Result<(bool, Response), ApiError> {
     let content_type = check_json_content_type(request.headers());
     let bytes = read_body(request, state.http.max_auth_body_bytes).await?;
     let body_token = if bytes.is_empty() {
@@ -33,12 +49,12 @@ pub(crate) async fn refresh_session(
         .sessions
         .refresh(&facts.context, token.get(), body_token.as_deref())
         .await?;
-    Ok(Json(RefreshAnswer {
+    let answer = Json(RefreshAnswer {
         refreshed: outcome.refreshed,
         expires_in: outcome.expires_in,
         token_type: "Bearer",
-    })
-    .into_response())
+    });
+    Ok((outcome.refreshed, answer.into_response()))
 }
 
 /// The answer of `POST /v1/auth/refresh`.

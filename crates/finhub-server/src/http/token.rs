@@ -103,33 +103,82 @@ impl GrantType {
     }
 }
 
-/// `POST /v1/auth/token`.
+/// `POST /v1/auth/token`, its outcome counted by grant (and second factor, when one came).
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     facts: RequestFacts,
     request: Request,
 ) -> Result<Response, ApiError> {
+    let mut presented = Presented::default();
+    let answer = login(&state, facts, request, &mut presented).await;
+    let outcome = answer.as_ref().map(drop).map_err(ApiError::code);
+    state.metrics.login(presented.grant, outcome);
+    if let Some(method) = presented.second_factor {
+        state.metrics.second_factor(method, outcome);
+    }
+    answer
+}
+
+/// What a login turned out to present, as far as it was read.
+struct Presented {
+    grant: &'static str,
+    second_factor: Option<&'static str>,
+}
+
+impl Default for Presented {
+    fn default() -> Self {
+        Self {
+            grant: "unknown",
+            second_factor: None,
+        }
+    }
+}
+
+async fn login(
+    state: &AppState,
+    facts: RequestFacts,
+    request: Request,
+    presented: &mut Presented,
+) -> Result<Response, ApiError> {
     let ctx = facts.context;
-    if let Err(wait) = state
-        .limiters
-        .token_per_address
-        .check(&ctx.client_addr)
-        .await
-    {
-        return Err(refuse(&state, &ctx, wait).await);
+    if let Err(wait) = state.limiters.token_per_address.check(&ctx.client_addr).await {
+        return Err(refuse(state, &ctx, wait).await);
     }
     let tenant = check_headers(request.headers())?;
     let bytes = read_body(request, state.http.max_auth_body_bytes).await?;
     let login = parse_login(&bytes, tenant)?;
+    *presented = Presented::of(&login.grant);
     let customer_key = (login.tenant.to_string(), login.customer_id.clone());
     if let Err(wait) = state.limiters.token_per_customer.check(&customer_key).await {
-        return Err(refuse(&state, &ctx, wait).await);
+        return Err(refuse(state, &ctx, wait).await);
     }
     let tenant = login.tenant.clone();
     let issued = state.logins.login(&ctx, login).await?;
     // Warm the tenant's upstream token; the login never waits for (or fails with) FINRA.
     state.upstreams.warm(tenant);
     Ok(token_response(&issued))
+}
+
+impl Presented {
+    fn of(grant: &LoginGrant) -> Self {
+        match grant {
+            LoginGrant::Password { second_factor, .. } => Self {
+                grant: "password",
+                second_factor: second_factor.as_ref().map(|proof| match proof {
+                    SecondFactorProof::Otp(_) => "totp",
+                    SecondFactorProof::RecoveryCode(_) => "recovery_code",
+                }),
+            },
+            LoginGrant::ClientCredentials => Self {
+                grant: "client_credentials",
+                second_factor: None,
+            },
+            LoginGrant::RefreshToken { .. } => Self {
+                grant: "refresh_token",
+                second_factor: None,
+            },
+        }
+    }
 }
 
 /// A 429 before any credential work, audited.

@@ -120,10 +120,16 @@ async fn serve_file(
         .traqs
         .client_for(&session.tenant_id, request.environment)
         .await?;
-    let download = match client
+    let sent = std::time::Instant::now();
+    let download = client
         .download(request.facility.as_str(), &request.file)
-        .await
-    {
+        .await;
+    let status = match &download {
+        Ok(_) => Some(200),
+        Err(error) => error.status(),
+    };
+    state.metrics.upstream_call("traqs", status, sent.elapsed());
+    let download = match download {
         Ok(download) => download,
         Err(error) => return Err(refusal(state, ctx, session, request, error).await),
     };

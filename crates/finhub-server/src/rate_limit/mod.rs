@@ -16,11 +16,13 @@ use finhub_core::ids::{CustomerId, TenantId};
 use finhub_core::model::Session;
 use finhub_core::secret::SecretHash;
 use finhub_core::shared_limits::{Admission, Gcra, LimitKey};
+use prometheus_client::metrics::counter::Counter;
 
 pub use self::local::KeyedLimiter;
 pub use self::pacer::SharedPacer;
 pub use self::shared::SharedStore;
 use crate::config::RateLimits;
+use crate::metrics::Metrics;
 
 /// What a limit counts by, as text for the shared store's key (hashed there).
 pub trait LimitSubject: Hash + Eq + Clone {
@@ -63,6 +65,8 @@ impl LimitSubject for (TenantId, CustomerId) {
 pub struct Limit<K: LimitSubject> {
     name: &'static str,
     limit: Gcra,
+    /// Requests this limit refused (the metrics' counter).
+    refused: Counter,
     /// The whole limit when alone; this instance's share while the shared store is away.
     local: KeyedLimiter<K>,
     shared: Option<SharedStore>,
@@ -85,11 +89,13 @@ impl<K: LimitSubject> Limit<K> {
         per_period: u32,
         period: Duration,
         shared: Option<&SharedStore>,
+        metrics: &Metrics,
     ) -> Self {
         let local_share = shared.map_or(per_period, |store| store.share_of(per_period));
         Self {
             name,
             limit: Gcra::per_period(per_period, period),
+            refused: metrics.rate_limited_counter(name),
             local: KeyedLimiter::new(local_share, period),
             shared: shared.cloned(),
         }
@@ -97,14 +103,21 @@ impl<K: LimitSubject> Limit<K> {
 
     /// Takes one request for `key`, or says how long to wait.
     pub async fn check(&self, key: &K) -> Result<(), Duration> {
-        if let Some(store) = &self.shared {
-            let shared_key = self.shared_key(key);
-            let limits = [(&shared_key, self.limit)];
-            if let Some(admission) = store.admit(self.name, &limits, Duration::ZERO).await {
-                return decided(admission);
+        let checked = match &self.shared {
+            Some(store) => {
+                let shared_key = self.shared_key(key);
+                let limits = [(&shared_key, self.limit)];
+                match store.admit(self.name, &limits, Duration::ZERO).await {
+                    Some(admission) => decided(admission),
+                    None => self.local.check(key),
+                }
             }
+            None => self.local.check(key),
+        };
+        if checked.is_err() {
+            self.refused.inc();
         }
-        self.local.check(key)
+        checked
     }
 
     /// `key`'s counter in the shared store.
@@ -139,12 +152,15 @@ pub struct Limiters {
     pub data_per_customer: Limit<(TenantId, CustomerId)>,
     /// `/v1/mfa` calls per session or enrolment token.
     pub mfa_per_session: Limit<String>,
+    /// Data calls refused by either data limit.
+    data_refused: Counter,
     shared: Option<SharedStore>,
 }
 
 impl Limiters {
-    /// Limiters for these limits, shared through `shared` when given.
-    pub fn new(limits: &RateLimits, shared: Option<SharedStore>) -> Self {
+    /// Limiters for these limits, shared through `shared` when given, their refusals counted
+    /// in `metrics`.
+    pub fn new(limits: &RateLimits, shared: Option<SharedStore>, metrics: &Metrics) -> Self {
         let minute = Duration::from_secs(60);
         let second = Duration::from_secs(1);
         let store = shared.as_ref();
@@ -154,31 +170,37 @@ impl Limiters {
                 limits.token_per_address_per_minute,
                 minute,
                 store,
+                metrics,
             ),
             token_per_customer: Limit::new(
                 "token_customer",
                 limits.token_per_customer_per_minute,
                 minute,
                 store,
+                metrics,
             ),
             data_per_session: Limit::new(
                 "data_session",
                 limits.data_per_session_per_second,
                 second,
                 store,
+                metrics,
             ),
             data_per_customer: Limit::new(
                 "data_customer",
                 limits.data_per_customer_per_second,
                 second,
                 store,
+                metrics,
             ),
             mfa_per_session: Limit::new(
                 "mfa_session",
                 limits.mfa_per_session_per_minute,
                 minute,
                 store,
+                metrics,
             ),
+            data_refused: metrics.rate_limited_counter("data"),
             shared,
         }
     }
@@ -208,7 +230,10 @@ impl Limiters {
                 refused => refused,
             },
         };
-        checked.map_err(|retry_after| AuthError::RateLimited { retry_after })
+        checked.map_err(|retry_after| {
+            self.data_refused.inc();
+            AuthError::RateLimited { retry_after }
+        })
     }
 
     /// The shared store, when the instances share their limits.

@@ -5,10 +5,11 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use finhub_core::shared_limits::{Admission, Gcra, LimitKey, SharedLimitError, SharedLimits};
+use prometheus_client::metrics::counter::Counter;
 use tokio::time::Instant;
 
 /// How often "Redis is away" is logged while it stays away.
@@ -33,12 +34,17 @@ impl fmt::Debug for SharedStore {
 }
 
 impl SharedStore {
-    /// Limits in `store`, shared by `expected_instances` instances.
-    pub fn new(store: Arc<dyn SharedLimits>, expected_instances: u32) -> Self {
+    /// Limits in `store`, shared by `expected_instances` instances; decisions taken alone are
+    /// counted in `fallbacks` (the metrics' counter).
+    pub fn new(store: Arc<dyn SharedLimits>, expected_instances: u32, fallbacks: Counter) -> Self {
         Self {
             store,
             expected_instances: expected_instances.max(1),
-            fallbacks: Arc::new(Fallbacks::default()),
+            fallbacks: Arc::new(Fallbacks {
+                count: fallbacks,
+                away: AtomicBool::new(false),
+                last_logged: Mutex::new(None),
+            }),
         }
     }
 
@@ -79,16 +85,16 @@ impl SharedStore {
 }
 
 /// The record of decisions taken alone.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Fallbacks {
-    count: AtomicU64,
+    count: Counter,
     away: AtomicBool,
     last_logged: Mutex<Option<Instant>>,
 }
 
 impl Fallbacks {
     fn record(&self, limit: &str, error: &SharedLimitError, instances: u32) {
-        let count = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let count = self.count.inc() + 1;
         self.away.store(true, Ordering::Relaxed);
         let now = Instant::now();
         let mut last = self
@@ -120,6 +126,6 @@ impl Fallbacks {
     }
 
     fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
+        self.count.get()
     }
 }

@@ -19,7 +19,9 @@ use finhub_core::model::UpstreamTarget;
 use finhub_core::model::UpstreamTokenKey;
 use finhub_core::secret::SecretHash;
 use finhub_core::upstream_credentials::UpstreamCredentials;
-use finra_client::{Auth, Credentials, Environment, FinraClient, Pacer, RetryPolicy, TokenManager};
+use finra_client::{
+    Auth, Credentials, Environment, FinraClient, OnMint, Pacer, RetryPolicy, TokenManager,
+};
 use secrecy::ExposeSecret;
 use token_share::TokenShare;
 
@@ -63,6 +65,8 @@ pub struct Upstreams {
     credentials: UpstreamCredentials,
     clock: SharedClock,
     pacer: Pacer,
+    /// Told of every FINRA token this instance mints.
+    on_mint: OnMint,
     settings: UpstreamSettings,
     clients: ClientCache<TenantId, FinraClient>,
     links: ResultLinks,
@@ -87,11 +91,13 @@ impl Upstreams {
         settings: UpstreamSettings,
         pacer: Pacer,
         links: ResultLinks,
+        on_mint: OnMint,
     ) -> Self {
         Self {
             credentials,
             clock,
             pacer,
+            on_mint,
             settings,
             clients: ClientCache::default(),
             links,
@@ -183,6 +189,7 @@ impl Upstreams {
                 .clock(self.clock.clone())
                 .retry(RetryPolicy::none())
                 .shared(Arc::new(share))
+                .on_mint(self.on_mint.clone())
                 .build()
                 .map_err(|e| UpstreamError::Unusable(e.to_string()))?;
             builder.token_manager(manager)
@@ -190,6 +197,7 @@ impl Upstreams {
             builder
                 .token_url(token_url)
                 .auth(Auth::ClientCredentials(credentials))
+                .on_mint(self.on_mint.clone())
         };
         let client = builder
             .pacer(self.pacer.clone())

@@ -13,6 +13,7 @@ use finhub_core::ids::TenantId;
 use finhub_core::model::{TraqsEnvironment, UpstreamTokenKey};
 use finhub_core::secret::SecretHash;
 use finhub_core::upstream_credentials::UpstreamCredentials;
+use finra_client::OnMint;
 use finra_client::traqs::{TraqsClient, TraqsEnvironment as ClientEnvironment};
 use secrecy::ExposeSecret;
 
@@ -42,6 +43,8 @@ pub struct TraqsUpstreams {
     credentials: UpstreamCredentials,
     clock: SharedClock,
     timeout: Duration,
+    /// Told of every access token this instance exchanges.
+    on_mint: OnMint,
     http: reqwest::Client,
     clients: ClientCache<(TenantId, TraqsEnvironment), TraqsClient>,
 }
@@ -56,7 +59,12 @@ impl TraqsUpstreams {
     /// TRAQS access for the tenants whose credentials `credentials` opens; `timeout` bounds
     /// connecting and each wait for TRAQS's next bytes (a long file streams as long as it keeps
     /// coming).
-    pub fn new(credentials: UpstreamCredentials, clock: SharedClock, timeout: Duration) -> Self {
+    pub fn new(
+        credentials: UpstreamCredentials,
+        clock: SharedClock,
+        timeout: Duration,
+        on_mint: OnMint,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(timeout)
             .read_timeout(timeout)
@@ -68,6 +76,7 @@ impl TraqsUpstreams {
             credentials,
             clock,
             timeout,
+            on_mint,
             http,
             clients: ClientCache::default(),
         }
@@ -108,7 +117,8 @@ impl TraqsUpstreams {
             .username(credential.username)
             .refresh_token(credential.refresh_token)
             .http_client(self.http.clone())
-            .clock(self.clock.clone());
+            .clock(self.clock.clone())
+            .on_mint(self.on_mint.clone());
         if let Some(base_url) = credential.base_url {
             builder = builder.base_url(base_url);
         }

@@ -216,6 +216,25 @@ impl SessionStore for SqliteStore {
         .collect()
     }
 
+    async fn count_active_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND session_expires_at > ?",
+        )
+        .bind(timestamp(now)?)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error("store"))
+    }
+
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
         let query = sqlx::query(
             "INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \

@@ -106,6 +106,9 @@ impl Access {
             None => None,
         };
         let exchanged = exchange(inner).await;
+        if let (Ok(_), Some(on_mint)) = (&exchanged, &inner.on_mint) {
+            on_mint.minted();
+        }
         finish(lock, &exchanged, Cached::shared).await;
         let fresh = exchanged?;
         let token = fresh.token.clone();

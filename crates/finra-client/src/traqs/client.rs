@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use crate::error::FinraError;
+use crate::on_mint::OnMint;
 use crate::shared_token::SharedTokens;
 
 use super::access::Access;
@@ -35,6 +36,8 @@ pub(super) struct Inner {
     pub(super) access: Access,
     /// Where processes using the same refresh token share its access token, if they do.
     pub(super) shared: Option<Arc<dyn SharedTokens>>,
+    /// Told of every exchange.
+    pub(super) on_mint: Option<OnMint>,
 }
 
 impl Inner {
@@ -70,6 +73,7 @@ pub struct TraqsClientBuilder {
     http: Option<reqwest::Client>,
     clock: Option<SharedClock>,
     shared: Option<Arc<dyn SharedTokens>>,
+    on_mint: Option<OnMint>,
 }
 
 impl TraqsClientBuilder {
@@ -122,6 +126,12 @@ impl TraqsClientBuilder {
         self
     }
 
+    /// Runs `on_mint` after every access token this client exchanges (not those it adopts).
+    pub fn on_mint(mut self, on_mint: OnMint) -> Self {
+        self.on_mint = Some(on_mint);
+        self
+    }
+
     /// The client, or what is missing.
     pub fn build(self) -> Result<TraqsClient, FinraError> {
         let base_text = self
@@ -156,6 +166,7 @@ impl TraqsClientBuilder {
                 clock: self.clock.unwrap_or_else(SystemClock::shared),
                 access: Access::default(),
                 shared: self.shared,
+                on_mint: self.on_mint,
             }),
         })
     }
@@ -174,6 +185,7 @@ impl TraqsClient {
             http: None,
             clock: None,
             shared: None,
+            on_mint: None,
         }
     }
 

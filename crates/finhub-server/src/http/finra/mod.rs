@@ -107,6 +107,7 @@ pub(crate) async fn proxy_finra(
             headers.append(name.clone(), value.clone());
         }
     }
+    let sent = std::time::Instant::now();
     let upstream = client
         .send_raw(RawRequest {
             method: parts.method.clone(),
@@ -117,6 +118,15 @@ pub(crate) async fn proxy_finra(
             max_queue_wait: Some(state.upstreams.settings().max_queue_wait),
         })
         .await;
+    match &upstream {
+        Ok(answer) => {
+            let status = Some(answer.status().as_u16());
+            state.metrics.upstream_call("finra", status, sent.elapsed());
+        }
+        // The hub's own queue refused: nothing went upstream (counted by the pacer).
+        Err(FinraError::RateLimited { .. }) => {}
+        Err(_) => state.metrics.upstream_call("finra", None, sent.elapsed()),
+    }
     let upstream = match upstream {
         Ok(upstream) => upstream,
         Err(error) => {

@@ -231,6 +231,8 @@ pub(crate) async fn active_sessions_exclude_revoked_and_ended_ones(store: &Share
         "revoked sessions and sessions at or past their absolute end are not active; an expired \
          access token alone does not end a session"
     );
+    assert_eq!(store.count_active_sessions(NOW).await.expect("count"), 2);
+    store.ping().await.expect("the store answers");
 
     store
         .revoke_session(&live.key_hash, at(1))
@@ -247,6 +249,14 @@ pub(crate) async fn active_sessions_exclude_revoked_and_ended_ones(store: &Share
         .await
         .expect("list");
     assert!(later.is_empty(), "every session has ended 12 h later");
+    assert_eq!(store.count_active_sessions(at(1)).await.expect("count"), 1);
+    assert_eq!(
+        store
+            .count_active_sessions(at(12 * 3_600))
+            .await
+            .expect("count"),
+        0
+    );
 }
 
 pub(crate) async fn revoke_family_revokes_its_sessions_and_refresh_tokens_and_nothing_else(
