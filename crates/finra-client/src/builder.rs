@@ -9,10 +9,10 @@ use std::time::Duration;
 use finhub_clock::{SharedClock, SystemClock};
 use reqwest::Url;
 
-use crate::on_mint::OnMint;
 use crate::client::{Authenticator, ClientInner, FinraClient};
 use crate::credentials::Auth;
 use crate::error::FinraError;
+use crate::on_mint::OnMint;
 use crate::pacer::Pacer;
 use crate::paging::PagingConfig;
 use crate::raw::RawTransport;

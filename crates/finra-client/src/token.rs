@@ -28,8 +28,8 @@ use tokio::time::Instant;
 
 use crate::credentials::{Credentials, same_secret};
 use crate::error::FinraError;
-use crate::retry::RetryPolicy;
 use crate::on_mint::OnMint;
+use crate::retry::RetryPolicy;
 use crate::shared_token::{Consulted, SharedToken, SharedTokens, consult, finish};
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

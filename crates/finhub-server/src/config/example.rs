@@ -120,6 +120,13 @@ max_body_bytes = 1048576
 # Plain HTTP instead: integration profile only.
 plain_http = true
 
+[metrics]
+# GET /metrics (Prometheus text) and GET /readyz (database and Redis answering within 2 s).
+# Without listen they are on the main listener (integration); with it, on a plain-HTTP
+# listener of their own beside a copy of /healthz, and the main listener answers them 404.
+# Production always has one: 127.0.0.1:9464 unless set.
+# listen = "127.0.0.1:9464"
+
 [log]
 # Standard error, filtered by RUST_LOG (default info): text, or json (one object per line).
 format = "text"

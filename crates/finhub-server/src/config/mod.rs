@@ -855,6 +855,20 @@ mod tests {
     }
 
     #[test]
+    fn metrics_have_a_listener_of_their_own_in_production_and_when_asked() {
+        assert_eq!(from_toml(KEYS).expect("valid").metrics_listen, None);
+        let asked =
+            from_toml(&format!("{KEYS}[metrics]\nlisten = \"127.0.0.1:9100\"\n")).expect("valid");
+        assert_eq!(
+            asked.metrics_listen,
+            Some("127.0.0.1:9100".parse().expect("addr"))
+        );
+        let error = from_toml(&format!("{KEYS}[metrics]\nlisten = \"nowhere\"\n"))
+            .expect_err("not an address");
+        assert!(error.to_string().contains("metrics.listen"), "{error}");
+    }
+
+    #[test]
     fn redis_is_optional_and_checked_when_set() {
         assert!(from_toml(KEYS).expect("valid").redis.is_none());
         let redis = from_toml(&format!(

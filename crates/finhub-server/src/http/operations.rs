@@ -57,11 +57,13 @@ pub(crate) async fn get_ready(State(state): State<AppState>) -> Response {
     };
     let redis = match state.limiters.shared() {
         None => None,
-        Some(shared) => Some(match tokio::time::timeout(CHECK_WITHIN, shared.ping()).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(format!("unavailable: {error}")),
-            Err(_) => Err(format!("no answer within {} s", CHECK_WITHIN.as_secs())),
-        }),
+        Some(shared) => Some(
+            match tokio::time::timeout(CHECK_WITHIN, shared.ping()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(format!("unavailable: {error}")),
+                Err(_) => Err(format!("no answer within {} s", CHECK_WITHIN.as_secs())),
+            },
+        ),
     };
     let ready = database.is_ok() && redis.as_ref().is_none_or(Result::is_ok);
     let words = |checked: Result<(), String>| checked.err().unwrap_or_else(|| "ok".to_owned());

@@ -141,7 +141,12 @@ async fn login(
     presented: &mut Presented,
 ) -> Result<Response, ApiError> {
     let ctx = facts.context;
-    if let Err(wait) = state.limiters.token_per_address.check(&ctx.client_addr).await {
+    if let Err(wait) = state
+        .limiters
+        .token_per_address
+        .check(&ctx.client_addr)
+        .await
+    {
         return Err(refuse(state, &ctx, wait).await);
     }
     let tenant = check_headers(request.headers())?;

@@ -146,13 +146,21 @@ impl Metrics {
             registry: Registry::default(),
         };
         let r = &mut registry;
-        r.register("http_requests", "HTTP requests answered", metrics.requests.clone());
+        r.register(
+            "http_requests",
+            "HTTP requests answered",
+            metrics.requests.clone(),
+        );
         r.register(
             "http_request_duration_seconds",
             "Time from a request's arrival to its answer's head",
             metrics.request_seconds.clone(),
         );
-        r.register("logins", "Logins by grant and outcome", metrics.logins.clone());
+        r.register(
+            "logins",
+            "Logins by grant and outcome",
+            metrics.logins.clone(),
+        );
         r.register(
             "second_factor_checks",
             "Second factors presented at logins, by method and outcome",
@@ -208,7 +216,10 @@ impl Metrics {
             "Limit decisions taken alone because Redis did not answer in time",
             metrics.shared_limit_fallbacks.clone(),
         );
-        Self { registry, ..metrics }
+        Self {
+            registry,
+            ..metrics
+        }
     }
 
     /// Everything, in the text exposition format.
@@ -260,7 +271,9 @@ impl Metrics {
 
     /// A refresh's outcome.
     pub fn refresh(&self, outcome: &'static str) {
-        self.refreshes.get_or_create(&OutcomeLabels { outcome }).inc();
+        self.refreshes
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// The counter of requests `limit` refused (a handle: incrementing it moves the family's).
@@ -317,7 +330,12 @@ mod tests {
     #[test]
     fn families_render_with_their_labels_and_nothing_unbounded() {
         let metrics = Metrics::new();
-        metrics.request("/v1/auth/token", &axum::http::Method::POST, 200, Duration::from_millis(3));
+        metrics.request(
+            "/v1/auth/token",
+            &axum::http::Method::POST,
+            200,
+            Duration::from_millis(3),
+        );
         let odd = axum::http::Method::from_bytes(b"FROB").expect("a method");
         metrics.request("(unmatched path)", &odd, 404, Duration::from_millis(1));
         metrics.login("password", Err("invalid_client"));

@@ -10,6 +10,7 @@ mod credentials;
 mod errors_and_logs;
 mod listener;
 mod login_proof;
+mod operations;
 mod policy;
 mod postgres;
 mod rate_limits;

@@ -13,6 +13,7 @@ mod failures;
 mod flow;
 mod kill;
 mod leaks;
+mod metrics;
 mod pacing;
 mod policy;
 mod support;
