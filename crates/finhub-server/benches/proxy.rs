@@ -4,6 +4,9 @@
 //!   (with an upstream token), same load generator (`wrk`): with 1 connection the p50 latency
 //!   of both and the difference (target: the hub adds ≤ 0.3 ms), with 64 connections the
 //!   requests/s of both and the ratio (target ≥ 50 %);
+//! - the same call through the hub with metrics on and off (a second hub process with
+//!   `[metrics] enabled = false`), alternating rounds: the difference must stay within the
+//!   rounds' own spread;
 //! - a download of every row of `otcMarket/weeklySummary` at `Scale::Full` (over 1 000 000
 //!   rows) through the hub by finra-client (`stream_raw_rows`, 5 000-row pages, 4 in flight),
 //!   while the hub's resident memory is sampled; also a tenth of it, and the same full download
@@ -196,6 +199,7 @@ fn main() {
     if cores >= 2 {
         pinned_comparison(&hub, &hub_url, &hub_script, &direct_url, &direct_script);
     }
+    metrics_on_and_off(&dir, &config_path, &hub_url, &hub_script);
     println!(
         "  for reference, the hub's own routes (where its time goes): the no-op route, and the \
          session check every proxied call makes"
@@ -370,6 +374,11 @@ fn emulator_config(scale: Scale) -> EmulatorConfig {
 
 /// The hub's config: SQLite in `dir`, limits raised, upstream pacing off, plain HTTP.
 fn write_config(dir: &Path, tls_section: bool) -> PathBuf {
+    write_config_as(dir, tls_section, "hub.toml", "")
+}
+
+/// The benchmark's config with `extra` appended, as `name` in `dir`.
+fn write_config_as(dir: &Path, tls_section: bool, name: &str, extra: &str) -> PathBuf {
     let mut text = format!(
         r#"profile = "integration"
 listen = "127.0.0.1:0"
@@ -396,9 +405,74 @@ timeout_secs = 120
     if tls_section {
         text.push_str("\n[tls]\nplain_http = true\n");
     }
-    let path = dir.join("hub.toml");
+    text.push_str(extra);
+    let path = dir.join(name);
     std::fs::write(&path, text).expect("write the hub's config");
     path
+}
+
+/// The same hub again with `[metrics] enabled = false` (a second process over the same
+/// database, so the session works on both), then the small call through each, alternating
+/// rounds: what recording metrics costs a proxied call, beside the rounds' own spread.
+fn metrics_on_and_off(dir: &Path, config: &Path, hub_url: &str, script: &Path) {
+    let tls_section = std::fs::read_to_string(config)
+        .unwrap_or_default()
+        .contains("[tls]");
+    let off_config = write_config_as(
+        dir,
+        tls_section,
+        "hub-no-metrics.toml",
+        "\n[metrics]\nenabled = false\n",
+    );
+    let off = Hub::start(&off_config);
+    let path = hub_url.split_once("/v1/").map_or("", |(_, rest)| rest);
+    let off_url = format!("{}/v1/{path}", off.base);
+    println!(
+        "\n1b. The same call through the hub with metrics on and off (a second `finhub serve` with \
+         `[metrics] enabled = false`), {WRK_ROUNDS} alternating rounds"
+    );
+    for connections in [64, 1] {
+        let mut on_runs = Vec::new();
+        let mut off_runs = Vec::new();
+        for _ in 0..WRK_ROUNDS {
+            on_runs.push(wrk(
+                &format!("metrics on,  {connections:>2} connection(s)"),
+                hub_url,
+                connections,
+                script,
+            ));
+            off_runs.push(wrk(
+                &format!("metrics off, {connections:>2} connection(s)"),
+                &off_url,
+                connections,
+                script,
+            ));
+        }
+        let figure = |run: &WrkRun| {
+            if connections == 1 {
+                run.p50_ms
+            } else {
+                run.rate
+            }
+        };
+        let spread = |runs: &[WrkRun]| {
+            let values: Vec<f64> = runs.iter().map(figure).collect();
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (median(values), low, high)
+        };
+        let (on, on_low, on_high) = spread(&on_runs);
+        let (off_median, off_low, off_high) = spread(&off_runs);
+        let unit = if connections == 1 { "ms p50" } else { "req/s" };
+        let within = (on - off_median).abs() <= (on_high - on_low).max(off_high - off_low);
+        println!(
+            "  {connections:>2} connection(s): metrics on {on:.3} {unit} (rounds {on_low:.3}–{on_high:.3}), \
+             off {off_median:.3} {unit} (rounds {off_low:.3}–{off_high:.3}): difference {:.3} \
+             (within the rounds' spread: {})",
+            on - off_median,
+            verdict(within)
+        );
+    }
 }
 
 /// Two tenants, each with a `b2b` customer and an upstream credential: one on the small

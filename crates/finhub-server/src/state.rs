@@ -114,7 +114,11 @@ impl AppState {
         shared: Option<Arc<dyn SharedLimits>>,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
-        let metrics = Arc::new(Metrics::new());
+        let metrics = Arc::new(if config.metrics_enabled {
+            Metrics::new()
+        } else {
+            Metrics::disabled()
+        });
         let shared = shared.zip(config.redis.as_ref()).map(|(limits, redis)| {
             SharedStore::new(
                 limits,

@@ -113,6 +113,8 @@ pub struct Config {
     /// The operations listener (`/metrics`, `/readyz`, `/healthz`), if they have one of their
     /// own; otherwise they are on the main listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// Whether metrics are recorded.
+    pub metrics_enabled: bool,
 }
 
 /// How log lines are written (to standard error; colours only when it is a terminal).
@@ -485,6 +487,7 @@ impl Config {
                     id => id.to_owned(),
                 },
             },
+            metrics_enabled: raw.metrics.enabled,
             metrics_listen: match (raw.metrics.listen.as_deref(), profile) {
                 (Some(addr), _) => Some(addr.parse().map_err(|_| {
                     ConfigError(format!("metrics.listen must be ADDR:PORT, not {addr:?}"))

@@ -47,12 +47,23 @@ pub struct RawConfig {
 }
 
 /// `[metrics]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawMetrics {
+    /// Record metrics (default true); off, `/metrics` answers 404.
+    pub enabled: bool,
     /// `ADDR:PORT` of a plain-HTTP listener of their own (production default
     /// `127.0.0.1:9464`; integration default: none, they are on the main listener).
     pub listen: Option<String>,
+}
+
+impl Default for RawMetrics {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: None,
+        }
+    }
 }
 
 /// `[log]`.

@@ -79,6 +79,11 @@ pub(crate) async fn track_request(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    let logging = tracing::enabled!(tracing::Level::INFO);
+    if !(logging || metrics.enabled()) {
+        return response;
+    }
+    // The route is worked out again from the path only when it is recorded.
     let mut route = LoggedRoute::of(matched.as_ref(), uri.path());
     metrics.request(
         route.template,
@@ -86,7 +91,7 @@ pub(crate) async fn track_request(
         response.status().as_u16(),
         started.elapsed(),
     );
-    if tracing::enabled!(tracing::Level::INFO) {
+    if logging {
         if report.is_some() {
             // The group and name are logged only once the scope has granted them and the call
             // went on: a refused request's parts are the caller's text, whatever they look like.

@@ -17,8 +17,11 @@ use crate::state::AppState;
 /// The longest `/readyz` waits for each dependency, and `/metrics` for the session count.
 const CHECK_WITHIN: Duration = Duration::from_secs(2);
 
-/// `GET /metrics`.
+/// `GET /metrics` (404 when metrics are off).
 pub(crate) async fn get_metrics(State(state): State<AppState>) -> Response {
+    if !state.metrics.enabled() {
+        return super::ApiError::NotFound.into_response();
+    }
     match tokio::time::timeout(CHECK_WITHIN, state.sessions.count_active()).await {
         Ok(Ok(count)) => {
             let count = i64::try_from(count).unwrap_or(i64::MAX);

@@ -87,6 +87,8 @@ pub struct UpstreamCallLabels {
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
+    /// Off: nothing is recorded per request (the benchmarks' baseline), `/metrics` is 404.
+    enabled: bool,
     /// Requests answered, by route, method and status.
     pub requests: Family<ResponseLabels, Counter>,
     /// Time to the answer's head, by route and method.
@@ -124,6 +126,19 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Metrics that record nothing per request.
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::new()
+        }
+    }
+
+    /// Whether anything is recorded.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// The families, registered under the `finhub_` prefix.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("finhub");
@@ -144,6 +159,7 @@ impl Metrics {
             active_sessions: Gauge::default(),
             shared_limit_fallbacks: Counter::default(),
             registry: Registry::default(),
+            enabled: true,
         };
         let r = &mut registry;
         r.register(
@@ -233,6 +249,9 @@ impl Metrics {
 
     /// A request answered.
     pub fn request(&self, route: &str, method: &axum::http::Method, status: u16, took: Duration) {
+        if !self.enabled {
+            return;
+        }
         let method = method_label(method);
         self.requests
             .get_or_create(&ResponseLabels {
@@ -251,6 +270,9 @@ impl Metrics {
 
     /// A login's outcome (`Ok`: issued, `Err`: the error code answered).
     pub fn login(&self, grant: &'static str, outcome: Result<(), &'static str>) {
+        if !self.enabled {
+            return;
+        }
         self.logins
             .get_or_create(&LoginLabels {
                 grant,
@@ -261,6 +283,9 @@ impl Metrics {
 
     /// A second factor presented at a login, and the login's outcome.
     pub fn second_factor(&self, method: &'static str, outcome: Result<(), &'static str>) {
+        if !self.enabled {
+            return;
+        }
         self.second_factors
             .get_or_create(&SecondFactorLabels {
                 method,
@@ -271,6 +296,9 @@ impl Metrics {
 
     /// A refresh's outcome.
     pub fn refresh(&self, outcome: &'static str) {
+        if !self.enabled {
+            return;
+        }
         self.refreshes
             .get_or_create(&OutcomeLabels { outcome })
             .inc();
@@ -285,6 +313,9 @@ impl Metrics {
 
     /// A call to `upstream` answered with `status` (`None`: no answer) after `took`.
     pub fn upstream_call(&self, upstream: &'static str, status: Option<u16>, took: Duration) {
+        if !self.enabled {
+            return;
+        }
         let status = status.map_or_else(|| "error".to_owned(), |status| status.to_string());
         self.upstream_calls
             .get_or_create(&UpstreamCallLabels { upstream, status })

@@ -20,7 +20,7 @@ pub struct ObservedPacer {
 impl ObservedPacer {
     /// `inner`, recorded; an unlimited pacer stays as it is (nothing waits).
     pub fn wrap(inner: Pacer, metrics: Arc<Metrics>) -> Pacer {
-        let Some(rate) = inner.rate() else {
+        let Some(rate) = inner.rate().filter(|_| metrics.enabled()) else {
             return inner;
         };
         let interval = Duration::from_secs(1) / rate.max(1);
