@@ -8,6 +8,8 @@ pub mod cert;
 pub mod crypto;
 pub mod enrollment_token;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod ids;
 pub mod mfa;
 pub mod model;

@@ -61,6 +61,8 @@ mod client;
 mod credentials;
 mod csvtext;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod on_mint;
 mod pacer;
 mod page;

@@ -37,7 +37,7 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
-    fn from_headers(status: StatusCode, headers: &HeaderMap) -> Self {
+    pub(crate) fn from_headers(status: StatusCode, headers: &HeaderMap) -> Self {
         let number = |name: &str| {
             headers
                 .get(name)

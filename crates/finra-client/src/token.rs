@@ -508,6 +508,13 @@ fn parse_expires_in(value: &serde_json::Value) -> Option<Duration> {
         .then(|| Duration::from_secs_f64(seconds.min(MAX_LIFETIME_SECS)))
 }
 
+/// The token service's answer through both of its parsers (the fuzz targets' entry).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn parse_token_for_fuzzing(status: StatusCode, body: &[u8]) {
+    let _ = parse_token(body, Instant::now(), OffsetDateTime::UNIX_EPOCH);
+    let _ = token_error(status, body, None);
+}
+
 /// The error for a non-200 token response: FIP answers bad credentials with 400 (not 401) and
 /// `{"error_message", "error"}`.
 fn token_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> FinraError {

@@ -23,6 +23,8 @@ pub mod config;
 mod counters;
 pub mod data;
 mod faults;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod http;
 mod query;
 mod state;

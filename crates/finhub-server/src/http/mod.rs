@@ -28,6 +28,12 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use crate::state::AppState;
 use error::ApiError;
 pub use operations::operations_router;
+
+/// The fuzz targets' entries into the hub's parsers (feature `fuzzing`).
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    pub use super::token::fuzz_token_request as token_request;
+}
 pub use routes::{ENDPOINTS, Endpoint, Serves};
 
 /// The one route every proxied FINRA path ([`Serves::Finra`]) comes in by.

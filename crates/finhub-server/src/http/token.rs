@@ -212,6 +212,14 @@ fn invalid(text: impl Into<String>) -> ApiError {
     ApiError::InvalidField(text.into())
 }
 
+/// A token request's headers and body through every check made before any credential work (the
+/// fuzz targets' entry): framing as `finra_client::fuzzing::head_and_body`.
+#[cfg(feature = "fuzzing")]
+pub fn fuzz_token_request(data: &[u8]) {
+    let (headers, body) = finra_client::fuzzing::head_and_body(data);
+    let _ = check_headers(&headers).and_then(|tenant| parse_login(body, tenant));
+}
+
 /// The body of a token request, checked field by field.
 fn parse_login(bytes: &[u8], tenant: TenantId) -> Result<LoginRequest, ApiError> {
     let body = StrictObject::parse(bytes, FIELDS)?;

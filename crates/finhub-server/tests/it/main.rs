@@ -8,6 +8,7 @@ mod admin;
 mod binary;
 mod credentials;
 mod errors_and_logs;
+mod fuzz_seeds;
 mod listener;
 mod login_proof;
 mod operations;
