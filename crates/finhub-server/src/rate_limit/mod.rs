@@ -65,7 +65,7 @@ impl LimitSubject for (TenantId, CustomerId) {
 pub struct Limit<K: LimitSubject> {
     name: &'static str,
     limit: Gcra,
-    /// Requests this limit refused (the metrics' counter).
+    /// Requests this limit refused (the metrics' counter; the two data limits share one).
     refused: Counter,
     /// The whole limit when alone; this instance's share while the shared store is away.
     local: KeyedLimiter<K>,
@@ -83,19 +83,19 @@ impl<K: LimitSubject> fmt::Debug for Limit<K> {
 }
 
 impl<K: LimitSubject> Limit<K> {
-    /// The limit `name`, shared through `shared` when given.
+    /// The limit `name`, shared through `shared` when given, its refusals counted in `refused`.
     pub fn new(
         name: &'static str,
         per_period: u32,
         period: Duration,
         shared: Option<&SharedStore>,
-        metrics: &Metrics,
+        refused: Counter,
     ) -> Self {
         let local_share = shared.map_or(per_period, |store| store.share_of(per_period));
         Self {
             name,
             limit: Gcra::per_period(per_period, period),
-            refused: metrics.rate_limited_counter(name),
+            refused,
             local: KeyedLimiter::new(local_share, period),
             shared: shared.cloned(),
         }
@@ -152,8 +152,6 @@ pub struct Limiters {
     pub data_per_customer: Limit<(TenantId, CustomerId)>,
     /// `/v1/mfa` calls per session or enrolment token.
     pub mfa_per_session: Limit<String>,
-    /// Data calls refused by either data limit.
-    data_refused: Counter,
     shared: Option<SharedStore>,
 }
 
@@ -170,37 +168,36 @@ impl Limiters {
                 limits.token_per_address_per_minute,
                 minute,
                 store,
-                metrics,
+                metrics.rate_limited_counter("token_address"),
             ),
             token_per_customer: Limit::new(
                 "token_customer",
                 limits.token_per_customer_per_minute,
                 minute,
                 store,
-                metrics,
+                metrics.rate_limited_counter("token_customer"),
             ),
             data_per_session: Limit::new(
                 "data_session",
                 limits.data_per_session_per_second,
                 second,
                 store,
-                metrics,
+                metrics.rate_limited_counter("data"),
             ),
             data_per_customer: Limit::new(
                 "data_customer",
                 limits.data_per_customer_per_second,
                 second,
                 store,
-                metrics,
+                metrics.rate_limited_counter("data"),
             ),
             mfa_per_session: Limit::new(
                 "mfa_session",
                 limits.mfa_per_session_per_minute,
                 minute,
                 store,
-                metrics,
+                metrics.rate_limited_counter("mfa_session"),
             ),
-            data_refused: metrics.rate_limited_counter("data"),
             shared,
         }
     }
@@ -231,7 +228,8 @@ impl Limiters {
             },
         };
         checked.map_err(|retry_after| {
-            self.data_refused.inc();
+            // Both data limits count their refusals under `data`.
+            per_session.refused.inc();
             AuthError::RateLimited { retry_after }
         })
     }
