@@ -111,6 +111,10 @@ impl TestHubBuilder {
         self.config(|raw| {
             raw.redis.url = Some(url.to_owned());
             raw.redis.key_prefix = prefix;
+            // Tests move tokio's paused clock in steps while Redis calls are in flight in real
+            // time: a call must not time out because of those steps (a Redis that is away
+            // refuses at once, which is what the fallback tests use).
+            raw.redis.timeout_ms = 3_600_000;
         })
     }
 
