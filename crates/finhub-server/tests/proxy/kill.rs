@@ -4,7 +4,8 @@
 //! hangs inside B's FINRA token mint (B holds the instances' mint lock), or the test holds the
 //! row B's refresh or refresh-token rotation must update (B waits inside the statement) — and is
 //! killed with SIGKILL there. A then goes on: it mints, refreshes or rotates at once (nothing
-//! of B's is left holding a lock), and every session acknowledged before the kill still works.
+//! of B's is left holding a lock), every session acknowledged before the kill still works (a
+//! rotation ends the session it replaces, by design), and each step happened exactly once.
 //! B's processes read the real clock, so the refresh case lets real time run into the last 10 %
 //! of a 12-second access token before it starts.
 
