@@ -45,6 +45,32 @@ fn moved(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -> BTree
         .collect()
 }
 
+/// The samples one answered request moves: its counter by status, and its latency count.
+fn one_request(route: &str, status: u16) -> [(String, f64); 2] {
+    [
+        (
+            format!(
+                "finhub_http_requests_total{{route=\"{route}\",method=\"POST\",status=\"{status}\"}}"
+            ),
+            1.0,
+        ),
+        (
+            format!(
+                "finhub_http_request_duration_seconds_count{{route=\"{route}\",method=\"POST\"}}"
+            ),
+            1.0,
+        ),
+    ]
+}
+
+/// `one_request` and the other samples that moved.
+fn expected(route: &str, status: u16, others: &[(&str, f64)]) -> BTreeMap<String, f64> {
+    one_request(route, status)
+        .into_iter()
+        .chain(others.iter().map(|(name, by)| ((*name).to_owned(), *by)))
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
 async fn each_action_moves_exactly_its_counters_by_one() {
     let app = TestApp::builder().with_user().build().await;
@@ -54,21 +80,17 @@ async fn each_action_moves_exactly_its_counters_by_one() {
     let after = scrape(&app).await;
     assert_eq!(
         moved(&before, &after),
-        BTreeMap::from([
-            (
-                "finhub_http_requests_total{route=\"/v1/auth/token\",method=\"POST\",status=\"200\"}".to_owned(),
-                1.0
-            ),
-            (
-                "finhub_http_request_duration_seconds_count{route=\"/v1/auth/token\",method=\"POST\"}".to_owned(),
-                1.0
-            ),
-            (
-                "finhub_logins_total{grant=\"client_credentials\",outcome=\"success\"}".to_owned(),
-                1.0
-            ),
-            ("finhub_active_sessions".to_owned(), 1.0),
-        ])
+        expected(
+            "/v1/auth/token",
+            200,
+            &[
+                (
+                    "finhub_logins_total{grant=\"client_credentials\",outcome=\"success\"}",
+                    1.0
+                ),
+                ("finhub_active_sessions", 1.0)
+            ]
+        )
     );
 
     let before = after;
@@ -80,20 +102,14 @@ async fn each_action_moves_exactly_its_counters_by_one() {
     let after = scrape(&app).await;
     assert_eq!(
         moved(&before, &after),
-        BTreeMap::from([
-            (
-                "finhub_http_requests_total{route=\"/v1/auth/token\",method=\"POST\",status=\"401\"}".to_owned(),
+        expected(
+            "/v1/auth/token",
+            401,
+            &[(
+                "finhub_logins_total{grant=\"client_credentials\",outcome=\"invalid_client\"}",
                 1.0
-            ),
-            (
-                "finhub_http_request_duration_seconds_count{route=\"/v1/auth/token\",method=\"POST\"}".to_owned(),
-                1.0
-            ),
-            (
-                "finhub_logins_total{grant=\"client_credentials\",outcome=\"invalid_client\"}".to_owned(),
-                1.0
-            ),
-        ])
+            )]
+        )
     );
 
     let before = after;
@@ -101,24 +117,14 @@ async fn each_action_moves_exactly_its_counters_by_one() {
     let after = scrape(&app).await;
     assert_eq!(
         moved(&before, &after),
-        BTreeMap::from([
-            (
-                "finhub_http_requests_total{route=\"/v1/auth/refresh\",method=\"POST\",status=\"200\"}".to_owned(),
-                1.0
-            ),
-            (
-                "finhub_http_request_duration_seconds_count{route=\"/v1/auth/refresh\",method=\"POST\"}".to_owned(),
-                1.0
-            ),
-            (
-                "finhub_session_refreshes_total{outcome=\"not_due\"}".to_owned(),
-                1.0
-            ),
-        ])
+        expected(
+            "/v1/auth/refresh",
+            200,
+            &[("finhub_session_refreshes_total{outcome=\"not_due\"}", 1.0)]
+        )
     );
 
-    // A login refused by the per-address limit counts under its limit, and a path no route
-    // takes under a placeholder, not its text.
+    // A path no route takes counts under a placeholder, not its text.
     let before = after;
     app.send(Call::new(
         Method::GET,
