@@ -46,6 +46,19 @@ pub(crate) async fn until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Waits (real time, bounded) until `done` — an asynchronous check, such as a request — holds,
+/// without moving tokio's clock.
+pub(crate) async fn until_async(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        real_pause().await;
+    }
+}
+
 /// Lets every task that can make progress without tokio's clock moving do so (a few
 /// milliseconds of real time in which nothing is left to do).
 pub(crate) async fn settle() {

@@ -6,6 +6,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
+use crate::common::paused_time::until_async;
 use crate::support::{Call, Reply, TestApp, USERNAME, advance, send};
 
 /// Two instances over one PostgreSQL database: the app's own router and a second one.
@@ -132,13 +133,11 @@ async fn a_refresh_token_raced_on_both_instances_rotates_once_and_every_winner_g
 /// Polls (real time, bounded; tokio's clock stays frozen, so the cache's 750 ms never pass)
 /// until the session check on `router` answers `status`.
 async fn until_session_is(router: &axum::Router, token: &str, status: StatusCode) {
-    for _ in 0..5_000 {
-        if send(router, session_call(token)).await.status == status {
-            return;
-        }
-        crate::common::paused_time::real_pause().await;
-    }
-    panic!("the session check never answered {status}");
+    until_async(
+        &format!("the session check to answer {status}"),
+        async || send(router, session_call(token)).await.status == status,
+    )
+    .await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -182,16 +181,10 @@ async fn a_revocation_on_one_instance_reaches_the_others_cache_as_it_commits() {
         )
         .await
         .expect("narrow the scope");
-    for _ in 0..5_000 {
-        if app.session(&tokens.session).await.json()["scope"] == json!("finra:otcMarket") {
-            break;
-        }
-        crate::common::paused_time::real_pause().await;
-    }
-    assert_eq!(
-        app.session(&tokens.session).await.json()["scope"],
-        json!("finra:otcMarket")
-    );
+    until_async("the narrowed scope on the first instance", async || {
+        app.session(&tokens.session).await.json()["scope"] == json!("finra:otcMarket")
+    })
+    .await;
     following.abort();
 }
 

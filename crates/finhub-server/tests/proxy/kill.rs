@@ -22,6 +22,7 @@ use finra_emulator::{
 };
 use sqlx::{Connection, PgConnection};
 
+use crate::common::paused_time::until_async;
 use crate::common::test_hub::{ISSUER, PASSWORD, SIGNING_SECRET, TestHub, USERNAME, Upstream};
 use crate::common::wire::{Call, Reply};
 
@@ -188,15 +189,6 @@ impl Drop for Instance {
     }
 }
 
-/// Polls (real time, bounded) until `done` holds.
-async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done().await {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 /// Whether some connection to the test database waits for a lock now.
 async fn someone_waits_for_a_lock(db: &mut PgConnection) -> bool {
     let waiting: i64 = sqlx::query_scalar(
@@ -227,7 +219,7 @@ async fn killed_mid_mint_the_other_instance_mints_at_once() {
         let session = acknowledged.session.clone();
         async move { http.get(url).bearer_auth(session).send().await }
     });
-    until("B is inside the mint", async || {
+    until_async("B is inside the mint", async || {
         scene.emulator.faults().pending(FaultTarget::TokenCalls) == 0
     })
     .await;
@@ -272,7 +264,7 @@ async fn killed_mid_refresh_the_session_lives_on_extended_once() {
         async move { http.post(url).bearer_auth(session).send().await }
     });
     let mut watcher = scene.database().await;
-    until("B waits inside its refresh", async || {
+    until_async("B waits inside its refresh", async || {
         someone_waits_for_a_lock(&mut watcher).await
     })
     .await;
@@ -329,7 +321,7 @@ async fn killed_mid_rotation_the_refresh_token_still_rotates_exactly_once() {
         }
     });
     let mut watcher = scene.database().await;
-    until("B waits inside its rotation", async || {
+    until_async("B waits inside its rotation", async || {
         someone_waits_for_a_lock(&mut watcher).await
     })
     .await;
