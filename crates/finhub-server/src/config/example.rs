@@ -89,7 +89,8 @@ tcp_keepalive_secs = 30
 # its own. Each decision waits at most timeout_ms for Redis; while Redis is away, each instance
 # applies limit ÷ expected_instances by itself, logs a warning once a minute, and shares again
 # as soon as Redis answers.
-# url = "redis://127.0.0.1:6379"
+# url = "redis://127.0.0.1:6379"   # rediss://… over TLS
+# ca_path = "/etc/finhub/redis-ca.pem"   # rediss: the CA Redis's certificate chains to (default: the system's)
 key_prefix = "finhub"
 timeout_ms = 100
 expected_instances = 1

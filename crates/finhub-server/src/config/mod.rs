@@ -604,18 +604,20 @@ fn redis_config(raw: RawRedis) -> Result<Option<RedisConfig>, ConfigError> {
     let Some(url) = raw.url.filter(|url| !url.trim().is_empty()) else {
         return Ok(None);
     };
-    if url.starts_with("rediss://") {
+    if !url.starts_with("redis://") && !url.starts_with("rediss://") {
         return Err(ConfigError(
-            "redis.url: rediss:// (TLS) is not supported by this build; reach Redis over a \
-             private network or a local TLS tunnel with redis://"
+            "redis.url must start with redis:// or rediss:// (TLS): \
+             redis[s]://[user:password@]host[:port][/db]"
                 .into(),
         ));
     }
-    if !url.starts_with("redis://") {
-        return Err(ConfigError(
-            "redis.url must start with redis:// (redis://[user:password@]host[:port][/db])".into(),
-        ));
-    }
+    let ca_pem =
+        match &raw.ca_path {
+            None => None,
+            Some(path) => Some(std::fs::read(path).map_err(|error| {
+                ConfigError(format!("redis.ca_path: cannot read {path}: {error}"))
+            })?),
+        };
     if raw.key_prefix.is_empty() || raw.key_prefix.contains(char::is_whitespace) {
         return Err(ConfigError(
             "redis.key_prefix must be non-empty, without spaces".into(),
@@ -624,6 +626,7 @@ fn redis_config(raw: RawRedis) -> Result<Option<RedisConfig>, ConfigError> {
     let options = finhub_store::RedisOptions {
         key_prefix: raw.key_prefix,
         timeout: Duration::from_millis(nonzero(raw.timeout_ms, "redis.timeout_ms")?),
+        ca_pem,
     };
     // Checks the URL's form now, so a typo stops the start instead of every request.
     finhub_store::RedisLimits::check_url(&url)
@@ -889,7 +892,10 @@ mod tests {
         );
         for (bad, says) in [
             ("url = \"http://cache\"", "redis://"),
-            ("url = \"rediss://cache\"", "not supported"),
+            (
+                "url = \"rediss://cache\"\nca_path = \"/no/such/ca.pem\"",
+                "redis.ca_path",
+            ),
             ("url = \"redis://:secret@[::1\"", "unusable Redis URL"),
             (
                 "url = \"redis://cache\"\nexpected_instances = 0",

@@ -283,7 +283,7 @@ impl Default for RawDatabase {
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawRedis {
-    /// `redis://[user:password@]host[:port][/db]`.
+    /// `redis://[user:password@]host[:port][/db]`, or `rediss://…` over TLS.
     pub url: Option<String>,
     /// Prepended to every key, so several hubs can share one Redis.
     pub key_prefix: String,
@@ -291,6 +291,9 @@ pub struct RawRedis {
     pub timeout_ms: u64,
     /// How many instances share the limits: while Redis is away each one allows this share.
     pub expected_instances: u32,
+    /// For `rediss://`: CA certificates (PEM) Redis's certificate must chain to, instead of
+    /// the system's.
+    pub ca_path: Option<String>,
 }
 
 impl Default for RawRedis {
@@ -301,6 +304,7 @@ impl Default for RawRedis {
             key_prefix: defaults.key_prefix,
             timeout_ms: u64::try_from(defaults.timeout.as_millis()).unwrap_or(u64::MAX),
             expected_instances: 1,
+            ca_path: None,
         }
     }
 }
@@ -313,6 +317,7 @@ impl fmt::Debug for RawRedis {
             .field("key_prefix", &self.key_prefix)
             .field("timeout_ms", &self.timeout_ms)
             .field("expected_instances", &self.expected_instances)
+            .field("ca_path", &self.ca_path)
             .finish()
     }
 }

@@ -19,6 +19,9 @@ pub struct RedisOptions {
     pub key_prefix: String,
     /// The longest one limit decision may take, connecting included.
     pub timeout: Duration,
+    /// For `rediss://`: the CA certificates (PEM) Redis's certificate must chain to, instead of
+    /// the system's.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl Default for RedisOptions {
@@ -26,6 +29,7 @@ impl Default for RedisOptions {
         Self {
             key_prefix: "finhub".into(),
             timeout: Duration::from_millis(100),
+            ca_pem: None,
         }
     }
 }
@@ -66,18 +70,30 @@ pub struct RedisUrlError(String);
 impl RedisLimits {
     /// Checks a Redis URL's form (nothing is connected).
     pub fn check_url(url: &str) -> Result<(), RedisUrlError> {
-        Self::client(url).map(drop)
+        Self::client(url, None).map(drop)
     }
 
-    fn client(url: &str) -> Result<Client, RedisUrlError> {
-        Client::open(url).map_err(|error| RedisUrlError(format!("{:?}", error.kind())))
+    /// A client for `url`; over TLS (`rediss://`) trusting `ca_pem` when given.
+    fn client(url: &str, ca_pem: Option<&[u8]>) -> Result<Client, RedisUrlError> {
+        let refused = |error: redis::RedisError| RedisUrlError(format!("{:?}", error.kind()));
+        match ca_pem {
+            Some(ca) if url.starts_with("rediss://") => Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(ca.to_vec()),
+                },
+            )
+            .map_err(refused),
+            _ => Client::open(url).map_err(refused),
+        }
     }
 
     /// Limits in the Redis at `url`, connecting on first use (so a hub starts while Redis is
     /// away, on its fallback limits). Checks only the URL's form. Call it inside a tokio
     /// runtime.
     pub fn new(url: &str, options: RedisOptions) -> Result<Self, RedisUrlError> {
-        let client = Self::client(url)?;
+        let client = Self::client(url, options.ca_pem.as_deref())?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.timeout))
             .set_response_timeout(Some(options.timeout))

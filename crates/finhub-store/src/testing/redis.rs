@@ -4,6 +4,7 @@
 //! it, restart it or flush its scripts.
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -31,6 +32,8 @@ pub fn redis_test_prefix(label: &str) -> String {
 pub struct OwnRedisServer {
     address: SocketAddr,
     process: Option<Child>,
+    /// Over TLS only: the certificate and key files (PEM) it serves with.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl OwnRedisServer {
@@ -46,14 +49,39 @@ impl OwnRedisServer {
         let mut server = Self {
             address: SocketAddr::from(([127, 0, 0, 1], port)),
             process: None,
+            tls: None,
         };
         server.restart();
         server
     }
 
-    /// Its URL.
+    /// Like [`OwnRedisServer::start`], but speaking only TLS with this certificate chain and key
+    /// (PEM files; no client certificates asked).
+    ///
+    /// # Panics
+    /// As [`OwnRedisServer::start`].
+    pub fn start_tls(cert_file: &Path, key_file: &Path) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut server = Self {
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            process: None,
+            tls: Some((cert_file.to_owned(), key_file.to_owned())),
+        };
+        server.restart();
+        server
+    }
+
+    /// Its URL (`rediss://` over TLS).
     pub fn url(&self) -> String {
-        format!("redis://{}", self.address)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://{}", self.address)
     }
 
     /// Sends it one command (`SCRIPT FLUSH`, `CLIENT PAUSE …`), ignoring the reply.
@@ -90,9 +118,30 @@ impl OwnRedisServer {
     /// As [`OwnRedisServer::start`].
     pub fn restart(&mut self) {
         self.stop();
-        let process = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port"])
-            .arg(self.address.port().to_string())
+        let port = self.address.port().to_string();
+        let mut command = Command::new("redis-server");
+        command.args(["--bind", "127.0.0.1"]);
+        match &self.tls {
+            None => {
+                command.args(["--port", &port]);
+            }
+            Some((cert, key)) => {
+                command
+                    .args([
+                        "--port",
+                        "0",
+                        "--tls-port",
+                        &port,
+                        "--tls-auth-clients",
+                        "no",
+                    ])
+                    .arg("--tls-cert-file")
+                    .arg(cert)
+                    .arg("--tls-key-file")
+                    .arg(key);
+            }
+        }
+        let process = command
             .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -18,6 +18,7 @@ fn limits_at(url: &str, prefix: &str, clock: &Arc<ManualClock>) -> RedisLimits {
     let options = RedisOptions {
         key_prefix: prefix.to_owned(),
         timeout: Duration::from_millis(500),
+        ..RedisOptions::default()
     };
     let clock: SharedClock = clock.clone();
     RedisLimits::new(url, options)
@@ -260,6 +261,7 @@ async fn a_redis_too_slow_to_answer_is_a_timeout_at_the_configured_limit() {
         RedisOptions {
             key_prefix: "slow".into(),
             timeout: Duration::from_millis(100),
+            ..RedisOptions::default()
         },
     )
     .expect("a valid URL");
@@ -313,4 +315,66 @@ async fn several_limits_book_together_or_not_at_all() {
         at_once(&limits, &session, per_session).await,
         Admission::Refused { .. }
     ));
+}
+
+/// A CA and a certificate for 127.0.0.1 it issued, written into `dir`: (CA PEM, cert file, key
+/// file).
+fn tls_material(dir: &std::path::Path) -> (Vec<u8>, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
+    let ca_key = KeyPair::generate().expect("a CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("the CA");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().expect("a server key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("server params");
+    params.subject_alt_names = vec![SanType::IpAddress([127, 0, 0, 1].into())];
+    let cert = params
+        .signed_by(&key, &issuer)
+        .expect("the server certificate");
+    std::fs::create_dir_all(dir).expect("a directory");
+    let (cert_file, key_file) = (dir.join("redis.pem"), dir.join("redis.key"));
+    std::fs::write(&cert_file, cert.pem()).expect("write the certificate");
+    std::fs::write(&key_file, key.serialize_pem()).expect("write the key");
+    (ca.pem().into_bytes(), cert_file, key_file)
+}
+
+#[tokio::test]
+async fn over_tls_redis_is_trusted_through_the_given_ca_and_refused_without_it() {
+    let dir = std::env::temp_dir().join(format!("finhub-redis-tls-{}", std::process::id()));
+    let (ca, cert_file, key_file) = tls_material(&dir);
+    let server = OwnRedisServer::start_tls(&cert_file, &key_file);
+    assert!(server.url().starts_with("rediss://"));
+    let limit = Gcra::per_period(2, HOUR);
+    let key = LimitKey::new("address", "a");
+
+    let trusting = RedisLimits::new(
+        &server.url(),
+        RedisOptions {
+            key_prefix: "tls".into(),
+            timeout: Duration::from_secs(5),
+            ca_pem: Some(ca),
+        },
+    )
+    .expect("a valid URL");
+    assert_eq!(at_once(&trusting, &key, limit).await, booked(0));
+    trusting.ping().await.expect("Redis answers over TLS");
+
+    // Without the CA, the system's roots do not vouch for this server: a bounded error.
+    let doubting = RedisLimits::new(
+        &server.url(),
+        RedisOptions {
+            key_prefix: "tls".into(),
+            timeout: Duration::from_secs(5),
+            ca_pem: None,
+        },
+    )
+    .expect("a valid URL");
+    let error = doubting
+        .admit(&[(&key, limit)], Duration::ZERO)
+        .await
+        .expect_err("an unknown CA");
+    assert!(!error.to_string().contains("rediss://"), "{error}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
