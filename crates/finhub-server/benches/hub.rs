@@ -212,16 +212,7 @@ async fn post_login(
     fixture: &Fixture,
     body: &serde_json::Value,
 ) -> reqwest::Response {
-    client
-        .post(format!("{}/v1/auth/token", fixture.base))
-        .header("sec-ch-ua-platform", "Linux")
-        .header("X-Forwarded-For", "127.0.0.1")
-        .header("User-Agent", "finhub-bench")
-        .header("X-Tenant-ID", TENANT)
-        .json(body)
-        .send()
-        .await
-        .expect("login request")
+    support::seed::post_login(client, &fixture.base, TENANT, body).await
 }
 
 /// Argon2id verifications per second on 2 threads, no HTTP: the ceiling of password logins.

@@ -563,21 +563,13 @@ async fn login(
     tenant: &str,
     customer: &(String, String),
 ) -> String {
-    let response = http
-        .post(format!("{base}/v1/auth/token"))
-        .header("sec-ch-ua-platform", "Linux")
-        .header("X-Forwarded-For", "127.0.0.1")
-        .header("User-Agent", "finhub-proxy-bench")
-        .header("X-Tenant-ID", tenant)
-        .json(&json!({
-            "grantType": "client_credentials",
-            "customerId": customer.0,
-            "customerSecret": customer.1,
-            "accountType": "b2b",
-        }))
-        .send()
-        .await
-        .expect("login");
+    let body = json!({
+        "grantType": "client_credentials",
+        "customerId": customer.0,
+        "customerSecret": customer.1,
+        "accountType": "b2b",
+    });
+    let response = support::seed::post_login(http, base, tenant, &body).await;
     assert_eq!(response.status(), 200, "bench login");
     let body: Value = response.json().await.expect("login JSON");
     body["userSessionToken"]

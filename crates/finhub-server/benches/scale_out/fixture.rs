@@ -153,19 +153,12 @@ impl Seeded {
 
 /// A `client_credentials` login at `base`: the session token.
 pub(crate) async fn log_in(base: &str, body: &Value) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}/v1/auth/token"))
-        .header("sec-ch-ua-platform", "Linux")
-        .header("X-Forwarded-For", "127.0.0.1")
-        .header("User-Agent", "finhub-bench")
-        .header("X-Tenant-ID", TENANT)
-        .json(body)
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login JSON");
+    let answer: Value =
+        crate::support::seed::post_login(&reqwest::Client::new(), base, TENANT, body)
+            .await
+            .json()
+            .await
+            .expect("login JSON");
     answer["userSessionToken"]
         .as_str()
         .unwrap_or_else(|| panic!("a session token: {answer}"))

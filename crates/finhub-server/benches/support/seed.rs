@@ -1,5 +1,6 @@
 //! The tenant a benchmark's hub serves, created through the domain as an administrator would:
-//! scope `finra:otcMarket`, one `b2b` customer, and a FINRA credential when it proxies.
+//! scope `finra:otcMarket`, one `b2b` customer, and a FINRA credential when it proxies; and the
+//! login request with the headers the hub requires.
 
 use finhub_core::admin::{Administration, Administrator};
 use finhub_core::ids::TenantId;
@@ -55,4 +56,23 @@ pub(crate) async fn tenant(
         customer.customer.id.to_string(),
         customer.secret.expose().to_owned(),
     )
+}
+
+/// `POST /v1/auth/token` to the hub at `base` for `tenant`, with the headers a login needs.
+pub(crate) async fn post_login(
+    client: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    client
+        .post(format!("{base}/v1/auth/token"))
+        .header("sec-ch-ua-platform", "Linux")
+        .header("X-Forwarded-For", "127.0.0.1")
+        .header("User-Agent", "finhub-bench")
+        .header("X-Tenant-ID", tenant)
+        .json(body)
+        .send()
+        .await
+        .expect("a login answer")
 }

@@ -42,17 +42,7 @@ impl OwnRedisServer {
     /// # Panics
     /// When `redis-server` is not installed or does not answer within ten seconds.
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let mut server = Self {
-            address: SocketAddr::from(([127, 0, 0, 1], port)),
-            process: None,
-            tls: None,
-        };
-        server.restart();
-        server
+        Self::on_a_free_port(None)
     }
 
     /// Like [`OwnRedisServer::start`], but speaking only TLS with this certificate chain and key
@@ -61,6 +51,10 @@ impl OwnRedisServer {
     /// # Panics
     /// As [`OwnRedisServer::start`].
     pub fn start_tls(cert_file: &Path, key_file: &Path) -> Self {
+        Self::on_a_free_port(Some((cert_file.to_owned(), key_file.to_owned())))
+    }
+
+    fn on_a_free_port(tls: Option<(PathBuf, PathBuf)>) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
@@ -68,7 +62,7 @@ impl OwnRedisServer {
         let mut server = Self {
             address: SocketAddr::from(([127, 0, 0, 1], port)),
             process: None,
-            tls: Some((cert_file.to_owned(), key_file.to_owned())),
+            tls,
         };
         server.restart();
         server
