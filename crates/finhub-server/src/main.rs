@@ -1,4 +1,4 @@
-//! The `finhub` binary: `serve`, `admin …` and `print-config`.
+//! The `finhub` binary: `serve`, `admin …`, `demo`, `print-config` and `openapi`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,6 +42,8 @@ enum Command {
     },
     /// Prints a commented example config.
     PrintConfig,
+    /// Prints the hub's API description (OpenAPI 3.1, JSON), as `GET /openapi.json` serves it.
+    Openapi,
     /// Runs a complete demo: an in-process FINRA emulator as upstream and the hub on SQLite in a
     /// temporary directory, with a demo tenant, customer and user; prints a walk-through. With
     /// `--profile production`: HTTPS and a throw-away CA, server and client certificate. With
@@ -126,12 +128,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { config } | Command::Admin { config, .. } => {
             Some(Config::load(config.as_deref())?)
         }
-        Command::PrintConfig | Command::Demo { .. } => None,
+        Command::PrintConfig | Command::Openapi | Command::Demo { .. } => None,
     };
     init_logging(config.as_ref().map_or(LogFormat::Text, |c| c.log_format));
     match args.command {
         Command::PrintConfig => {
             stdout.write_all(EXAMPLE.as_bytes())?;
+        }
+        Command::Openapi => {
+            stdout.write_all(finhub_server::http::openapi::document_json().as_bytes())?;
         }
         Command::Admin { command, .. } => {
             let config = config.context("the config was loaded above")?;

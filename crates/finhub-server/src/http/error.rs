@@ -222,6 +222,30 @@ impl Mapping {
     }
 }
 
+/// Every `error` code the hub answers with (the API description lists them; a test checks that
+/// the mappings use no other).
+pub(crate) const ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "unsupported_grant_type",
+    "unauthorized_client",
+    "invalid_grant",
+    "invalid_client",
+    "mfa_required",
+    "mfa_enrollment_required",
+    "invalid_otp",
+    "invalid_token",
+    "insufficient_scope",
+    "access_denied",
+    "invalid_certificate",
+    "not_found",
+    "method_not_allowed",
+    "request_timeout",
+    "rate_limited",
+    "server_error",
+    "upstream_unavailable",
+    "upstream_timeout",
+];
+
 /// Description of every bad credential on login: one text for all of them.
 const INVALID_CLIENT: &str =
     "invalid credentials: verify username, password, customerId, customerSecret and accountType";
@@ -710,6 +734,34 @@ mod tests {
         ];
         for error in errors {
             assert_eq!(auth_mapping(&error).code, error.code(), "{error:?}");
+            assert!(ERROR_CODES.contains(&error.code()), "{error:?}");
+        }
+    }
+
+    /// The API description's list of codes is the one the mappings use.
+    #[test]
+    fn every_error_the_hub_answers_has_a_documented_code() {
+        let errors = [
+            ApiError::MissingHeader("X-Tenant-ID"),
+            ApiError::UnsupportedMediaType,
+            ApiError::InvalidResultLink,
+            ApiError::BodyTooLarge { limit: 1 },
+            ApiError::HeadersTooLarge,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Timeout(Duration::from_secs(1)),
+            ApiError::RequestTimeout(Duration::from_secs(1)),
+            ApiError::Internal("x"),
+            ApiError::UpstreamUnavailable("x".into()),
+            ApiError::UpstreamTimeout,
+            ApiError::UpstreamBusy {
+                retry_after: Duration::from_secs(1),
+            },
+            ApiError::Traqs(TraqsRefusal::NotEntitled(TraqsFacility::Orf)),
+            ApiError::Traqs(TraqsRefusal::NoCredential(TraqsEnvironment::Ntf)),
+        ];
+        for error in errors {
+            assert!(ERROR_CODES.contains(&error.code()), "{error:?}");
         }
     }
 

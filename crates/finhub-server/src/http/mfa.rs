@@ -83,6 +83,25 @@ fn reauthentication(body: &StrictObject) -> Result<Reauthentication, ApiError> {
 }
 
 /// `GET /v1/mfa`.
+#[utoipa::path(
+    get,
+    path = "/v1/mfa",
+    tag = "mfa",
+    operation_id = "getMfa",
+    summary = "The second factor's status",
+    description = "The tenant's policy, the TOTP factor and the recovery codes left. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    responses(
+        (status = 200, description = "The status.", body = StatusAnswer),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 408, response = super::openapi::RequestTimeout),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 429, response = super::openapi::TooManyRequests),
+    ),
+    security(("session" = []))
+)]
 pub(crate) async fn get_status(
     State(state): State<AppState>,
     facts: RequestFacts,
@@ -107,6 +126,26 @@ pub(crate) async fn get_status(
 }
 
 /// `POST /v1/mfa/totp` `{"password"?, "otp"?}`: a pending factor, shown once.
+#[utoipa::path(
+    post,
+    path = "/v1/mfa/totp",
+    tag = "mfa",
+    operation_id = "startTotp",
+    summary = "Start enrolling a TOTP factor",
+    description = "From a session: the password, and `otp` when a factor is active (the new one replaces it once confirmed); nothing with an enrolment token. The pending factor lapses after `expires_in` seconds. `403 access_denied` when the tenant's policy is `off` or the password is wrong. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    request_body(content = super::openapi::ReauthenticationBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The pending factor, shown only now.", body = PendingAnswer<'static>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 408, response = super::openapi::RequestTimeout),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 429, response = super::openapi::TooManyRequests),
+    ),
+    security(("session" = []))
+)]
 pub(crate) async fn start_totp(
     State(state): State<AppState>,
     facts: RequestFacts,
@@ -137,6 +176,26 @@ pub(crate) async fn start_totp(
 
 /// `POST /v1/mfa/totp/confirm` `{"otp"}`: the recovery codes, and for an enrolment token the
 /// login it ends in.
+#[utoipa::path(
+    post,
+    path = "/v1/mfa/totp/confirm",
+    tag = "mfa",
+    operation_id = "confirmTotp",
+    summary = "Confirm the pending factor with its first code",
+    description = "The pending factor becomes the only active one and ten new recovery codes replace any earlier batch. With an enrolment token the answer also carries the login (a forced enrolment ends logged in). A wrong code: `401 invalid_otp`; nothing pending: `400 invalid_request`. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    request_body(content = super::openapi::ConfirmBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The recovery codes, shown only now (and the login, after a forced enrolment).", body = ConfirmedAnswer<'static>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 408, response = super::openapi::RequestTimeout),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 429, response = super::openapi::TooManyRequests),
+    ),
+    security(("session" = []))
+)]
 pub(crate) async fn confirm_totp(
     State(state): State<AppState>,
     facts: RequestFacts,
@@ -156,14 +215,38 @@ pub(crate) async fn confirm_totp(
         state.upstreams.warm(enroller.tenant.clone());
     }
     let codes = displayed(&enrolled.recovery_codes);
-    Ok(Json(ConfirmedAnswer {
-        recovery_codes: codes.iter().map(ExposeSecret::expose_secret).collect(),
-        login: enrolled.login.as_ref().map(TokenAnswer::of),
+    let codes = RecoveryCodesAnswer::of(&codes);
+    Ok(match &enrolled.login {
+        Some(login) => Json(ConfirmedAnswer::LoggedIn {
+            recovery_codes: codes.recovery_codes,
+            login: TokenAnswer::of(login),
+        })
+        .into_response(),
+        None => Json(ConfirmedAnswer::Codes(codes)).into_response(),
     })
-    .into_response())
 }
 
 /// `DELETE /v1/mfa/totp` `{"password", "otp"}`: 204.
+#[utoipa::path(
+    delete,
+    path = "/v1/mfa/totp",
+    tag = "mfa",
+    operation_id = "removeTotp",
+    summary = "Remove the TOTP factor",
+    description = "The password and a code of the factor. The factor and the recovery codes are gone and the person's other sessions end. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    request_body(content = super::openapi::ReauthenticationBody, content_type = "application/json"),
+    responses(
+        (status = 204, description = "The factor is gone."),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 408, response = super::openapi::RequestTimeout),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 429, response = super::openapi::TooManyRequests),
+    ),
+    security(("session" = []))
+)]
 pub(crate) async fn remove_totp(
     State(state): State<AppState>,
     facts: RequestFacts,
@@ -180,6 +263,26 @@ pub(crate) async fn remove_totp(
 }
 
 /// `POST /v1/mfa/recovery-codes` `{"password", "otp"}`: a new batch, voiding the old one.
+#[utoipa::path(
+    post,
+    path = "/v1/mfa/recovery-codes",
+    tag = "mfa",
+    operation_id = "renewRecoveryCodes",
+    summary = "New recovery codes",
+    description = "The password and a code of the factor; the old codes stop working. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    request_body(content = super::openapi::ReauthenticationBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Ten new recovery codes, shown only now.", body = RecoveryCodesAnswer<'static>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 408, response = super::openapi::RequestTimeout),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 429, response = super::openapi::TooManyRequests),
+    ),
+    security(("session" = []))
+)]
 pub(crate) async fn renew_recovery_codes(
     State(state): State<AppState>,
     facts: RequestFacts,
@@ -193,11 +296,7 @@ pub(crate) async fn renew_recovery_codes(
         .renew_recovery_codes(&facts.context, &enroller, reauthentication(&body)?)
         .await?;
     let codes = displayed(&codes);
-    Ok(Json(ConfirmedAnswer {
-        recovery_codes: codes.iter().map(ExposeSecret::expose_secret).collect(),
-        login: None,
-    })
-    .into_response())
+    Ok(Json(RecoveryCodesAnswer::of(&codes)).into_response())
 }
 
 fn displayed(codes: &[RecoveryCode]) -> Vec<SecretString> {
@@ -205,39 +304,85 @@ fn displayed(codes: &[RecoveryCode]) -> Vec<SecretString> {
 }
 
 /// The answer of `GET /v1/mfa`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = MfaStatus)]
 struct StatusAnswer {
+    /// The tenant's policy: `off`, `optional` or `required`.
+    #[schema(example = "optional")]
     policy: &'static str,
+    /// The TOTP factor.
     totp: TotpStatus,
+    /// Recovery codes not used yet.
+    #[schema(example = 10)]
     recovery_codes_left: u32,
 }
 
-#[derive(Debug, serde::Serialize)]
+/// Whether the person has an active TOTP factor, and since when.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct TotpStatus {
+    /// Whether a factor is active.
     enrolled: bool,
+    /// When it was confirmed (RFC 3339), or `null`.
+    #[schema(example = "2026-12-03T08:00:00Z")]
     confirmed_at: Option<String>,
 }
 
-/// The answer of `POST /v1/mfa/totp`. (No `Debug`: it holds the secret.)
-#[derive(serde::Serialize)]
+/// The answer of `POST /v1/mfa/totp`.
+// No `Debug`: it holds the secret.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PendingTotp)]
 struct PendingAnswer<'a> {
+    /// The pending factor.
     factor_id: &'a str,
+    /// Its secret, Base32, to type into an authenticator app.
+    #[schema(example = "JBSWY3DPEHPK3PXP")]
     secret: &'a str,
+    /// The `otpauth://` URI the QR code holds.
     otpauth_uri: &'a str,
+    /// The QR code, an SVG document.
     qr_svg: &'a str,
+    /// Seconds before the pending factor lapses.
     #[serde(rename = "expires_in")]
+    #[schema(example = 600)]
     expires_in: i64,
 }
 
-/// The answer of a confirmation or a renewal: the recovery codes and, after a forced
-/// enrolment, the login's fields beside them. (No `Debug`: it holds codes and tokens.)
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfirmedAnswer<'a> {
+/// The answer of a renewal, and of a confirmation from a session.
+// No `Debug`: it holds codes.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = RecoveryCodes)]
+struct RecoveryCodesAnswer<'a> {
+    /// Ten recovery codes (24 Crockford Base32 characters in groups of four; any case).
     recovery_codes: Vec<&'a str>,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    login: Option<TokenAnswer<'a>>,
+}
+
+impl<'a> RecoveryCodesAnswer<'a> {
+    fn of(codes: &'a [SecretString]) -> Self {
+        Self {
+            recovery_codes: codes.iter().map(ExposeSecret::expose_secret).collect(),
+        }
+    }
+}
+
+/// The answer of a confirmation: the recovery codes, and after a forced enrolment the login's
+/// fields beside them.
+// No `Debug`: it holds codes and tokens.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(as = Confirmation)]
+enum ConfirmedAnswer<'a> {
+    /// After a forced enrolment: logged in, with the recovery codes.
+    LoggedIn {
+        /// Ten recovery codes.
+        #[serde(rename = "recoveryCodes")]
+        recovery_codes: Vec<&'a str>,
+        #[serde(flatten)]
+        login: TokenAnswer<'a>,
+    },
+    /// From a session: the recovery codes.
+    Codes(RecoveryCodesAnswer<'a>),
 }

@@ -11,6 +11,7 @@ mod error;
 mod finra;
 mod mfa;
 mod middleware;
+pub mod openapi;
 mod operations;
 mod routes;
 mod session;
@@ -86,15 +87,30 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The answer of `GET /healthz`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 struct Health {
+    /// `ok`.
+    #[schema(example = "ok")]
     status: &'static str,
+    /// `finhub`: clients recognise a hub by it.
+    #[schema(example = "finhub")]
     service: &'static str,
+    /// The hub's version.
+    #[schema(example = "0.1.0")]
     version: &'static str,
 }
 
 /// `GET /healthz`: the process serves requests; `service` tells a FinHub from other services
 /// (clients recognise a hub by it).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    operation_id = "getHealth",
+    summary = "Is the hub up",
+    responses((status = 200, description = "The process serves requests.", body = Health)),
+    security(())
+)]
 async fn get_health() -> impl IntoResponse {
     Json(Health {
         status: "ok",
@@ -104,6 +120,16 @@ async fn get_health() -> impl IntoResponse {
 }
 
 /// `GET /v1/noop`: 204 and nothing else; the baseline of the benchmarks.
+#[utoipa::path(
+    get,
+    path = "/v1/noop",
+    tag = "operations",
+    operation_id = "getNoop",
+    summary = "A baseline",
+    description = "No work behind it: what benchmarks compare the hub's routes against.",
+    responses((status = 204, description = "Nothing.")),
+    security(())
+)]
 async fn get_noop() -> StatusCode {
     StatusCode::NO_CONTENT
 }

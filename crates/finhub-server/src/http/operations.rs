@@ -18,6 +18,22 @@ use crate::state::AppState;
 const CHECK_WITHIN: Duration = Duration::from_secs(2);
 
 /// `GET /metrics` (404 when metrics are off).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    operation_id = "getMetrics",
+    summary = "Prometheus metrics",
+    description = "The hub's counters, gauges and histograms in Prometheus's text format. No \
+        label carries a user, a tenant, a token or a path. On the main listener in the \
+        integration profile; with `[metrics] listen` (always in production) on a plain-HTTP \
+        listener of its own, and `404` here.",
+    responses(
+        (status = 200, description = "The exposition.", content_type = "text/plain"),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+    security(())
+)]
 pub(crate) async fn get_metrics(State(state): State<AppState>) -> Response {
     if !state.metrics.enabled() {
         return super::ApiError::NotFound.into_response();
@@ -41,17 +57,38 @@ pub(crate) async fn get_metrics(State(state): State<AppState>) -> Response {
 }
 
 /// The answer of `GET /readyz`: each dependency `ok` or what is wrong with it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 struct Readiness {
+    /// `ready` or `not_ready`.
+    #[schema(example = "ready")]
     status: &'static str,
+    /// `ok`, or what is wrong with the database.
+    #[schema(example = "ok")]
     database: String,
+    /// Only when the hub shares its limits through Redis: `ok`, or what is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "ok")]
     redis: Option<String>,
 }
 
 /// `GET /readyz`: 200 when the store (and Redis, when configured) answer, else 503 naming what
 /// does not. Redis being away does not stop the hub (its limits fall back), but a load balancer
 /// should know.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    operation_id = "getReady",
+    summary = "Can the hub serve now",
+    description = "For load balancers: the database (and Redis, when the hub shares its limits \
+        through it) each answering within 2 s. Where: as `/metrics`.",
+    responses(
+        (status = 200, description = "Ready.", body = Readiness),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, description = "Not ready; what does not answer says what is wrong.", body = Readiness),
+    ),
+    security(())
+)]
 pub(crate) async fn get_ready(State(state): State<AppState>) -> Response {
     let database = match tokio::time::timeout(CHECK_WITHIN, state.sessions.store_ready()).await {
         Ok(Ok(())) => Ok(()),

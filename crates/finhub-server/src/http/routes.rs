@@ -5,7 +5,7 @@
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use super::{finra, get_health, get_noop, mfa, operations, session, token, traqs};
+use super::{finra, get_health, get_noop, mfa, openapi, operations, session, token, traqs};
 use crate::state::AppState;
 
 /// Builds a route's handler for the route's method.
@@ -164,5 +164,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Method::GET,
         "/v1/noop",
         Serves::Open(|method| on(method, get_noop)),
+    ),
+    endpoint(
+        Method::GET,
+        "/openapi.json",
+        Serves::Open(|method| on(method, openapi::get_openapi)),
+    ),
+    endpoint(
+        Method::GET,
+        "/docs",
+        Serves::Open(|method| on(method, openapi::get_docs)),
+    ),
+    endpoint(
+        Method::GET,
+        "/docs/{file}",
+        Serves::Open(|method| on(method, openapi::get_docs_file)),
     ),
 ];

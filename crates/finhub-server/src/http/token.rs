@@ -104,6 +104,40 @@ impl GrantType {
 }
 
 /// `POST /v1/auth/token`, its outcome counted by grant (and second factor, when one came).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/token",
+    tag = "auth",
+    operation_id = "login",
+    summary = "Log in",
+    description = "Opens a session: `password` for a person (with `otp` or `recoveryCode` when a \
+        second factor is needed), `client_credentials` for a machine (`b2b` customers only), \
+        `refresh_token` for a new session without the password (the old one ends and the \
+        refresh token rotates; the same token again within 10 s gets the same pair, later it \
+        revokes its whole family). Every bad credential gets the same `401 invalid_client`; \
+        from the fifth consecutive failure of a name, attempts wait (`429`, 1 s doubling to \
+        15 min).",
+    params(
+        ("X-Tenant-ID" = String, Header, description = "The tenant: 1–18 digits, leading zeros significant.", pattern = r"^[0-9]{1,18}$", example = "1234567"),
+        ("sec-ch-ua-platform" = String, Header, description = "The client's platform.", example = "Linux"),
+        ("X-Forwarded-For" = String, Header, description = "The end user's address, as the app saw it.", example = "203.0.113.7"),
+        ("User-Agent" = String, Header, description = "The app.", example = "my-app/1.0"),
+    ),
+    request_body(content = super::openapi::LoginBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Logged in. `userSessionToken` is the bearer token of the \
+            session's calls (a signed JWT whose `exp` is the session's end); the upstream FINRA \
+            token never leaves the hub.", body = TokenAnswer<'static>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 408, response = super::openapi::RequestTimeout),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 429, response = super::openapi::TooManyRequests),
+    ),
+    security(())
+)]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     facts: RequestFacts,
@@ -279,19 +313,34 @@ fn parse_login(bytes: &[u8], tenant: TenantId) -> Result<LoginRequest, ApiError>
     })
 }
 
-/// The 200 answer of a login: `expires_in` an integer, every other field a string. (No
-/// `Debug`: it holds the tokens.)
-#[derive(serde::Serialize)]
+/// The 200 answer of a login: `expires_in` an integer, every other field a string.
+// No `Debug`: it holds the tokens.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Login)]
 pub(super) struct TokenAnswer<'a> {
+    /// Seconds the session's access token lives; refresh at 10 % left.
     #[serde(rename = "expires_in")]
+    #[schema(example = 3600)]
     expires_in: i64,
+    /// `Bearer`.
     #[serde(rename = "token_type")]
+    #[schema(example = "Bearer")]
     token_type: &'static str,
+    /// What the session may read, space-separated.
+    #[schema(example = "finra:otcMarket finra:fixedIncomeMarket")]
     scope: String,
+    /// The customer logged in through.
+    #[schema(example = "cus_2f8KXb3hQ1")]
     customer_id: &'a str,
+    /// The tenant.
+    #[schema(example = "1234567")]
     tenant_id: &'a str,
+    /// The session's bearer token.
+    #[schema(example = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiZmluaHViLXNlc3Npb24rand0In0.e30.c2ln")]
     user_session_token: &'a str,
+    /// The refresh token of the `refresh_token` grant.
+    #[schema(example = "fhrt_example")]
     refresh_token: &'a str,
 }
 

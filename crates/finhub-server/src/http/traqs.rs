@@ -78,6 +78,39 @@ fn environment_of(query: Option<&str>) -> Result<TraqsEnvironment, ApiError> {
 }
 
 /// `GET /v1/traqs/{facility}/{file}`.
+#[utoipa::path(
+    get,
+    path = "/v1/traqs/{facility}/{file}",
+    tag = "traqs",
+    operation_id = "getTraqsFile",
+    summary = "A TRAQS reference-data file",
+    description = "Downloads the file with the tenant's own TRAQS credential and streams it as it \
+        arrives. The facility must be in the session's scope (`traqs:<facility>`, checked before \
+        TRAQS is called). A download that breaks off upstream breaks off here too (the \
+        connection closes before the end of the chunked body). `502 upstream_unavailable` says \
+        what an administrator must do when the tenant has no TRAQS credential for the \
+        environment or its refresh token has expired.",
+    params(
+        ("facility" = String, Path, description = "`ADF`, `ORF`, `TRACE` or `TRF`, any case.", pattern = r"^(?i:ADF|ORF|TRACE|TRF)$", example = "ORF"),
+        ("file" = String, Path, description = "TRAQS's file name: 1–64 letters, digits, `_` and `-`.", pattern = r"^[A-Za-z0-9_-]{1,64}$", example = "DAILYLIST"),
+        ("environment" = Option<String>, Query, description = "`production` (the default) or `ntf`, TRAQS's test facility; at most once.", pattern = "^(production|ntf)$"),
+    ),
+    responses(
+        (status = 200, description = "The file as TRAQS sends it: pipe-delimited, its first line \
+            the column names.", content_type = "text/plain", headers(
+            ("Content-Disposition" = String, description = "`attachment; filename=\"<file>.txt\"`"),
+            ("Cache-Control" = String, description = "`no-store`"),
+        )),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 429, response = super::openapi::TooManyRequests),
+        (status = 502, response = super::openapi::BadGateway),
+        (status = 504, response = super::openapi::GatewayTimeout),
+    ),
+    security(("session" = []))
+)]
 pub(crate) async fn get_file(
     State(state): State<AppState>,
     facts: RequestFacts,

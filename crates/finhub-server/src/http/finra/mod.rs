@@ -185,6 +185,25 @@ fn passed_headers(state: &AppState, upstream: HeaderMap) -> HeaderMap {
 
 /// `GET /v1/finra/results/{link}`: the hub's result link, served without a token while it is
 /// valid, streaming FINRA's result.
+#[utoipa::path(
+    get,
+    path = "/v1/finra/results/{link}",
+    tag = "finra",
+    operation_id = "getResult",
+    summary = "An asynchronous request's result",
+    description = "A link the hub handed out as an asynchronous request's `resultLink`: fetched \
+        without a token while it is valid (an hour by default), streaming FINRA's result.",
+    params(("link" = String, Path, description = "The signed link.")),
+    responses(
+        (status = 200, description = "FINRA's result, as FINRA sent it.", content(
+            ("application/json"), ("text/plain")
+        )),
+        (status = 403, description = "A forged or expired link: `access_denied`.", body = super::openapi::ErrorEnvelope),
+        (status = 502, response = super::openapi::BadGateway),
+        (status = 504, response = super::openapi::GatewayTimeout),
+    ),
+    security(())
+)]
 pub(crate) async fn get_result(
     State(state): State<AppState>,
     Path(link): Path<String>,
