@@ -24,3 +24,6 @@ if ! command -v nginx >/dev/null || [ ! -e /usr/lib/nginx/modules/ngx_stream_mod
 fi
 
 cargo test --workspace --locked "$@"
+
+# The API description against a live hub (Schemathesis; a minute or so).
+scripts/schemathesis.sh

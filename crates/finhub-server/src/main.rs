@@ -72,6 +72,11 @@ enum Command {
         /// How many hub instances to run (more than one needs --database postgres://…).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
         instances: u8,
+        /// A TOML config file whose settings go over the demo's own, e.g. `[rate_limits]` or
+        /// `[sessions]` (the demo keeps its own keys, store and listener unless the file sets
+        /// them).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -152,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
             database,
             redis,
             instances,
+            config,
         } => {
             let options = DemoOptions {
                 listen,
@@ -161,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
                 database,
                 redis,
                 instances: usize::from(instances),
+                config,
             };
             let demo = finhub_server::demo::prepare(&options, SystemClock::shared()).await?;
             writeln!(stdout, "listening on {}", demo.credentials.base_url)?;

@@ -80,6 +80,9 @@ pub struct AuthSettings {
     /// `cnf.x5t#S256` in the session token): used over another connection's certificate, the
     /// token is refused.
     pub certificate_bound_tokens: bool,
+    /// Consecutive failed logins (or second-factor codes) of a name allowed before its attempts
+    /// back off (4).
+    pub login_failures_before_backoff: u32,
 }
 
 impl AuthSettings {
@@ -96,6 +99,7 @@ impl AuthSettings {
                 audit: false,
                 require_client_certificate: false,
                 certificate_bound_tokens: true,
+                login_failures_before_backoff: crate::policy::login_backoff::FREE_FAILURES,
             },
             Profile::Production => Self {
                 profile,
@@ -107,6 +111,7 @@ impl AuthSettings {
                 audit: true,
                 require_client_certificate: true,
                 certificate_bound_tokens: true,
+                login_failures_before_backoff: crate::policy::login_backoff::FREE_FAILURES,
             },
         }
     }

@@ -302,7 +302,8 @@ impl SecondFactors {
         if count >= LOCK_AT {
             return Err(AuthError::InvalidOtp);
         }
-        match login_backoff::blocked_for(count, last, self.ctx.clock.now_utc()) {
+        let free = self.ctx.settings.login_failures_before_backoff;
+        match login_backoff::blocked_for(count, free, last, self.ctx.clock.now_utc()) {
             Some(retry_after) => Err(AuthError::RateLimited { retry_after }),
             None => Ok(true),
         }

@@ -53,6 +53,9 @@ data_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 # data_per_session_per_second = 50     # 20
 # data_per_customer_per_second = 100   # 40
 # mfa_per_session_per_minute = 10      # 10
+# Consecutive failed logins (or second-factor codes) of a name before its attempts wait
+# (1 s, doubling up to 15 minutes):
+# login_failures_before_backoff = 4    # 4
 
 [audit]
 # enabled = true            # always true in production

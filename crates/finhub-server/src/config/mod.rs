@@ -153,6 +153,22 @@ pub struct TlsFiles {
     pub handshake_timeout: Duration,
 }
 
+impl RawConfig {
+    /// These settings with those of a TOML file over them (`finhub demo --config`).
+    pub fn overlaid(self, file: &Path) -> Result<Self, ConfigError> {
+        if !file.exists() {
+            return Err(ConfigError(format!(
+                "config file {} does not exist",
+                file.display()
+            )));
+        }
+        Figment::from(Serialized::defaults(self))
+            .merge(Toml::file(file))
+            .extract()
+            .map_err(|error| ConfigError(error.to_string()))
+    }
+}
+
 impl Config {
     /// What `finhub serve` listens with, or why it must not start.
     pub fn serving_transport(&self) -> Result<&Transport, ConfigError> {
@@ -356,6 +372,9 @@ impl Config {
 
         let defaults = RateLimits::for_profile(profile);
         let limits = raw.rate_limits;
+        if let Some(failures) = limits.login_failures_before_backoff {
+            auth.login_failures_before_backoff = failures;
+        }
         let rate_limits = RateLimits {
             token_per_address_per_minute: positive(
                 limits.token_per_address_per_minute,
@@ -775,7 +794,7 @@ mod tests {
             RateLimits::for_profile(Profile::Production)
         );
         let overridden = from_toml(&format!(
-            "{KEYS}[sessions]\naccess_token_ttl_secs = 60\n[rate_limits]\ndata_per_session_per_second = 7\n"
+            "{KEYS}[sessions]\naccess_token_ttl_secs = 60\n[rate_limits]\ndata_per_session_per_second = 7\nlogin_failures_before_backoff = 1000\n"
         ))
         .expect("valid");
         assert_eq!(
@@ -783,6 +802,8 @@ mod tests {
             time::Duration::seconds(60)
         );
         assert_eq!(overridden.rate_limits.data_per_session_per_second, 7);
+        assert_eq!(overridden.auth.login_failures_before_backoff, 1000);
+        assert_eq!(production.auth.login_failures_before_backoff, 4);
     }
 
     #[test]

@@ -199,6 +199,8 @@ pub struct RawRateLimits {
     pub token_per_address_per_minute: Option<u32>,
     /// Logins per customer per minute.
     pub token_per_customer_per_minute: Option<u32>,
+    /// Consecutive failures of a name before its logins back off.
+    pub login_failures_before_backoff: Option<u32>,
     /// Data calls per session per second.
     pub data_per_session_per_second: Option<u32>,
     /// Data calls per customer per second.

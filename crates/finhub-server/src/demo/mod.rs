@@ -77,6 +77,8 @@ pub struct DemoOptions {
     pub redis: Option<String>,
     /// How many hub instances (more than one needs a PostgreSQL `database`).
     pub instances: usize,
+    /// A TOML file whose settings go over the demo's own (rate limits, lifetimes, …).
+    pub config: Option<PathBuf>,
 }
 
 impl Default for DemoOptions {
@@ -89,6 +91,7 @@ impl Default for DemoOptions {
             database: None,
             redis: None,
             instances: 1,
+            config: None,
         }
     }
 }
@@ -602,7 +605,10 @@ fn demo_config(
         }
         None => raw.tls.plain_http = true,
     }
-    // Checked here, so a bad --database or --redis is reported before anything starts.
+    if let Some(file) = &options.config {
+        raw = raw.overlaid(file)?;
+    }
+    // Checked here, so a bad --database, --redis or --config is reported before anything starts.
     Config::from_raw(raw.clone())?;
     Ok(raw)
 }

@@ -72,7 +72,10 @@ pub(crate) enum ApiError {
     NotFound,
     /// The path exists, the method does not.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The methods the path takes, as the `Allow` header lists them.
+        allow: String,
+    },
     /// The request did not complete within the configured time, the hub's side.
     #[error("request timed out after {0:?}")]
     Timeout(Duration),
@@ -187,6 +190,8 @@ struct Mapping {
     challenge: Option<&'static str>,
     /// `Retry-After`, for 429s.
     retry_after: Option<Duration>,
+    /// `Allow`, for 405s.
+    allow: Option<String>,
     /// Detail for the log (5xx only); never sent to the caller.
     internal: Option<String>,
     /// The enrolment token of `mfa_enrollment_required`, for the body.
@@ -205,6 +210,7 @@ impl Mapping {
             description: description.into(),
             challenge: None,
             retry_after: None,
+            allow: None,
             internal: None,
             enrollment_token: None,
         }
@@ -287,11 +293,14 @@ impl ApiError {
                 "the request headers are too large",
             ),
             Self::NotFound => Mapping::new(StatusCode::NOT_FOUND, "not_found", "no such path"),
-            Self::MethodNotAllowed => Mapping::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this path does not take this method",
-            ),
+            Self::MethodNotAllowed { allow } => Mapping {
+                allow: Some(allow.clone()),
+                ..Mapping::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "this path does not take this method",
+                )
+            },
             Self::Timeout(limit) => Mapping {
                 internal: Some(self.to_string()),
                 ..Mapping::new(
@@ -634,6 +643,9 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static(challenge),
             );
         }
+        if let Some(allow) = mapping.allow.and_then(|a| HeaderValue::try_from(a).ok()) {
+            headers.insert(header::ALLOW, allow);
+        }
         if let Some(wait) = mapping.retry_after {
             headers.insert(
                 header::RETRY_AFTER,
@@ -748,7 +760,9 @@ mod tests {
             ApiError::BodyTooLarge { limit: 1 },
             ApiError::HeadersTooLarge,
             ApiError::NotFound,
-            ApiError::MethodNotAllowed,
+            ApiError::MethodNotAllowed {
+                allow: "GET".into(),
+            },
             ApiError::Timeout(Duration::from_secs(1)),
             ApiError::RequestTimeout(Duration::from_secs(1)),
             ApiError::Internal("x"),

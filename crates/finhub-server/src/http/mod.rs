@@ -19,7 +19,7 @@ mod token;
 mod traqs;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodFilter, any};
@@ -138,6 +138,10 @@ async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
+async fn method_not_allowed(path: Option<MatchedPath>) -> ApiError {
+    ApiError::MethodNotAllowed {
+        allow: path.map_or_else(String::new, |path| {
+            routes::allowed_methods(path.as_str())
+        }),
+    }
 }

@@ -57,6 +57,23 @@ const fn endpoint(method: Method, path: &'static str, serves: Serves) -> Endpoin
     }
 }
 
+/// Whether the route table serves `method` at `path` (a template).
+pub(crate) fn serves(method: &Method, path: &str) -> bool {
+    ENDPOINTS
+        .iter()
+        .any(|endpoint| endpoint.path == path && endpoint.method == method)
+}
+
+/// The methods the route table serves at `path` (a template), as an `Allow` header lists them.
+pub(crate) fn allowed_methods(path: &str) -> String {
+    let methods: Vec<&str> = ENDPOINTS
+        .iter()
+        .filter(|endpoint| endpoint.path == path)
+        .map(|endpoint| endpoint.method.as_str())
+        .collect();
+    methods.join(", ")
+}
+
 /// Every route, in the order the documentation presents them.
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint(

@@ -101,18 +101,13 @@ impl<'a> FinraRoute<'a> {
     /// does not take the method.
     pub(crate) fn for_request(method: &Method, rest: &'a str) -> Result<Self, ApiError> {
         let route = Self::parse(rest).ok_or(ApiError::NotFound)?;
-        let allowed = match route {
-            Self::Data(_) => *method == Method::GET || *method == Method::POST,
-            Self::Datasets
-            | Self::Row(..)
-            | Self::Metadata(_)
-            | Self::Partitions(_)
-            | Self::AsyncStatus(..) => *method == Method::GET,
-        };
-        if allowed {
+        let template = route.template();
+        if super::super::routes::serves(method, template) {
             Ok(route)
         } else {
-            Err(ApiError::MethodNotAllowed)
+            Err(ApiError::MethodNotAllowed {
+                allow: super::super::routes::allowed_methods(template),
+            })
         }
     }
 
@@ -271,11 +266,11 @@ mod tests {
         assert!(FinraRoute::for_request(&Method::GET, data).is_ok());
         assert!(matches!(
             FinraRoute::for_request(&Method::DELETE, data),
-            Err(ApiError::MethodNotAllowed)
+            Err(ApiError::MethodNotAllowed { allow }) if allow == "GET, POST"
         ));
         assert!(matches!(
             FinraRoute::for_request(&Method::POST, "/metadata/group/g/name/n"),
-            Err(ApiError::MethodNotAllowed)
+            Err(ApiError::MethodNotAllowed { allow }) if allow == "GET"
         ));
         assert!(matches!(
             FinraRoute::for_request(&Method::POST, "/metadata/group/g/name/n.x"),

@@ -8,18 +8,8 @@
 
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-/// The three login grants.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(in crate::http) enum GrantType {
-    /// A person: `username` and `password` through a customer's API client.
-    Password,
-    /// A machine, for `b2b` customers only.
-    ClientCredentials,
-    /// A new session from a refresh token, without the password.
-    RefreshToken,
-}
+use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::{Components, RefOr};
 
 /// The customer's kind.
 #[derive(Deserialize, ToSchema)]
@@ -31,45 +21,87 @@ pub(in crate::http) enum AccountType {
     B2c,
 }
 
-/// The body of a login. Which fields a grant requires or refuses: `password` requires
-/// `username` and `password` and refuses `refreshToken`; `client_credentials` refuses
-/// `username`, `password`, `refreshToken`, `otp` and `recoveryCode`; `refresh_token` requires
-/// `refreshToken` and refuses `username`, `password`, `otp` and `recoveryCode`. `otp` and
-/// `recoveryCode` (at most one) go with a password when a second factor is needed.
+/// The body of a login, by its `grantType`: `password` for a person (with `otp` or
+/// `recoveryCode`, at most one, when a second factor is needed), `client_credentials` for a
+/// machine (`b2b` customers only), `refresh_token` for a new session without the password. Every
+/// value is a string; unknown or repeated keys are refused.
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schema(example = json!({
-    "grantType": "client_credentials",
-    "customerId": "cus_2f8KXb3hQ1",
-    "customerSecret": "fhcs_example-secret",
-    "accountType": "b2b"
-}))]
-pub(in crate::http) struct LoginBody {
-    /// The grant.
-    grant_type: GrantType,
-    /// The customer (the API client) the app logs in through.
-    #[schema(max_length = 64)]
-    customer_id: String,
-    /// The customer's secret.
-    #[schema(max_length = 512)]
-    customer_secret: String,
-    /// The customer's kind: it must be the customer's own.
-    account_type: AccountType,
-    /// `password` grant: the person.
-    #[schema(nullable = false, max_length = 256)]
-    username: Option<String>,
-    /// `password` grant: their password (at most 4096 bytes).
-    #[schema(nullable = false, max_length = 1024)]
-    password: Option<String>,
-    /// `refresh_token` grant: the refresh token of an earlier login.
-    #[schema(nullable = false, max_length = 512)]
-    refresh_token: Option<String>,
-    /// The six digits of the person's authenticator app (spaces and dashes are dropped).
-    #[schema(nullable = false, max_length = 16, example = "123456")]
-    otp: Option<String>,
-    /// One of the person's recovery codes, instead of `otp`.
-    #[schema(nullable = false, max_length = 64)]
-    recovery_code: Option<String>,
+#[serde(tag = "grantType", rename_all = "snake_case", deny_unknown_fields)]
+pub(in crate::http) enum LoginBody {
+    /// A person, through a customer's API client.
+    #[schema(example = json!({
+        "grantType": "password",
+        "username": "demo",
+        "password": "correct horse battery staple",
+        "customerId": "cus_2f8KXb3hQ1",
+        "customerSecret": "fhcs_example-secret",
+        "accountType": "b2b"
+    }))]
+    Password {
+        /// The person.
+        #[schema(max_length = 256)]
+        username: String,
+        /// Their password (at most 4096 bytes).
+        #[schema(max_length = 1024)]
+        password: String,
+        /// The customer (the API client) logged in through.
+        #[serde(rename = "customerId")]
+        #[schema(max_length = 64)]
+        customer_id: String,
+        /// The customer's secret.
+        #[serde(rename = "customerSecret")]
+        #[schema(max_length = 512)]
+        customer_secret: String,
+        /// The customer's kind: it must be the customer's own.
+        #[serde(rename = "accountType")]
+        account_type: AccountType,
+        /// The six digits of the person's authenticator app (spaces and dashes are dropped).
+        #[schema(nullable = false, max_length = 16, example = "123456")]
+        otp: Option<String>,
+        /// One of the person's recovery codes, instead of `otp`.
+        #[serde(rename = "recoveryCode")]
+        #[schema(nullable = false, max_length = 64)]
+        recovery_code: Option<String>,
+    },
+    /// A machine, for `b2b` customers only.
+    #[schema(example = json!({
+        "grantType": "client_credentials",
+        "customerId": "cus_2f8KXb3hQ1",
+        "customerSecret": "fhcs_example-secret",
+        "accountType": "b2b"
+    }))]
+    ClientCredentials {
+        /// The customer (the API client) logged in through.
+        #[serde(rename = "customerId")]
+        #[schema(max_length = 64)]
+        customer_id: String,
+        /// The customer's secret.
+        #[serde(rename = "customerSecret")]
+        #[schema(max_length = 512)]
+        customer_secret: String,
+        /// The customer's kind: it must be the customer's own.
+        #[serde(rename = "accountType")]
+        account_type: AccountType,
+    },
+    /// A new session from the refresh token of an earlier login: the old session ends and the
+    /// refresh token rotates.
+    RefreshToken {
+        /// The refresh token.
+        #[serde(rename = "refreshToken")]
+        #[schema(max_length = 512)]
+        refresh_token: String,
+        /// The customer (the API client) logged in through.
+        #[serde(rename = "customerId")]
+        #[schema(max_length = 64)]
+        customer_id: String,
+        /// The customer's secret.
+        #[serde(rename = "customerSecret")]
+        #[schema(max_length = 512)]
+        customer_secret: String,
+        /// The customer's kind: it must be the customer's own.
+        #[serde(rename = "accountType")]
+        account_type: AccountType,
+    },
 }
 
 /// The body of a refresh: empty, `{}`, or the session to refresh (the caller's own).
@@ -101,4 +133,16 @@ pub(in crate::http) struct ConfirmBody {
     /// The code the authenticator app shows.
     #[schema(max_length = 16, example = "123456")]
     otp: String,
+}
+
+/// Each grant's body refuses keys it does not name (the derive says so only of structs).
+pub(super) fn refuse_unknown_login_fields(components: &mut Components) {
+    let Some(RefOr::T(Schema::OneOf(grants))) = components.schemas.get_mut("LoginBody") else {
+        return;
+    };
+    for grant in &mut grants.items {
+        if let RefOr::T(Schema::Object(object)) = grant {
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        }
+    }
 }

@@ -13,30 +13,47 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required};
 
 use super::super::routes::{ENDPOINTS, Serves};
 
-/// What a FINRA operation is, from its path: its id, summary and whether it takes the GET query
-/// parameters of a data request.
-fn kind(method: &axum::http::Method, path: &str) -> (&'static str, &'static str, bool) {
+/// What a FINRA operation is, from its method and path.
+struct Kind {
+    id: &'static str,
+    summary: &'static str,
+    /// Whether it takes the GET query parameters of a data request.
+    data_query: bool,
+    /// Whether its JSON answer is an array of records (else one object).
+    records: bool,
+}
+
+fn kind(method: &axum::http::Method, path: &str) -> Kind {
     let post = method == axum::http::Method::POST;
-    match path.split('/').nth(3) {
-        Some("datasets") => ("finraDatasets", "FINRA's dataset catalogue", false),
+    let (id, summary, data_query, records) = match path.split('/').nth(3) {
+        Some("datasets") => ("finraDatasets", "FINRA's dataset catalogue", false, false),
         Some("data") if path.contains("/id/") => (
             "finraGetRecord",
             "One record of a dataset, by its id",
+            true,
             true,
         ),
         Some("data") if post => (
             "finraQueryData",
             "A dataset's records, filtered by a query body",
             false,
+            true,
         ),
-        Some("data") => ("finraGetData", "A dataset's records", true),
-        Some("metadata") => ("finraMetadata", "A dataset's fields", false),
-        Some("partitions") => ("finraPartitions", "A dataset's partitions", false),
+        Some("data") => ("finraGetData", "A dataset's records", true, true),
+        Some("metadata") => ("finraMetadata", "A dataset's fields", false, false),
+        Some("partitions") => ("finraPartitions", "A dataset's partitions", false, false),
         _ => (
             "finraAsyncRequest",
             "An asynchronous request's status",
             false,
+            false,
         ),
+    };
+    Kind {
+        id,
+        summary,
+        data_query,
+        records,
     }
 }
 
@@ -51,19 +68,19 @@ pub(super) fn add_pass_through(openapi: &mut OpenApi) {
         } else {
             HttpMethod::Get
         };
-        let (id, summary, data_query) = kind(&endpoint.method, endpoint.path);
-        let operation = operation(endpoint.path, id, summary, data_query, method == HttpMethod::Post);
+        let kind = kind(&endpoint.method, endpoint.path);
+        let operation = operation(endpoint.path, &kind, method == HttpMethod::Post);
         openapi
             .paths
             .add_path_operation(endpoint.path, vec![method], operation);
     }
 }
 
-fn operation(path: &str, id: &str, summary: &str, data_query: bool, post: bool) -> Operation {
+fn operation(path: &str, kind: &Kind, post: bool) -> Operation {
     let mut builder = OperationBuilder::new()
         .tag("finra")
-        .operation_id(Some(id))
-        .summary(Some(summary))
+        .operation_id(Some(kind.id))
+        .summary(Some(kind.summary))
         .description(Some(
             "Served by FINRA with the tenant's own FINRA token: `Accept`, `Content-Type`, \
              `Data-API-Version` and the query string go to FINRA as sent, and FINRA's status, \
@@ -81,7 +98,7 @@ fn operation(path: &str, id: &str, summary: &str, data_query: bool, post: bool) 
             "Data-API-Version",
             "The dataset version FINRA serves (an integer; default 1).",
         ));
-    if data_query {
+    if kind.data_query {
         builder = builder.parameters(Some(data_query_parameters()));
     }
     if post {
@@ -89,7 +106,7 @@ fn operation(path: &str, id: &str, summary: &str, data_query: bool, post: bool) 
             RequestBodyBuilder::new()
                 .description(Some(
                     "FINRA's query: fields, filters, sorting, paging and delivery. FINRA \
-                     validates it; the hub forwards it as sent.",
+                     validates it; the hub forwards it as sent (no body: FINRA's defaults).",
                 ))
                 .content(
                     "application/json",
@@ -107,12 +124,12 @@ fn operation(path: &str, id: &str, summary: &str, data_query: bool, post: bool) 
                         })))
                         .build(),
                 )
-                .required(Some(Required::True))
+                .required(Some(Required::False))
                 .build(),
         ));
     }
     let mut operation = builder.build();
-    for (status, response) in responses() {
+    for (status, response) in responses(kind) {
         operation
             .responses
             .responses
@@ -205,7 +222,8 @@ pub(super) fn finra_query_schema() -> Schema {
 }
 
 /// FINRA's answers, and the hub's in front of them; FINRA's error bodies are its own JSON.
-fn responses() -> Vec<(&'static str, RefOr<Response>)> {
+fn responses(kind: &Kind) -> Vec<(&'static str, RefOr<Response>)> {
+    let records = kind.records;
     let paging = [
         ("Record-Total", "All records matching the request."),
         ("Record-Offset", "The offset of this page."),
@@ -213,18 +231,23 @@ fn responses() -> Vec<(&'static str, RefOr<Response>)> {
         ("Record-Max-Limit", "The largest limit FINRA allows."),
         ("Total-Records-On-Page", "Records on this page."),
     ];
+    let json: Schema = if records {
+        ArrayBuilder::new()
+            .items(ObjectBuilder::new().schema_type(Type::Object))
+            .into()
+    } else {
+        ObjectBuilder::new().schema_type(Type::Object).into()
+    };
     let mut data = ResponseBuilder::new()
-        .description(
+        .description(if records {
             "FINRA's records, as FINRA sent them: a JSON array of objects, or delimited text \
-             whose first line names the fields.",
-        )
+             whose first line names the fields."
+        } else {
+            "FINRA's answer, as FINRA sent it."
+        })
         .content(
             "application/json",
-            ContentBuilder::new()
-                .schema(Some(
-                    ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Object)),
-                ))
-                .build(),
+            ContentBuilder::new().schema(Some(json)).build(),
         )
         .content("text/plain", ContentBuilder::new().build());
     for (name, description) in paging {
@@ -240,18 +263,7 @@ fn responses() -> Vec<(&'static str, RefOr<Response>)> {
     let shared = |name: &str| -> RefOr<Response> { Ref::from_response_name(name).into() };
     vec![
         ("200", data.build().into()),
-        (
-            "202",
-            ResponseBuilder::new()
-                .description(
-                    "An asynchronous request accepted or still running; `Location` is its status \
-                     URL, on the hub.",
-                )
-                .header("Location", super::errors::string_header("The status URL."))
-                .content("application/json", ContentBuilder::new().build())
-                .build()
-                .into(),
-        ),
+        ("202", accepted(kind).into()),
         (
             "204",
             ResponseBuilder::new()
@@ -299,4 +311,29 @@ fn responses() -> Vec<(&'static str, RefOr<Response>)> {
         ("502", shared("BadGateway")),
         ("504", shared("GatewayTimeout")),
     ]
+}
+
+/// 202: an asynchronous request accepted (no body; `Location` is its status URL), or, from its
+/// status URL, still running (FINRA's status object).
+fn accepted(kind: &Kind) -> Response {
+    let answer = ResponseBuilder::new();
+    if kind.id == "finraAsyncRequest" {
+        answer
+            .description("The request is still running: FINRA's status object.")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                    .build(),
+            )
+            .build()
+    } else {
+        answer
+            .description(
+                "An asynchronous request accepted, with no body; `Location` is its status URL, on \
+                 the hub.",
+            )
+            .header("Location", super::errors::string_header("The status URL."))
+            .build()
+    }
 }

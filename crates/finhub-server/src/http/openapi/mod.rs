@@ -125,13 +125,14 @@ impl Modify for Completion {
         components
             .schemas
             .insert("FinraQuery".to_owned(), finra::finra_query_schema().into());
+        bodies::refuse_unknown_login_fields(components);
         for item in openapi.paths.paths.values_mut() {
             for operation in operations_mut(item) {
                 errors::add_every_route_answers(operation);
                 add_client_certificate(operation);
             }
         }
-        link_login_to_session(openapi);
+        link_session_operations(openapi);
     }
 }
 
@@ -162,38 +163,64 @@ fn add_client_certificate(operation: &mut Operation) {
     alternatives.extend(certified);
 }
 
-/// A login's answer leads to the session it opened: its `userSessionToken` is the bearer token
-/// of the session's operations.
-fn link_login_to_session(openapi: &mut Document) {
-    let Some(login) = openapi
-        .paths
-        .paths
-        .get_mut("/v1/auth/token")
-        .and_then(|item| item.post.as_mut())
-    else {
-        return;
-    };
-    let Some(RefOr::T(answer)) = login.responses.responses.get_mut("200") else {
-        return;
-    };
-    for (name, operation_id, description) in [
-        ("GetSession", "getSession", "Who the new session is."),
-        ("RefreshSession", "refreshSession", "Keep the new session's access token alive."),
-        ("GetMfa", "getMfa", "The person's second factor."),
-        ("Logout", "logout", "End the new session."),
-    ] {
-        answer.links.insert(
-            name.to_owned(),
-            LinkBuilder::new()
-                .operation_id(operation_id)
-                .parameter(
-                    "header.Authorization",
-                    "Bearer {$response.body#/userSessionToken}",
-                )
-                .description(description)
-                .build()
-                .into(),
-        );
+/// The session a login opens, followed through its operations: a login's `userSessionToken`
+/// is the bearer token of the session's operations, and each of those leads on to the others
+/// with the same token (login → session → refresh → logout, for tools that follow links).
+fn link_session_operations(openapi: &mut Document) {
+    const FROM_LOGIN: &str = "Bearer {$response.body#/userSessionToken}";
+    const SAME_TOKEN: &str = "$request.header.Authorization";
+    let links: [(&str, &str, &str, &[(&str, &str, &str)]); 3] = [
+        (
+            "/v1/auth/token",
+            "200",
+            FROM_LOGIN,
+            &[
+                ("GetSession", "getSession", "Who the new session is."),
+                ("RefreshSession", "refreshSession", "Keep its access token alive."),
+                ("GetMfa", "getMfa", "The person's second factor."),
+                ("Logout", "logout", "End it."),
+            ],
+        ),
+        (
+            "/v1/auth/session",
+            "200",
+            SAME_TOKEN,
+            &[
+                ("RefreshSession", "refreshSession", "Keep its access token alive."),
+                ("Logout", "logout", "End it."),
+            ],
+        ),
+        (
+            "/v1/auth/refresh",
+            "200",
+            SAME_TOKEN,
+            &[
+                ("GetSession", "getSession", "Who it is, with how long it has left."),
+                ("Logout", "logout", "End it."),
+            ],
+        ),
+    ];
+    for (path, status, authorization, targets) in links {
+        let Some(item) = openapi.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let Some(operation) = item.get.as_mut().or(item.post.as_mut()) else {
+            continue;
+        };
+        let Some(RefOr::T(answer)) = operation.responses.responses.get_mut(status) else {
+            continue;
+        };
+        for (name, operation_id, description) in targets {
+            answer.links.insert(
+                (*name).to_owned(),
+                LinkBuilder::new()
+                    .operation_id(*operation_id)
+                    .parameter("header.Authorization", authorization)
+                    .description(*description)
+                    .build()
+                    .into(),
+            );
+        }
     }
 }
 
