@@ -254,13 +254,12 @@ impl Logins {
         failures: Option<(u32, OffsetDateTime)>,
     ) -> Result<(), AuthError> {
         if let Some((count, last)) = failures
-            && let Some(retry_after) =
-                login_backoff::blocked_for(
-                    count,
-                    self.ctx.settings.login_failures_before_backoff,
-                    last,
-                    self.ctx.clock.now_utc(),
-                )
+            && let Some(retry_after) = login_backoff::blocked_for(
+                count,
+                self.ctx.settings.login_failures_before_backoff,
+                last,
+                self.ctx.clock.now_utc(),
+            )
         {
             return Err(AuthError::RateLimited { retry_after });
         }

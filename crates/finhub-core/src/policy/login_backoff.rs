@@ -60,7 +60,10 @@ mod tests {
     fn an_attempt_is_blocked_only_until_the_delay_has_passed() {
         let last = time::macros::datetime!(2026-01-05 14:30:00 UTC);
         assert_eq!(blocked_for(4, FREE_FAILURES, last, last), None);
-        assert_eq!(blocked_for(5, FREE_FAILURES, last, last), Some(Duration::from_secs(1)));
+        assert_eq!(
+            blocked_for(5, FREE_FAILURES, last, last),
+            Some(Duration::from_secs(1))
+        );
         assert_eq!(
             blocked_for(6, FREE_FAILURES, last, last + time::Duration::seconds(1)),
             Some(Duration::from_secs(1))

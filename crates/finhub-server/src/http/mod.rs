@@ -140,8 +140,6 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed(path: Option<MatchedPath>) -> ApiError {
     ApiError::MethodNotAllowed {
-        allow: path.map_or_else(String::new, |path| {
-            routes::allowed_methods(path.as_str())
-        }),
+        allow: path.map_or_else(String::new, |path| routes::allowed_methods(path.as_str())),
     }
 }

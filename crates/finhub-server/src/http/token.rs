@@ -337,7 +337,9 @@ pub(super) struct TokenAnswer<'a> {
     #[schema(example = "1234567")]
     tenant_id: &'a str,
     /// The session's bearer token.
-    #[schema(example = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiZmluaHViLXNlc3Npb24rand0In0.e30.c2ln")]
+    #[schema(
+        example = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiZmluaHViLXNlc3Npb24rand0In0.e30.c2ln"
+    )]
     user_session_token: &'a str,
     /// The refresh token of the `refresh_token` grant.
     #[schema(example = "fhrt_example")]

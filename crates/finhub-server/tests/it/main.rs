@@ -5,6 +5,7 @@
 mod common;
 
 mod admin;
+mod api_description;
 mod binary;
 mod credentials;
 mod errors_and_logs;

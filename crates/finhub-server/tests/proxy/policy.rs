@@ -200,6 +200,12 @@ async fn paths_the_hub_does_not_proxy_are_404_and_wrong_methods_405() {
             reply.text()
         );
         reply.assert_error(405, "method_not_allowed");
+        let allow = if path.starts_with("/v1/finra/data/") && path.ends_with("name/weeklySummary") {
+            "GET, POST"
+        } else {
+            "GET"
+        };
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
     }
     assert_eq!(hub.counters().snapshot(), before, "FINRA was not called");
     hub.assert_no_leaks().await;

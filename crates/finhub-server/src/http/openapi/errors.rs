@@ -16,7 +16,10 @@ use super::super::error::ERROR_CODES;
 /// wrote them).
 #[derive(utoipa::ToSchema)]
 #[schema(as = Error)]
-#[expect(dead_code, reason = "describes the envelope `ErrorReport::envelope` writes")]
+#[expect(
+    dead_code,
+    reason = "describes the envelope `ErrorReport::envelope` writes"
+)]
 pub(in crate::http) struct ErrorEnvelope {
     /// What went wrong, as a code a program can act on.
     #[schema(schema_with = error_code, example = "invalid_request")]
@@ -67,7 +70,10 @@ fn error_response(description: &str, code: &str, words: &str) -> ResponseBuilder
             "X-Request-Id",
             string_header("The request's id, as the body's `requestId`."),
         )
-        .header("Cache-Control", string_header("`no-store`: errors are never cached."))
+        .header(
+            "Cache-Control",
+            string_header("`no-store`: errors are never cached."),
+        )
 }
 
 /// Declares a reusable error response: its component name, what it says, and an example.

@@ -144,7 +144,10 @@ fn path_parameters(path: &str) -> Vec<Parameter> {
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
             let (pattern, description) = match name {
-                "group" => ("^[A-Za-z0-9]{1,64}$", "The dataset group, e.g. `otcMarket`."),
+                "group" => (
+                    "^[A-Za-z0-9]{1,64}$",
+                    "The dataset group, e.g. `otcMarket`.",
+                ),
                 "name" => ("^[A-Za-z0-9]{1,64}$", "The dataset, e.g. `weeklySummary`."),
                 _ => ("^[A-Za-z0-9-]{1,64}$", "The id FINRA gave it."),
             };
@@ -176,13 +179,25 @@ fn header_parameter(name: &str, description: &str) -> Parameter {
 /// FINRA's GET parameters of a data request, passed through as sent (FINRA checks them).
 fn data_query_parameters() -> Vec<Parameter> {
     [
-        ("limit", "Records per page (FINRA: at most 5000; default 1000)."),
+        (
+            "limit",
+            "Records per page (FINRA: at most 5000; default 1000).",
+        ),
         ("offset", "Records to skip."),
         ("fields", "Comma-separated fields to return."),
-        ("sortFields", "Comma-separated fields to sort by; `-` for descending."),
+        (
+            "sortFields",
+            "Comma-separated fields to sort by; `-` for descending.",
+        ),
         ("delimiter", "The delimiter of `text/plain` answers."),
-        ("quoteValues", "Whether `text/plain` values are quoted (`true` or `false`)."),
-        ("async", "`true`: an asynchronous request (202 with `Location`)."),
+        (
+            "quoteValues",
+            "Whether `text/plain` values are quoted (`true` or `false`).",
+        ),
+        (
+            "async",
+            "`true`: an asynchronous request (202 with `Location`).",
+        ),
     ]
     .into_iter()
     .map(|(name, description)| {
@@ -216,7 +231,10 @@ pub(super) fn finra_query_schema() -> Schema {
         .property("limit", ObjectBuilder::new().schema_type(Type::Integer))
         .property("offset", ObjectBuilder::new().schema_type(Type::Integer))
         .property("delimiter", ObjectBuilder::new().schema_type(Type::String))
-        .property("quoteValues", ObjectBuilder::new().schema_type(Type::Boolean))
+        .property(
+            "quoteValues",
+            ObjectBuilder::new().schema_type(Type::Boolean),
+        )
         .property("async", ObjectBuilder::new().schema_type(Type::Boolean))
         .into()
 }
@@ -298,9 +316,15 @@ fn responses(kind: &Kind) -> Vec<(&'static str, RefOr<Response>)> {
             pass_through("No such dataset at FINRA, or a path the hub does not forward."),
         ),
         ("405", pass_through("FINRA does not take this method here.")),
-        ("406", pass_through("FINRA cannot answer in the `Accept`ed type.")),
+        (
+            "406",
+            pass_through("FINRA cannot answer in the `Accept`ed type."),
+        ),
         ("413", shared("PayloadTooLarge")),
-        ("415", pass_through("FINRA does not take the body's content type.")),
+        (
+            "415",
+            pass_through("FINRA does not take the body's content type."),
+        ),
         (
             "429",
             pass_through(

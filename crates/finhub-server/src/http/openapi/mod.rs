@@ -18,8 +18,8 @@ use utoipa::{Modify, OpenApi};
 
 pub(in crate::http) use bodies::{ConfirmBody, LoginBody, ReauthenticationBody, RefreshBody};
 pub(in crate::http) use errors::{
-    BadGateway, BadRequest, ErrorEnvelope, Forbidden, GatewayTimeout, NotFound,
-    PayloadTooLarge, RequestTimeout, TooManyRequests, Unauthorized, UnsupportedMediaType,
+    BadGateway, BadRequest, ErrorEnvelope, Forbidden, GatewayTimeout, NotFound, PayloadTooLarge,
+    RequestTimeout, TooManyRequests, Unauthorized, UnsupportedMediaType,
 };
 pub(in crate::http) use pages::{get_docs, get_docs_file, get_openapi};
 
@@ -159,64 +159,102 @@ fn add_client_certificate(operation: &mut Operation) {
     if alternatives.is_empty() {
         alternatives.push(SecurityRequirement::default());
     }
-    let certified: Vec<_> = alternatives.iter().map(|r| with_certificate(Some(r))).collect();
+    let certified: Vec<_> = alternatives
+        .iter()
+        .map(|r| with_certificate(Some(r)))
+        .collect();
     alternatives.extend(certified);
+}
+
+/// A link from an operation's answer to the next operation on the same session.
+struct SessionLink {
+    name: &'static str,
+    operation_id: &'static str,
+    description: &'static str,
+}
+
+/// An operation's answer and where it leads, with the session token it passes on.
+struct SessionStep {
+    path: &'static str,
+    authorization: &'static str,
+    next: &'static [SessionLink],
+}
+
+const fn to(
+    name: &'static str,
+    operation_id: &'static str,
+    description: &'static str,
+) -> SessionLink {
+    SessionLink {
+        name,
+        operation_id,
+        description,
+    }
 }
 
 /// The session a login opens, followed through its operations: a login's `userSessionToken`
 /// is the bearer token of the session's operations, and each of those leads on to the others
 /// with the same token (login → session → refresh → logout, for tools that follow links).
+const SESSION_STEPS: &[SessionStep] = &[
+    SessionStep {
+        path: "/v1/auth/token",
+        authorization: "Bearer {$response.body#/userSessionToken}",
+        next: &[
+            to("GetSession", "getSession", "Who the new session is."),
+            to(
+                "RefreshSession",
+                "refreshSession",
+                "Keep its access token alive.",
+            ),
+            to("GetMfa", "getMfa", "The person's second factor."),
+            to("Logout", "logout", "End it."),
+        ],
+    },
+    SessionStep {
+        path: "/v1/auth/session",
+        authorization: "$request.header.Authorization",
+        next: &[
+            to(
+                "RefreshSession",
+                "refreshSession",
+                "Keep its access token alive.",
+            ),
+            to("Logout", "logout", "End it."),
+        ],
+    },
+    SessionStep {
+        path: "/v1/auth/refresh",
+        authorization: "$request.header.Authorization",
+        next: &[
+            to(
+                "GetSession",
+                "getSession",
+                "Who it is, with how long it has left.",
+            ),
+            to("Logout", "logout", "End it."),
+        ],
+    },
+];
+
+/// Adds [`SESSION_STEPS`] to the 200 answers of their operations.
 fn link_session_operations(openapi: &mut Document) {
-    const FROM_LOGIN: &str = "Bearer {$response.body#/userSessionToken}";
-    const SAME_TOKEN: &str = "$request.header.Authorization";
-    let links: [(&str, &str, &str, &[(&str, &str, &str)]); 3] = [
-        (
-            "/v1/auth/token",
-            "200",
-            FROM_LOGIN,
-            &[
-                ("GetSession", "getSession", "Who the new session is."),
-                ("RefreshSession", "refreshSession", "Keep its access token alive."),
-                ("GetMfa", "getMfa", "The person's second factor."),
-                ("Logout", "logout", "End it."),
-            ],
-        ),
-        (
-            "/v1/auth/session",
-            "200",
-            SAME_TOKEN,
-            &[
-                ("RefreshSession", "refreshSession", "Keep its access token alive."),
-                ("Logout", "logout", "End it."),
-            ],
-        ),
-        (
-            "/v1/auth/refresh",
-            "200",
-            SAME_TOKEN,
-            &[
-                ("GetSession", "getSession", "Who it is, with how long it has left."),
-                ("Logout", "logout", "End it."),
-            ],
-        ),
-    ];
-    for (path, status, authorization, targets) in links {
-        let Some(item) = openapi.paths.paths.get_mut(path) else {
+    for step in SESSION_STEPS {
+        let Some(item) = openapi.paths.paths.get_mut(step.path) else {
             continue;
         };
         let Some(operation) = item.get.as_mut().or(item.post.as_mut()) else {
             continue;
         };
-        let Some(RefOr::T(answer)) = operation.responses.responses.get_mut(status) else {
+        let Some(RefOr::T(answer)) = operation.responses.responses.get_mut("200") else {
             continue;
         };
-        for (name, operation_id, description) in targets {
+        for link in step.next {
             answer.links.insert(
-                (*name).to_owned(),
+                link.name.to_owned(),
                 LinkBuilder::new()
-                    .operation_id(*operation_id)
-                    .parameter("header.Authorization", authorization)
-                    .description(*description)
+                    .operation_id(link.operation_id)
+                    .parameter("header.Authorization", step.authorization)
+                    .description(link.description)
                     .build()
                     .into(),
             );
