@@ -89,15 +89,14 @@ fn reauthentication(body: &StrictObject) -> Result<Reauthentication, ApiError> {
     tag = "mfa",
     operation_id = "getMfa",
     summary = "The second factor's status",
-    description = "The tenant's policy, the TOTP factor and the recovery codes left. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    description = "The tenant's policy, the TOTP factor and the recovery codes left. A person's \
+        `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's \
+        session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
     responses(
         (status = 200, description = "The status.", body = StatusAnswer),
         (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 403, response = super::openapi::Forbidden),
-        (status = 408, response = super::openapi::RequestTimeout),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
         (status = 429, response = super::openapi::TooManyRequests),
     ),
     security(("session" = []))
@@ -132,10 +131,16 @@ pub(crate) async fn get_status(
     tag = "mfa",
     operation_id = "startTotp",
     summary = "Start enrolling a TOTP factor",
-    description = "From a session: the password, and `otp` when a factor is active (the new one replaces it once confirmed); nothing with an enrolment token. The pending factor lapses after `expires_in` seconds. `403 access_denied` when the tenant's policy is `off` or the password is wrong. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    description = "From a session: the password, and `otp` when a factor is active (the new one \
+        replaces it once confirmed); nothing with an enrolment token. The pending factor lapses \
+        after `expires_in` seconds. `403 access_denied` when the tenant's policy is `off` or the \
+        password is wrong. A person's `userSessionToken`, or the `enrollmentToken` of a login that \
+        must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 \
+        calls a minute.",
     request_body(content = super::openapi::ReauthenticationBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The pending factor, shown only now.", body = PendingAnswer<'static>),
+        (status = 200, description = "The pending factor, shown only now.",
+            body = PendingAnswer<'static>),
         (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 403, response = super::openapi::Forbidden),
@@ -182,10 +187,18 @@ pub(crate) async fn start_totp(
     tag = "mfa",
     operation_id = "confirmTotp",
     summary = "Confirm the pending factor with its first code",
-    description = "The pending factor becomes the only active one and ten new recovery codes replace any earlier batch. With an enrolment token the answer also carries the login (a forced enrolment ends logged in). A wrong code: `401 invalid_otp`; nothing pending: `400 invalid_request`. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    description = "The pending factor becomes the only active one and ten new recovery codes \
+        replace any earlier batch. With an enrolment token the answer also carries the login (a \
+        forced enrolment ends logged in). A wrong code: `401 invalid_otp`; nothing pending: `400 \
+        invalid_request`. A person's `userSessionToken`, or the `enrollmentToken` of a login that \
+        must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 \
+        calls a minute.",
     request_body(content = super::openapi::ConfirmBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The recovery codes, shown only now (and the login, after a forced enrolment).", body = ConfirmedAnswer<'static>),
+        (status = 200,
+            description = "The recovery codes, shown only now (and the login, after a forced \
+                enrolment).",
+            body = ConfirmedAnswer<'static>),
         (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 403, response = super::openapi::Forbidden),
@@ -233,7 +246,10 @@ pub(crate) async fn confirm_totp(
     tag = "mfa",
     operation_id = "removeTotp",
     summary = "Remove the TOTP factor",
-    description = "The password and a code of the factor. The factor and the recovery codes are gone and the person's other sessions end. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    description = "The password and a code of the factor. The factor and the recovery codes are \
+        gone and the person's other sessions end. A person's `userSessionToken`, or the \
+        `enrollmentToken` of a login that must enrol; a machine's session gets `403 \
+        insufficient_scope`. Each token may make 10 calls a minute.",
     request_body(content = super::openapi::ReauthenticationBody, content_type = "application/json"),
     responses(
         (status = 204, description = "The factor is gone."),
@@ -269,10 +285,13 @@ pub(crate) async fn remove_totp(
     tag = "mfa",
     operation_id = "renewRecoveryCodes",
     summary = "New recovery codes",
-    description = "The password and a code of the factor; the old codes stop working. A person's `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
+    description = "The password and a code of the factor; the old codes stop working. A person's \
+        `userSessionToken`, or the `enrollmentToken` of a login that must enrol; a machine's \
+        session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
     request_body(content = super::openapi::ReauthenticationBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "Ten new recovery codes, shown only now.", body = RecoveryCodesAnswer<'static>),
+        (status = 200, description = "Ten new recovery codes, shown only now.",
+            body = RecoveryCodesAnswer<'static>),
         (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 403, response = super::openapi::Forbidden),

@@ -85,7 +85,8 @@ struct Readiness {
     responses(
         (status = 200, description = "Ready.", body = Readiness),
         (status = 404, response = super::openapi::NotFound),
-        (status = 503, description = "Not ready; what does not answer says what is wrong.", body = Readiness),
+        (status = 503, description = "Not ready; what does not answer says what is wrong.",
+            body = Readiness),
     ),
     security(())
 )]

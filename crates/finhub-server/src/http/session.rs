@@ -24,8 +24,16 @@ use crate::state::AppState;
         below 10 % it gets a new full lifetime (never past the session's end). Concurrent \
         refreshes of one session refresh it once. An expired access token: `401 invalid_token` \
         (log in again, or use the `refresh_token` grant).",
-    params(("X-Tenant-ID" = Option<String>, Header, description = "When sent, the session's tenant.", pattern = r"^[0-9]{1,18}$")),
-    request_body(content = Option<super::openapi::RefreshBody>, content_type = "application/json", description = "Empty, `{}`, or the session to refresh."),
+    params(
+        ("X-Tenant-ID" = Option<String>, Header,
+            description = "When sent, the session's tenant.",
+            pattern = r"^[0-9]{1,18}$"),
+    ),
+    request_body(
+        content = Option<super::openapi::RefreshBody>,
+        content_type = "application/json",
+        description = "Empty, `{}`, or the session to refresh."
+    ),
     responses(
         (status = 200, description = "The access token's lifetime now.", body = RefreshAnswer),
         (status = 400, response = super::openapi::BadRequest),
@@ -139,7 +147,11 @@ struct SessionAnswer {
     summary = "End the session",
     description = "Ends the session and its whole refresh-token family. An expired access token \
         is fine; any body is ignored.",
-    params(("X-Tenant-ID" = Option<String>, Header, description = "When sent, the session's tenant.", pattern = r"^[0-9]{1,18}$")),
+    params(
+        ("X-Tenant-ID" = Option<String>, Header,
+            description = "When sent, the session's tenant.",
+            pattern = r"^[0-9]{1,18}$"),
+    ),
     responses(
         (status = 204, description = "The session has ended."),
         (status = 400, response = super::openapi::BadRequest),
@@ -165,7 +177,11 @@ pub(crate) async fn delete_session(
     tag = "auth",
     operation_id = "getSession",
     summary = "Who the session is",
-    params(("X-Tenant-ID" = Option<String>, Header, description = "When sent, the session's tenant.", pattern = r"^[0-9]{1,18}$")),
+    params(
+        ("X-Tenant-ID" = Option<String>, Header,
+            description = "When sent, the session's tenant.",
+            pattern = r"^[0-9]{1,18}$"),
+    ),
     responses(
         (status = 200, description = "The session.", body = SessionAnswer),
         (status = 400, response = super::openapi::BadRequest),

@@ -91,9 +91,18 @@ fn environment_of(query: Option<&str>) -> Result<TraqsEnvironment, ApiError> {
         what an administrator must do when the tenant has no TRAQS credential for the \
         environment or its refresh token has expired.",
     params(
-        ("facility" = String, Path, description = "`ADF`, `ORF`, `TRACE` or `TRF`, any case.", pattern = r"^(?i:ADF|ORF|TRACE|TRF)$", example = "ORF"),
-        ("file" = String, Path, description = "TRAQS's file name: 1–64 letters, digits, `_` and `-`.", pattern = r"^[A-Za-z0-9_-]{1,64}$", example = "DAILYLIST"),
-        ("environment" = Option<String>, Query, description = "`production` (the default) or `ntf`, TRAQS's test facility; at most once.", pattern = "^(production|ntf)$"),
+        ("facility" = String, Path,
+            description = "`ADF`, `ORF`, `TRACE` or `TRF`, any case.",
+            pattern = r"^(?i:ADF|ORF|TRACE|TRF)$",
+            example = "ORF"),
+        ("file" = String, Path,
+            description = "TRAQS's file name: 1–64 letters, digits, `_` and `-`.",
+            pattern = r"^[A-Za-z0-9_-]{1,64}$",
+            example = "DAILYLIST"),
+        ("environment" = Option<String>, Query,
+            description = "`production` (the default) or `ntf`, TRAQS's test facility; at most \
+                once.",
+            pattern = "^(production|ntf)$"),
     ),
     responses(
         (status = 200, description = "The file as TRAQS sends it: pipe-delimited, its first line \

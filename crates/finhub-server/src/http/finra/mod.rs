@@ -198,7 +198,8 @@ fn passed_headers(state: &AppState, upstream: HeaderMap) -> HeaderMap {
         (status = 200, description = "FINRA's result, as FINRA sent it.", content(
             ("application/json"), ("text/plain")
         )),
-        (status = 403, description = "A forged or expired link: `access_denied`.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "A forged or expired link: `access_denied`.",
+            body = super::openapi::ErrorEnvelope),
         (status = 502, response = super::openapi::BadGateway),
         (status = 504, response = super::openapi::GatewayTimeout),
     ),

@@ -78,7 +78,12 @@ fn error_response(description: &str, code: &str, words: &str) -> ResponseBuilder
 
 /// Declares a reusable error response: its component name, what it says, and an example.
 macro_rules! error_responses {
-    ($( $(#[$doc:meta])* $name:ident => ($description:expr, $code:expr, $words:expr $(, $header:expr => $header_doc:expr)*); )*) => {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident => (
+            $description:expr, $code:expr, $words:expr $(, $header:expr => $header_doc:expr)*
+        );
+    )*) => {
         $(
             $(#[$doc])*
             pub(in crate::http) struct $name;
@@ -113,7 +118,8 @@ error_responses! {
          `invalid_otp`.",
         "invalid_token",
         "the session token is missing",
-        "WWW-Authenticate" => "`Bearer realm=\"finhub\"` (with `error=\"invalid_token\"` for session tokens): the hub refused, not FINRA."
+        "WWW-Authenticate" => "`Bearer realm=\"finhub\"` (with `error=\"invalid_token\"` for \
+            session tokens): the hub refused, not FINRA."
     );
     /// 403.
     Forbidden => (

@@ -113,7 +113,11 @@ fn operation(path: &str, kind: &Kind, post: bool) -> Operation {
                     ContentBuilder::new()
                         .schema(Some(Ref::from_schema_name("FinraQuery")))
                         .example(Some(serde_json::json!({
-                            "fields": ["weekStartDate", "issueSymbolIdentifier", "totalWeeklyShareQuantity"],
+                            "fields": [
+                                "weekStartDate",
+                                "issueSymbolIdentifier",
+                                "totalWeeklyShareQuantity"
+                            ],
                             "limit": 100,
                             "compareFilters": [{
                                 "compareType": "EQUAL",

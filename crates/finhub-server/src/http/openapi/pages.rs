@@ -59,7 +59,11 @@ pub(in crate::http) async fn get_docs() -> Response {
     tag = "documentation",
     operation_id = "getDocsFile",
     summary = "A file of the API reference page",
-    params(("file" = String, Path, description = "`index.html`, or a file it loads.", example = "index.html")),
+    params(
+        ("file" = String, Path,
+            description = "`index.html`, or a file it loads.",
+            example = "index.html"),
+    ),
     responses(
         (status = 200, description = "The file.", content(
             ("text/html"), ("text/css"), ("text/javascript"), ("image/png")
