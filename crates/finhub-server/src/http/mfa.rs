@@ -94,10 +94,7 @@ fn reauthentication(body: &StrictObject) -> Result<Reauthentication, ApiError> {
         session gets `403 insufficient_scope`. Each token may make 10 calls a minute.",
     responses(
         (status = 200, description = "The status.", body = StatusAnswer),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::SessionRefusals,
     ),
     security(("session" = []))
 )]
@@ -141,13 +138,7 @@ pub(crate) async fn get_status(
     responses(
         (status = 200, description = "The pending factor, shown only now.",
             body = PendingAnswer<'static>),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 408, response = super::openapi::RequestTimeout),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::JsonBodyRefusals,
     ),
     security(("session" = []))
 )]
@@ -199,13 +190,7 @@ pub(crate) async fn start_totp(
             description = "The recovery codes, shown only now (and the login, after a forced \
                 enrolment).",
             body = ConfirmedAnswer<'static>),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 408, response = super::openapi::RequestTimeout),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::JsonBodyRefusals,
     ),
     security(("session" = []))
 )]
@@ -253,13 +238,7 @@ pub(crate) async fn confirm_totp(
     request_body(content = super::openapi::ReauthenticationBody, content_type = "application/json"),
     responses(
         (status = 204, description = "The factor is gone."),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 408, response = super::openapi::RequestTimeout),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::JsonBodyRefusals,
     ),
     security(("session" = []))
 )]
@@ -292,13 +271,7 @@ pub(crate) async fn remove_totp(
     responses(
         (status = 200, description = "Ten new recovery codes, shown only now.",
             body = RecoveryCodesAnswer<'static>),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 408, response = super::openapi::RequestTimeout),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::JsonBodyRefusals,
     ),
     security(("session" = []))
 )]

@@ -36,13 +36,7 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The access token's lifetime now.", body = RefreshAnswer),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 408, response = super::openapi::RequestTimeout),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::JsonBodyRefusals,
     ),
     security(("session" = []))
 )]
@@ -154,10 +148,7 @@ struct SessionAnswer {
     ),
     responses(
         (status = 204, description = "The session has ended."),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::SessionRefusals,
     ),
     security(("session" = []))
 )]
@@ -184,10 +175,7 @@ pub(crate) async fn delete_session(
     ),
     responses(
         (status = 200, description = "The session.", body = SessionAnswer),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::SessionRefusals,
     ),
     security(("session" = []))
 )]

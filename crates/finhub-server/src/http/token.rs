@@ -135,13 +135,7 @@ impl GrantType {
         (status = 200, description = "Logged in. `userSessionToken` is the bearer token of the \
             session's calls (a signed JWT whose `exp` is the session's end); the upstream FINRA \
             token never leaves the hub.", body = TokenAnswer<'static>),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 408, response = super::openapi::RequestTimeout),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 429, response = super::openapi::TooManyRequests),
+        super::openapi::JsonBodyRefusals,
     ),
     security(())
 )]

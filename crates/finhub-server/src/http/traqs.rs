@@ -110,13 +110,9 @@ fn environment_of(query: Option<&str>) -> Result<TraqsEnvironment, ApiError> {
             ("Content-Disposition" = String, description = "`attachment; filename=\"<file>.txt\"`"),
             ("Cache-Control" = String, description = "`no-store`"),
         )),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
+        super::openapi::SessionRefusals,
         (status = 404, response = super::openapi::NotFound),
-        (status = 429, response = super::openapi::TooManyRequests),
-        (status = 502, response = super::openapi::BadGateway),
-        (status = 504, response = super::openapi::GatewayTimeout),
+        super::openapi::UpstreamRefusals,
     ),
     security(("session" = []))
 )]

@@ -200,8 +200,7 @@ fn passed_headers(state: &AppState, upstream: HeaderMap) -> HeaderMap {
         )),
         (status = 403, description = "A forged or expired link: `access_denied`.",
             body = super::openapi::ErrorEnvelope),
-        (status = 502, response = super::openapi::BadGateway),
-        (status = 504, response = super::openapi::GatewayTimeout),
+        super::openapi::UpstreamRefusals,
     ),
     security(())
 )]

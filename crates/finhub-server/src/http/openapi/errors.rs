@@ -3,12 +3,14 @@
 //! route can give whatever it does (a refused client certificate, headers too large, the hub's
 //! own fault, its time limit).
 
+use std::collections::BTreeMap;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
-use utoipa::{PartialSchema, ToResponse};
+
+use utoipa::{IntoResponses, PartialSchema, ToResponse};
 
 use super::super::error::ERROR_CODES;
 
@@ -191,6 +193,53 @@ error_responses! {
         "upstream_timeout",
         "FINRA did not answer in time"
     );
+}
+
+/// Declares a set of refusals many operations share, each status a reference to its reusable
+/// response.
+macro_rules! refusals {
+    ($( $(#[$doc:meta])* $name:ident => [$($status:literal => $response:ident),* $(,)?]; )*) => {
+        $(
+            $(#[$doc])*
+            pub(in crate::http) struct $name;
+
+            impl IntoResponses for $name {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    BTreeMap::from([
+                        $((
+                            $status.to_owned(),
+                            Ref::from_response_name(stringify!($response)).into(),
+                        )),*
+                    ])
+                }
+            }
+        )*
+    };
+}
+
+refusals! {
+    /// What an endpoint that checks a session or a token can refuse.
+    SessionRefusals => [
+        "400" => BadRequest,
+        "401" => Unauthorized,
+        "403" => Forbidden,
+        "429" => TooManyRequests,
+    ];
+    /// What an endpoint that also reads a JSON body can refuse.
+    JsonBodyRefusals => [
+        "400" => BadRequest,
+        "401" => Unauthorized,
+        "403" => Forbidden,
+        "408" => RequestTimeout,
+        "413" => PayloadTooLarge,
+        "415" => UnsupportedMediaType,
+        "429" => TooManyRequests,
+    ];
+    /// What an endpoint that calls FINRA or TRAQS can also refuse.
+    UpstreamRefusals => [
+        "502" => BadGateway,
+        "504" => GatewayTimeout,
+    ];
 }
 
 /// Answers any route can give, added to every operation that does not describe them itself.

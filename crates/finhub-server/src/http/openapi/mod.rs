@@ -18,8 +18,7 @@ use utoipa::{Modify, OpenApi};
 
 pub(in crate::http) use bodies::{ConfirmBody, LoginBody, ReauthenticationBody, RefreshBody};
 pub(in crate::http) use errors::{
-    BadGateway, BadRequest, ErrorEnvelope, Forbidden, GatewayTimeout, NotFound, PayloadTooLarge,
-    RequestTimeout, TooManyRequests, Unauthorized, UnsupportedMediaType,
+    ErrorEnvelope, JsonBodyRefusals, NotFound, SessionRefusals, UpstreamRefusals,
 };
 pub(in crate::http) use pages::{get_docs, get_docs_file, get_openapi};
 
