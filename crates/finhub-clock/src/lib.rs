@@ -7,6 +7,9 @@
 //! implementation, [`TokioClock`], derives wall time from tokio's clock, so both kinds of time move
 //! as one. Binaries use [`SystemClock`].
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -68,6 +68,8 @@ pub struct FinraClientBuilder {
     paging: PagingConfig,
     /// DER certificates trusted beside the platform's roots.
     extra_roots: Vec<Vec<u8>>,
+    /// A client certificate chain and its private key, PEM, presented to servers that ask.
+    identity: Option<ClientIdentity>,
     on_mint: Option<OnMint>,
 }
 
@@ -85,6 +87,7 @@ impl Default for FinraClientBuilder {
             token_manager: None,
             paging: PagingConfig::default(),
             extra_roots: Vec::new(),
+            identity: None,
             on_mint: None,
         }
     }
@@ -136,10 +139,18 @@ impl FinraClientBuilder {
         self
     }
 
-    /// Trusts this DER certificate (a root CA) beside the platform's trusted roots: for a TLS
-    /// inspecting proxy, or a FinHub or emulator with its own CA.
+    /// Trusts this certificate (a root CA, DER or PEM) beside the platform's trusted roots: for
+    /// a TLS inspecting proxy, or a FinHub or emulator with its own CA.
     pub fn tls_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
         self.extra_roots.push(der.into());
+        self
+    }
+
+    /// Presents this client certificate (PEM: the chain, leaf first, and its private key, in
+    /// one buffer or two concatenated) to servers that ask for one — a FinHub in production
+    /// requires it. Checked when the client is built.
+    pub fn tls_client_identity_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.identity = Some(ClientIdentity(pem.into()));
         self
     }
 
@@ -183,8 +194,12 @@ impl FinraClientBuilder {
                 "paging page_size and concurrency must be at least 1".to_owned(),
             ));
         }
-        let http = http_client(self.timeout, &self.user_agent, &self.extra_roots)?;
-        let raw = RawTransport::new(self.timeout, &self.user_agent, &self.extra_roots)?;
+        let tls = TlsSettings {
+            extra_roots: self.extra_roots,
+            identity: self.identity,
+        };
+        let http = http_client(self.timeout, &self.user_agent, &tls)?;
+        let raw = RawTransport::new(self.timeout, &self.user_agent, tls)?;
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
         let auth = match (self.token_manager, self.auth) {
             (Some(manager), _) => Authenticator::Managed(manager),
@@ -201,6 +216,7 @@ impl FinraClientBuilder {
             }
             (None, Auth::Anonymous) => Authenticator::Anonymous,
             (None, Auth::BearerToken(token)) => Authenticator::Static(token),
+            (None, Auth::Source(source)) => Authenticator::Source(source),
         };
         Ok(FinraClient {
             inner: Arc::new(ClientInner {
@@ -224,20 +240,52 @@ pub(crate) fn default_http_client(
     timeout: Duration,
     user_agent: &str,
 ) -> Result<reqwest::Client, FinraError> {
-    http_client(timeout, user_agent, &[])
+    http_client(timeout, user_agent, &TlsSettings::default())
 }
 
-/// [`default_http_client`], also trusting `extra_roots` (DER).
+/// A client certificate chain and its key, PEM. (No `Debug` of the key.)
+#[derive(Clone)]
+pub(crate) struct ClientIdentity(pub(crate) Vec<u8>);
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientIdentity(..)")
+    }
+}
+
+/// What both transports trust and present.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TlsSettings {
+    /// DER certificates trusted beside the platform's roots.
+    pub(crate) extra_roots: Vec<Vec<u8>>,
+    /// The client certificate, if any.
+    pub(crate) identity: Option<ClientIdentity>,
+}
+
+/// [`default_http_client`], also trusting the extra roots (DER) and presenting the identity.
 fn http_client(
     timeout: Duration,
     user_agent: &str,
-    extra_roots: &[Vec<u8>],
+    tls: &TlsSettings,
 ) -> Result<reqwest::Client, FinraError> {
     let mut builder = reqwest::Client::builder();
-    for der in extra_roots {
-        let certificate = reqwest::Certificate::from_der(der)
-            .map_err(|e| FinraError::Config(format!("invalid root certificate: {e}")))?;
+    for certificate in &tls.extra_roots {
+        let certificate = if certificate.starts_with(b"-----BEGIN") {
+            reqwest::Certificate::from_pem(certificate)
+        } else {
+            reqwest::Certificate::from_der(certificate)
+        }
+        .map_err(|e| FinraError::Config(format!("invalid root certificate: {e}")))?;
         builder = builder.add_root_certificate(certificate);
+    }
+    if let Some(identity) = &tls.identity {
+        let identity = reqwest::Identity::from_pem(&identity.0).map_err(|_| {
+            FinraError::Config(
+                "the client certificate is not a PEM certificate chain with its private key"
+                    .to_owned(),
+            )
+        })?;
+        builder = builder.identity(identity);
     }
     builder
         .timeout(timeout)

@@ -53,6 +53,7 @@ pub(crate) struct ClientInner {
 pub(crate) enum Authenticator {
     Managed(TokenManager),
     Static(SecretString),
+    Source(Arc<dyn crate::BearerSource>),
     Anonymous,
 }
 
@@ -137,7 +138,7 @@ impl FinraClient {
     pub fn token_manager(&self) -> Option<&TokenManager> {
         match &self.inner.auth {
             Authenticator::Managed(manager) => Some(manager),
-            Authenticator::Static(_) | Authenticator::Anonymous => None,
+            Authenticator::Static(_) | Authenticator::Source(_) | Authenticator::Anonymous => None,
         }
     }
 
@@ -216,7 +217,7 @@ impl FinraClient {
             let response = self.inner.raw.send(outgoing).await?;
             if response.status() == StatusCode::UNAUTHORIZED
                 && !reminted
-                && self.forget_token(bearer.as_ref())
+                && self.forget_token(bearer.as_ref()).await
             {
                 reminted = true;
                 continue;
@@ -245,7 +246,7 @@ impl FinraClient {
             let wait = match self.attempt(call, max_body_bytes).await {
                 Attempt::Done(result) => return result,
                 Attempt::Unauthorized(bearer, error) => {
-                    if !reminted && self.forget_token(bearer.as_ref()) {
+                    if !reminted && self.forget_token(bearer.as_ref()).await {
                         tracing::debug!("401 on {}: re-minting the access token once", call.what);
                         reminted = true;
                         continue;
@@ -327,17 +328,21 @@ impl FinraClient {
         Ok(match &self.inner.auth {
             Authenticator::Managed(manager) => Some(Bearer::Managed(manager.token().await?)),
             Authenticator::Static(secret) => Some(Bearer::Static(secret.clone())),
+            Authenticator::Source(source) => Some(Bearer::Static(source.bearer().await?)),
             Authenticator::Anonymous => None,
         })
     }
 
-    /// After a 401: forgets the token that was refused, if it was a minted one. Returns whether
-    /// a re-mint can help.
-    fn forget_token(&self, bearer: Option<&Bearer>) -> bool {
+    /// After a 401: forgets the token that was refused, if it was a minted one or its source can
+    /// renew it. Returns whether another token can help.
+    async fn forget_token(&self, bearer: Option<&Bearer>) -> bool {
         match (&self.inner.auth, bearer) {
             (Authenticator::Managed(manager), Some(Bearer::Managed(token))) => {
                 manager.invalidate(token);
                 true
+            }
+            (Authenticator::Source(source), Some(Bearer::Static(token))) => {
+                source.refused(token).await
             }
             _ => false,
         }

@@ -145,6 +145,9 @@ pub enum Auth {
     /// Send this ready token as `Authorization: Bearer …` (e.g. a FinHub session token). It is
     /// never refreshed by this client.
     BearerToken(SecretString),
+    /// Ask this source for the token before each request, and tell it when one is refused (a
+    /// FinHub session that renews itself).
+    Source(std::sync::Arc<dyn crate::BearerSource>),
 }
 
 impl Auth {

@@ -5,7 +5,8 @@
 //!   (HTTP Basic, `grant_type=client_credentials` once in the query string, empty body), kept
 //!   opaque in redacting secret types, refreshed before they expire, one mint at a time however
 //!   many tasks wait, and re-minted once after a 401. Anonymous access works for public
-//!   datasets, and a ready bearer token (e.g. a FinHub session token) can be used instead.
+//!   datasets, and a ready bearer token, or a [`BearerSource`] that keeps one fresh (a FinHub
+//!   session through `finhub-client`), can be used instead.
 //!   Credentials come from code, the environment or a `.env` file ([`Credentials::from_env`]).
 //! - **Errors** ([`FinraError`]) say what the caller can do, with FINRA's own reasons and
 //!   messages, and never contain a secret.
@@ -55,6 +56,7 @@
 #![warn(missing_docs)]
 
 mod asyncreq;
+mod bearer_source;
 mod builder;
 pub mod catalogue;
 mod client;
@@ -81,6 +83,7 @@ mod token;
 pub mod traqs;
 
 pub use asyncreq::{AsyncOptions, AsyncRequest, AsyncResult, AsyncStatus, ResultLink};
+pub use bearer_source::BearerSource;
 pub use builder::{Environment, FinraClientBuilder};
 pub use catalogue::{DatasetInfo, DatasetMetadata, FieldInfo, Partition, Partitions};
 pub use client::{FinraClient, RawRequest};

@@ -25,6 +25,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use tokio::time::{Instant, Sleep};
 
+use crate::builder::TlsSettings;
 use crate::error::FinraError;
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
@@ -36,7 +37,7 @@ pub(crate) struct RawTransport {
     client: tokio::sync::OnceCell<Client<Connector, Full<Bytes>>>,
     timeout: Duration,
     user_agent: HeaderValue,
-    extra_roots: Vec<Vec<u8>>,
+    tls: TlsSettings,
 }
 
 impl std::fmt::Debug for RawTransport {
@@ -50,11 +51,12 @@ impl std::fmt::Debug for RawTransport {
 
 impl RawTransport {
     /// A transport with this timeout and user agent; `https` verified by the platform's
-    /// verifier (plus `extra_roots`, DER certificates, when given).
+    /// verifier (plus the extra roots, DER certificates, when given), presenting the client
+    /// certificate when one is set.
     pub(crate) fn new(
         timeout: Duration,
         user_agent: &str,
-        extra_roots: &[Vec<u8>],
+        tls: TlsSettings,
     ) -> Result<Self, FinraError> {
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| FinraError::Config("the user agent is not a valid header".to_owned()))?;
@@ -62,7 +64,7 @@ impl RawTransport {
             client: tokio::sync::OnceCell::new(),
             timeout,
             user_agent,
-            extra_roots: extra_roots.to_vec(),
+            tls,
         })
     }
 
@@ -70,7 +72,7 @@ impl RawTransport {
     async fn client(&self) -> Result<&Client<Connector, Full<Bytes>>, FinraError> {
         self.client
             .get_or_try_init(|| async {
-                let tls = tls_config(&self.extra_roots)?;
+                let tls = tls_config(&self.tls)?;
                 let mut http = HttpConnector::new();
                 http.enforce_http(false);
                 http.set_connect_timeout(Some(self.timeout.min(Duration::from_secs(10))));
@@ -107,7 +109,8 @@ impl RawTransport {
 }
 
 /// rustls with the platform's verifier (and extra roots).
-fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, FinraError> {
+fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, FinraError> {
+    let extra_roots = &settings.extra_roots;
     let tls_error = |e: &dyn std::fmt::Display| FinraError::Config(format!("TLS setup: {e}"));
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()
@@ -116,20 +119,45 @@ fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, FinraErro
         rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
     } else {
         rustls_platform_verifier::Verifier::new_with_extra_roots(
-            extra_roots
-                .iter()
-                .map(|der| rustls::pki_types::CertificateDer::from(der.clone())),
+            extra_roots.iter().map(|certificate| {
+                use rustls::pki_types::pem::PemObject;
+                rustls::pki_types::CertificateDer::from_pem_slice(certificate).unwrap_or_else(
+                    |_| rustls::pki_types::CertificateDer::from(certificate.clone()),
+                )
+            }),
             Arc::clone(&provider),
         )
     }
     .map_err(|e| tls_error(&e))?;
     // ALPN (HTTP/1.1) is set by the connector builder, which wants it empty here.
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error(&e))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth())
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    match &settings.identity {
+        None => Ok(builder.with_no_client_auth()),
+        Some(identity) => {
+            use rustls::pki_types::pem::PemObject;
+            use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+            let unusable = || {
+                FinraError::Config(
+                    "the client certificate is not a PEM certificate chain with its private key"
+                        .to_owned(),
+                )
+            };
+            let chain = CertificateDer::pem_slice_iter(&identity.0)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| unusable())?;
+            let key = PrivateKeyDer::from_pem_slice(&identity.0).map_err(|_| unusable())?;
+            if chain.is_empty() {
+                return Err(unusable());
+            }
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| tls_error(&e))
+        }
+    }
 }
 
 /// FINRA's answer to a [`RawRequest`](crate::RawRequest), unchanged: status, headers and body.

@@ -9,22 +9,9 @@
 
 #![allow(dead_code, reason = "each test binary uses its own part")]
 
-use std::sync::mpsc;
 use std::time::Duration;
 
-/// Keeps tokio's paused clock from auto-advancing while it lives.
-#[derive(Debug)]
-pub(crate) struct FreezeGuard(#[allow(dead_code, reason = "held for its drop")] mpsc::Sender<()>);
-
-impl FreezeGuard {
-    pub(crate) fn new() -> Self {
-        let (sender, receiver) = mpsc::channel::<()>();
-        tokio::task::spawn_blocking(move || {
-            let _ = receiver.recv();
-        });
-        Self(sender)
-    }
-}
+pub(crate) use finhub_clock::testing::FreezeGuard;
 
 /// A short real-time pause on a blocking thread: sockets and sqlx progress, tokio's paused clock
 /// does not move.
