@@ -128,9 +128,25 @@ async fn a_401_re_mints_the_token_once_before_answering() {
     );
 }
 
+/// A TLS front's certificate authority, and a client certificate it issued (PEM, with its key).
+struct FrontPki {
+    ca_der: Vec<u8>,
+    ca_pem: String,
+    client_identity_pem: String,
+}
+
 /// The emulator behind a TLS front with a throw-away CA (a certificate for `localhost`):
 /// FINRA's https, offline. Returns the front's base URL and the CA certificate (DER).
 async fn tls_front(emulator: &finra_emulator::RunningEmulator) -> (String, Vec<u8>) {
+    let (base, pki) = tls_front_with(emulator, false).await;
+    (base, pki.ca_der)
+}
+
+/// [`tls_front`], requiring a client certificate of its CA when `mutual`.
+async fn tls_front_with(
+    emulator: &finra_emulator::RunningEmulator,
+    mutual: bool,
+) -> (String, FrontPki) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
@@ -142,8 +158,24 @@ async fn tls_front(emulator: &finra_emulator::RunningEmulator) -> (String, Vec<u
         .expect("server params")
         .signed_by(&key, &issuer)
         .expect("server certificate");
-    let config = tokio_rustls::rustls::ServerConfig::builder()
-        .with_no_client_auth()
+    let client_key = KeyPair::generate().expect("client key");
+    let client_cert = CertificateParams::new(vec!["client".to_owned()])
+        .expect("client params")
+        .signed_by(&client_key, &issuer)
+        .expect("client certificate");
+    let builder = tokio_rustls::rustls::ServerConfig::builder();
+    let builder = if mutual {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        roots.add(ca_cert.der().clone()).expect("CA root");
+        let verifier =
+            tokio_rustls::rustls::server::WebPkiClientVerifier::builder(std::sync::Arc::new(roots))
+                .build()
+                .expect("client verifier");
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder
         .with_single_cert(
             vec![cert.der().clone()],
             tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
@@ -169,7 +201,63 @@ async fn tls_front(emulator: &finra_emulator::RunningEmulator) -> (String, Vec<u
             });
         }
     });
-    (format!("https://localhost:{port}"), ca_cert.der().to_vec())
+    let pki = FrontPki {
+        ca_der: ca_cert.der().to_vec(),
+        ca_pem: ca_cert.pem(),
+        client_identity_pem: format!("{}{}", client_cert.pem(), client_key.serialize_pem()),
+    };
+    (format!("https://localhost:{port}"), pki)
+}
+
+#[tokio::test]
+async fn a_server_that_asks_for_a_client_certificate_gets_the_one_configured() {
+    let emulator = spawn(config(&clock())).await;
+    let (https_base, pki) = tls_front_with(&emulator, true).await;
+    let request = || RawRequest {
+        method: Method::GET,
+        path: ApiPath::parse("/data/group/otcMarket/name/weeklySummary").expect("path"),
+        query: Some("limit=2".to_owned()),
+        headers: json_headers(),
+        body: Bytes::new(),
+        max_queue_wait: None,
+    };
+    let client = |identity: Option<&str>| {
+        let mut builder = finra_client::FinraClient::builder()
+            .api_base(https_base.as_str())
+            .tls_root_certificate(pki.ca_pem.clone().into_bytes())
+            .retry(finra_client::RetryPolicy::none());
+        if let Some(identity) = identity {
+            builder = builder.tls_client_identity_pem(identity.as_bytes().to_vec());
+        }
+        builder.build().expect("client")
+    };
+    let presenting = client(Some(&pki.client_identity_pem));
+    let response = presenting.send_raw(request()).await.expect("raw over mTLS");
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = presenting
+        .query_page(&finra_client::Query::new("otcMarket", "weeklySummary").limit(2))
+        .await
+        .expect("a page over mTLS");
+    assert_eq!(page.rows.len(), 2);
+
+    let anonymous = client(None);
+    assert!(
+        anonymous.send_raw(request()).await.is_err(),
+        "no certificate"
+    );
+    assert!(
+        anonymous
+            .query_page(&finra_client::Query::new("otcMarket", "weeklySummary").limit(2))
+            .await
+            .is_err()
+    );
+    let unusable = finra_client::FinraClient::builder()
+        .tls_client_identity_pem(b"not a certificate".to_vec())
+        .build();
+    assert!(
+        matches!(unusable, Err(finra_client::FinraError::Config(_))),
+        "{unusable:?}"
+    );
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ pub(crate) async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     };
     let source = credentials.source().to_string();
     let client = global
-        .builder()
+        .builder()?
         .auth(finra_client::Auth::ClientCredentials(credentials))
         .retry(RetryPolicy::none())
         .build()?;
@@ -88,7 +88,7 @@ pub(crate) fn human_duration(secs: u64) -> String {
 async fn check_bearer(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let token = bearer_token().unwrap_or_default();
     let client = global
-        .builder()
+        .builder()?
         .auth(finra_client::Auth::bearer(token))
         .retry(RetryPolicy::none())
         .build()?;

@@ -3,6 +3,7 @@
 //! when that is anonymous.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -47,6 +48,32 @@ pub(crate) struct GlobalArgs {
     /// Log what the client does to stderr (`FINRA_LOG=<filter>` for finer control)
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
+    /// Client certificate (PEM chain, leaf first; it may hold the key too), for a server that
+    /// asks for one — a FinHub in production
+    #[arg(
+        long = "cert",
+        env = "FINRA_CLIENT_CERT",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub(crate) client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM), unless the certificate file holds it
+    #[arg(
+        long = "key",
+        env = "FINRA_CLIENT_KEY",
+        global = true,
+        value_name = "FILE",
+        requires = "client_cert"
+    )]
+    pub(crate) client_key: Option<PathBuf>,
+    /// A CA certificate (PEM or DER) to trust beside the system's: a server with a CA of its own
+    #[arg(
+        long = "cacert",
+        env = "FINRA_CA_CERT",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub(crate) ca_cert: Option<PathBuf>,
 }
 
 /// `--env`.
@@ -145,9 +172,22 @@ impl GlobalArgs {
         }
     }
 
-    /// A client builder with the URLs and timeout, without authentication.
-    pub(crate) fn builder(&self) -> FinraClientBuilder {
-        FinraClient::builder()
+    /// A client builder with the URLs, timeout and TLS material, without authentication.
+    pub(crate) fn builder(&self) -> anyhow::Result<FinraClientBuilder> {
+        let mut builder = FinraClient::builder();
+        if let Some(path) = &self.ca_cert {
+            builder =
+                builder.tls_root_certificate(read_file(path, "the CA certificate (--cacert)")?);
+        }
+        if let Some(path) = &self.client_cert {
+            let mut identity = read_file(path, "the client certificate (--cert)")?;
+            if let Some(key) = &self.client_key {
+                identity.push(b'\n');
+                identity.extend(read_file(key, "the client key (--key)")?);
+            }
+            builder = builder.tls_client_identity_pem(identity);
+        }
+        Ok(builder
             .api_base(self.api_base())
             .token_url(self.token_url())
             .timeout(self.request_timeout())
@@ -156,7 +196,7 @@ impl GlobalArgs {
                 Some(rate) if rate == finra_client::FINRA_REQUESTS_PER_SECOND => Pacer::finra(),
                 Some(rate) => Pacer::per_second(rate),
                 None => Pacer::unlimited(),
-            })
+            }))
     }
 
     /// The client data commands use, saying on stderr when it runs anonymously.
@@ -183,7 +223,7 @@ impl GlobalArgs {
             }
         };
         let _ = AUTH_KIND.set(kind);
-        Ok(self.builder().auth(auth).build()?)
+        Ok(self.builder()?.auth(auth).build()?)
     }
 
     /// A note on stderr, unless `--quiet`.
@@ -192,6 +232,11 @@ impl GlobalArgs {
             let _ = writeln!(std::io::stderr().lock(), "note: {text}");
         }
     }
+}
+
+/// A certificate or key file, or an error naming it.
+fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {what} {}: {e}", path.display()))
 }
 
 /// `FINRA_BEARER_TOKEN`, when set and not blank.

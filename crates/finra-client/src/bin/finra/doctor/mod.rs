@@ -353,12 +353,12 @@ async fn mint(
     credentials: &Credentials,
     setup: &Setup<'_>,
 ) -> Option<FinraClient> {
-    let client = match global
-        .builder()
-        .auth(Auth::ClientCredentials(credentials.clone()))
-        .retry(RetryPolicy::none())
-        .build()
-    {
+    let client = match global.builder().and_then(|builder| {
+        Ok(builder
+            .auth(Auth::ClientCredentials(credentials.clone()))
+            .retry(RetryPolicy::none())
+            .build()?)
+    }) {
         Ok(client) => client,
         Err(error) => {
             list.fail(
@@ -421,7 +421,7 @@ async fn check_data(
     setup: &Setup<'_>,
 ) -> anyhow::Result<()> {
     let anonymous = global
-        .builder()
+        .builder()?
         .auth(Auth::Anonymous)
         .retry(RetryPolicy::none())
         .build()?;
@@ -454,7 +454,7 @@ async fn check_data(
     }
     if let Some(token) = bearer_token() {
         let client = global
-            .builder()
+            .builder()?
             .auth(Auth::bearer(token))
             .retry(RetryPolicy::none())
             .build()?;
