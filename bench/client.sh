@@ -12,4 +12,4 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check requests finra-py
 export FINRA_BENCH_PYTHON="$PWD/$venv/bin/python"
-exec cargo bench -p finra-client --bench download
+exec cargo bench -p finra-cli --bench download

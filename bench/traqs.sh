@@ -14,7 +14,7 @@ for tool in curl python3; do
 done
 [ -x /usr/bin/time ] || (apt-get install -y time || (apt-get update && apt-get install -y time)) >/dev/null
 
-cargo build --release --quiet -p finra-emulator -p finra-client -p finhub-server --bins
+cargo build --release --quiet -p finra-emulator -p finra-cli -p finhub-server --bins
 emulator=target/release/finra-emulator
 finra=target/release/finra
 finhub=target/release/finhub

@@ -2,11 +2,10 @@
 //! counters as `/metrics` shows them.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use finhub_client::{HubClient, HubClientBuilder};
 use finhub_clock::{SharedClock, TokioClock};
-use finhub_server::demo::{DemoOptions, prepare};
+use finhub_server::demo::{DemoOptions, InProcess};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -15,16 +14,7 @@ pub(crate) struct Hub {
     pub(crate) base: String,
     pub(crate) credentials: Value,
     pub(crate) clock: SharedClock,
-    dir: PathBuf,
-    served: tokio::task::JoinHandle<std::io::Result<()>>,
-    _emulator: finra_emulator::RunningEmulator,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        self.served.abort();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    _demo: InProcess,
 }
 
 impl Hub {
@@ -39,52 +29,21 @@ impl Hub {
     }
 
     async fn start(profile: &str) -> Self {
-        let out = std::env::temp_dir().join(format!(
-            "finhub-client-test-{}-{}.json",
-            std::process::id(),
-            rand_suffix()
-        ));
         let options = DemoOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             profile: profile.to_owned(),
-            credentials_out: Some(out.clone()),
             ..DemoOptions::default()
         };
         // The production demo's certificates are made on its clock: start at the real time.
         let clock = TokioClock::starting_at(time::OffsetDateTime::now_utc()).shared();
-        let demo = prepare(&options, clock.clone())
+        let demo = InProcess::start(&options, clock.clone())
             .await
             .expect("the demo starts");
-        let credentials: Value =
-            serde_json::from_slice(&std::fs::read(&out).expect("credentials")).expect("JSON");
-        let _ = std::fs::remove_file(&out);
-        let base = credentials["baseUrl"].as_str().expect("baseUrl").to_owned();
-        let state = demo.state;
-        let limits = state.http.connections.clone();
-        let app = finhub_server::http::router(state);
-        let served = match demo.tls {
-            Some(tls) => tokio::spawn(finhub_server::serve_tls(
-                demo.listener,
-                app,
-                limits,
-                tls,
-                clock.clone(),
-                std::future::pending(),
-            )),
-            None => tokio::spawn(finhub_server::serve(
-                demo.listener,
-                app,
-                limits,
-                std::future::pending(),
-            )),
-        };
         Self {
-            base,
-            credentials,
+            base: demo.base_url().to_owned(),
+            credentials: demo.credentials_json(),
             clock,
-            dir: demo.dir,
-            served,
-            _emulator: demo.emulator,
+            _demo: demo,
         }
     }
 
@@ -118,9 +77,4 @@ impl Hub {
             .find_map(|line| line.strip_prefix(sample)?.trim().parse().ok())
             .unwrap_or(0.0)
     }
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now())
 }

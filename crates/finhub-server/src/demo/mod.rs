@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod balancer;
+mod in_process;
 
 use anyhow::Context;
 use base64::Engine;
@@ -42,6 +43,8 @@ use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Tier};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use time::OffsetDateTime;
+
+pub use in_process::InProcess;
 
 use crate::AppState;
 use crate::config::{Config, RawConfig, Transport};
@@ -779,21 +782,32 @@ pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
         "3. Refresh (extends the access token only when 10 % or less of it is left):\n\n\
          curl -s {tls_args}-X POST -H \"Authorization: Bearer $TOKEN\" {base}/v1/auth/refresh\n"
     )?;
-    match &c.ca_cert {
-        Some(ca) => writeln!(
+    let (tenant, customer) = (&c.tenant_id, &c.customer_id);
+    match (&c.ca_cert, &c.client_cert, &c.client_key) {
+        (Some(ca), Some(cert), Some(key)) => writeln!(
             out,
             "4. Without the client certificate the hub answers 403 invalid_certificate (audited),\n   \
              whatever the token:\n\n\
              curl -s --cacert {ca} -H \"Authorization: Bearer $TOKEN\" {base}/v1/auth/session\n\n\
-             (The finra CLI has no client-certificate options yet: use the integration demo for it.)\n\n\
-             Press Ctrl-C to stop."
+             5. Or the finra CLI through the hub, over the same certificate (the customer logs in as a\n   \
+             machine; the session is kept and renewed by itself):\n\n\
+             export FINRA_HUB={base} FINRA_CA_CERT={ca} FINRA_CLIENT_CERT={cert} FINRA_CLIENT_KEY={key}\n\
+             FINRA_HUB_CUSTOMER_SECRET='{secret}' cargo run -q --release -p finra-cli -- \\\n  \
+             hub login --tenant {tenant} --customer-id {customer}\n\
+             cargo run -q --release -p finra-cli -- query otcMarket/weeklySummary --limit 5 --format json\n\n\
+             Press Ctrl-C to stop.",
+            secret = c.customer_secret,
         )?,
-        None => writeln!(
+        _ => writeln!(
             out,
-            "4. Or use the finra CLI against the hub:\n\n\
-             FINRA_API_BASE={base}/v1/finra FINRA_BEARER_TOKEN=$TOKEN \\\n  \
-             cargo run -q --release -p finra-client --bin finra -- query otcMarket/weeklySummary --limit 5 --format json\n\n\
-             Press Ctrl-C to stop."
+            "4. Or use the finra CLI through the hub: log in once (it asks for the customer secret and\n   \
+             the password; the session is kept and renewed by itself), then query:\n\n\
+             export FINRA_HUB={base}\n\
+             cargo run -q --release -p finra-cli -- hub login --tenant {tenant} --customer-id {customer} \\\n  \
+             --username {username}\n\
+             cargo run -q --release -p finra-cli -- query otcMarket/weeklySummary --limit 5 --format json\n\n\
+             Press Ctrl-C to stop.",
+            username = c.username,
         )?,
     }
     out.flush()

@@ -9,6 +9,7 @@ mod async_cmd;
 mod auth_check;
 mod datasets;
 mod doctor;
+mod hub;
 mod metadata;
 mod output;
 mod partitions;
@@ -18,6 +19,7 @@ mod report;
 mod settings;
 mod table;
 mod traqs;
+mod userfiles;
 
 use std::process::ExitCode;
 
@@ -59,6 +61,8 @@ enum Command {
     Async(async_cmd::Args),
     /// TRAQS reference-data files (TRACE, ADF, ORF, TRF) with a person's refresh token.
     Traqs(traqs::Args),
+    /// Log in to a FinHub (and out), for the commands run with --hub.
+    Hub(hub::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +108,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Query(args) => Box::pin(query::run(global, args)).await,
         Command::Async(args) => Box::pin(async_cmd::run(global, args)).await,
         Command::Traqs(args) => Box::pin(traqs::run(args)).await,
+        Command::Hub(args) => Box::pin(hub::run(global, args)).await,
     }
 }
 

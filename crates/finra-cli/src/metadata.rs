@@ -20,7 +20,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<ExitCode> {
-    let client = global.data_client()?;
+    let client = global.data_client().await?;
     let dataset = &args.dataset;
     let metadata = client.metadata(&dataset.group, &dataset.name).await?;
     let mut out = Output::create(None)?;

@@ -17,7 +17,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<ExitCode> {
-    let client = global.data_client()?;
+    let client = global.data_client().await?;
     let datasets = client.datasets().await?;
     let mut out = Output::create(None)?;
     if args.json {

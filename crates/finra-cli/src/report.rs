@@ -65,6 +65,11 @@ fn hint(error: &FinraError, auth: Option<AuthKind>) -> Option<String> {
              get a new one (log in again for a FinHub session token), or unset it to mint tokens \
              from FINRA_API_KEY / FINRA_API_SECRET"
         ),
+        (FinraError::Unauthorized { .. } | FinraError::NotEntitled { .. }, Some(AuthKind::Hub)) => {
+            "the hub refused the session or its scope: `finra hub status` shows the session; \
+             `finra hub login` starts a new one"
+                .to_owned()
+        }
         (FinraError::Unauthorized { .. }, Some(AuthKind::Anonymous)) => {
             "this dataset needs credentials: set FINRA_API_KEY and FINRA_API_SECRET (environment \
              or .env); `finra auth doctor` checks them"

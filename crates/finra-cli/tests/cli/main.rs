@@ -5,6 +5,7 @@ mod asyncreq;
 mod auth_check;
 mod catalogue;
 mod doctor;
+mod hub;
 mod query;
 mod support;
 mod traqs;

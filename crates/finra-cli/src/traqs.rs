@@ -4,7 +4,7 @@
 //! writes (mode 0600, in the user's config directory); it is never printed unless asked for
 //! with `login --print`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,6 +14,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+use crate::userfiles::{ask, config_dir, setting, write_private};
 
 /// `finra traqs …`.
 #[derive(Debug, clap::Args)]
@@ -72,30 +74,9 @@ struct Stored {
     expires_at: String,
 }
 
-/// A setting from the environment, else from `.env` in the working directory.
-fn setting(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| {
-            dotenvy::from_path_iter(".env")
-                .ok()?
-                .filter_map(Result::ok)
-                .find(|(key, value)| key == name && !value.is_empty())
-                .map(|(_, value)| value)
-        })
-}
-
 /// Where `finra traqs login` keeps the refresh token of `environment`.
 fn store_path(environment: TraqsEnvironment) -> anyhow::Result<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
-        .context("no config directory: set HOME or XDG_CONFIG_HOME")?;
-    Ok(base
-        .join("finra")
-        .join(format!("traqs-{}.json", environment.as_str())))
+    Ok(config_dir()?.join(format!("traqs-{}.json", environment.as_str())))
 }
 
 /// The TRAQS settings in force.
@@ -161,22 +142,6 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Reads one answer: without echo on a terminal, else a line of stdin.
-fn ask(prompt: &str) -> anyhow::Result<SecretString> {
-    let answer = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(prompt).context("cannot read from the terminal")?
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read stdin")?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    anyhow::ensure!(!answer.is_empty(), "nothing entered for {prompt:?}");
-    Ok(SecretString::from(answer))
-}
-
 async fn login(resolved: &Resolved, print: bool) -> anyhow::Result<ExitCode> {
     let username = resolved
         .username
@@ -212,27 +177,6 @@ async fn login(resolved: &Resolved, print: bool) -> anyhow::Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes a file readable by its owner only (created so, never readable by others).
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    options
-        .open(path)
-        .and_then(|mut file| file.write_all(bytes))
-        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The refresh token in use: the environment's variable first, else the stored one.

@@ -54,7 +54,7 @@ pub(crate) enum RowFormat {
 }
 
 pub(crate) async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
-    let client = global.data_client()?;
+    let client = global.data_client().await?;
     let cap = if args.all {
         None
     } else {

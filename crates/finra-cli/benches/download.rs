@@ -14,7 +14,7 @@
 //!    should stay flat.
 //!
 //! Run: `bench/client.sh` (installs `requests` and `finra-py` into `target/bench-venv`, then runs
-//! `cargo bench -p finra-client --bench download`). Without that venv the Python baselines are
+//! `cargo bench -p finra-cli --bench download`). Without that venv the Python baselines are
 //! reported as skipped. The emulator runs in this process on its own tokio runtime (so its
 //! counters can be read); the clients run as child processes; all share the machine's cores.
 //! Environment: `FINRA_BENCH_PYTHON` (the interpreter with `requests` and `finra-py`),

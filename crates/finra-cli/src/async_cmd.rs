@@ -52,7 +52,7 @@ pub(crate) enum AsyncFormat {
 }
 
 pub(crate) async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
-    let client = global.data_client()?;
+    let client = global.data_client().await?;
     let mut query = args.filters.query(&args.dataset);
     if let Some(limit) = args.limit {
         query = query.limit(limit);

@@ -17,12 +17,15 @@ use reqwest::Url;
 pub(crate) const BEARER_TOKEN_VAR: &str = "FINRA_BEARER_TOKEN";
 
 /// The `User-Agent` of the tool.
-const USER_AGENT: &str = concat!("finra-cli/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("finra-cli/", env!("CARGO_PKG_VERSION"));
 
 /// Options every command takes.
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
+    /// Go through this FinHub, on the session `finra hub login` keeps (renewed by itself)
+    #[arg(long, env = "FINRA_HUB", global = true, value_name = "URL", value_parser = parse_url)]
+    pub(crate) hub: Option<Url>,
     /// Query API base URL [default: FINRA's, per --env]
     #[arg(long, env = "FINRA_API_BASE", global = true, value_name = "URL", value_parser = parse_url)]
     pub(crate) api_base: Option<Url>,
@@ -121,6 +124,8 @@ pub(crate) enum AuthKind {
     Anonymous,
     Bearer,
     Minted,
+    /// A FinHub session (`--hub`).
+    Hub,
 }
 
 static AUTH_KIND: OnceLock<AuthKind> = OnceLock::new();
@@ -172,35 +177,63 @@ impl GlobalArgs {
         }
     }
 
+    /// `--cacert`'s certificate, read.
+    pub(crate) fn ca_cert_bytes(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        self.ca_cert
+            .as_deref()
+            .map(|path| read_file(path, "the CA certificate (--cacert)"))
+            .transpose()
+    }
+
+    /// `--cert` (and `--key`), read into one PEM buffer.
+    pub(crate) fn client_identity_bytes(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(path) = &self.client_cert else {
+            return Ok(None);
+        };
+        let mut identity = read_file(path, "the client certificate (--cert)")?;
+        if let Some(key) = &self.client_key {
+            identity.push(b'\n');
+            identity.extend(read_file(key, "the client key (--key)")?);
+        }
+        Ok(Some(identity))
+    }
+
     /// A client builder with the URLs, timeout and TLS material, without authentication.
     pub(crate) fn builder(&self) -> anyhow::Result<FinraClientBuilder> {
         let mut builder = FinraClient::builder();
-        if let Some(path) = &self.ca_cert {
-            builder =
-                builder.tls_root_certificate(read_file(path, "the CA certificate (--cacert)")?);
+        if let Some(ca) = self.ca_cert_bytes()? {
+            builder = builder.tls_root_certificate(ca);
         }
-        if let Some(path) = &self.client_cert {
-            let mut identity = read_file(path, "the client certificate (--cert)")?;
-            if let Some(key) = &self.client_key {
-                identity.push(b'\n');
-                identity.extend(read_file(key, "the client key (--key)")?);
-            }
+        if let Some(identity) = self.client_identity_bytes()? {
             builder = builder.tls_client_identity_pem(identity);
         }
-        Ok(builder
-            .api_base(self.api_base())
-            .token_url(self.token_url())
+        Ok(self.paced(
+            builder
+                .api_base(self.api_base())
+                .token_url(self.token_url()),
+        ))
+    }
+
+    /// The timeout, user agent and pacer of every client of the tool.
+    fn paced(&self, builder: FinraClientBuilder) -> FinraClientBuilder {
+        builder
             .timeout(self.request_timeout())
             .user_agent(USER_AGENT)
             .pacer(match self.rate.0 {
                 Some(rate) if rate == finra_client::FINRA_REQUESTS_PER_SECOND => Pacer::finra(),
                 Some(rate) => Pacer::per_second(rate),
                 None => Pacer::unlimited(),
-            }))
+            })
     }
 
-    /// The client data commands use, saying on stderr when it runs anonymously.
-    pub(crate) fn data_client(&self) -> anyhow::Result<FinraClient> {
+    /// The client data commands use: through the hub on the kept session with `--hub`, else
+    /// straight to FINRA, saying on stderr when it runs anonymously.
+    pub(crate) async fn data_client(&self) -> anyhow::Result<FinraClient> {
+        if self.hub.is_some() {
+            let hub = crate::hub::session(self).await?;
+            let _ = AUTH_KIND.set(AuthKind::Hub);
+            return Ok(self.paced(hub.finra_client_builder()).build()?);
+        }
         let choice = self.auth_choice();
         let (auth, kind) = match choice {
             AuthChoice::AnonymousByChoice => (Auth::Anonymous, AuthKind::Anonymous),

@@ -1,0 +1,190 @@
+//! `finra hub login|status|logout` and `--hub`: the built binary against the demo hub served in
+//! this process (on the system clock, as the binary's): a person logs in with password (and
+//! code), queries go through the hub, an expired session renews by itself, an ended one says to
+//! log in again, and nothing kept holds a password.
+
+use std::net::SocketAddr;
+
+use finhub_clock::SystemClock;
+use finhub_server::demo::{DemoOptions, InProcess};
+use serde_json::Value;
+
+use crate::support::{Finra, TempDir};
+
+struct Setup {
+    demo: InProcess,
+    credentials: Value,
+    config: TempDir,
+}
+
+impl Setup {
+    async fn new() -> Self {
+        let options = DemoOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..DemoOptions::default()
+        };
+        let demo = InProcess::start(&options, SystemClock::shared())
+            .await
+            .expect("the demo starts");
+        let credentials = demo.credentials_json();
+        Self {
+            demo,
+            credentials,
+            config: TempDir::new(),
+        }
+    }
+
+    fn text(&self, key: &str) -> String {
+        self.credentials[key].as_str().expect(key).to_owned()
+    }
+
+    /// `finra` with `--hub` set by FINRA_HUB and its config directory here; FINRA itself is out
+    /// of reach, so every data call must go through the hub.
+    fn finra(&self) -> Finra {
+        Finra::with_urls("http://127.0.0.1:9", "http://127.0.0.1:9/token")
+            .env("FINRA_HUB", self.demo.base_url())
+            .env("XDG_CONFIG_HOME", &self.config.path().display().to_string())
+            .env("FINRA_HUB_TENANT", &self.text("tenantId"))
+            .env("FINRA_HUB_CUSTOMER_ID", &self.text("customerId"))
+    }
+
+    fn session_file(&self) -> std::path::PathBuf {
+        self.config.path().join("finra/hub-session.json")
+    }
+}
+
+#[tokio::test]
+async fn a_person_logs_in_queries_through_the_hub_and_the_session_renews_itself() {
+    let s = Setup::new().await;
+    let username = s.text("username");
+    let answers = format!("{}\n{}\n", s.text("customerSecret"), s.text("password"));
+    s.finra()
+        .run_with_stdin(&["hub", "login", "--username", &username], &answers)
+        .await
+        .expect_code(0);
+
+    let status = s.finra().run(&["hub", "status"]).await;
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!("user:     {username}")),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("proved:   pwd"), "{}", status.stdout);
+
+    let rows = s
+        .finra()
+        .run(&[
+            "query",
+            "otcMarket/weeklySummary",
+            "--limit",
+            "3",
+            "--format",
+            "ndjson",
+        ])
+        .await;
+    rows.expect_code(0);
+    assert_eq!(rows.stdout.lines().count(), 3, "{}", rows.stdout);
+
+    // Nothing kept holds the password; the files are the owner's alone.
+    for name in ["hub.json", "hub-session.json"] {
+        let path = s.config.path().join("finra").join(name);
+        let text = std::fs::read_to_string(&path).expect(name);
+        assert!(!text.contains(&s.text("password")), "{name}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect(name).permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}");
+        }
+    }
+
+    // The access token has expired (as the file says): the next command renews the session
+    // from its refresh token by itself.
+    let mut stored: Value =
+        serde_json::from_slice(&std::fs::read(s.session_file()).expect("session")).expect("JSON");
+    let before = stored["session"]["session_token"].clone();
+    stored["session"]["access_expires_at"] = Value::from("2020-01-01T00:00:00Z");
+    std::fs::write(s.session_file(), serde_json::to_vec(&stored).expect("JSON")).expect("write");
+    s.finra()
+        .run(&["partitions", "otcMarket/weeklySummary"])
+        .await
+        .expect_code(0);
+    let renewed: Value =
+        serde_json::from_slice(&std::fs::read(s.session_file()).expect("session")).expect("JSON");
+    assert_ne!(renewed["session"]["session_token"], before, "a new session");
+
+    // Logged out: one clear line saying what to do.
+    s.finra().run(&["hub", "logout"]).await.expect_code(0);
+    assert!(!s.session_file().exists());
+    let after = s
+        .finra()
+        .run(&["partitions", "otcMarket/weeklySummary"])
+        .await;
+    after.expect_code(1);
+    assert!(after.stderr.contains("finra hub login"), "{}", after.stderr);
+}
+
+#[tokio::test]
+async fn a_person_with_a_second_factor_types_the_code_when_the_hub_asks() {
+    let s = Setup::new().await;
+    let person = &s.credentials["mfaUser"];
+    let username = person["username"].as_str().expect("username");
+    let step = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).expect("1970");
+    let code = totp_rs::Builder::new()
+        .with_secret(
+            totp_rs::Secret::try_from_base32(person["totpSecret"].as_str().expect("secret"))
+                .expect("Base32"),
+        )
+        .build()
+        .expect("totp")
+        .generate(step)
+        .to_string();
+    let answers = format!(
+        "{}\n{}\n{code}\n",
+        s.text("customerSecret"),
+        person["password"].as_str().expect("password")
+    );
+    let login = s
+        .finra()
+        .run_with_stdin(&["hub", "login", "--username", username], &answers)
+        .await;
+    login.expect_code(0);
+    assert!(!login.all().contains(&code), "the code is not echoed");
+    let status = s.finra().run(&["hub", "status"]).await;
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains("proved:   pwd, otp, mfa"),
+        "{}",
+        status.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_session_that_cannot_be_renewed_says_to_log_in_again() {
+    let s = Setup::new().await;
+    s.finra()
+        .env("FINRA_HUB_CUSTOMER_SECRET", &s.text("customerSecret"))
+        .run(&["hub", "login"])
+        .await
+        .expect_code(0);
+    let mut stored: Value =
+        serde_json::from_slice(&std::fs::read(s.session_file()).expect("session")).expect("JSON");
+    stored["session"]["access_expires_at"] = Value::from("2020-01-01T00:00:00Z");
+    stored["session"]["refresh_token"] = Value::from("fhrt_not-a-token");
+    std::fs::write(s.session_file(), serde_json::to_vec(&stored).expect("JSON")).expect("write");
+    let out = s.finra().run(&["hub", "status"]).await;
+    out.expect_code(1);
+    assert!(
+        out.stderr.contains("has ended") && out.stderr.contains("finra hub login --hub"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+
+    // Not logged in anywhere yet: the same kind of line.
+    let other = Setup::new().await;
+    let out = other.finra().run(&["hub", "status"]).await;
+    out.expect_code(1);
+    assert!(out.stderr.contains("not logged in to"), "{}", out.stderr);
+}
