@@ -1,4 +1,5 @@
-//! The `finhub` binary: `serve`, `admin …`, `demo`, `print-config` and `openapi`.
+//! The `finhub` binary: `serve`, `admin …`, `demo`, `print-config`, `openapi`, and its own
+//! shell completions and man page.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,6 +45,13 @@ enum Command {
     PrintConfig,
     /// Prints the hub's API description (OpenAPI 3.1, JSON), as `GET /openapi.json` serves it.
     Openapi,
+    /// Prints the shell completion script (e.g. `finhub completions bash > /etc/bash_completion.d/finhub`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Prints the man page (roff), e.g. `finhub man > finhub.1`.
+    Man,
     /// Runs a complete demo: an in-process FINRA emulator as upstream and the hub on SQLite in a
     /// temporary directory, with a demo tenant, customer and user; prints a walk-through. With
     /// `--profile production`: HTTPS and a throw-away CA, server and client certificate. With
@@ -133,7 +141,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { config } | Command::Admin { config, .. } => {
             Some(Config::load(config.as_deref())?)
         }
-        Command::PrintConfig | Command::Openapi | Command::Demo { .. } => None,
+        Command::PrintConfig
+        | Command::Openapi
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Demo { .. } => None,
     };
     init_logging(config.as_ref().map_or(LogFormat::Text, |c| c.log_format));
     match args.command {
@@ -142,6 +154,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             stdout.write_all(finhub_server::http::openapi::document_json().as_bytes())?;
+        }
+        Command::Completions { shell } => {
+            // Into memory first: the generator panics on a failed write (a closed pipe).
+            let mut script = Vec::new();
+            let mut command = <Args as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "finhub", &mut script);
+            stdout.write_all(&script)?;
+        }
+        Command::Man => {
+            clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut stdout)?;
         }
         Command::Admin { command, .. } => {
             let config = config.context("the config was loaded above")?;

@@ -17,6 +17,7 @@ mod progress;
 mod query;
 mod report;
 mod settings;
+mod shell;
 mod table;
 mod traqs;
 mod userfiles;
@@ -63,6 +64,13 @@ enum Command {
     Traqs(traqs::Args),
     /// Log in to a FinHub (and out), for the commands run with --hub.
     Hub(hub::Args),
+    /// Print the shell completion script (e.g. `finra completions bash > /etc/bash_completion.d/finra`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `finra man > finra.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +117,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Async(args) => Box::pin(async_cmd::run(global, args)).await,
         Command::Traqs(args) => Box::pin(traqs::run(args)).await,
         Command::Hub(args) => Box::pin(hub::run(global, args)).await,
+        Command::Completions { shell } => shell::completions::<Cli>(shell),
+        Command::Man => shell::man::<Cli>(),
     }
 }
 

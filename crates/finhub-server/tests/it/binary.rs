@@ -182,3 +182,37 @@ async fn admin_traqs_login_mints_and_stores_a_refresh_token() {
     assert_eq!(emulator.emulator().traqs_refresh_tokens_minted(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `finhub completions SHELL`, `finhub man` and `finhub openapi` print what they generate.
+#[test]
+fn completions_man_page_and_api_description_are_printed() {
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_finhub"))
+            .args(args)
+            .output()
+            .expect("finhub runs");
+        assert!(output.status.success(), "{args:?}");
+        String::from_utf8(output.stdout).expect("text")
+    };
+    let bash = run(&["completions", "bash"]);
+    assert!(
+        bash.contains("_finhub()") && bash.contains("print-config"),
+        "{bash}"
+    );
+    assert!(run(&["completions", "zsh"]).starts_with("#compdef finhub"));
+    assert!(run(&["completions", "fish"]).contains("complete -c finhub"));
+    let man = run(&["man"]);
+    assert!(
+        man.contains(".TH finhub 1") && man.contains("serve"),
+        "{man}"
+    );
+    assert_eq!(
+        run(&["openapi"]),
+        finhub_server::http::openapi::document_json()
+    );
+    let refused = Command::new(env!("CARGO_BIN_EXE_finhub"))
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("finhub runs");
+    assert_eq!(refused.status.code(), Some(2), "a usage error");
+}

@@ -105,3 +105,26 @@ async fn partitions_json_lists_newest_first() {
         table.stdout
     );
 }
+
+/// `finra completions SHELL` and `finra man`, from the command's own definition.
+#[tokio::test]
+async fn completions_and_the_man_page_are_printed() {
+    let emulator = emulator().await;
+    let bash = Finra::at(&emulator).run(&["completions", "bash"]).await;
+    bash.expect_code(0);
+    assert!(
+        bash.stdout.contains("_finra()") && bash.stdout.contains("hub"),
+        "{}",
+        bash.stdout
+    );
+    let zsh = Finra::at(&emulator).run(&["completions", "zsh"]).await;
+    assert!(zsh.stdout.starts_with("#compdef finra"));
+    let man = Finra::at(&emulator).run(&["man"]).await;
+    man.expect_code(0);
+    assert!(man.stdout.contains(".TH finra 1"), "{}", man.stdout);
+    Finra::at(&emulator)
+        .run(&["completions", "tcsh"])
+        .await
+        .expect_code(2);
+    assert_eq!(emulator.counters().total_responses(), 0, "nothing was sent");
+}
