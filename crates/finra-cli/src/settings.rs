@@ -215,7 +215,7 @@ impl GlobalArgs {
     }
 
     /// The timeout, user agent and pacer of every client of the tool.
-    fn paced(&self, builder: FinraClientBuilder) -> FinraClientBuilder {
+    pub(crate) fn paced(&self, builder: FinraClientBuilder) -> FinraClientBuilder {
         builder
             .timeout(self.request_timeout())
             .user_agent(USER_AGENT)

@@ -18,7 +18,7 @@ pub(crate) struct Explanation {
 }
 
 impl Explanation {
-    fn new(why: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(super) fn new(why: impl Into<String>, fix: impl Into<String>) -> Self {
         Self {
             why: vec![why.into()],
             fix: vec![fix.into()],

@@ -7,6 +7,7 @@
 mod checklist;
 mod credentials;
 mod explain;
+mod hub;
 mod probes;
 mod traqs;
 
@@ -31,6 +32,9 @@ const CLOCK_BAD_SECS: f64 = 300.0;
 pub(crate) async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let token_url = Url::parse(&global.token_url()).context("invalid token URL")?;
     let api_base = Url::parse(&global.api_base()).context("invalid API base URL")?;
+    if let Some(hub) = hub::target(global, &api_base).await {
+        return hub::check(global, &hub).await;
+    }
     let inspection = Inspection::gather();
     let setup = Setup {
         inspection: &inspection,

@@ -188,3 +188,78 @@ async fn a_session_that_cannot_be_renewed_says_to_log_in_again() {
     out.expect_code(1);
     assert!(out.stderr.contains("not logged in to"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn the_doctor_checks_a_hub_as_a_hub() {
+    let s = Setup::new().await;
+    s.finra()
+        .env("FINRA_HUB_CUSTOMER_SECRET", &s.text("customerSecret"))
+        .run(&["hub", "login"])
+        .await
+        .expect_code(0);
+    let doctor = s.finra().run(&["auth", "doctor", "--verbose"]).await;
+    doctor.expect_code(0);
+    assert!(
+        doctor.stdout.contains("target: the FinHub at"),
+        "{}",
+        doctor.stdout
+    );
+    assert!(
+        doctor.stdout.contains("all") && !doctor.stdout.contains('✗'),
+        "{}",
+        doctor.stdout
+    );
+    assert!(
+        doctor.stdout.contains("/readyz: HTTP 200"),
+        "{}",
+        doctor.stdout
+    );
+
+    // A session token in FINRA_BEARER_TOKEN against the hub's FINRA paths: recognised by the
+    // hub's /healthz, checked as a hub session.
+    let hub = finhub_client::HubClient::builder(s.demo.base_url())
+        .tenant(s.text("tenantId"))
+        .customer(
+            s.text("customerId"),
+            secrecy::SecretString::from(s.text("customerSecret")),
+        )
+        .build()
+        .expect("client");
+    hub.login_client_credentials().await.expect("login");
+    let token = hub.bearer().await.expect("token");
+    let base = format!("{}/v1/finra", s.demo.base_url());
+    let by_token = Finra::with_urls(&base, "http://127.0.0.1:9/token")
+        .env(
+            "FINRA_BEARER_TOKEN",
+            secrecy::ExposeSecret::expose_secret(&token),
+        )
+        .run(&["auth", "doctor"])
+        .await;
+    by_token.expect_code(0);
+    assert!(
+        by_token.stdout.contains("is a session of this hub"),
+        "{}",
+        by_token.stdout
+    );
+
+    // The wrong URL, and an ended session, are named as what they are.
+    let nowhere = s
+        .finra()
+        .env("FINRA_HUB", "http://127.0.0.1:9")
+        .run(&["auth", "doctor"])
+        .await;
+    nowhere.expect_code(1);
+    assert!(
+        nowhere.stdout.contains("hub unreachable"),
+        "{}",
+        nowhere.stdout
+    );
+    s.finra().run(&["hub", "logout"]).await.expect_code(0);
+    let ended = s.finra().run(&["auth", "doctor"]).await;
+    ended.expect_code(1);
+    assert!(
+        ended.stdout.contains("no usable session"),
+        "{}",
+        ended.stdout
+    );
+}
