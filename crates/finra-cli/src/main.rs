@@ -7,6 +7,7 @@
 mod args;
 mod async_cmd;
 mod auth_check;
+mod config_cmd;
 mod datasets;
 mod doctor;
 mod hub;
@@ -33,9 +34,12 @@ use tracing_subscriber::EnvFilter;
 #[command(
     name = "finra",
     version,
-    after_help = "Credentials come from FINRA_API_KEY and FINRA_API_SECRET in the environment or \
-                  in a .env file in the current directory; FINRA_BEARER_TOKEN supplies a ready \
-                  token instead. Without any, data commands run anonymously (public datasets)."
+    after_help = "Credentials come from FINRA_API_KEY and FINRA_API_SECRET; FINRA_BEARER_TOKEN \
+                  supplies a ready token instead, and --hub (FINRA_HUB) goes through a FinHub on \
+                  the session `finra hub login` keeps. Without any, data commands run \
+                  anonymously (public datasets). Every FINRA_* setting may come from the \
+                  environment or a .env file in the current directory (flags first, then the \
+                  environment, then .env); `finra config show` says where each came from."
 )]
 struct Cli {
     #[command(flatten)]
@@ -71,6 +75,16 @@ enum Command {
     },
     /// Print the man page (roff), e.g. `finra man > finra.1`.
     Man,
+    /// The settings in force and where each comes from.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print every FINRA_* setting with its source (flag, environment, .env); secrets only as
+    /// set or not set.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,7 +97,7 @@ enum AuthCommand {
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 here; --help and --version with 0.
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(config_cmd::args_with_dotenv(std::env::args_os().collect()));
     init_tracing(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -119,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Hub(args) => Box::pin(hub::run(global, args)).await,
         Command::Completions { shell } => shell::completions::<Cli>(shell),
         Command::Man => shell::man::<Cli>(),
+        Command::Config(ConfigCommand::Show) => config_cmd::show(),
     }
 }
 
@@ -130,7 +145,9 @@ fn init_tracing(verbose: bool) {
     } else {
         "warn"
     };
-    let filter = EnvFilter::try_from_env("FINRA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = userfiles::setting("FINRA_LOG")
+        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

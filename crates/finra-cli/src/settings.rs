@@ -272,10 +272,9 @@ fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {what} {}: {e}", path.display()))
 }
 
-/// `FINRA_BEARER_TOKEN`, when set and not blank.
+/// `FINRA_BEARER_TOKEN` (environment, else `.env`), when set and not blank.
 pub(crate) fn bearer_token() -> Option<String> {
-    std::env::var(BEARER_TOKEN_VAR)
-        .ok()
+    crate::userfiles::setting(BEARER_TOKEN_VAR)
         .map(|token| token.trim().to_owned())
         .filter(|token| !token.is_empty())
 }

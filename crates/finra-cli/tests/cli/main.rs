@@ -7,5 +7,6 @@ mod catalogue;
 mod doctor;
 mod hub;
 mod query;
+mod settings;
 mod support;
 mod traqs;

@@ -192,6 +192,12 @@ impl Finra {
         self
     }
 
+    /// Removes an environment variable.
+    pub(crate) fn env_remove(mut self, name: &str) -> Self {
+        self.command.env_remove(name);
+        self
+    }
+
     /// The public credential in the environment.
     pub(crate) fn credentials(self) -> Self {
         self.env("FINRA_API_KEY", ID)
