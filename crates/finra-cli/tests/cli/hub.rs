@@ -51,6 +51,35 @@ impl Setup {
     fn session_file(&self) -> std::path::PathBuf {
         self.config.path().join("finra/hub-session.json")
     }
+
+    /// The kept session as its file holds it.
+    fn stored_session(&self) -> Value {
+        serde_json::from_slice(&std::fs::read(self.session_file()).expect("session")).expect("JSON")
+    }
+
+    /// Marks the kept session's access token as expired (and, given one, replaces its refresh
+    /// token), as the file says.
+    fn expire_session(&self, refresh_token: Option<&str>) {
+        let mut stored = self.stored_session();
+        stored["session"]["access_expires_at"] = Value::from("2020-01-01T00:00:00Z");
+        if let Some(token) = refresh_token {
+            stored["session"]["refresh_token"] = Value::from(token);
+        }
+        std::fs::write(
+            self.session_file(),
+            serde_json::to_vec(&stored).expect("JSON"),
+        )
+        .expect("write");
+    }
+
+    /// `finra hub login` of the demo customer as a machine.
+    async fn log_in_as_machine(&self) {
+        self.finra()
+            .env("FINRA_HUB_CUSTOMER_SECRET", &self.text("customerSecret"))
+            .run(&["hub", "login"])
+            .await
+            .expect_code(0);
+    }
 }
 
 #[tokio::test]
@@ -101,18 +130,17 @@ async fn a_person_logs_in_queries_through_the_hub_and_the_session_renews_itself(
 
     // The access token has expired (as the file says): the next command renews the session
     // from its refresh token by itself.
-    let mut stored: Value =
-        serde_json::from_slice(&std::fs::read(s.session_file()).expect("session")).expect("JSON");
-    let before = stored["session"]["session_token"].clone();
-    stored["session"]["access_expires_at"] = Value::from("2020-01-01T00:00:00Z");
-    std::fs::write(s.session_file(), serde_json::to_vec(&stored).expect("JSON")).expect("write");
+    let before = s.stored_session()["session"]["session_token"].clone();
+    s.expire_session(None);
     s.finra()
         .run(&["partitions", "otcMarket/weeklySummary"])
         .await
         .expect_code(0);
-    let renewed: Value =
-        serde_json::from_slice(&std::fs::read(s.session_file()).expect("session")).expect("JSON");
-    assert_ne!(renewed["session"]["session_token"], before, "a new session");
+    assert_ne!(
+        s.stored_session()["session"]["session_token"],
+        before,
+        "a new session"
+    );
 
     // Logged out: one clear line saying what to do.
     s.finra().run(&["hub", "logout"]).await.expect_code(0);
@@ -163,16 +191,8 @@ async fn a_person_with_a_second_factor_types_the_code_when_the_hub_asks() {
 #[tokio::test]
 async fn a_session_that_cannot_be_renewed_says_to_log_in_again() {
     let s = Setup::new().await;
-    s.finra()
-        .env("FINRA_HUB_CUSTOMER_SECRET", &s.text("customerSecret"))
-        .run(&["hub", "login"])
-        .await
-        .expect_code(0);
-    let mut stored: Value =
-        serde_json::from_slice(&std::fs::read(s.session_file()).expect("session")).expect("JSON");
-    stored["session"]["access_expires_at"] = Value::from("2020-01-01T00:00:00Z");
-    stored["session"]["refresh_token"] = Value::from("fhrt_not-a-token");
-    std::fs::write(s.session_file(), serde_json::to_vec(&stored).expect("JSON")).expect("write");
+    s.log_in_as_machine().await;
+    s.expire_session(Some("fhrt_not-a-token"));
     let out = s.finra().run(&["hub", "status"]).await;
     out.expect_code(1);
     assert!(
@@ -192,11 +212,7 @@ async fn a_session_that_cannot_be_renewed_says_to_log_in_again() {
 #[tokio::test]
 async fn the_doctor_checks_a_hub_as_a_hub() {
     let s = Setup::new().await;
-    s.finra()
-        .env("FINRA_HUB_CUSTOMER_SECRET", &s.text("customerSecret"))
-        .run(&["hub", "login"])
-        .await
-        .expect_code(0);
+    s.log_in_as_machine().await;
     let doctor = s.finra().run(&["auth", "doctor", "--verbose"]).await;
     doctor.expect_code(0);
     assert!(
