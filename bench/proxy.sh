@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
   (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >/dev/null
 fi
+# Section 3 runs the `finra` binary: built beside the benchmark first.
+cargo build --release --quiet -p finra-cli
 exec cargo bench -p finhub-server --bench proxy

@@ -11,7 +11,10 @@
 //!   rows) through the hub by finra-client (`stream_raw_rows`, 5 000-row pages, 4 in flight),
 //!   while the hub's resident memory is sampled; also a tenth of it, and the same full download
 //!   straight from the emulator as the speed baseline. Target: flat memory (the hub's peak RSS
-//!   grows by a small constant, not with the rows).
+//!   grows by a small constant, not with the rows);
+//! - the `finra` CLI downloading every row of one tier through the hub (`finra --hub`, on the
+//!   session `finra hub login` keeps) vs straight to the emulator, both `--rate off`, alternating
+//!   rounds (target: ≥ 80 % of the direct rows/s).
 //!
 //! The hub runs as a subprocess (`finhub serve --config …`, tokio's default 2 workers here,
 //! `RUST_LOG=warn` so the per-request access log is off), so its RSS is its own, read from
@@ -293,8 +296,133 @@ fn main() {
         verdict(growth <= TARGET_PEAK_GROWTH_MIB)
     );
 
+    cli_through_hub(&dir, &hub, &full, &customers.1);
+
     drop(hub);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `finra` binary beside this benchmark's (`cargo build --release -p finra-cli`; the bench
+/// script builds it), if it is there.
+fn finra_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let binary = exe.parent()?.parent()?.join("finra");
+    binary.is_file().then_some(binary)
+}
+
+/// Rows a `finra … --format ndjson` run printed, and its wall time.
+fn finra_rows(mut command: Command) -> (u64, f64) {
+    let started = Instant::now();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start finra");
+    let stdout = child.stdout.take().expect("finra's stdout");
+    let mut rows = 0_u64;
+    let mut reader = BufReader::with_capacity(1 << 20, stdout);
+    let mut line = Vec::new();
+    while reader
+        .read_until(b'\n', &mut line)
+        .expect("read finra's rows")
+        > 0
+    {
+        rows += 1;
+        line.clear();
+    }
+    assert!(child.wait().expect("finra ends").success(), "finra failed");
+    (rows, started.elapsed().as_secs_f64())
+}
+
+/// Section 3: the `finra` CLI downloading every row of one tier through the hub (`--hub`, on the
+/// session `finra hub login` keeps) vs straight to the emulator, both with `--rate off`,
+/// alternating rounds: the rows/s of each and the ratio (target ≥ 80 %).
+fn cli_through_hub(dir: &Path, hub: &Hub, full: &RunningEmulator, customer: &(String, String)) {
+    const ROUNDS: usize = 3;
+    const TARGET: f64 = 0.8;
+    let Some(finra) = finra_binary() else {
+        println!(
+            "\n3. The finra CLI through the hub: skipped, no `finra` beside this benchmark (`cargo \
+             build --release -p finra-cli` first; bench/proxy.sh does)"
+        );
+        return;
+    };
+    let config_home = dir.join("finra-config");
+    let command = || {
+        let mut command = Command::new(&finra);
+        command
+            .env_clear()
+            .env("XDG_CONFIG_HOME", &config_home)
+            .current_dir(dir);
+        command
+    };
+    let mut login = command();
+    login
+        .args(["--hub", &hub.base, "hub", "login", "--tenant", FULL_TENANT])
+        .args(["--customer-id", &customer.0])
+        .env("FINRA_HUB_CUSTOMER_SECRET", &customer.1);
+    assert!(
+        login.status().expect("finra hub login").success(),
+        "finra hub login"
+    );
+    let query = [
+        "--rate",
+        "off",
+        "--quiet",
+        "query",
+        "otcMarket/weeklySummary",
+        "--filter",
+        "tierIdentifier = T1",
+        "--all",
+        "--format",
+        "ndjson",
+    ];
+    println!(
+        "\n3. The finra CLI: every row of otcMarket/weeklySummary tier T1 (Scale::Full), `--rate off \
+         --all --format ndjson`, through the hub (`--hub`) vs straight to the emulator, {ROUNDS} \
+         alternating rounds, medians"
+    );
+    let (mut direct, mut through) = (Vec::new(), Vec::new());
+    let mut counts = (0, 0);
+    for _ in 0..ROUNDS {
+        let mut straight = command();
+        straight
+            .args([
+                "--api-base",
+                &full.base_url(),
+                "--token-url",
+                &full.token_url(),
+            ])
+            .args(query)
+            .env("FINRA_API_KEY", DIRECT_ID)
+            .env("FINRA_API_SECRET", DIRECT_SECRET);
+        let (rows, seconds) = finra_rows(straight);
+        println!(
+            "  straight to the emulator: {rows} rows in {seconds:.2} s ({:.0} rows/s)",
+            rows as f64 / seconds
+        );
+        direct.push(rows as f64 / seconds);
+        counts.0 = rows;
+        let mut via_hub = command();
+        via_hub.args(["--hub", &hub.base]).args(query);
+        let (rows, seconds) = finra_rows(via_hub);
+        println!(
+            "  through the hub:          {rows} rows in {seconds:.2} s ({:.0} rows/s)",
+            rows as f64 / seconds
+        );
+        through.push(rows as f64 / seconds);
+        counts.1 = rows;
+    }
+    let (direct, through) = (median(direct), median(through));
+    let ratio = through / direct;
+    println!(
+        "  rows/s direct {direct:.0}, through the hub {through:.0}: hub / direct = {:.0} % (target ≥ \
+         {:.0} %: {}); the same rows both ways: {}",
+        ratio * 100.0,
+        TARGET * 100.0,
+        verdict(ratio >= TARGET),
+        verdict(counts.0 == counts.1 && counts.0 > 0)
+    );
 }
 
 /// The 64-connection comparison again with the upstream on a CPU of its own, as FINRA runs on
