@@ -168,3 +168,39 @@ async fn an_unreachable_host_is_a_network_problem_with_its_cause_chain() {
     );
     assert!(text.contains("problems"), "{text}");
 }
+
+/// A ready bearer token and no credentials: the token is the setup; neither the missing
+/// credentials nor FINRA's token service are problems of it.
+#[tokio::test]
+async fn a_ready_bearer_token_is_checked_as_the_setup() {
+    let emulator = emulator().await;
+    let client = crate::support::client(
+        &emulator,
+        finra_client::Auth::ClientCredentials(finra_client::Credentials::new(ID, SECRET)),
+    );
+    let token = client
+        .token_manager()
+        .expect("a token manager")
+        .mint_now()
+        .await
+        .expect("a token");
+    let out = Finra::at(&emulator)
+        .env(
+            "FINRA_BEARER_TOKEN",
+            secrecy::ExposeSecret::expose_secret(token.secret()),
+        )
+        .run(&["auth", "doctor"])
+        .await;
+    out.expect_code(0);
+    let text = &flat(&out.stdout);
+    assert!(text.contains("FINRA_BEARER_TOKEN is the token"), "{text}");
+    assert!(
+        !text.contains('✗') && !text.contains("token request"),
+        "{text}"
+    );
+    assert!(text.contains("✓ with FINRA_BEARER_TOKEN"), "{text}");
+    assert!(
+        !out.all()
+            .contains(secrecy::ExposeSecret::expose_secret(token.secret()))
+    );
+}
