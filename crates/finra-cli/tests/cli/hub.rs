@@ -19,8 +19,14 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Self {
+        Self::with_access_token_ttl(None).await
+    }
+
+    /// The demo hub with this access-token lifetime (seconds).
+    async fn with_access_token_ttl(ttl: Option<u64>) -> Self {
         let options = DemoOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            access_token_ttl_secs: ttl,
             ..DemoOptions::default()
         };
         let demo = InProcess::start(&options, SystemClock::shared())
@@ -278,4 +284,52 @@ async fn the_doctor_checks_a_hub_as_a_hub() {
         "{}",
         ended.stdout
     );
+}
+
+/// A counter of the hub's `/metrics` (0 before it moved).
+async fn counter(s: &Setup, sample: &str) -> f64 {
+    let text = reqwest::get(format!("{}/metrics", s.demo.base_url()))
+        .await
+        .expect("/metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(sample)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Access tokens of one second and a download paced at one request a second: the session is
+/// renewed in the middle of `query --all`, and every row arrives once.
+#[tokio::test]
+async fn a_download_goes_on_across_renewals_of_the_session() {
+    let s = Setup::with_access_token_ttl(Some(1)).await;
+    s.log_in_as_machine().await;
+    let renewals = || async {
+        counter(&s, "finhub_session_refreshes_total{outcome=\"refreshed\"}").await
+            + counter(
+                &s,
+                "finhub_logins_total{grant=\"refresh_token\",outcome=\"success\"}",
+            )
+            .await
+    };
+    let before = renewals().await;
+    let out = s
+        .finra()
+        .run(&[
+            "--rate",
+            "1",
+            "query",
+            "otcMarket/weeklySummary",
+            "--all",
+            "--format",
+            "ndjson",
+        ])
+        .await;
+    out.expect_code(0);
+    let rows: Vec<&str> = out.stdout.lines().collect();
+    assert!(rows.len() > 5000, "more than one page: {}", rows.len());
+    let distinct: std::collections::BTreeSet<&&str> = rows.iter().collect();
+    assert_eq!(distinct.len(), rows.len(), "every row once");
+    assert!(renewals().await > before, "renewed during the download");
 }
