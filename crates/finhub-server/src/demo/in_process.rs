@@ -56,6 +56,18 @@ impl InProcess {
         &self.credentials.base_url
     }
 
+    /// A sample of the hub's `/metrics` (`name{labels}`), or 0 before it has moved (or when it
+    /// cannot be read).
+    pub async fn metric(&self, sample: &str) -> f64 {
+        let Ok(answer) = reqwest::get(format!("{}/metrics", self.base_url())).await else {
+            return 0.0;
+        };
+        let text = answer.text().await.unwrap_or_default();
+        text.lines()
+            .find_map(|line| line.strip_prefix(sample)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// The credentials as JSON, as `--credentials-out` writes them.
     pub fn credentials_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.credentials).unwrap_or_default()

@@ -286,19 +286,6 @@ async fn the_doctor_checks_a_hub_as_a_hub() {
     );
 }
 
-/// A counter of the hub's `/metrics` (0 before it moved).
-async fn counter(s: &Setup, sample: &str) -> f64 {
-    let text = reqwest::get(format!("{}/metrics", s.demo.base_url()))
-        .await
-        .expect("/metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(sample)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 /// Access tokens of one second and a download paced at one request a second: the session is
 /// renewed in the middle of `query --all`, and every row arrives once.
 #[tokio::test]
@@ -306,12 +293,12 @@ async fn a_download_goes_on_across_renewals_of_the_session() {
     let s = Setup::with_access_token_ttl(Some(1)).await;
     s.log_in_as_machine().await;
     let renewals = || async {
-        counter(&s, "finhub_session_refreshes_total{outcome=\"refreshed\"}").await
-            + counter(
-                &s,
-                "finhub_logins_total{grant=\"refresh_token\",outcome=\"success\"}",
-            )
+        s.demo
+            .metric("finhub_session_refreshes_total{outcome=\"refreshed\"}")
             .await
+            + s.demo
+                .metric("finhub_logins_total{grant=\"refresh_token\",outcome=\"success\"}")
+                .await
     };
     let before = renewals().await;
     let out = s
