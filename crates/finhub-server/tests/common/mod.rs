@@ -3,6 +3,7 @@
 
 pub(crate) mod log_capture;
 pub(crate) mod paused_time;
+pub(crate) mod serve_process;
 pub(crate) mod tcp_cut;
 pub(crate) mod test_hub;
 pub(crate) mod wire;

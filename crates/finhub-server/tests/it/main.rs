@@ -11,6 +11,7 @@ mod credentials;
 mod errors_and_logs;
 mod fuzz_seeds;
 mod listener;
+mod login_kill;
 mod login_proof;
 mod operations;
 mod policy;

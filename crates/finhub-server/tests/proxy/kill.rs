@@ -9,13 +9,9 @@
 //! B's processes read the real clock, so the refresh case lets real time run into the last 10 %
 //! of a 12-second access token before it starts.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::Method;
-use base64::Engine;
 use finhub_clock::SystemClock;
 use finra_emulator::{
     Credential, EmulatorConfig, Fault, FaultTarget, RunningEmulator, Throttle, Tier,
@@ -23,7 +19,8 @@ use finra_emulator::{
 use sqlx::{Connection, PgConnection};
 
 use crate::common::paused_time::until_async;
-use crate::common::test_hub::{ISSUER, PASSWORD, SIGNING_SECRET, TestHub, USERNAME, Upstream};
+use crate::common::serve_process::ServeProcess;
+use crate::common::test_hub::{ISSUER, PASSWORD, TestHub, USERNAME, Upstream};
 use crate::common::wire::{Call, Reply};
 
 const UPSTREAM_ID: &str = "kill-test";
@@ -79,57 +76,19 @@ impl Scene {
     }
 
     /// Starts instance B: `finhub serve` with A's keys, issuer and database.
-    fn start_b(&self) -> Instance {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_finhub"))
-            .arg("serve")
-            .env_clear()
-            .env("RUST_LOG", "warn")
-            .env("FINHUB_LISTEN", "127.0.0.1:0")
-            .env("FINHUB_PUBLIC_URL", ISSUER)
-            .env("FINHUB_DATABASE_URL", &self.hub.raw.database_url)
-            .env("FINHUB_KEYS__SESSION_SECRET", SIGNING_SECRET)
-            .env(
-                "FINHUB_KEYS__DATA_KEY",
-                base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
-            )
-            .env("FINHUB_TLS__PLAIN_HTTP", "true")
-            .env(
-                "FINHUB_SESSIONS__ACCESS_TOKEN_TTL_SECS",
-                self.hub
-                    .raw
-                    .sessions
-                    .access_token_ttl_secs
-                    .unwrap_or(900)
-                    .to_string(),
-            )
-            .env("FINHUB_UPSTREAM__REQUESTS_PER_SECOND", "0")
-            // B waits on the test's row lock until it is killed, however loaded the machine.
-            .env("FINHUB_DATABASE__LOCK_TIMEOUT_MS", "60000")
-            .env("FINHUB_DATABASE__STATEMENT_TIMEOUT_MS", "60000")
-            .env(
-                "FINHUB_UPSTREAM__TIMEOUT_SECS",
-                UPSTREAM_TIMEOUT_SECS.to_string(),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start finhub serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let (line, received) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut first = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut first);
-            let _ = line.send(first);
-        });
-        let first = received
-            .recv_timeout(Duration::from_secs(30))
-            .expect("B says where it listens");
-        let addr: SocketAddr = first
-            .trim()
-            .strip_prefix("listening on http://")
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("B's first line: {first:?}"));
-        Instance { child, addr }
+    fn start_b(&self) -> ServeProcess {
+        ServeProcess::start(
+            &self.hub.raw,
+            &[
+                // B waits on the test's row lock until it is killed, however loaded the machine.
+                ("FINHUB_DATABASE__LOCK_TIMEOUT_MS", "60000".to_owned()),
+                ("FINHUB_DATABASE__STATEMENT_TIMEOUT_MS", "60000".to_owned()),
+                (
+                    "FINHUB_UPSTREAM__TIMEOUT_SECS",
+                    UPSTREAM_TIMEOUT_SECS.to_string(),
+                ),
+            ],
+        )
     }
 
     async fn send(&self, base: &str, call: Call) -> reqwest::Result<Reply> {
@@ -163,29 +122,6 @@ impl Scene {
         PgConnection::connect(&self.hub.raw.database_url)
             .await
             .expect("connect to the test database")
-    }
-}
-
-/// Instance B, killed (SIGKILL) when dropped if not before.
-struct Instance {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Instance {
-    fn base(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 
