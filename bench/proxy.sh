@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Proxy benchmark: a small proxied data call through the hub vs straight to the emulator (wrk,
 # 1 and 64 connections), and a 1 000 000-row download through the hub with its memory sampled.
-# Needs wrk (installed if absent). See crates/finhub-server/benches/proxy.rs.
+# Needs wrk and nginx (installed if absent). See crates/finhub-server/benches/proxy.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
   (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >/dev/null
+fi
+# nginx is the yardstick of section 1c (a reverse proxy on the same call).
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  (apt-get install -y nginx || (apt-get update && apt-get install -y nginx)) >/dev/null
+  (systemctl disable --now nginx || service nginx stop) >/dev/null 2>&1 || true
 fi
 # Section 3 runs the `finra` binary: built beside the benchmark first.
 cargo build --release --quiet -p finra-cli

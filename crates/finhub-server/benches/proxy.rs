@@ -4,6 +4,8 @@
 //!   (with an upstream token), same load generator (`wrk`): with 1 connection the p50 latency
 //!   of both and the difference (target: the hub adds ≤ 0.3 ms), with 64 connections the
 //!   requests/s of both and the ratio (target ≥ 50 %);
+//! - the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers) beside the hub,
+//!   alternating rounds: requests/s at 64 connections and p50 at one;
 //! - the same call through the hub with metrics on and off (a second hub process with
 //!   `[metrics] enabled = false`), alternating rounds: the difference must stay within the
 //!   rounds' own spread;
@@ -202,6 +204,7 @@ fn main() {
     if cores >= 2 {
         pinned_comparison(&hub, &hub_url, &hub_script, &direct_url, &direct_script);
     }
+    beside_nginx(&dir, &small, &hub_url, &hub_script, &direct_script);
     metrics_on_and_off(&dir, &config_path, &hub_url, &hub_script);
     println!(
         "  for reference, the hub's own routes (where its time goes): the no-op route, and the \
@@ -478,6 +481,84 @@ fn pinned_comparison(
         ratio * 100.0,
         TARGET_RATE_RATIO * 100.0,
         verdict(ratio >= TARGET_RATE_RATIO)
+    );
+}
+
+/// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
+/// many as the hub's runtime threads) beside the hub, alternating rounds: requests/s at 64
+/// connections (target ≥ 90 % of nginx's) and p50 at one connection (target within 0.02 ms).
+fn beside_nginx(
+    dir: &Path,
+    small: &RunningEmulator,
+    hub_url: &str,
+    hub_script: &Path,
+    direct_script: &Path,
+) {
+    const TARGET_RATIO: f64 = 0.9;
+    const TARGET_P50_MS: f64 = 0.02;
+    let Some(nginx) = finhub_server::demo::NginxStream::installed() else {
+        println!(
+            "\n1c. beside nginx: skipped, nginx is not installed (bench/proxy.sh installs it)"
+        );
+        return;
+    };
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let upstream: std::net::SocketAddr = small
+        .base_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .expect("the emulator's address");
+    let _nginx = finhub_server::demo::NginxStream::start_http_proxy(
+        &nginx,
+        listen,
+        upstream,
+        2,
+        &dir.join("nginx"),
+    )
+    .expect("nginx starts");
+    let nginx_url = format!("http://{listen}{SMALL_CALL}");
+    println!(
+        "\n1c. The same call through nginx (proxy_pass to the emulator, upstream keep-alive, 2 \
+         workers) beside the hub, {WRK_ROUNDS} alternating rounds, medians"
+    );
+    let (mut nginx_rate, mut hub_rate) = (Vec::new(), Vec::new());
+    let (mut nginx_p50, mut hub_p50) = (Vec::new(), Vec::new());
+    for _ in 0..WRK_ROUNDS {
+        nginx_rate.push(
+            wrk(
+                "through nginx,   64 connections",
+                &nginx_url,
+                64,
+                direct_script,
+            )
+            .rate,
+        );
+        hub_rate.push(wrk("through the hub, 64 connections", hub_url, 64, hub_script).rate);
+        nginx_p50.push(
+            wrk(
+                "through nginx,    1 connection",
+                &nginx_url,
+                1,
+                direct_script,
+            )
+            .p50_ms,
+        );
+        hub_p50.push(wrk("through the hub,  1 connection", hub_url, 1, hub_script).p50_ms);
+    }
+    let (nginx_rate, hub_rate) = (median(nginx_rate), median(hub_rate));
+    let (nginx_p50, hub_p50) = (median(nginx_p50), median(hub_p50));
+    let ratio = hub_rate / nginx_rate;
+    println!(
+        "  requests/s nginx {nginx_rate:.0}, hub {hub_rate:.0}: hub / nginx = {:.2}× (target ≥ \
+         {TARGET_RATIO}×: {}); p50 nginx {nginx_p50:.3} ms, hub {hub_p50:.3} ms: +{:.3} ms (target \
+         ≤ {TARGET_P50_MS} ms: {})",
+        ratio,
+        verdict(ratio >= TARGET_RATIO),
+        hub_p50 - nginx_p50,
+        verdict(hub_p50 - nginx_p50 <= TARGET_P50_MS)
     );
 }
 

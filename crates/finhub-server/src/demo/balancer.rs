@@ -43,13 +43,30 @@ impl NginxStream {
         worker_processes: usize,
         dir: &Path,
     ) -> anyhow::Result<Self> {
+        let text = config_text(listen, instances, worker_processes, dir);
+        Self::launch(nginx, listen, dir, &text)
+    }
+
+    /// Starts nginx as an HTTP reverse proxy on `listen` in front of `upstream` (`proxy_pass`
+    /// over kept-alive HTTP/1.1 connections), with `worker_processes` workers: the benchmarks'
+    /// yardstick for the hub's own proxy hop.
+    pub fn start_http_proxy(
+        nginx: &Path,
+        listen: SocketAddr,
+        upstream: SocketAddr,
+        worker_processes: usize,
+        dir: &Path,
+    ) -> anyhow::Result<Self> {
+        let text = http_proxy_config_text(listen, upstream, worker_processes, dir);
+        Self::launch(nginx, listen, dir, &text)
+    }
+
+    /// Runs nginx with `text` as its config, its files under `dir`, until it accepts.
+    fn launch(nginx: &Path, listen: SocketAddr, dir: &Path, text: &str) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let config = dir.join("nginx.conf");
-        std::fs::write(
-            &config,
-            config_text(listen, instances, worker_processes, dir),
-        )
-        .with_context(|| format!("cannot write {}", config.display()))?;
+        std::fs::write(&config, text)
+            .with_context(|| format!("cannot write {}", config.display()))?;
         let process = Command::new(nginx)
             .arg("-p")
             .arg(dir)
@@ -147,6 +164,48 @@ fn config_text(
          }}\n",
         pid = dir.join("nginx.pid").display(),
         log = dir.join("error.log").display(),
+    )
+}
+
+/// The config of an HTTP reverse proxy: `worker_processes`, no access log, temporary files
+/// under `dir`, and one server passing every request to `upstream` over kept-alive connections.
+fn http_proxy_config_text(
+    listen: SocketAddr,
+    upstream: SocketAddr,
+    worker_processes: usize,
+    dir: &Path,
+) -> String {
+    let temp = dir.join("temp");
+    format!(
+        "daemon off;\n\
+         master_process on;\n\
+         worker_processes {worker_processes};\n\
+         pid {pid};\n\
+         error_log {log} warn;\n\
+         events {{ worker_connections 4096; }}\n\
+         http {{\n    \
+             access_log off;\n    \
+             client_body_temp_path {temp}/body;\n    \
+             proxy_temp_path {temp}/proxy;\n    \
+             fastcgi_temp_path {temp}/fastcgi;\n    \
+             uwsgi_temp_path {temp}/uwsgi;\n    \
+             scgi_temp_path {temp}/scgi;\n    \
+             upstream origin {{\n        \
+                 server {upstream};\n        \
+                 keepalive 128;\n    \
+             }}\n    \
+             server {{\n        \
+                 listen {listen} reuseport;\n        \
+                 location / {{\n            \
+                     proxy_pass http://origin;\n            \
+                     proxy_http_version 1.1;\n            \
+                     proxy_set_header Connection \"\";\n        \
+                 }}\n    \
+             }}\n\
+         }}\n",
+        pid = dir.join("nginx.pid").display(),
+        log = dir.join("error.log").display(),
+        temp = temp.display(),
     )
 }
 
