@@ -57,6 +57,9 @@ impl NginxStream {
         worker_processes: usize,
         dir: &Path,
     ) -> anyhow::Result<Self> {
+        let temp = dir.join("temp");
+        std::fs::create_dir_all(&temp)
+            .with_context(|| format!("cannot create {}", temp.display()))?;
         let text = http_proxy_config_text(listen, upstream, worker_processes, dir);
         Self::launch(nginx, listen, dir, &text)
     }
