@@ -7,6 +7,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::userfiles::{dotenv, dotenv_value, environment};
+
 /// The settings that have a flag, with it.
 const FLAGGED: &[(&str, &str)] = &[
     ("FINRA_HUB", "--hub"),
@@ -41,17 +43,6 @@ const SETTINGS: &[(&str, bool)] = &[
     ("FINRA_LOG", false),
 ];
 
-/// The `.env` file's values, in order (empty when there is none).
-fn dotenv() -> Vec<(String, String)> {
-    dotenvy::from_path_iter(".env")
-        .map(|entries| entries.filter_map(Result::ok).collect())
-        .unwrap_or_default()
-}
-
-fn environment(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// Whether `flag` is on the command line (`--flag VALUE` or `--flag=VALUE`).
 fn on_command_line(args: &[OsString], flag: &str) -> bool {
     let with_value = format!("{flag}=");
@@ -70,7 +61,7 @@ pub(crate) fn args_with_dotenv(args: Vec<OsString>) -> Vec<OsString> {
         if on_command_line(&args, flag) || environment(name).is_some() {
             continue;
         }
-        if let Some((_, value)) = file.iter().find(|(key, v)| key == name && !v.is_empty()) {
+        if let Some(value) = dotenv_value(&file, name) {
             extra.push(OsString::from(format!("{flag}={value}")));
         }
     }
@@ -89,10 +80,7 @@ pub(crate) fn show() -> anyhow::Result<ExitCode> {
             .iter()
             .find(|(setting, _)| setting == name)
             .map(|(_, flag)| *flag);
-        let from_file = file
-            .iter()
-            .find(|(key, v)| key == name && !v.is_empty())
-            .map(|(_, v)| v.clone());
+        let from_file = dotenv_value(&file, name);
         let (value, source) = match (
             flag.filter(|f| on_command_line(&args, f)),
             environment(name),

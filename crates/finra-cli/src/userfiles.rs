@@ -10,16 +10,27 @@ use secrecy::SecretString;
 
 /// A setting from the environment, else from `.env` in the working directory.
 pub(crate) fn setting(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| {
-            dotenvy::from_path_iter(".env")
-                .ok()?
-                .filter_map(Result::ok)
-                .find(|(key, value)| key == name && !value.is_empty())
-                .map(|(_, value)| value)
-        })
+    environment(name).or_else(|| dotenv_value(&dotenv(), name))
+}
+
+/// A variable of the process environment, when set and not empty.
+pub(crate) fn environment(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The `.env` file's entries in the working directory, in order (none when there is no file).
+pub(crate) fn dotenv() -> Vec<(String, String)> {
+    dotenvy::from_path_iter(".env")
+        .map(|entries| entries.filter_map(Result::ok).collect())
+        .unwrap_or_default()
+}
+
+/// `name`'s value among `.env`'s `entries`, when given and not empty.
+pub(crate) fn dotenv_value(entries: &[(String, String)], name: &str) -> Option<String> {
+    entries
+        .iter()
+        .find(|(key, value)| key == name && !value.is_empty())
+        .map(|(_, value)| value.clone())
 }
 
 /// The CLI's directory in the user's config directory.
