@@ -313,8 +313,8 @@ fn finra_binary() -> Option<PathBuf> {
     binary.is_file().then_some(binary)
 }
 
-/// Rows a `finra … --format ndjson` run printed, and its wall time.
-fn finra_rows(mut command: Command) -> (u64, f64) {
+/// Rows a `finra … --format ndjson` run printed and its rows/s, reported under `label`.
+fn finra_rows(label: &str, mut command: Command) -> (u64, f64) {
     let started = Instant::now();
     let mut child = command
         .stdout(Stdio::piped())
@@ -334,7 +334,10 @@ fn finra_rows(mut command: Command) -> (u64, f64) {
         line.clear();
     }
     assert!(child.wait().expect("finra ends").success(), "finra failed");
-    (rows, started.elapsed().as_secs_f64())
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = rows as f64 / seconds;
+    println!("  {label:<26}{rows} rows in {seconds:.2} s ({rate:.0} rows/s)");
+    (rows, rate)
 }
 
 /// Section 3: the `finra` CLI downloading every row of one tier through the hub (`--hub`, on the
@@ -399,21 +402,13 @@ fn cli_through_hub(dir: &Path, hub: &Hub, full: &RunningEmulator, customer: &(St
             .args(query)
             .env("FINRA_API_KEY", DIRECT_ID)
             .env("FINRA_API_SECRET", DIRECT_SECRET);
-        let (rows, seconds) = finra_rows(straight);
-        println!(
-            "  straight to the emulator: {rows} rows in {seconds:.2} s ({:.0} rows/s)",
-            rows as f64 / seconds
-        );
-        direct.push(rows as f64 / seconds);
+        let (rows, rate) = finra_rows("straight to the emulator:", straight);
+        direct.push(rate);
         counts.0 = rows;
         let mut via_hub = command();
         via_hub.args(["--hub", &hub.base]).args(query);
-        let (rows, seconds) = finra_rows(via_hub);
-        println!(
-            "  through the hub:          {rows} rows in {seconds:.2} s ({:.0} rows/s)",
-            rows as f64 / seconds
-        );
-        through.push(rows as f64 / seconds);
+        let (rows, rate) = finra_rows("through the hub:", via_hub);
+        through.push(rate);
         counts.1 = rows;
     }
     let (direct, through) = (median(direct), median(through));
