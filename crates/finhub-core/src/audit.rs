@@ -71,11 +71,15 @@ pub enum AuditAction {
     TraqsDownload,
     /// TRAQS refused the tenant's refresh token as expired: an administrator must renew it.
     TraqsRefreshTokenExpired,
+    /// An administrator changed a user's role.
+    AdminSetRole,
+    /// A person ended some of their own sessions (one, or all but the current one).
+    SessionsEnded,
 }
 
 impl AuditAction {
     /// Every action, for exhaustive tests and listings.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 33] = [
         Self::PasswordLogin,
         Self::ClientCredentialsLogin,
         Self::RefreshTokenGrant,
@@ -107,6 +111,8 @@ impl AuditAction {
         Self::AdminSetTraqsCredential,
         Self::TraqsDownload,
         Self::TraqsRefreshTokenExpired,
+        Self::AdminSetRole,
+        Self::SessionsEnded,
     ];
 
     /// The stable name (also its JSON spelling) stored and logged.
@@ -143,6 +149,8 @@ impl AuditAction {
             Self::AdminSetTraqsCredential => "admin_set_traqs_credential",
             Self::TraqsDownload => "traqs_download",
             Self::TraqsRefreshTokenExpired => "traqs_refresh_token_expired",
+            Self::AdminSetRole => "admin_set_role",
+            Self::SessionsEnded => "sessions_ended",
         }
     }
 
@@ -198,6 +206,25 @@ pub struct AuditEvent {
     pub actor: Option<String>,
     /// How many sessions the action ended, for an administrator's action.
     pub sessions_ended: Option<u64>,
+}
+
+/// Which of a tenant's audit events to read: filters, and one page of the newest-first list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// The tenant whose events these are.
+    pub tenant: crate::ids::TenantId,
+    /// Only this username (as recorded).
+    pub username: Option<String>,
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only events at or after this time.
+    pub from: Option<OffsetDateTime>,
+    /// Only events before this time.
+    pub until: Option<OffsetDateTime>,
+    /// Events skipped (the pages before this one).
+    pub offset: u32,
+    /// Events in the page at most.
+    pub limit: u32,
 }
 
 impl AuditEvent {

@@ -20,5 +20,6 @@ pub mod scope;
 pub mod secret;
 pub mod session_token;
 pub mod shared_limits;
+pub mod sign_in_token;
 pub mod store;
 pub mod upstream_credentials;

@@ -88,6 +88,40 @@ pub struct Customer {
     pub disabled: bool,
 }
 
+/// What a person may do beyond looking after their own account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserRole {
+    /// Their own second factor and sessions only.
+    #[default]
+    Member,
+    /// Also the tenant's users and its audit trail, in the portal.
+    TenantAdmin,
+}
+
+impl UserRole {
+    /// Every role.
+    pub const ALL: [Self; 2] = [Self::Member, Self::TenantAdmin];
+
+    /// The stored (and command-line) spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "user",
+            Self::TenantAdmin => "tenant-admin",
+        }
+    }
+
+    /// The role of this name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+}
+
+impl fmt::Display for UserRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A person who logs in through a customer.
 #[derive(Clone)]
 pub struct User {
@@ -99,6 +133,8 @@ pub struct User {
     pub password_hash: String,
     /// Disabled users cannot log in.
     pub disabled: bool,
+    /// What they may do in the portal.
+    pub role: UserRole,
 }
 
 impl fmt::Debug for User {
@@ -108,6 +144,7 @@ impl fmt::Debug for User {
             .field("username", &self.username)
             .field("password_hash", &"[redacted]")
             .field("disabled", &self.disabled)
+            .field("role", &self.role)
             .finish()
     }
 }
@@ -323,6 +360,43 @@ pub struct Session {
     pub revoked_at: Option<OffsetDateTime>,
     /// How the person proved who they are (`None` for a machine); kept across the family.
     pub authentication: Option<Authentication>,
+    /// Where the login came from.
+    pub origin: SessionOrigin,
+    /// When a request last used it (written at most once a minute); `None` until then.
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// Where a session was started from, as the client described itself: what a person needs to
+/// recognise their own sessions. Client-sent text, cut to a bounded length.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionOrigin {
+    /// `sec-ch-ua-platform` as sent (quotes removed).
+    pub platform: Option<String>,
+    /// `User-Agent` as sent.
+    pub user_agent: Option<String>,
+    /// The client address the policies used.
+    pub address: Option<String>,
+}
+
+impl SessionOrigin {
+    /// Longest platform kept, in characters.
+    pub const MAX_PLATFORM: usize = 64;
+    /// Longest user agent kept, in characters.
+    pub const MAX_USER_AGENT: usize = 256;
+
+    /// An origin from what the client sent, cut to the bounds.
+    pub fn new(platform: Option<&str>, user_agent: Option<&str>, address: Option<String>) -> Self {
+        let cut = |text: &str, max: usize| text.chars().take(max).collect::<String>();
+        Self {
+            platform: platform
+                .map(|p| cut(p.trim().trim_matches('"'), Self::MAX_PLATFORM))
+                .filter(|p| !p.is_empty()),
+            user_agent: user_agent
+                .map(|ua| cut(ua.trim(), Self::MAX_USER_AGENT))
+                .filter(|ua| !ua.is_empty()),
+            address,
+        }
+    }
 }
 
 /// A way a person proved who they are at login, as RFC 8176 names it in `amr`.

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditQuery};
 use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::StoreError;
 use crate::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use crate::mfa::MfaPolicy;
 use crate::model::{
     Customer, Principal, RefreshTokenRecord, Session, StoredUpstreamToken, Tenant, TotpFactor,
-    TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTokenKey, User,
+    TraqsCredential, TraqsEnvironment, UpstreamCredential, UpstreamTokenKey, User, UserRole,
 };
 use crate::net::AllowList;
 use crate::scope::Scope;
@@ -68,6 +68,13 @@ pub trait DirectoryStore: Send + Sync {
     async fn list_users(&self, tenant: &TenantId) -> Result<Vec<User>, StoreError>;
     /// Creates a user.
     async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Sets a user's role (`NotFound` if there is no such user).
+    async fn set_user_role(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        role: UserRole,
+    ) -> Result<(), StoreError>;
     /// Disables or enables a user.
     async fn set_user_disabled(
         &self,
@@ -146,6 +153,23 @@ pub trait SessionStore: Send + Sync {
         tenant: &TenantId,
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError>;
+    /// A person's sessions that are neither revoked nor past their absolute end at `now`,
+    /// newest first.
+    async fn list_user_sessions(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError>;
+    /// Records that a request used the session at `now`, unless its last use recorded is later
+    /// than `not_since` (so a busy session is written at most once per interval). Returns
+    /// whether it wrote.
+    async fn touch_session(
+        &self,
+        key_hash: &SecretHash,
+        now: OffsetDateTime,
+        not_since: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
     /// How many sessions of all tenants are neither revoked nor past their absolute end at
     /// `now` (for the metrics).
     async fn count_active_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
@@ -218,6 +242,8 @@ pub trait AuditLog: Send + Sync {
     async fn append(&self, event: &AuditEvent) -> Result<(), StoreError>;
     /// The most recent events of every tenant (newest first), for administrators and tests.
     async fn recent_audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
+    /// One tenant's events matching `query`, newest first, one page of them.
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 /// Client certificates bound to customers.

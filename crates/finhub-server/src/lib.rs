@@ -9,6 +9,7 @@ pub mod demo;
 pub mod housekeeping;
 pub mod http;
 pub mod metrics;
+mod portal;
 pub mod qr;
 pub mod rate_limit;
 mod serve;

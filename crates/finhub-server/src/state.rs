@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use finhub_clock::SharedClock;
 use finhub_core::admin::Administration;
-use finhub_core::auth::{AuditLines, AuthParts, Enrolment, Hub, Logins, Profile, Sessions};
+use finhub_core::auth::{AuditLines, AuthParts, Enrolment, Hub, Logins, Portal, Profile, Sessions};
 use finhub_core::net::TrustedProxies;
 use finhub_core::password::PasswordHasher;
 use finhub_core::session_token::SessionTokens;
@@ -58,6 +58,8 @@ pub struct Services {
     pub sessions: Sessions,
     /// A person's own second factor (`/v1/mfa`).
     pub enrolment: Enrolment,
+    /// The portal's sign-in and a person's own sessions.
+    pub portal: Portal,
     /// Administrators' operations (the admin CLI, the demo's set-up).
     pub admin: Administration,
     /// Wall time, shared with the domain (deadlines use tokio's clock).
@@ -142,6 +144,7 @@ impl AppState {
             admin,
             upstream: credentials,
             enrolment,
+            portal,
             // Checked through logins and the enrolment; not called by handlers directly.
             second_factors: _,
         } = Hub::new(AuthParts {
@@ -193,6 +196,7 @@ impl AppState {
             logins,
             sessions,
             enrolment,
+            portal,
             admin,
             clock,
             upstreams: Arc::new(upstreams),

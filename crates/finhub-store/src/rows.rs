@@ -11,9 +11,9 @@ use finhub_core::cert::{CertificateBinding, CertificateMatcher};
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
 use finhub_core::model::{
-    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session,
+    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, SessionOrigin,
     StoredUpstreamToken, Tenant, TotpFactor, TraqsCredential, TraqsEnvironment, UpstreamCredential,
-    UpstreamTarget, User,
+    UpstreamTarget, User, UserRole,
 };
 use finhub_core::net::{AllowList, NetList};
 use finhub_core::scope::Scope;
@@ -172,6 +172,7 @@ pub(crate) struct UserRow {
     username: String,
     password_hash: String,
     disabled: bool,
+    role: String,
 }
 
 impl UserRow {
@@ -181,6 +182,8 @@ impl UserRow {
             username: username(&self.username)?,
             password_hash: self.password_hash,
             disabled: self.disabled,
+            role: UserRole::parse(&self.role)
+                .ok_or_else(|| corrupt("user role", format_args!("{:?}", self.role)))?,
         })
     }
 }
@@ -275,6 +278,10 @@ pub(crate) struct SessionRow {
     revoked_at: Option<i64>,
     amr: Option<String>,
     auth_time: Option<i64>,
+    platform: Option<String>,
+    user_agent: Option<String>,
+    address: Option<String>,
+    last_used_at: Option<i64>,
 }
 
 impl SessionRow {
@@ -293,6 +300,12 @@ impl SessionRow {
             session_expires_at: datetime(self.session_expires_at)?,
             revoked_at: opt_datetime(self.revoked_at)?,
             authentication: authentication(self.amr, self.auth_time)?,
+            origin: SessionOrigin {
+                platform: self.platform,
+                user_agent: self.user_agent,
+                address: self.address,
+            },
+            last_used_at: opt_datetime(self.last_used_at)?,
         })
     }
 }
@@ -350,6 +363,7 @@ pub(crate) struct LoginLookupRow {
     u_username: Option<String>,
     u_password_hash: Option<String>,
     u_disabled: Option<bool>,
+    u_role: Option<String>,
     f_count: Option<i64>,
     f_last_failure: Option<i64>,
 }
@@ -408,16 +422,20 @@ impl LoginLookupRow {
             self.u_username,
             self.u_password_hash,
             self.u_disabled,
+            self.u_role,
         ) {
-            (Some(tenant_id), Some(username), Some(password_hash), Some(disabled)) => Some(
-                UserRow {
-                    tenant_id,
-                    username,
-                    password_hash,
-                    disabled,
-                }
-                .into_model()?,
-            ),
+            (Some(tenant_id), Some(username), Some(password_hash), Some(disabled), Some(role)) => {
+                Some(
+                    UserRow {
+                        tenant_id,
+                        username,
+                        password_hash,
+                        disabled,
+                        role,
+                    }
+                    .into_model()?,
+                )
+            }
             _ => None,
         };
         let failures = match (self.f_count, self.f_last_failure) {

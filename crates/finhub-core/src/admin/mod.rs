@@ -14,12 +14,14 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-use crate::audit::{AuditAction, AuditEvent};
+use crate::audit::{AuditAction, AuditEvent, AuditQuery};
 use crate::auth::{AdminSubject, Context};
 use crate::cert::{CertificateBinding, CertificateMatcher};
 use crate::error::{AuthError, StoreError};
 use crate::ids::{CustomerId, TenantId, Username};
-use crate::model::{AccountType, Customer, Principal, Session, Tenant, UpstreamTarget, User};
+use crate::model::{
+    AccountType, Customer, Principal, Session, Tenant, UpstreamTarget, User, UserRole,
+};
 use crate::net::AllowList;
 use crate::scope::Scope;
 use crate::secret::{CUSTOMER_SECRET_PREFIX, OpaqueSecret};
@@ -185,6 +187,11 @@ impl Administration {
         Ok(self.ctx.store.recent_audit_events(limit).await?)
     }
 
+    /// One tenant's audit events matching `query`, newest first, one page.
+    pub async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, AuthError> {
+        Ok(self.ctx.store.audit_events(query).await?)
+    }
+
     /// Creates a customer of `tenant` with a generated 256-bit secret.
     pub async fn create_customer(
         &self,
@@ -228,6 +235,7 @@ impl Administration {
             username,
             password_hash,
             disabled: false,
+            role: UserRole::Member,
         };
         self.ctx.store.insert_user(&user).await.map_err(naming(|| {
             format!("user {} of tenant {tenant}", user.username)
@@ -418,6 +426,35 @@ impl Administration {
         let principal = Principal::User(username.clone());
         self.after_access_change(admin, tenant, &principal, disabled)
             .await
+    }
+
+    /// Sets a user's role (a tenant administrator also manages the tenant's users and reads
+    /// its audit trail in the portal). Their sessions go on: the portal reads the role at each
+    /// request.
+    pub async fn set_user_role(
+        &self,
+        admin: &Administrator,
+        tenant: &TenantId,
+        username: &Username,
+        role: UserRole,
+    ) -> Result<(), AuthError> {
+        self.ctx
+            .store
+            .set_user_role(tenant, username, role)
+            .await
+            .map_err(naming(|| format!("user {username} of tenant {tenant}")))?;
+        let principal = Principal::User(username.clone());
+        let subject = admin_subject(tenant, &principal);
+        self.ctx
+            .audit
+            .admin(admin, AuditAction::AdminSetRole, subject, None)
+            .await;
+        Ok(())
+    }
+
+    /// A user of a tenant (`NotFound` when there is none).
+    pub async fn user(&self, tenant: &TenantId, username: &Username) -> Result<User, AuthError> {
+        self.existing_user(tenant, username).await
     }
 
     /// Replaces a user's password, ending every session of the person (whoever knew the old

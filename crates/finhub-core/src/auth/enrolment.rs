@@ -306,6 +306,7 @@ impl Enrolment {
             family: FamilyId::generate(),
             family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
             confirmation: self.ctx.confirmation_for(ctx),
+            origin: ctx.origin(),
             authentication: Some(Authentication {
                 methods: vec![AuthMethod::Pwd, AuthMethod::Otp, AuthMethod::Mfa],
                 at: now,

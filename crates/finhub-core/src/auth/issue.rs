@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::error::AuthError;
 use crate::ids::{CustomerId, FamilyId, Username};
-use crate::model::{Authentication, Customer, RefreshTokenRecord, Session, Tenant};
+use crate::model::{Authentication, Customer, RefreshTokenRecord, Session, SessionOrigin, Tenant};
 use crate::secret::{OpaqueSecret, REFRESH_TOKEN_PREFIX, SESSION_KEY_PREFIX, SecretHash};
 use crate::session_token::{Confirmation, SessionClaims};
 
@@ -27,6 +27,8 @@ pub(super) struct SessionSpec<'a> {
     pub(super) confirmation: Option<String>,
     /// How the person proved who they are (`None` for machines), kept by the whole family.
     pub(super) authentication: Option<Authentication>,
+    /// Where the request that asked for it came from.
+    pub(super) origin: SessionOrigin,
 }
 
 /// The pair a refresh-token exchange produced, sealed for replays within the grace window.
@@ -70,6 +72,8 @@ impl Logins {
             session_expires_at,
             revoked_at: None,
             authentication: spec.authentication.clone(),
+            origin: spec.origin,
+            last_used_at: None,
         };
         let refresh_token = OpaqueSecret::generate(REFRESH_TOKEN_PREFIX);
         let record = RefreshTokenRecord {

@@ -19,6 +19,7 @@ use crate::store::LoginLookup;
 use super::audit_trail::{Subject, outcome_of};
 use super::context::Context;
 use super::issue::SessionSpec;
+use super::portal::PORTAL_CUSTOMER_ID;
 use super::{IssuedTokens, LoginGrant, LoginRequest, RequestContext, SecondFactors};
 
 /// Compared against when the customer is unknown, so that path costs the same.
@@ -34,6 +35,16 @@ pub(super) struct Verified {
     /// The failure count's key, when a run of failures is there to clear once the login
     /// succeeds as a whole.
     pub(super) failures_to_clear: Option<String>,
+}
+
+/// Who is logging in: a registered customer proving its secret, or the hub's own portal
+/// (its built-in customer, whose secret no one holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Client {
+    /// A customer with its secret.
+    Registered,
+    /// The portal, through [`PORTAL_CUSTOMER_ID`].
+    FirstParty,
 }
 
 /// Logins: the `password`, `client_credentials` and `refresh_token` grants, each ending in a new
@@ -68,6 +79,16 @@ impl Logins {
         ctx: &RequestContext,
         request: LoginRequest,
     ) -> Result<IssuedTokens, AuthError> {
+        self.login_as(ctx, request, Client::Registered).await
+    }
+
+    /// A login by `client`; every outcome is audited.
+    pub(super) async fn login_as(
+        &self,
+        ctx: &RequestContext,
+        request: LoginRequest,
+        client: Client,
+    ) -> Result<IssuedTokens, AuthError> {
         let (action, username) = match &request.grant {
             LoginGrant::Password { username, .. } => {
                 (AuditAction::PasswordLogin, Some(username.clone()))
@@ -90,7 +111,7 @@ impl Logins {
                         .await
                 }
                 LoginGrant::Password { .. } | LoginGrant::ClientCredentials => {
-                    self.login_with_credentials(ctx, &request).await
+                    self.login_with_credentials(ctx, &request, client).await
                 }
             },
         };
@@ -110,13 +131,14 @@ impl Logins {
         &self,
         ctx: &RequestContext,
         request: &LoginRequest,
+        client: Client,
     ) -> Result<IssuedTokens, AuthError> {
         if matches!(request.grant, LoginGrant::ClientCredentials)
             && request.account_type == AccountType::B2c
         {
             return Err(AuthError::UnauthorizedClient);
         }
-        let verified = self.verify_credentials(ctx, request).await?;
+        let verified = self.verify_credentials(ctx, request, client).await?;
         if matches!(request.grant, LoginGrant::ClientCredentials)
             && verified.customer.account_type != AccountType::B2b
         {
@@ -139,6 +161,7 @@ impl Logins {
             family: FamilyId::generate(),
             family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
             confirmation: self.ctx.confirmation_for(ctx),
+            origin: ctx.origin(),
             authentication,
         };
         let (tokens, _session) = self.issue_session(spec).await?;
@@ -165,6 +188,7 @@ impl Logins {
         &self,
         ctx: &RequestContext,
         request: &LoginRequest,
+        client: Client,
     ) -> Result<Verified, AuthError> {
         let store = &self.ctx.store;
         // Failures are counted per username as sent, or per customer for machines.
@@ -195,12 +219,18 @@ impl Logins {
         }
         self.check_backoff(failures)?;
 
-        let secret = request.customer_secret.expose_secret();
-        let secret_ok = {
-            let hash = customer
+        let secret_ok = match client {
+            Client::Registered => {
+                let secret = request.customer_secret.expose_secret();
+                let hash = customer
+                    .as_ref()
+                    .map_or(&*DUMMY_SECRET_HASH, |c| &c.secret_hash);
+                hash.matches(secret) && customer.is_some()
+            }
+            // The hub itself: no secret to show, only its own built-in customer.
+            Client::FirstParty => customer
                 .as_ref()
-                .map_or(&*DUMMY_SECRET_HASH, |c| &c.secret_hash);
-            hash.matches(secret) && customer.is_some()
+                .is_some_and(|c| c.id.as_str() == PORTAL_CUSTOMER_ID),
         };
 
         let password_ok = match &request.grant {

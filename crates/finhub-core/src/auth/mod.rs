@@ -8,8 +8,10 @@ mod changes;
 mod context;
 mod ending;
 mod enrolment;
+mod first_party;
 mod issue;
 mod login;
+mod portal;
 mod refresh_grant;
 mod request_checks;
 mod second_factor;
@@ -31,15 +33,18 @@ pub use changes::ChangeFollower;
 pub(crate) use context::Context;
 pub use enrolment::{Credential, Enrolled, Enroller, Enrolment, FactorStatus, Reauthentication};
 pub use login::Logins;
+pub use portal::{PORTAL_CUSTOMER_ID, Portal, PortalKey, PortalSession, SignIn};
 pub use second_factor::{PENDING_LIFETIME, PendingTotp, SecondFactorProof, SecondFactors};
-pub use session::{AccessCheck, AuthenticatedSession, RefreshOutcome, SessionInfo, Sessions};
+pub use session::{
+    AccessCheck, AuthenticatedSession, LAST_USED_INTERVAL, RefreshOutcome, SessionInfo, Sessions,
+};
 pub use session_cache::SESSION_CACHE_TTL;
 
 use crate::admin::Administration;
 use crate::cert::ClientCertificate;
 use crate::crypto::DataKey;
 use crate::ids::TenantId;
-use crate::model::AccountType;
+use crate::model::{AccountType, SessionOrigin};
 use crate::password::PasswordHasher;
 use crate::scope::Scope;
 use crate::session_token::SessionTokens;
@@ -156,6 +161,17 @@ impl RequestContext {
     }
 }
 
+impl RequestContext {
+    /// Where a session this request starts comes from, as its page shows it.
+    pub fn origin(&self) -> SessionOrigin {
+        SessionOrigin::new(
+            self.platform.as_deref(),
+            self.user_agent.as_deref(),
+            Some(self.client_addr.to_string()),
+        )
+    }
+}
+
 /// What a login presents.
 #[derive(Debug, Clone)]
 pub enum LoginGrant {
@@ -255,6 +271,8 @@ pub struct Hub {
     pub second_factors: SecondFactors,
     /// A person's own second factor (`/v1/mfa`).
     pub enrolment: Enrolment,
+    /// The portal's sign-in and a person's own sessions.
+    pub portal: Portal,
 }
 
 impl Hub {
@@ -301,6 +319,7 @@ impl Hub {
                 logins.clone(),
                 second_factors.clone(),
             ),
+            portal: Portal::new(Arc::clone(&ctx), logins.clone(), sessions.clone()),
             logins,
             sessions,
             second_factors,

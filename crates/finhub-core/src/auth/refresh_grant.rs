@@ -8,7 +8,7 @@ use crate::error::AuthError;
 use crate::secret::SecretHash;
 
 use super::issue::SessionSpec;
-use super::login::Logins;
+use super::login::{Client, Logins};
 use super::{IssuedTokens, LoginRequest, RequestContext};
 
 impl Logins {
@@ -18,7 +18,9 @@ impl Logins {
         request: &LoginRequest,
         refresh_token: SecretString,
     ) -> Result<IssuedTokens, AuthError> {
-        let verified = self.verify_credentials(ctx, request).await?;
+        let verified = self
+            .verify_credentials(ctx, request, Client::Registered)
+            .await?;
         self.clear_failures(&request.tenant, &verified).await?;
         let store = &self.ctx.store;
         let hash = SecretHash::of(refresh_token.expose_secret());
@@ -50,6 +52,7 @@ impl Logins {
                 family: record.family_id.clone(),
                 family_expires_at: record.expires_at,
                 confirmation: self.ctx.confirmation_for(ctx),
+                origin: ctx.origin(),
                 // The family keeps how its login was proved, and when.
                 authentication: record.authentication.clone(),
             };

@@ -13,6 +13,7 @@ use crate::model::Tenant;
 
 use super::RequestContext;
 use super::context::Context;
+use super::portal::PORTAL_CUSTOMER_ID;
 
 impl Context {
     /// Presence and validity of the connection's certificate: `Ok(Some(..))` for a verified one,
@@ -52,7 +53,13 @@ impl Context {
         else {
             return Err(not_bound);
         };
-        let bindings = self.store.certificate_bindings(&tenant, &customer).await?;
+        // The portal is every customer's front door: any certificate bound to a customer of
+        // the tenant is accepted there.
+        let bindings = if customer.as_str() == PORTAL_CUSTOMER_ID {
+            self.store.list_certificate_bindings(&tenant).await?
+        } else {
+            self.store.certificate_bindings(&tenant, &customer).await?
+        };
         if bindings
             .iter()
             .any(|binding| binding.matcher.matches(identity))

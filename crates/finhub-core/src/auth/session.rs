@@ -17,6 +17,9 @@ use crate::cert::{CertificateIdentity, ClientCertificate};
 use super::RequestContext;
 use super::context::Context;
 
+/// How often a session's last use is written at most.
+pub const LAST_USED_INTERVAL: time::Duration = time::Duration::minutes(1);
+
 /// Whether the session's access token must still be valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessCheck {
@@ -181,7 +184,7 @@ impl Sessions {
     /// again, in case another instance refreshed it meanwhile. The session's scope is what it
     /// was granted at login narrowed to the tenant's scope now, so narrowing a tenant's scope
     /// applies to its live sessions at their next request (as its allow-list does).
-    async fn live_session(
+    pub(super) async fn live_session(
         &self,
         key_hash: &SecretHash,
         now: time::OffsetDateTime,
@@ -206,11 +209,31 @@ impl Sessions {
             .map(Arc::new)
             .ok_or_else(revoked)?;
         session.scope = session.scope.narrowed_to(&tenant.scope);
+        self.note_use(&mut session, now).await;
         let session = Arc::new(session);
         self.ctx
             .sessions
             .put(Arc::clone(&session), Arc::clone(&tenant), instant);
         Ok((session, tenant))
+    }
+
+    /// Records the use of a session read from the store, at most once per
+    /// [`LAST_USED_INTERVAL`]; the cache serves it in between, so the hot path rarely writes.
+    /// Informational only: a failed write is logged, never the request's failure.
+    async fn note_use(&self, session: &mut Session, now: time::OffsetDateTime) {
+        let not_since = now - LAST_USED_INTERVAL;
+        if session.last_used_at.is_some_and(|at| at > not_since) {
+            return;
+        }
+        match self
+            .ctx
+            .store
+            .touch_session(&session.key_hash, now, not_since)
+            .await
+        {
+            Ok(_) => session.last_used_at = Some(now),
+            Err(error) => tracing::warn!(%error, "recording a session's last use failed"),
+        }
     }
 
     /// `POST /v1/auth/refresh`: extends the access token only when at most 10 % of its validity

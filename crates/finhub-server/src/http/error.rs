@@ -262,6 +262,13 @@ impl ApiError {
         self.mapping().code
     }
 
+    /// The status and description the API gives a refusal of the domain: for pages that show
+    /// the same refusal in other clothes (the portal).
+    pub(crate) fn explain_auth(error: &AuthError) -> (StatusCode, String) {
+        let mapping = auth_mapping(error);
+        (mapping.status, mapping.description.into_owned())
+    }
+
     fn mapping(&self) -> Mapping {
         match self {
             Self::Auth(error) => auth_mapping(error),

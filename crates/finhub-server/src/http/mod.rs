@@ -24,10 +24,13 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodFilter, any};
 use axum::{Json, response::IntoResponse};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::sensitive_headers::{
+    SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
+};
 
 use crate::state::AppState;
-use error::ApiError;
+pub(crate) use context::RequestFacts;
+pub(crate) use error::ApiError;
 pub use operations::operations_router;
 
 /// The fuzz targets' entries into the hub's parsers (feature `fuzzing`).
@@ -48,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
     let state_metrics = std::sync::Arc::clone(&state.metrics);
     let mut auth = Router::new();
+    let mut pages = Router::new();
     let mut open = Router::new().route(FINRA_ROUTE, any(finra::proxy_finra));
     for endpoint in ENDPOINTS {
         let method = MethodFilter::try_from(endpoint.method.clone())
@@ -58,13 +62,18 @@ pub fn router(state: AppState) -> Router {
             Serves::Operations(handler) if settings.operations_on_main => {
                 open = open.route(endpoint.path, handler(method));
             }
+            Serves::Portal(handler) => pages = pages.route(endpoint.path, handler(method)),
             Serves::Operations(_) | Serves::Finra => {}
         }
     }
+    let pages = pages
+        .layer(DefaultBodyLimit::max(settings.max_auth_body_bytes))
+        .layer(from_fn(crate::portal::secure_pages));
     let auth = auth
         .layer(DefaultBodyLimit::max(settings.max_auth_body_bytes))
         .layer(from_fn(middleware::no_store));
     open.merge(auth)
+        .merge(pages)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone())
@@ -83,7 +92,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
+            header::COOKIE,
         ]))
+        .layer(SetSensitiveResponseHeadersLayer::new([header::SET_COOKIE]))
 }
 
 /// The answer of `GET /healthz`.

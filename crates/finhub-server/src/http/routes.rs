@@ -6,6 +6,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use super::{finra, get_health, get_noop, mfa, openapi, operations, session, token, traqs};
+use crate::portal;
 use crate::state::AppState;
 
 /// Builds a route's handler for the route's method.
@@ -25,6 +26,9 @@ pub enum Serves {
     /// Readiness and metrics, for load balancers and Prometheus: on the main listener (no
     /// body, open) unless `[metrics] listen` gives them a listener of their own.
     Operations(Handler),
+    /// A page of the portal, for browsers: HTML (or a web form in), the portal's security
+    /// headers on every answer, not part of the API description.
+    Portal(Handler),
 }
 
 impl std::fmt::Debug for Serves {
@@ -34,6 +38,7 @@ impl std::fmt::Debug for Serves {
             Self::Open(_) => "Open",
             Self::Finra => "Finra",
             Self::Operations(_) => "Operations",
+            Self::Portal(_) => "Portal",
         })
     }
 }
@@ -196,5 +201,100 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Method::GET,
         "/docs/{file}",
         Serves::Open(|method| on(method, openapi::get_docs_file)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal",
+        Serves::Portal(|method| on(method, portal::get_portal_root)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal/",
+        Serves::Portal(|method| on(method, portal::get_home)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal/static/portal.css",
+        Serves::Portal(|method| on(method, portal::get_style_sheet)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal/sign-in",
+        Serves::Portal(|method| on(method, portal::get_sign_in)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/sign-in",
+        Serves::Portal(|method| on(method, portal::post_sign_in)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/sign-in/code",
+        Serves::Portal(|method| on(method, portal::post_sign_in_code)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/enrol/confirm",
+        Serves::Portal(|method| on(method, portal::post_enrol_confirm)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/sign-out",
+        Serves::Portal(|method| on(method, portal::post_sign_out)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal/factor",
+        Serves::Portal(|method| on(method, portal::get_factor)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/factor/start",
+        Serves::Portal(|method| on(method, portal::post_factor_start)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/factor/confirm",
+        Serves::Portal(|method| on(method, portal::post_factor_confirm)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/factor/recovery-codes",
+        Serves::Portal(|method| on(method, portal::post_recovery_codes)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/factor/remove",
+        Serves::Portal(|method| on(method, portal::post_factor_remove)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal/sessions",
+        Serves::Portal(|method| on(method, portal::get_sessions)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/sessions/end",
+        Serves::Portal(|method| on(method, portal::post_end_session)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/sessions/end-others",
+        Serves::Portal(|method| on(method, portal::post_end_others)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal/admin/users",
+        Serves::Portal(|method| on(method, portal::get_users)),
+    ),
+    endpoint(
+        Method::POST,
+        "/portal/admin/users/{action}",
+        Serves::Portal(|method| on(method, portal::post_user_action)),
+    ),
+    endpoint(
+        Method::GET,
+        "/portal/admin/audit",
+        Serves::Portal(|method| on(method, portal::get_audit)),
     ),
 ];

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, TenantId, Username};
-use finhub_core::model::{Customer, Tenant, UpstreamCredential, User};
+use finhub_core::model::{Customer, Tenant, UpstreamCredential, User, UserRole};
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 use finhub_core::store::DirectoryStore;
@@ -165,7 +165,7 @@ impl DirectoryStore for PostgresStore {
         username: &Username,
     ) -> Result<Option<User>, StoreError> {
         sqlx::query_as::<_, UserRow>(
-            "SELECT tenant_id, username, password_hash, disabled FROM users \
+            "SELECT tenant_id, username, password_hash, disabled, role FROM users \
              WHERE tenant_id = $1 AND username = $2",
         )
         .bind(tenant.as_str())
@@ -179,7 +179,7 @@ impl DirectoryStore for PostgresStore {
 
     async fn list_users(&self, tenant: &TenantId) -> Result<Vec<User>, StoreError> {
         sqlx::query_as::<_, UserRow>(
-            "SELECT tenant_id, username, password_hash, disabled FROM users \
+            "SELECT tenant_id, username, password_hash, disabled, role FROM users \
              WHERE tenant_id = $1 ORDER BY username COLLATE \"C\"",
         )
         .bind(tenant.as_str())
@@ -193,17 +193,35 @@ impl DirectoryStore for PostgresStore {
 
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO users (tenant_id, username, password_hash, disabled) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO users (tenant_id, username, password_hash, disabled, role) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(user.tenant_id.as_str())
         .bind(user.username.as_str())
         .bind(&user.password_hash)
         .bind(user.disabled)
+        .bind(user.role.as_str())
         .execute(&self.pool)
         .await
         .map_err(db_error("user"))?;
         Ok(())
+    }
+
+    async fn set_user_role(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        role: UserRole,
+    ) -> Result<(), StoreError> {
+        let result =
+            sqlx::query("UPDATE users SET role = $1 WHERE tenant_id = $2 AND username = $3")
+                .bind(role.as_str())
+                .bind(tenant.as_str())
+                .bind(username.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(db_error("user"))?;
+        updated_one(&result, "user")
     }
 
     async fn set_user_disabled(

@@ -32,6 +32,7 @@ impl LoginAttemptStore for PostgresStore {
                  c.disabled AS c_disabled, \
                  u.tenant_id AS u_tenant_id, u.username AS u_username, \
                  u.password_hash AS u_password_hash, u.disabled AS u_disabled, \
+                 u.role AS u_role, \
                  f.count AS f_count, f.last_failure AS f_last_failure \
              FROM (SELECT $1::TEXT AS tenant_id) AS wanted \
              LEFT JOIN tenants AS t ON t.id = wanted.tenant_id \

@@ -27,8 +27,10 @@ impl SessionStore for PostgresStore {
         let query = sqlx::query(
             "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
                  scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
-                 session_expires_at, revoked_at, amr, auth_time) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 session_expires_at, revoked_at, amr, auth_time, platform, user_agent, address, \
+                 last_used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 $18)",
         );
         bind_session(query, session)?
             .execute(&self.pool)
@@ -57,14 +59,16 @@ impl SessionStore for PostgresStore {
             "WITH s AS ( \
                  INSERT INTO sessions (key_hash, tenant_id, customer_id, username, \
                      account_type, scope, family_id, created_at, access_expires_at, \
-                     access_lifetime_ns, session_expires_at, revoked_at, amr, auth_time) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                     access_lifetime_ns, session_expires_at, revoked_at, amr, auth_time, \
+                     platform, user_agent, address, last_used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                     $17, $18) \
                  RETURNING key_hash, amr, auth_time \
              ) \
              INSERT INTO refresh_tokens (hash, family_id, tenant_id, customer_id, username, \
                  expires_at, used_at, successor, revoked_at, session_key_hash, amr, auth_time) \
-             SELECT $15, $16, $17, $18, $19, $20::BIGINT, $21::BIGINT, $22::BYTEA, \
-                 $23::BIGINT, s.key_hash, s.amr, s.auth_time \
+             SELECT $19, $20, $21, $22, $23, $24::BIGINT, $25::BIGINT, $26::BYTEA, \
+                 $27::BIGINT, s.key_hash, s.amr, s.auth_time \
              FROM s",
         );
         bind_refresh_token(bind_session(query, session)?, token)?
@@ -78,7 +82,7 @@ impl SessionStore for PostgresStore {
         sqlx::query_as::<_, SessionRow>(
             "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
                  created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time \
+                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
              FROM sessions WHERE key_hash = $1",
         )
         .bind(key_hash.as_str())
@@ -208,7 +212,7 @@ impl SessionStore for PostgresStore {
         sqlx::query_as::<_, SessionRow>(
             "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
                  created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time \
+                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
              FROM sessions \
              WHERE tenant_id = $1 AND revoked_at IS NULL AND session_expires_at > $2 \
              ORDER BY created_at, key_hash COLLATE \"C\"",
@@ -221,6 +225,51 @@ impl SessionStore for PostgresStore {
         .into_iter()
         .map(SessionRow::into_model)
         .collect()
+    }
+
+    async fn list_user_sessions(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
+                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
+             FROM sessions \
+             WHERE tenant_id = $1 AND username = $2 AND revoked_at IS NULL \
+                 AND session_expires_at > $3 \
+             ORDER BY created_at DESC, key_hash COLLATE \"C\"",
+        )
+        .bind(tenant.as_str())
+        .bind(username.as_str())
+        .bind(timestamp(now)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("session"))?
+        .into_iter()
+        .map(SessionRow::into_model)
+        .collect()
+    }
+
+    async fn touch_session(
+        &self,
+        key_hash: &SecretHash,
+        now: OffsetDateTime,
+        not_since: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET last_used_at = $1 \
+             WHERE key_hash = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(timestamp(now)?)
+        .bind(key_hash.as_str())
+        .bind(timestamp(not_since)?)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(result.rows_affected() == 1)
     }
 
     async fn count_active_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
@@ -302,7 +351,7 @@ fn revoked_count(count: i64) -> Result<u64, StoreError> {
     u64::try_from(count).map_err(|_| corrupt("revoked session count", count))
 }
 
-/// Binds a session's columns in `sessions` order (`key_hash` … `auth_time`).
+/// Binds a session's columns in `sessions` order (`key_hash` … `last_used_at`).
 fn bind_session<'q>(query: PgQuery<'q>, session: &'q Session) -> Result<PgQuery<'q>, StoreError> {
     Ok(query
         .bind(session.key_hash.as_str())
@@ -318,7 +367,11 @@ fn bind_session<'q>(query: PgQuery<'q>, session: &'q Session) -> Result<PgQuery<
         .bind(timestamp(session.session_expires_at)?)
         .bind(opt_timestamp(session.revoked_at)?)
         .bind(amr_text(session.authentication.as_ref()))
-        .bind(auth_time(session.authentication.as_ref())?))
+        .bind(auth_time(session.authentication.as_ref())?)
+        .bind(session.origin.platform.as_deref())
+        .bind(session.origin.user_agent.as_deref())
+        .bind(session.origin.address.as_deref())
+        .bind(opt_timestamp(session.last_used_at)?))
 }
 
 /// Binds a refresh token's own columns (`hash` … `revoked_at`, all but `session_key_hash`).

@@ -9,7 +9,7 @@ use crate::rows::{
 use async_trait::async_trait;
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, TenantId, Username};
-use finhub_core::model::{Customer, Tenant, UpstreamCredential, User};
+use finhub_core::model::{Customer, Tenant, UpstreamCredential, User, UserRole};
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 use finhub_core::store::DirectoryStore;
@@ -161,7 +161,7 @@ impl DirectoryStore for SqliteStore {
         username: &Username,
     ) -> Result<Option<User>, StoreError> {
         sqlx::query_as::<_, UserRow>(
-            "SELECT tenant_id, username, password_hash, disabled FROM users \
+            "SELECT tenant_id, username, password_hash, disabled, role FROM users \
              WHERE tenant_id = ? AND username = ?",
         )
         .bind(tenant.as_str())
@@ -175,7 +175,7 @@ impl DirectoryStore for SqliteStore {
 
     async fn list_users(&self, tenant: &TenantId) -> Result<Vec<User>, StoreError> {
         sqlx::query_as::<_, UserRow>(
-            "SELECT tenant_id, username, password_hash, disabled FROM users \
+            "SELECT tenant_id, username, password_hash, disabled, role FROM users \
              WHERE tenant_id = ? ORDER BY username",
         )
         .bind(tenant.as_str())
@@ -189,16 +189,34 @@ impl DirectoryStore for SqliteStore {
 
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO users (tenant_id, username, password_hash, disabled) VALUES (?, ?, ?, ?)",
+            "INSERT INTO users (tenant_id, username, password_hash, disabled, role) \
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(user.tenant_id.as_str())
         .bind(user.username.as_str())
         .bind(&user.password_hash)
         .bind(user.disabled)
+        .bind(user.role.as_str())
         .execute(&self.writer)
         .await
         .map_err(db_error("user"))?;
         Ok(())
+    }
+
+    async fn set_user_role(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        role: UserRole,
+    ) -> Result<(), StoreError> {
+        let result = sqlx::query("UPDATE users SET role = ? WHERE tenant_id = ? AND username = ?")
+            .bind(role.as_str())
+            .bind(tenant.as_str())
+            .bind(username.as_str())
+            .execute(&self.writer)
+            .await
+            .map_err(db_error("user"))?;
+        updated_one(&result, "user")
     }
 
     async fn set_user_disabled(

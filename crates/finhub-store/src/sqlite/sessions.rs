@@ -24,8 +24,9 @@ impl SessionStore for SqliteStore {
         let query = sqlx::query(
             "INSERT INTO sessions (key_hash, tenant_id, customer_id, username, account_type, \
                  scope, family_id, created_at, access_expires_at, access_lifetime_ns, \
-                 session_expires_at, revoked_at, amr, auth_time) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 session_expires_at, revoked_at, amr, auth_time, platform, user_agent, address, \
+                 last_used_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         bind_session(query, session)?
             .execute(&self.writer)
@@ -51,10 +52,12 @@ impl SessionStore for SqliteStore {
         let query = sqlx::query(
             "INSERT INTO issued_sessions (key_hash, tenant_id, customer_id, username, \
                  account_type, scope, family_id, created_at, access_expires_at, \
-                 access_lifetime_ns, session_expires_at, revoked_at, amr, auth_time, rt_hash, \
-                 rt_family_id, rt_tenant_id, rt_customer_id, rt_username, rt_expires_at, \
-                 rt_used_at, rt_successor, rt_revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 access_lifetime_ns, session_expires_at, revoked_at, amr, auth_time, platform, \
+                 user_agent, address, last_used_at, rt_hash, rt_family_id, rt_tenant_id, \
+                 rt_customer_id, rt_username, rt_expires_at, rt_used_at, rt_successor, \
+                 rt_revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+                 ?)",
         );
         bind_refresh_token(bind_session(query, session)?, token)?
             .execute(&self.writer)
@@ -67,7 +70,7 @@ impl SessionStore for SqliteStore {
         sqlx::query_as::<_, SessionRow>(
             "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
                  created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time \
+                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
              FROM sessions WHERE key_hash = ?",
         )
         .bind(key_hash.as_str())
@@ -201,7 +204,7 @@ impl SessionStore for SqliteStore {
         sqlx::query_as::<_, SessionRow>(
             "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
                  created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time \
+                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
              FROM sessions \
              WHERE tenant_id = ? AND revoked_at IS NULL AND session_expires_at > ? \
              ORDER BY created_at, key_hash",
@@ -214,6 +217,51 @@ impl SessionStore for SqliteStore {
         .into_iter()
         .map(SessionRow::into_model)
         .collect()
+    }
+
+    async fn list_user_sessions(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
+                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
+                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
+             FROM sessions \
+             WHERE tenant_id = ? AND username = ? AND revoked_at IS NULL \
+                 AND session_expires_at > ? \
+             ORDER BY created_at DESC, key_hash",
+        )
+        .bind(tenant.as_str())
+        .bind(username.as_str())
+        .bind(timestamp(now)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("session"))?
+        .into_iter()
+        .map(SessionRow::into_model)
+        .collect()
+    }
+
+    async fn touch_session(
+        &self,
+        key_hash: &SecretHash,
+        now: OffsetDateTime,
+        not_since: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET last_used_at = ? \
+             WHERE key_hash = ? AND (last_used_at IS NULL OR last_used_at <= ?)",
+        )
+        .bind(timestamp(now)?)
+        .bind(key_hash.as_str())
+        .bind(timestamp(not_since)?)
+        .execute(&self.writer)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(result.rows_affected() == 1)
     }
 
     async fn count_active_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
@@ -290,7 +338,7 @@ impl SessionStore for SqliteStore {
 
 type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
 
-/// Binds a session's columns in `sessions` order (`key_hash` … `auth_time`).
+/// Binds a session's columns in `sessions` order (`key_hash` … `last_used_at`).
 fn bind_session<'q>(
     query: SqliteQuery<'q>,
     session: &'q Session,
@@ -309,7 +357,11 @@ fn bind_session<'q>(
         .bind(timestamp(session.session_expires_at)?)
         .bind(opt_timestamp(session.revoked_at)?)
         .bind(amr_text(session.authentication.as_ref()))
-        .bind(auth_time(session.authentication.as_ref())?))
+        .bind(auth_time(session.authentication.as_ref())?)
+        .bind(session.origin.platform.as_deref())
+        .bind(session.origin.user_agent.as_deref())
+        .bind(session.origin.address.as_deref())
+        .bind(opt_timestamp(session.last_used_at)?))
 }
 
 /// Binds a refresh token's own columns (`hash` … `revoked_at`, all but `session_key_hash`).

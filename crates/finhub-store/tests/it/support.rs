@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use finhub_core::audit::{AuditAction, AuditEvent, AuditOutcome};
 use finhub_core::ids::{CustomerId, FamilyId, TenantId, Username};
 use finhub_core::model::{
-    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, Tenant, User,
+    AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, SessionOrigin,
+    Tenant, User, UserRole,
 };
 use finhub_core::net::NetList;
 use finhub_core::scope::Scope;
@@ -156,6 +157,7 @@ pub(crate) fn user(tenant: &str, name: &str) -> User {
         username: username(name),
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt-of-{name}$hash"),
         disabled: false,
+        role: UserRole::Member,
     }
 }
 
@@ -196,6 +198,12 @@ pub(crate) fn session(tenant: &str, key: &str, family_id: &str) -> Session {
         session_expires_at: at(12 * 3_600),
         revoked_at: None,
         authentication: Some(login_proof()),
+        origin: SessionOrigin {
+            platform: Some("macOS".into()),
+            user_agent: Some("Mozilla/5.0 (Macintosh) Test/1.0".into()),
+            address: Some("192.0.2.10".into()),
+        },
+        last_used_at: None,
     }
 }
 
@@ -271,6 +279,7 @@ pub(crate) fn assert_user_eq(actual: &User, expected: &User) {
     assert_eq!(actual.username, expected.username);
     assert_eq!(actual.password_hash, expected.password_hash);
     assert_eq!(actual.disabled, expected.disabled);
+    assert_eq!(actual.role, expected.role);
 }
 
 pub(crate) fn assert_session_eq(actual: &Session, expected: &Session) {
@@ -287,6 +296,8 @@ pub(crate) fn assert_session_eq(actual: &Session, expected: &Session) {
     assert_eq!(actual.session_expires_at, expected.session_expires_at);
     assert_eq!(actual.revoked_at, expected.revoked_at);
     assert_eq!(actual.authentication, expected.authentication);
+    assert_eq!(actual.origin, expected.origin);
+    assert_eq!(actual.last_used_at, expected.last_used_at);
 }
 
 pub(crate) fn assert_refresh_token_eq(actual: &RefreshTokenRecord, expected: &RefreshTokenRecord) {

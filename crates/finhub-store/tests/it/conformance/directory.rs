@@ -2,7 +2,7 @@
 //! inserts conflict; updates of missing records are `NotFound`.
 
 use finhub_core::error::StoreError;
-use finhub_core::model::{AccountType, UpstreamCredential, UpstreamTarget};
+use finhub_core::model::{AccountType, UpstreamCredential, UpstreamTarget, UserRole};
 use finhub_core::net::NetList;
 use finhub_core::scope::Scope;
 
@@ -330,4 +330,47 @@ pub(crate) async fn a_users_password_hash_can_be_replaced(store: &SharedStore) {
             Err(StoreError::NotFound(_))
         ));
     }
+}
+
+pub(crate) async fn a_users_role_can_be_set_and_missing_users_are_not_found(store: &SharedStore) {
+    store.insert_tenant(&tenant("1")).await.expect("tenant");
+    let mut admin = user("1", "ada");
+    admin.role = UserRole::TenantAdmin;
+    let member = user("1", "bob");
+    for user in [&admin, &member] {
+        store.insert_user(user).await.expect("insert user");
+    }
+    let read = |name: &'static str| async move {
+        store
+            .user(&tenant_id("1"), &username(name))
+            .await
+            .expect("read")
+            .expect("present")
+            .role
+    };
+    assert_eq!(read("ada").await, UserRole::TenantAdmin);
+    assert_eq!(read("bob").await, UserRole::Member);
+
+    store
+        .set_user_role(&tenant_id("1"), &username("bob"), UserRole::TenantAdmin)
+        .await
+        .expect("promote");
+    store
+        .set_user_role(&tenant_id("1"), &username("ada"), UserRole::Member)
+        .await
+        .expect("demote");
+    assert_eq!(read("ada").await, UserRole::Member);
+    assert_eq!(read("bob").await, UserRole::TenantAdmin);
+    // The login lookup reads the role too.
+    let lookup = store
+        .login_lookup(&tenant_id("1"), None, Some(&username("bob")), "bob")
+        .await
+        .expect("lookup");
+    assert_eq!(lookup.user.expect("user").role, UserRole::TenantAdmin);
+    assert!(matches!(
+        store
+            .set_user_role(&tenant_id("1"), &username("nobody"), UserRole::TenantAdmin)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 }

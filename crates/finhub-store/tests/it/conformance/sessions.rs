@@ -480,3 +480,90 @@ pub(crate) async fn revoking_what_rests_on_a_principal_revokes_exactly_that(stor
         .expect("present");
     assert_eq!(alice_now.revoked_at, Some(at(1)));
 }
+
+pub(crate) async fn a_persons_sessions_are_listed_newest_first_with_their_origin(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    seed_tenant(store.as_ref(), "7654321").await;
+    let older = session(T, "key-older", "family-1");
+    let mut newer = session(T, "key-newer", "family-2");
+    newer.created_at = at(10);
+    newer.origin.platform = None;
+    newer.origin.user_agent = Some("finra/0.1".into());
+    let mut revoked = session(T, "key-revoked", "family-3");
+    revoked.revoked_at = Some(at(5));
+    let mut ended = session(T, "key-ended", "family-4");
+    ended.session_expires_at = at(20);
+    let elsewhere = session("7654321", "key-elsewhere", "family-5");
+    for session in [&older, &newer, &revoked, &ended, &elsewhere] {
+        store.insert_session(session).await.expect("insert session");
+    }
+    store
+        .insert_user(&crate::support::user(T, "bob"))
+        .await
+        .expect("another user");
+    let mut bobs = session(T, "key-bob", "family-6");
+    bobs.username = Some(username("bob"));
+    store.insert_session(&bobs).await.expect("bob's session");
+
+    let listed = store
+        .list_user_sessions(&tenant_id(T), &username(crate::support::USER), at(30))
+        .await
+        .expect("list");
+    let keys: Vec<_> = listed.iter().map(|s| s.key_hash.clone()).collect();
+    assert_eq!(keys, [newer.key_hash.clone(), older.key_hash.clone()]);
+    assert_session_eq(&listed[0], &newer);
+    assert_session_eq(&listed[1], &older);
+}
+
+pub(crate) async fn the_last_use_is_written_at_most_once_per_interval(store: &SharedStore) {
+    seed_tenant(store.as_ref(), T).await;
+    let live = session(T, "key", "family");
+    store.insert_session(&live).await.expect("insert");
+    let last_used = |store: &SharedStore| {
+        let hash = live.key_hash.clone();
+        let store = std::sync::Arc::clone(store);
+        async move {
+            store
+                .session(&hash)
+                .await
+                .expect("read")
+                .expect("present")
+                .last_used_at
+        }
+    };
+    let minute = time::Duration::minutes(1);
+    assert_eq!(last_used(store).await, None);
+    // Never used: written.
+    assert!(
+        store
+            .touch_session(&live.key_hash, at(100), at(100) - minute)
+            .await
+            .expect("touch")
+    );
+    assert_eq!(last_used(store).await, Some(at(100)));
+    // Within the minute: not written again.
+    assert!(
+        !store
+            .touch_session(&live.key_hash, at(130), at(130) - minute)
+            .await
+            .expect("touch")
+    );
+    assert_eq!(last_used(store).await, Some(at(100)));
+    // A minute on: written.
+    assert!(
+        store
+            .touch_session(&live.key_hash, at(160), at(160) - minute)
+            .await
+            .expect("touch")
+    );
+    assert_eq!(last_used(store).await, Some(at(160)));
+    // An unknown session: nothing written, no error.
+    assert!(
+        !store
+            .touch_session(&SecretHash::of("key-unknown"), at(300), at(240))
+            .await
+            .expect("touch")
+    );
+}
