@@ -5,6 +5,7 @@ use std::io::Write;
 use clap::Subcommand;
 use finhub_core::admin::Administration;
 use finhub_core::admin::Administrator;
+use finhub_core::model::UserRole;
 
 use super::secrets_input::read_secret;
 use super::{tenant_id, username};
@@ -45,6 +46,19 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Sets a user's role: `tenant-admin` also manages the tenant's users and reads its audit
+    /// trail in the portal; `user` is a person looking after their own account only.
+    SetRole {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The login name.
+        #[arg(long)]
+        username: String,
+        /// `user` or `tenant-admin`.
+        #[arg(long, value_parser = parse_role)]
+        role: UserRole,
+    },
     /// Replaces a user's password, ending every session of theirs; the new password is read
     /// from a prompt, or from stdin when piped.
     SetPassword {
@@ -81,7 +95,7 @@ pub(super) async fn run(
         UserCommand::List { tenant } => {
             for user in domain.list_users(&tenant_id(&tenant)?).await? {
                 let state = if user.disabled { "disabled" } else { "enabled" };
-                writeln!(out, "{}\t{state}", user.username)?;
+                writeln!(out, "{}\t{state}\t{}", user.username, user.role)?;
             }
         }
         UserCommand::Disable {
@@ -102,6 +116,16 @@ pub(super) async fn run(
                 .await?;
             writeln!(out, "user {name}: enabled")?;
         }
+        UserCommand::SetRole {
+            tenant,
+            username: name,
+            role,
+        } => {
+            domain
+                .set_user_role(admin, &tenant_id(&tenant)?, &username(&name)?, role)
+                .await?;
+            writeln!(out, "user {name}: role {role}")?;
+        }
         UserCommand::SetPassword {
             tenant,
             username: name,
@@ -120,4 +144,12 @@ pub(super) async fn run(
         }
     }
     Ok(())
+}
+
+/// A role by its name.
+fn parse_role(name: &str) -> Result<UserRole, String> {
+    UserRole::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = UserRole::ALL.iter().map(|role| role.as_str()).collect();
+        format!("the role is one of {}", names.join(", "))
+    })
 }

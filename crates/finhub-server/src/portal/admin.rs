@@ -301,11 +301,13 @@ mod tests {
 
     #[test]
     fn filter_times_are_dates_or_minutes_in_utc() {
-        let at = instant("2026-12-04", "x").unwrap().unwrap();
+        let at = instant("2026-12-04", "x").expect("a date").expect("given");
         assert_eq!(at, time::macros::datetime!(2026-12-04 00:00 UTC));
-        let at = instant("2026-12-04T18:30", "x").unwrap().unwrap();
+        let at = instant("2026-12-04T18:30", "x")
+            .expect("a time")
+            .expect("given");
         assert_eq!(at, time::macros::datetime!(2026-12-04 18:30 UTC));
-        assert!(instant("", "x").unwrap().is_none());
+        assert!(instant("", "x").expect("empty").is_none());
         assert!(instant("yesterday", "x").is_err());
         assert!(instant("2026-13-01", "x").is_err());
         assert!(instant("2026-12-04T25:00", "x").is_err());

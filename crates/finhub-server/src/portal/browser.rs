@@ -154,7 +154,10 @@ mod tests {
     fn headers(cookies: &[&str]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for cookie in cookies {
-            map.append(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+            map.append(
+                header::COOKIE,
+                HeaderValue::from_str(cookie).expect("a header value"),
+            );
         }
         map
     }

@@ -185,3 +185,45 @@ async fn traqs_credentials_show_their_user_and_expiry_never_the_token() {
     );
     assert!(!shown.contains(token));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_users_role_is_set_listed_and_audited() {
+    let app = TestApp::builder().with_user().build().await;
+    let list = || {
+        AdminCommand::User(UserCommand::List {
+            tenant: TENANT.to_owned(),
+        })
+    };
+    assert_eq!(
+        admin(&app, list()).await,
+        Ok(format!("{USERNAME}\tenabled\tuser\n"))
+    );
+    let set_role = |role: finhub_core::model::UserRole| {
+        AdminCommand::User(UserCommand::SetRole {
+            tenant: TENANT.to_owned(),
+            username: USERNAME.to_owned(),
+            role,
+        })
+    };
+    assert_eq!(
+        admin(&app, set_role(finhub_core::model::UserRole::TenantAdmin)).await,
+        Ok(format!("user {USERNAME}: role tenant-admin\n"))
+    );
+    assert_eq!(
+        admin(&app, list()).await,
+        Ok(format!("{USERNAME}\tenabled\ttenant-admin\n"))
+    );
+    let audited = app.admin().recent_audit_events(1).await.expect("audit");
+    assert_eq!(audited[0].action.as_str(), "admin_set_role");
+    assert_eq!(audited[0].actor.as_deref(), Some("ops"));
+    assert_eq!(audited[0].username.as_deref(), Some(USERNAME));
+    let unknown = AdminCommand::User(UserCommand::SetRole {
+        tenant: TENANT.to_owned(),
+        username: "bob".to_owned(),
+        role: finhub_core::model::UserRole::Member,
+    });
+    assert_eq!(
+        admin(&app, unknown).await,
+        Err(format!("user bob of tenant {TENANT} not found"))
+    );
+}

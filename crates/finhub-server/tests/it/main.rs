@@ -15,6 +15,7 @@ mod login_kill;
 mod login_proof;
 mod operations;
 mod policy;
+mod portal;
 mod postgres;
 mod rate_limits;
 mod refresh;
