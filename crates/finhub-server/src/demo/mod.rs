@@ -33,7 +33,7 @@ use finhub_core::auth::RequestContext;
 use finhub_core::cert::CertificateMatcher;
 use finhub_core::ids::{TenantId, Username};
 use finhub_core::mfa::TotpSecret;
-use finhub_core::model::{AccountType, TraqsEnvironment, UpstreamTarget};
+use finhub_core::model::{AccountType, TraqsEnvironment, UpstreamTarget, UserRole};
 use finhub_core::net::AllowList;
 use finhub_core::scope::Scope;
 use finhub_core::secret::random_base64url;
@@ -337,13 +337,18 @@ async fn prepare_in(
             .await?;
     }
     let password = random_base64url(12);
+    let demo_user = Username::parse(DEMO_USER).map_err(anyhow::Error::msg)?;
     domain
         .create_user(
             &demo,
             &tenant,
-            Username::parse(DEMO_USER).map_err(anyhow::Error::msg)?,
+            demo_user.clone(),
             SecretString::from(password.clone()),
         )
+        .await?;
+    // The demo user also administers the tenant, so the portal shows its users and audit trail.
+    domain
+        .set_user_role(&demo, &tenant, &demo_user, UserRole::TenantAdmin)
         .await?;
     domain
         .set_upstream_credential(
@@ -654,6 +659,30 @@ pub fn instances(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Where the portal is, and who can sign in there.
+fn portal(c: &DemoCredentials, out: &mut dyn Write) -> std::io::Result<()> {
+    let certificate = if c.client_cert.is_some() {
+        " (the browser presents the client certificate above)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "In a browser, the portal: {}/portal/{certificate}\n  \
+         sign in to tenant {} as {} with password {} (the tenant's administrator: its users\n  \
+         and audit trail too); set up an authenticator app, see and end your sessions.",
+        c.base_url, c.tenant_id, c.username, c.password
+    )?;
+    if let Some(mfa) = &c.mfa_user {
+        writeln!(
+            out,
+            "  Or as {} with password {}, then a code of the factor shown in step 1a.",
+            mfa.username, mfa.password
+        )?;
+    }
+    writeln!(out)
+}
+
 /// The walk-through printed after the `listening on` line.
 pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
     let c = &demo.credentials;
@@ -695,6 +724,7 @@ pub fn walkthrough(demo: &Demo, out: &mut dyn Write) -> std::io::Result<()> {
              client key      {key}\n"
         )?;
     }
+    portal(c, out)?;
     let headers = format!(
         "-H 'Content-Type: application/json' \\\n  \
          -H 'sec-ch-ua-platform: Linux' -H 'X-Forwarded-For: 127.0.0.1' -H 'User-Agent: curl' \\\n  \
