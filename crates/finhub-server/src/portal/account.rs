@@ -14,6 +14,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::page::csrf_field;
+use super::sign_in::retry_page;
 use super::{PortalError, SignedIn, field, form, views};
 use crate::state::AppState;
 
@@ -203,15 +204,28 @@ pub(crate) async fn post_factor_confirm(
         signed_in.browser.check_csrf(sent.csrf.as_deref())?;
         let code = SecretString::from(field(&sent.code, "The code", 16)?.to_owned());
         let enroller = enroller(&state, &signed_in).await?;
-        let enrolled = state
+        state
             .enrolment
             .confirm(&signed_in.facts.context, &enroller, &code)
-            .await?;
-        Ok::<_, PortalError>(views::recovery_codes(&enrolled.recovery_codes))
+            .await
+            .map_err(PortalError::from)
     }
     .await;
     match result {
-        Ok(body) => signed_in.page("Second factor set up", body),
+        Ok(enrolled) => signed_in.page(
+            "Second factor set up",
+            views::recovery_codes(&enrolled.recovery_codes),
+        ),
+        // A wrong code: said, and the confirmation asked again (the app is set up already).
+        Err(PortalError::Auth(AuthError::InvalidOtp)) => {
+            let form = views::confirm_again(&signed_in.browser, "/portal/factor/confirm", &[]);
+            retry_page(
+                &signed_in.browser,
+                signed_in.nav(),
+                "Set up your authenticator app",
+                form,
+            )
+        }
         Err(error) => signed_in.refuse(error),
     }
 }

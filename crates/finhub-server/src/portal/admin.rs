@@ -78,7 +78,7 @@ pub(crate) async fn get_users(State(state): State<AppState>, signed_in: SignedIn
     };
     let browser = &signed_in.browser;
     let body = html! {
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways" {
             table id="users" {
                 caption class="hint" { (rows.len()) " user(s) in tenant " (signed_in.portal.tenant.as_str()) }
                 thead { tr {
@@ -102,7 +102,7 @@ pub(crate) async fn get_users(State(state): State<AppState>, signed_in: SignedIn
                                         (csrf_field(browser))
                                         input type="hidden" name="username" value=(user.username.as_str());
                                         button class="quiet" type="submit"
-                                            aria-label=(format!("Reset the second factor of {}", user.username)) { "Reset factor" }
+                                            aria-label=(format!("Reset factor of {}", user.username)) { "Reset factor" }
                                     }
                                     " "
                                 }
@@ -239,7 +239,7 @@ pub(crate) async fn get_audit(
             input id="until" name="until" type="datetime-local" value=(filters.until);
             button type="submit" { "Filter" }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways" {
             table id="audit" {
                 caption class="hint" { "Page " (page) ", newest first" }
                 thead { tr {

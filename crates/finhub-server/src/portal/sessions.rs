@@ -31,7 +31,7 @@ pub(crate) async fn get_sessions(State(state): State<AppState>, signed_in: Signe
     let unknown = "—";
     let body = html! {
         p { "Where you are signed in now, newest first. End any session you do not recognise." }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Table, scrolls sideways" {
             table id="sessions" {
                 caption class="hint" { (sessions.len()) " live session(s)" }
                 thead { tr {

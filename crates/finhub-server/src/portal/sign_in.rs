@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use finhub_core::auth::{Reauthentication, SecondFactorProof, SignIn};
 use finhub_core::error::AuthError;
-use maud::html;
+use maud::{Markup, html};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -213,16 +213,22 @@ pub(crate) async fn post_sign_in_code(
 }
 
 fn retry_code(browser: &Browser, token: &str) -> Response {
+    let form = views::code_form(browser, token);
+    retry_page(browser, Nav::Anonymous, "Enter your code", form)
+}
+
+/// A code that did not work (401): said, and the same step's `form` offered again.
+pub(crate) fn retry_page(browser: &Browser, nav: Nav<'_>, title: &str, form: Markup) -> Response {
     let body = html! {
         p class="problem" role="alert" {
             "That code did not work: it is wrong, was already used, or has expired. Wait for the "
-            "next code in your app and try again, or use a recovery code."
+            "next code in your app and try again."
         }
-        (views::code_form(browser, token))
+        (form)
     };
     Page {
-        title: "Enter your code",
-        nav: Nav::Anonymous,
+        title,
+        nav,
         status: StatusCode::UNAUTHORIZED,
         body,
     }
@@ -255,10 +261,23 @@ pub(crate) async fn post_enrol_confirm(
             .enrolment
             .authenticate(&facts.context, Some(&sent.enrollment))
             .await?;
-        let enrolled = state
+        let enrolled = match state
             .enrolment
             .confirm(&facts.context, &enroller, &code)
-            .await?;
+            .await
+        {
+            Ok(enrolled) => enrolled,
+            // A wrong code: said, and the confirmation asked again (the app is set up already).
+            Err(AuthError::InvalidOtp) => {
+                let form = views::confirm_again(
+                    &browser,
+                    "/portal/enrol/confirm",
+                    &[("enrollment", &sent.enrollment)],
+                );
+                return Ok(retry_page(&browser, Nav::Anonymous, "Set up your second factor", form));
+            }
+            Err(other) => return Err(other.into()),
+        };
         let login = enrolled.login.ok_or_else(|| {
             AuthError::Internal("a forced enrolment ended without a login".into())
         })?;

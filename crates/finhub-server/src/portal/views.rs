@@ -53,18 +53,25 @@ pub(crate) fn pending_factor(
             p { "Or type this key into the app (time-based, 6 digits, every 30 seconds):" }
             p class="secret" id="manual-secret" { (secret.expose_secret()) }
         }
+        h2 { "2. Enter the code the app shows" }
+        (confirm_again(browser, action, hidden))
+    })
+}
+
+/// The confirmation form of a factor already scanned, asked again after a wrong code.
+pub(crate) fn confirm_again(browser: &Browser, action: &str, hidden: &[(&str, &str)]) -> Markup {
+    html! {
         form class="card" method="post" action=(action) {
-            h2 { "2. Enter the code the app shows" }
             (csrf_field(browser))
             @for (name, value) in hidden {
                 input type="hidden" name=(name) value=(value);
             }
             label for="code" { "Code" }
             input id="code" name="code" type="text" inputmode="numeric"
-                autocomplete="one-time-code" required;
+                autocomplete="one-time-code" required autofocus;
             button type="submit" { "Confirm" }
         }
-    })
+    }
 }
 
 /// Recovery codes, shown once, with a download as text from this very page.

@@ -16,6 +16,7 @@ mod login_proof;
 mod operations;
 mod policy;
 mod portal;
+mod portal_browser;
 mod postgres;
 mod rate_limits;
 mod refresh;
