@@ -274,7 +274,12 @@ pub(crate) async fn post_enrol_confirm(
                     "/portal/enrol/confirm",
                     &[("enrollment", &sent.enrollment)],
                 );
-                return Ok(retry_page(&browser, Nav::Anonymous, "Set up your second factor", form));
+                return Ok(retry_page(
+                    &browser,
+                    Nav::Anonymous,
+                    "Set up your second factor",
+                    form,
+                ));
             }
             Err(other) => return Err(other.into()),
         };

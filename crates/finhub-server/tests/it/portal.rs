@@ -11,6 +11,7 @@ use finhub_core::mfa::{MfaPolicy, TotpSecret};
 use finhub_core::model::UserRole;
 use secrecy::ExposeSecret;
 
+use crate::common::portal_page;
 use crate::support::{Call, PASSWORD, Reply, TENANT, TestApp, USERNAME, add_user, advance};
 
 /// The portal's content security policy, exactly.
@@ -41,11 +42,7 @@ impl<'a> Browser<'a> {
         let reply = self.app.send(call).await;
         assert_security_headers(&reply);
         if let Some(set) = reply.header("set-cookie") {
-            let value = set
-                .strip_prefix("__Host-finhub_portal=")
-                .and_then(|rest| rest.split(';').next())
-                .expect("the portal's cookie");
-            self.cookie = Some(value.to_owned());
+            self.cookie = Some(portal_page::cookie_value(set));
         }
         reply
     }
@@ -108,45 +105,20 @@ fn assert_security_headers(reply: &Reply) {
     assert!(!text.contains("style="), "no inline style in any page");
 }
 
-/// The value of the first `name` field of a page's forms.
 fn field_of(page: &Reply, name: &str) -> String {
-    let text = page.text();
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = text
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-        + marker.len();
-    text[start..].split('"').next().expect("a value").to_owned()
+    portal_page::field_of(&page.text(), name)
 }
 
 fn csrf_of(page: &Reply) -> String {
     field_of(page, "csrf")
 }
 
-/// The text of the element with `id`.
 fn element_text(page: &Reply, id: &str) -> String {
-    let text = page.text();
-    let start = text
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id}"));
-    let open = text[start..].find('>').expect("the tag ends") + start + 1;
-    let close = text[open..].find('<').expect("the text ends") + open;
-    text[open..close].to_owned()
+    portal_page::element_text(&page.text(), id)
 }
 
-/// The recovery codes a page shows.
 fn recovery_codes(page: &Reply) -> Vec<String> {
-    let text = page.text();
-    let list = text
-        .split("id=\"recovery-codes\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</ol>").next())
-        .expect("the recovery codes");
-    list.split("<li>")
-        .filter_map(|item| item.split("</li>").next())
-        .filter(|code| !code.is_empty())
-        .map(str::to_owned)
-        .collect()
+    portal_page::recovery_codes(&page.text())
 }
 
 impl TestApp {

@@ -37,7 +37,8 @@ fn browser_modules() -> PathBuf {
 }
 
 fn chromium() -> PathBuf {
-    std::env::var_os("PORTAL_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+    std::env::var_os("PORTAL_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
 #[tokio::test]
@@ -68,7 +69,12 @@ async fn the_portal_works_in_chromium_and_every_page_passes_axe_core() {
     }
     let tenant = TenantId::parse(TENANT).expect("tenant");
     admin
-        .set_user_role(&set_up, &tenant, &Username::parse("ada").expect("name"), UserRole::TenantAdmin)
+        .set_user_role(
+            &set_up,
+            &tenant,
+            &Username::parse("ada").expect("name"),
+            UserRole::TenantAdmin,
+        )
         .await
         .expect("ada administers the tenant");
     let required = TenantId::parse(REQUIRED_TENANT).expect("tenant");
@@ -80,7 +86,13 @@ async fn the_portal_works_in_chromium_and_every_page_passes_axe_core() {
         .set_mfa_policy(&set_up, &required, Some(MfaPolicy::Required))
         .await
         .expect("that requires a second factor");
-    add_user(admin, REQUIRED_TENANT, "carol", "carol's long test password").await;
+    add_user(
+        admin,
+        REQUIRED_TENANT,
+        "carol",
+        "carol's long test password",
+    )
+    .await;
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/portal.mjs");
     let address = hub.addr.expect("served");
@@ -93,7 +105,10 @@ async fn the_portal_works_in_chromium_and_every_page_passes_axe_core() {
         .env("PORTAL_ADMIN", format!("{}:{}", users[0].0, users[0].1))
         .env("PORTAL_MEMBER", format!("{}:{}", users[1].0, users[1].1))
         .env("PORTAL_FORCED", "carol:carol's long test password")
-        .env("PORTAL_CUSTOMER", format!("{}:{}", hub.b2c.id, hub.b2c.secret))
+        .env(
+            "PORTAL_CUSTOMER",
+            format!("{}:{}", hub.b2c.id, hub.b2c.secret),
+        )
         .env("PORTAL_BROWSER_MODULES", &modules)
         .env("PORTAL_CHROMIUM", &chromium)
         .env_remove("PORTAL_SCREENSHOTS")
@@ -124,6 +139,9 @@ async fn the_portal_works_in_chromium_and_every_page_passes_axe_core() {
     let logged = logs.text();
     assert!(logged.contains("/portal/"), "the requests were logged");
     for secret in &secrets {
-        assert!(!logged.contains(secret.as_str()), "a secret reached the logs: {secret}");
+        assert!(
+            !logged.contains(secret.as_str()),
+            "a secret reached the logs: {secret}"
+        );
     }
 }

@@ -13,6 +13,7 @@ mod certificates;
 mod flow;
 mod integration_profile;
 mod nginx;
+mod portal;
 mod protocol;
 mod proxy_protocol;
 mod support;
