@@ -223,7 +223,7 @@ pub(crate) async fn post_factor_confirm(
                 &signed_in.browser,
                 signed_in.nav(),
                 "Set up your authenticator app",
-                form,
+                &form,
             )
         }
         Err(error) => signed_in.refuse(error),

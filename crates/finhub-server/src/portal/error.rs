@@ -2,14 +2,14 @@
 //! domain's refusals keep the status the API gives them, in words for a person; the portal's
 //! own (a form from elsewhere, a session that ended, a page for administrators) are mapped here.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use finhub_core::error::{AccessDenial, AuthError, StoreError, TokenProblem};
 use maud::html;
 
 use super::browser::Browser;
 use super::page::{Nav, Page};
-use crate::http::ApiError;
+use crate::http::{ApiError, retry_after_secs};
 
 /// A refusal of the portal.
 #[derive(Debug, thiserror::Error)]
@@ -90,13 +90,19 @@ impl PortalError {
             p class="problem" role="alert" { (advice) }
             @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
         };
-        Page {
+        let mut response = Page {
             title,
             nav,
             status,
             body,
         }
-        .respond(browser)
+        .respond(browser);
+        if let Self::Auth(AuthError::RateLimited { retry_after }) = self
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs(*retry_after).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

@@ -214,11 +214,11 @@ pub(crate) async fn post_sign_in_code(
 
 fn retry_code(browser: &Browser, token: &str) -> Response {
     let form = views::code_form(browser, token);
-    retry_page(browser, Nav::Anonymous, "Enter your code", form)
+    retry_page(browser, Nav::Anonymous, "Enter your code", &form)
 }
 
 /// A code that did not work (401): said, and the same step's `form` offered again.
-pub(crate) fn retry_page(browser: &Browser, nav: Nav<'_>, title: &str, form: Markup) -> Response {
+pub(crate) fn retry_page(browser: &Browser, nav: Nav<'_>, title: &str, form: &Markup) -> Response {
     let body = html! {
         p class="problem" role="alert" {
             "That code did not work: it is wrong, was already used, or has expired. Wait for the "
@@ -278,7 +278,7 @@ pub(crate) async fn post_enrol_confirm(
                     &browser,
                     Nav::Anonymous,
                     "Set up your second factor",
-                    form,
+                    &form,
                 ));
             }
             Err(other) => return Err(other.into()),

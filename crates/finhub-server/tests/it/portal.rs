@@ -751,3 +751,168 @@ async fn no_password_code_secret_or_cookie_reaches_a_log_line() {
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn new_recovery_codes_replace_the_old_and_removing_the_factor_ends_the_other_sessions() {
+    let app = TestApp::builder().with_user().build().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(USERNAME, PASSWORD).await;
+    let (secret, old_codes) = enrol(&mut browser, PASSWORD).await;
+
+    // A change needs the password and a current code: a wrong password says so.
+    advance(30).await;
+    let page = browser.get("/portal/factor").await;
+    let wrong = browser
+        .submit(
+            &page,
+            "/portal/factor/recovery-codes",
+            &[
+                ("password", "not the password"),
+                ("code", &app.code_of(&secret)),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(wrong.text().contains("Wrong password"));
+    advance(30).await;
+    let page = browser.get("/portal/factor").await;
+    let renewed = browser
+        .submit(
+            &page,
+            "/portal/factor/recovery-codes",
+            &[("password", PASSWORD), ("code", &app.code_of(&secret))],
+        )
+        .await;
+    renewed.assert_ok();
+    let new_codes = recovery_codes(&renewed);
+    assert_eq!(new_codes.len(), 10);
+    assert!(new_codes.iter().all(|code| !old_codes.contains(code)));
+    // An old code no longer signs in; a new one does.
+    let mut other = Browser::new(&app);
+    let step = other.sign_in(USERNAME, PASSWORD).await;
+    let token = field_of(&step, "token");
+    let old = other
+        .submit(
+            &step,
+            "/portal/sign-in/code",
+            &[("token", &token), ("code", &old_codes[0])],
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = other
+        .submit(
+            &step,
+            "/portal/sign-in/code",
+            &[("token", &token), ("code", &new_codes[0])],
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::SEE_OTHER);
+
+    // Removing the factor ends the person's other sessions, not this one.
+    advance(30).await;
+    let page = browser.get("/portal/factor").await;
+    let removed = browser
+        .submit(
+            &page,
+            "/portal/factor/remove",
+            &[("password", PASSWORD), ("code", &app.code_of(&secret))],
+        )
+        .await;
+    removed.assert_ok();
+    assert!(
+        removed.text().contains("1 other session(s) ended"),
+        "{}",
+        removed.text()
+    );
+    assert_eq!(other.get("/portal/").await.status, StatusCode::UNAUTHORIZED);
+    let factor = browser.get("/portal/factor").await;
+    factor.assert_ok();
+    assert!(factor.text().contains("Set up an authenticator app"));
+    // Signing in needs no code any more.
+    let mut again = Browser::new(&app);
+    assert_eq!(
+        again.sign_in(USERNAME, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn portal_sign_ins_count_against_the_address_and_person_limits() {
+    let app = TestApp::builder()
+        .with_user()
+        .per_address_per_minute(3)
+        .build()
+        .await;
+    let mut browser = Browser::new(&app);
+    for _ in 0..3 {
+        let refused = browser.sign_in(USERNAME, "wrong password").await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = browser.sign_in(USERNAME, PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.text().contains("Too many attempts"));
+    let wait: u64 = limited
+        .header("retry-after")
+        .and_then(|value| value.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    advance(wait).await;
+    assert_eq!(
+        browser.sign_in(USERNAME, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_production_every_portal_decision_is_audited_under_the_portal_customer() {
+    let app = TestApp::builder().with_user().production().build().await;
+    let mut browser = Browser::new(&app);
+    // Production requires a factor: the portal enrols the person, then they are signed in.
+    let page = browser.sign_in(USERNAME, PASSWORD).await;
+    page.assert_ok();
+    let secret = TotpSecret::from_base32(&element_text(&page, "manual-secret")).expect("Base32");
+    let done = browser
+        .submit(
+            &page,
+            "/portal/enrol/confirm",
+            &[
+                ("enrollment", &field_of(&page, "enrollment")),
+                ("code", &app.code_of(&secret)),
+            ],
+        )
+        .await;
+    done.assert_ok();
+    assert!(browser.signed_in());
+    let sessions = browser.get("/portal/sessions").await;
+    browser
+        .submit(&sessions, "/portal/sessions/end-others", &[])
+        .await;
+    let home = browser.get("/portal/").await;
+    browser.submit(&home, "/portal/sign-out", &[]).await;
+
+    let events = app.admin().recent_audit_events(50).await.expect("audit");
+    let portal: Vec<(&str, String)> = events
+        .iter()
+        .filter(|event| event.customer.as_deref() == Some("finhub-portal"))
+        .map(|event| (event.action.as_str(), format!("{:?}", event.outcome)))
+        .collect();
+    for action in ["password_login", "sessions_ended", "logout"] {
+        assert!(
+            portal.iter().any(|(name, _)| *name == action),
+            "{action} in {portal:?}"
+        );
+    }
+    assert!(
+        events.iter().any(|e| e.action.as_str() == "mfa_enrolled"
+            && e.username.as_deref() == Some(USERNAME)
+            && e.outcome == finhub_core::audit::AuditOutcome::Success),
+        "the enrolment is audited"
+    );
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.action.as_str() == "password_login")
+            .all(|e| e.user_agent.as_deref() == Some(FIREFOX)),
+        "the browser's own headers are recorded"
+    );
+}
