@@ -310,6 +310,20 @@ impl SessionRow {
     }
 }
 
+/// A query that reads whole sessions: every column of `sessions`, in [`SessionRow`]'s order,
+/// then the rest of the statement (`WHERE …`), as one literal.
+macro_rules! select_sessions {
+    ($rest:literal) => {
+        concat!(
+            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
+             created_at, access_expires_at, access_lifetime_ns, session_expires_at, revoked_at, \
+             amr, auth_time, platform, user_agent, address, last_used_at FROM sessions ",
+            $rest
+        )
+    };
+}
+pub(crate) use select_sessions;
+
 /// `refresh_tokens` columns. No `Debug`: the row holds the sealed successor.
 #[derive(sqlx::FromRow)]
 pub(crate) struct RefreshTokenRow {

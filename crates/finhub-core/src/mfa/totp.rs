@@ -116,15 +116,12 @@ impl TotpSecret {
 
 /// Percent-encoding for the URI's label and issuer (letters, digits and `-._~` stay).
 fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    const KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, KEPT).to_string()
 }
 
 /// A code as a person typed it, normalised: spaces and dashes dropped, then exactly six ASCII

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use finhub_core::auth::{Enroller, Reauthentication};
+use finhub_core::auth::{Enroller, Reauthentication, RequestContext};
 use finhub_core::error::AuthError;
 use finhub_core::mfa::RecoveryCode;
 use secrecy::{ExposeSecret, SecretString};
@@ -30,6 +30,17 @@ async fn enroller(
         .enrolment
         .authenticate(&facts.context, token.get())
         .await?;
+    within_mfa_limit(state, &facts.context, &enroller).await?;
+    Ok(enroller)
+}
+
+/// Takes one call from the enroller's `/v1/mfa` limit (a session's or an enrolment token's,
+/// the portal's second-factor pages included); a refusal is audited.
+pub(crate) async fn within_mfa_limit(
+    state: &AppState,
+    ctx: &RequestContext,
+    enroller: &Enroller,
+) -> Result<(), AuthError> {
     if let Err(wait) = state
         .limiters
         .mfa_per_session
@@ -37,10 +48,10 @@ async fn enroller(
         .await
     {
         let error = AuthError::RateLimited { retry_after: wait };
-        state.sessions.audit_refusal(&facts.context, &error).await;
-        return Err(error.into());
+        state.sessions.audit_refusal(ctx, &error).await;
+        return Err(error);
     }
-    Ok(enroller)
+    Ok(())
 }
 
 /// The body's fields: none for an empty body, else a JSON object of `known` string fields,

@@ -31,6 +31,7 @@ use tower_http::sensitive_headers::{
 use crate::state::AppState;
 pub(crate) use context::RequestFacts;
 pub(crate) use error::{ApiError, retry_after_secs};
+pub(crate) use mfa::within_mfa_limit;
 pub use operations::operations_router;
 
 /// The fuzz targets' entries into the hub's parsers (feature `fuzzing`).

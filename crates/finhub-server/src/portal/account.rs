@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::page::csrf_field;
 use super::sign_in::retry_page;
 use super::{PortalError, SignedIn, field, form, views};
+use crate::http::within_mfa_limit;
 use crate::state::AppState;
 
 /// A change to the factor: the password, and a code when a factor is active.
@@ -143,20 +144,23 @@ fn reauthentication(sent: &ProofForm) -> Result<Reauthentication, PortalError> {
 /// The person as `/v1/mfa` knows them, within the same per-session limit.
 async fn enroller(state: &AppState, signed_in: &SignedIn) -> Result<Enroller, PortalError> {
     let enroller = signed_in.portal.enroller();
-    if let Err(wait) = state
-        .limiters
-        .mfa_per_session
-        .check(&enroller.limit_key().to_owned())
-        .await
-    {
-        let error = AuthError::RateLimited { retry_after: wait };
-        state
-            .sessions
-            .audit_refusal(&signed_in.facts.context, &error)
-            .await;
-        return Err(error.into());
-    }
+    within_mfa_limit(state, &signed_in.facts.context, &enroller).await?;
     Ok(enroller)
+}
+
+/// A change to the factor from its form: this browser's CSRF token, the per-session limit, the
+/// password and code; then `make` with the person and that proof.
+async fn change<T>(
+    state: &AppState,
+    signed_in: &SignedIn,
+    sent: Result<Form<ProofForm>, FormRejection>,
+    make: impl AsyncFnOnce(&Enroller, Reauthentication) -> Result<T, AuthError>,
+) -> Result<(Enroller, T), PortalError> {
+    let sent = form(sent)?;
+    signed_in.browser.check_csrf(sent.csrf.as_deref())?;
+    let enroller = enroller(state, signed_in).await?;
+    let made = make(&enroller, reauthentication(&sent)?).await?;
+    Ok((enroller, made))
 }
 
 /// `POST /portal/factor/start`: a pending factor to scan and confirm.
@@ -165,18 +169,12 @@ pub(crate) async fn post_factor_start(
     signed_in: SignedIn,
     sent: Result<Form<ProofForm>, FormRejection>,
 ) -> Response {
-    let result = async {
-        let sent = form(sent)?;
-        signed_in.browser.check_csrf(sent.csrf.as_deref())?;
-        let enroller = enroller(&state, &signed_in).await?;
-        let pending = state
-            .enrolment
-            .start(
-                &signed_in.facts.context,
-                &enroller,
-                reauthentication(&sent)?,
-            )
-            .await?;
+    let ctx = &signed_in.facts.context;
+    let result = change(&state, &signed_in, sent, async |enroller, proof| {
+        state.enrolment.start(ctx, enroller, proof).await
+    })
+    .await
+    .and_then(|(enroller, pending)| {
         views::pending_factor(
             &signed_in.browser,
             &pending,
@@ -185,8 +183,7 @@ pub(crate) async fn post_factor_start(
             "/portal/factor/confirm",
             &[],
         )
-    }
-    .await;
+    });
     match result {
         Ok(body) => signed_in.page("Set up your authenticator app", body),
         Err(error) => signed_in.refuse(error),
@@ -236,23 +233,16 @@ pub(crate) async fn post_recovery_codes(
     signed_in: SignedIn,
     sent: Result<Form<ProofForm>, FormRejection>,
 ) -> Response {
-    let result = async {
-        let sent = form(sent)?;
-        signed_in.browser.check_csrf(sent.csrf.as_deref())?;
-        let enroller = enroller(&state, &signed_in).await?;
-        let codes = state
+    let ctx = &signed_in.facts.context;
+    let result = change(&state, &signed_in, sent, async |enroller, proof| {
+        state
             .enrolment
-            .renew_recovery_codes(
-                &signed_in.facts.context,
-                &enroller,
-                reauthentication(&sent)?,
-            )
-            .await?;
-        Ok::<_, PortalError>(views::recovery_codes(&codes))
-    }
+            .renew_recovery_codes(ctx, enroller, proof)
+            .await
+    })
     .await;
     match result {
-        Ok(body) => signed_in.page("New recovery codes", body),
+        Ok((_, codes)) => signed_in.page("New recovery codes", views::recovery_codes(&codes)),
         Err(error) => signed_in.refuse(error),
     }
 }
@@ -263,23 +253,13 @@ pub(crate) async fn post_factor_remove(
     signed_in: SignedIn,
     sent: Result<Form<ProofForm>, FormRejection>,
 ) -> Response {
-    let result = async {
-        let sent = form(sent)?;
-        signed_in.browser.check_csrf(sent.csrf.as_deref())?;
-        let enroller = enroller(&state, &signed_in).await?;
-        let ended = state
-            .enrolment
-            .remove(
-                &signed_in.facts.context,
-                &enroller,
-                reauthentication(&sent)?,
-            )
-            .await?;
-        Ok::<_, PortalError>(ended)
-    }
+    let ctx = &signed_in.facts.context;
+    let result = change(&state, &signed_in, sent, async |enroller, proof| {
+        state.enrolment.remove(ctx, enroller, proof).await
+    })
     .await;
     match result {
-        Ok(ended) => signed_in.page(
+        Ok((_, ended)) => signed_in.page(
             "Authenticator app removed",
             html! {
                 p class="notice" role="status" {

@@ -121,15 +121,12 @@ pub(crate) fn code_form(browser: &Browser, sign_in_token: &str) -> Markup {
 
 /// `text` percent-encoded for a URL (every byte but unreserved characters).
 pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    const KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, KEPT).to_string()
 }
 
 #[cfg(test)]

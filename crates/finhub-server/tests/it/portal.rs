@@ -916,3 +916,60 @@ async fn in_production_every_portal_decision_is_audited_under_the_portal_custome
         "the browser's own headers are recorded"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_audit_trail_pages_fifty_at_a_time_keeping_its_filters() {
+    let app = TestApp::builder().with_user().build().await;
+    let tenant = TenantId::parse(TENANT).expect("tenant");
+    let alice = Username::parse(USERNAME).expect("user");
+    let ops = Administrator::new("ops");
+    app.admin()
+        .set_user_role(&ops, &tenant, &alice, UserRole::TenantAdmin)
+        .await
+        .expect("administrator");
+    add_user(app.admin(), TENANT, "bob", "bob's long password").await;
+    let bob = Username::parse("bob").expect("user");
+    // 60 role changes of bob's, a second apart, and one of alice's own.
+    for n in 0..60 {
+        advance(1).await;
+        let role = if n % 2 == 0 {
+            UserRole::TenantAdmin
+        } else {
+            UserRole::Member
+        };
+        app.admin()
+            .set_user_role(&ops, &tenant, &bob, role)
+            .await
+            .expect("role");
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in(USERNAME, PASSWORD).await;
+    let first = browser
+        .get("/portal/admin/audit?user=bob&event=admin_set_role")
+        .await;
+    first.assert_ok();
+    let text = first.text();
+    assert_eq!(text.matches("<td>admin_set_role</td>").count(), 50);
+    assert!(
+        text.contains("href=\"/portal/admin/audit?user=bob&amp;event=admin_set_role&amp;page=2\"")
+    );
+    assert!(!text.contains("rel=\"prev\""));
+    let second = browser
+        .get("/portal/admin/audit?user=bob&event=admin_set_role&page=2")
+        .await;
+    let text = second.text();
+    assert_eq!(text.matches("<td>admin_set_role</td>").count(), 10);
+    assert!(text.contains("rel=\"prev\""));
+    assert!(!text.contains("rel=\"next\""));
+    // A time window (from inclusive, until exclusive): the hub's clock started at 14:30:00,
+    // the changes came at 14:30:01 … 14:31:00, so only the last is at or after 14:31.
+    let window = browser
+        .get("/portal/admin/audit?user=bob&from=2026-01-05T14:31&until=2026-01-05T14:32")
+        .await;
+    window.assert_ok();
+    assert_eq!(window.text().matches("<td>admin_set_role</td>").count(), 1);
+    let before = browser
+        .get("/portal/admin/audit?user=bob&until=2026-01-05T14:31")
+        .await;
+    assert_eq!(before.text().matches("<td>admin_set_role</td>").count(), 50);
+}

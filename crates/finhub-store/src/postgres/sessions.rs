@@ -18,7 +18,8 @@ use time::OffsetDateTime;
 use super::{PostgresStore, updated_one};
 use crate::error::{corrupt, db_error};
 use crate::rows::{
-    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp, timestamp,
+    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp,
+    select_sessions, timestamp,
 };
 
 #[async_trait]
@@ -79,18 +80,13 @@ impl SessionStore for PostgresStore {
     }
 
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
-        sqlx::query_as::<_, SessionRow>(
-            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
-             FROM sessions WHERE key_hash = $1",
-        )
-        .bind(key_hash.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("session"))?
-        .map(SessionRow::into_model)
-        .transpose()
+        sqlx::query_as::<_, SessionRow>(select_sessions!("WHERE key_hash = $1"))
+            .bind(key_hash.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("session"))?
+            .map(SessionRow::into_model)
+            .transpose()
     }
 
     async fn extend_access(
@@ -209,14 +205,10 @@ impl SessionStore for PostgresStore {
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError> {
         // Byte order for the tie-break, as SQLite orders text, whatever the collation.
-        sqlx::query_as::<_, SessionRow>(
-            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
-             FROM sessions \
-             WHERE tenant_id = $1 AND revoked_at IS NULL AND session_expires_at > $2 \
-             ORDER BY created_at, key_hash COLLATE \"C\"",
-        )
+        sqlx::query_as::<_, SessionRow>(select_sessions!(
+            "WHERE tenant_id = $1 AND revoked_at IS NULL AND session_expires_at > $2 \
+             ORDER BY created_at, key_hash COLLATE \"C\""
+        ))
         .bind(tenant.as_str())
         .bind(timestamp(now)?)
         .fetch_all(&self.pool)
@@ -233,15 +225,11 @@ impl SessionStore for PostgresStore {
         username: &Username,
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError> {
-        sqlx::query_as::<_, SessionRow>(
-            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
-             FROM sessions \
-             WHERE tenant_id = $1 AND username = $2 AND revoked_at IS NULL \
+        sqlx::query_as::<_, SessionRow>(select_sessions!(
+            "WHERE tenant_id = $1 AND username = $2 AND revoked_at IS NULL \
                  AND session_expires_at > $3 \
-             ORDER BY created_at DESC, key_hash COLLATE \"C\"",
-        )
+             ORDER BY created_at DESC, key_hash COLLATE \"C\""
+        ))
         .bind(tenant.as_str())
         .bind(username.as_str())
         .bind(timestamp(now)?)

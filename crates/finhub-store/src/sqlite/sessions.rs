@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 use super::{SqliteStore, updated_one};
 use crate::error::db_error;
 use crate::rows::{
-    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp, timestamp,
+    RefreshTokenRow, SessionRow, amr_text, auth_time, duration_nanos, opt_timestamp,
+    select_sessions, timestamp,
 };
 
 #[async_trait]
@@ -67,18 +68,13 @@ impl SessionStore for SqliteStore {
     }
 
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
-        sqlx::query_as::<_, SessionRow>(
-            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
-             FROM sessions WHERE key_hash = ?",
-        )
-        .bind(key_hash.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("session"))?
-        .map(SessionRow::into_model)
-        .transpose()
+        sqlx::query_as::<_, SessionRow>(select_sessions!("WHERE key_hash = ?"))
+            .bind(key_hash.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("session"))?
+            .map(SessionRow::into_model)
+            .transpose()
     }
 
     async fn extend_access(
@@ -201,14 +197,10 @@ impl SessionStore for SqliteStore {
         tenant: &TenantId,
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError> {
-        sqlx::query_as::<_, SessionRow>(
-            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
-             FROM sessions \
-             WHERE tenant_id = ? AND revoked_at IS NULL AND session_expires_at > ? \
-             ORDER BY created_at, key_hash",
-        )
+        sqlx::query_as::<_, SessionRow>(select_sessions!(
+            "WHERE tenant_id = ? AND revoked_at IS NULL AND session_expires_at > ? \
+             ORDER BY created_at, key_hash"
+        ))
         .bind(tenant.as_str())
         .bind(timestamp(now)?)
         .fetch_all(&self.pool)
@@ -225,15 +217,11 @@ impl SessionStore for SqliteStore {
         username: &Username,
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError> {
-        sqlx::query_as::<_, SessionRow>(
-            "SELECT key_hash, tenant_id, customer_id, username, account_type, scope, family_id, \
-                 created_at, access_expires_at, access_lifetime_ns, session_expires_at, \
-                 revoked_at, amr, auth_time, platform, user_agent, address, last_used_at \
-             FROM sessions \
-             WHERE tenant_id = ? AND username = ? AND revoked_at IS NULL \
+        sqlx::query_as::<_, SessionRow>(select_sessions!(
+            "WHERE tenant_id = ? AND username = ? AND revoked_at IS NULL \
                  AND session_expires_at > ? \
-             ORDER BY created_at DESC, key_hash",
-        )
+             ORDER BY created_at DESC, key_hash"
+        ))
         .bind(tenant.as_str())
         .bind(username.as_str())
         .bind(timestamp(now)?)
