@@ -13,6 +13,7 @@ mod certificates;
 mod changes;
 mod directory;
 mod failures;
+mod group_commit;
 mod login_attempts;
 mod mfa;
 mod sessions;
@@ -50,6 +51,8 @@ pub struct SqliteStore {
     /// Writes: one connection for a file database (SQLite runs one writer at a time); the same
     /// single connection as `pool` for an in-memory one.
     writer: SqlitePool,
+    /// Issued sessions, written in groups on `writer`.
+    issued: std::sync::Arc<group_commit::GroupCommit>,
 }
 
 impl SqliteStore {
@@ -97,7 +100,11 @@ impl SqliteStore {
             store.in_memory = in_memory,
             "store opened"
         );
-        Ok(Self { pool, writer })
+        Ok(Self {
+            pool,
+            writer,
+            issued: std::sync::Arc::default(),
+        })
     }
 
     /// Closes every pooled connection, waiting for calls in flight.

@@ -49,22 +49,11 @@ impl SessionStore for SqliteStore {
             token.authentication, session.authentication,
             "one login: the same proof on both"
         );
-        // One statement (the view's trigger inserts both rows): atomic, one round trip.
-        let query = sqlx::query(
-            "INSERT INTO issued_sessions (key_hash, tenant_id, customer_id, username, \
-                 account_type, scope, family_id, created_at, access_expires_at, \
-                 access_lifetime_ns, session_expires_at, revoked_at, amr, auth_time, platform, \
-                 user_agent, address, last_used_at, rt_hash, rt_family_id, rt_tenant_id, \
-                 rt_customer_id, rt_username, rt_expires_at, rt_used_at, rt_successor, \
-                 rt_revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-                 ?)",
-        );
-        bind_refresh_token(bind_session(query, session)?, token)?
-            .execute(&self.writer)
+        // One statement (the view's trigger inserts both rows), written with whatever other
+        // logins are waiting: atomic, committed before the answer.
+        self.issued
+            .insert(&self.writer, session, token)
             .await
-            .map_err(db_error("session"))?;
-        Ok(())
     }
 
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
@@ -324,10 +313,10 @@ impl SessionStore for SqliteStore {
     }
 }
 
-type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
+pub(super) type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
 
 /// Binds a session's columns in `sessions` order (`key_hash` … `last_used_at`).
-fn bind_session<'q>(
+pub(super) fn bind_session<'q>(
     query: SqliteQuery<'q>,
     session: &'q Session,
 ) -> Result<SqliteQuery<'q>, StoreError> {
@@ -353,7 +342,7 @@ fn bind_session<'q>(
 }
 
 /// Binds a refresh token's own columns (`hash` … `revoked_at`, all but `session_key_hash`).
-fn bind_refresh_token<'q>(
+pub(super) fn bind_refresh_token<'q>(
     query: SqliteQuery<'q>,
     token: &'q RefreshTokenRecord,
 ) -> Result<SqliteQuery<'q>, StoreError> {

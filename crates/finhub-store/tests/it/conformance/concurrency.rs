@@ -227,3 +227,49 @@ pub(crate) async fn fifty_concurrent_spends_of_an_enrollment_token_have_exactly_
         .count();
     assert_eq!(winners, 1, "an enrolment token is spent once");
 }
+
+pub(crate) async fn fifty_concurrent_issues_are_each_answered_for_their_own_rows(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    // Task 7 issues a session under a key another session already has: only it is refused
+    // (whether or not the store writes concurrent issues together).
+    store
+        .insert_session(&session(T, "key-7", "family-taken"))
+        .await
+        .expect("the session task 7 collides with");
+    let results = race(store, |store, idx| async move {
+        let key = format!("key-{idx}");
+        let family = format!("family-{idx}");
+        let issued = session(T, &key, &family);
+        let token = refresh_token(T, &format!("token-{idx}"), &family, &key);
+        store.insert_issued(&issued, &token).await
+    })
+    .await;
+    for (idx, result) in results.iter().enumerate() {
+        if idx == 7 {
+            assert!(
+                matches!(result, Err(finhub_core::error::StoreError::Conflict(_))),
+                "{result:?}"
+            );
+        } else {
+            assert!(result.is_ok(), "task {idx}: {result:?}");
+        }
+    }
+    for idx in (0..TASKS).filter(|idx| *idx != 7) {
+        let key = finhub_core::secret::SecretHash::of(&format!("key-{idx}"));
+        let found = store.session(&key).await.expect("read").expect("written");
+        assert_eq!(found.family_id.as_str(), format!("family-{idx}"));
+        let token = finhub_core::secret::SecretHash::of(&format!("token-{idx}"));
+        assert!(store.refresh_token(&token).await.expect("read").is_some());
+    }
+    // Task 7's refresh token was not written either (both or neither).
+    let token = finhub_core::secret::SecretHash::of("token-7");
+    assert!(store.refresh_token(&token).await.expect("read").is_none());
+    let taken = store
+        .session(&finhub_core::secret::SecretHash::of("key-7"))
+        .await
+        .expect("read")
+        .expect("the earlier session");
+    assert_eq!(taken.family_id.as_str(), "family-taken");
+}

@@ -77,6 +77,7 @@ run_suite! {
     login_attempts::the_login_lookup_reads_tenant_customer_user_and_failures_at_once,
     audit::audit_events_round_trip_newest_first_up_to_the_limit,
     audit::a_tenants_events_are_filtered_and_paged_newest_first,
+    concurrency::fifty_concurrent_issues_are_each_answered_for_their_own_rows,
     sessions::a_persons_sessions_are_listed_newest_first_with_their_origin,
     sessions::the_last_use_is_written_at_most_once_per_interval,
     directory::a_users_role_can_be_set_and_missing_users_are_not_found,
