@@ -44,6 +44,7 @@ impl Sessions {
                 }
             }
             self.ctx.sessions.clear();
+            self.ctx.logins.clear();
             tokio::time::sleep(REOPEN_AFTER).await;
         }
     }
@@ -55,6 +56,7 @@ impl Sessions {
             return Ok(None);
         };
         self.ctx.sessions.clear();
+        self.ctx.logins.clear();
         Ok(Some(ChangeFollower {
             sessions: self.clone(),
             feed,
@@ -65,16 +67,19 @@ impl Sessions {
 impl ChangeFollower {
     /// Applies each change to the session cache as it arrives, until the feed fails.
     pub async fn run(mut self) -> Result<(), StoreError> {
-        let cache = &self.sessions.ctx.sessions;
+        let ctx = &self.sessions.ctx;
+        let (cache, logins) = (&ctx.sessions, &ctx.logins);
         loop {
             match self.feed.next().await? {
                 StoreChange::SessionRevoked(key) => cache.forget(&key),
                 StoreChange::TenantChanged(tenant) => {
                     cache.forget_resting_on(&tenant, &Principal::Tenant);
+                    logins.forget_tenant(&tenant);
                 }
                 StoreChange::Missed => {
                     tracing::warn!("changes may have been missed; the session cache is dropped");
                     cache.clear();
+                    logins.clear();
                 }
             }
         }

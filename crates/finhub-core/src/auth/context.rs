@@ -1,5 +1,5 @@
 //! The context the domain's services share: the store, the clock, the keys, the settings, the
-//! audit trail and this instance's session cache.
+//! audit trail and this instance's session and login caches.
 
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use crate::store::Store;
 
 use super::AuthSettings;
 use super::audit_trail::AuditTrail;
+use super::login_cache::LoginCache;
 use super::session_cache::SessionCache;
 
 /// What every service of one hub instance reads and writes through.
@@ -28,6 +29,7 @@ pub(crate) struct Context {
     pub(crate) settings: AuthSettings,
     pub(crate) audit: AuditTrail,
     pub(crate) sessions: SessionCache,
+    pub(crate) logins: LoginCache,
 }
 
 impl Context {

@@ -46,6 +46,7 @@ impl Context {
             .revoke_resting_on(tenant, principal, None, now)
             .await;
         self.sessions.forget_resting_on(tenant, principal);
+        self.logins.forget_tenant(tenant);
         Ok(ended?)
     }
 
@@ -72,5 +73,6 @@ impl Context {
     /// next request reads the tenant again.
     pub(crate) fn forget_cached_sessions(&self, tenant: &TenantId) {
         self.sessions.forget_resting_on(tenant, &Principal::Tenant);
+        self.logins.forget_tenant(tenant);
     }
 }

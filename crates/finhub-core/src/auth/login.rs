@@ -206,9 +206,9 @@ impl Logins {
             customer,
             user,
             failures,
-        } = store
-            .login_lookup(
-                &request.tenant,
+        } = self
+            .lookup(
+                request,
                 customer_id.as_ref(),
                 username.as_ref(),
                 &attempt_key,
@@ -270,12 +270,53 @@ impl Logins {
         match verified {
             Some(verified) => Ok(verified),
             None => {
+                if let Some(customer) = &customer_id {
+                    self.ctx.logins.forget(&request.tenant, customer);
+                }
                 store
                     .record_failure(&request.tenant, &attempt_key, now)
                     .await?;
                 Err(AuthError::InvalidClient)
             }
         }
+    }
+
+    /// What a login reads: for a machine's login, from the login cache when it holds the
+    /// tenant and customer (no failures are counted against them then); else from the store in
+    /// one read, remembered for the next machine login when no failures are counted.
+    async fn lookup(
+        &self,
+        request: &LoginRequest,
+        customer_id: Option<&CustomerId>,
+        username: Option<&Username>,
+        attempt_key: &str,
+    ) -> Result<LoginLookup, AuthError> {
+        let machine = matches!(request.grant, LoginGrant::ClientCredentials);
+        let instant = self.ctx.clock.instant();
+        if machine
+            && let Some(customer_id) = customer_id
+            && let Some((tenant, customer)) =
+                self.ctx.logins.get(&request.tenant, customer_id, instant)
+        {
+            return Ok(LoginLookup {
+                tenant: Some(tenant),
+                customer: Some(customer),
+                user: None,
+                failures: None,
+            });
+        }
+        let lookup = self
+            .ctx
+            .store
+            .login_lookup(&request.tenant, customer_id, username, attempt_key)
+            .await?;
+        if machine
+            && lookup.failures.is_none()
+            && let (Some(tenant), Some(customer)) = (&lookup.tenant, &lookup.customer)
+        {
+            self.ctx.logins.put(tenant, customer, instant);
+        }
+        Ok(lookup)
     }
 
     /// Refuses an attempt while a run of failures backs off.

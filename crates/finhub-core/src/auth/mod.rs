@@ -11,6 +11,7 @@ mod enrolment;
 mod first_party;
 mod issue;
 mod login;
+mod login_cache;
 mod portal;
 mod refresh_grant;
 mod request_checks;
@@ -308,6 +309,7 @@ impl Hub {
             settings,
             audit,
             sessions: session_cache::SessionCache::default(),
+            logins: login_cache::LoginCache::default(),
         });
         let second_factors = SecondFactors::new(Arc::clone(&ctx));
         let logins = Logins::new(Arc::clone(&ctx), second_factors.clone());

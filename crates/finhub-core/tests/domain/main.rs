@@ -4,6 +4,7 @@
 
 mod administration;
 mod ending_access;
+mod machine_logins;
 mod second_factor;
 mod support;
 mod traqs_credentials;

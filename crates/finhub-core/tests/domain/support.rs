@@ -152,6 +152,17 @@ impl Domain {
         self.auth.logins.login(&ctx(), self.request(grant)).await
     }
 
+    /// The customer's `client_credentials` login on `hub`, with `secret`.
+    pub(crate) async fn machine_login(
+        &self,
+        hub: &Hub,
+        secret: &str,
+    ) -> Result<IssuedTokens, AuthError> {
+        let mut request = self.request(LoginGrant::ClientCredentials);
+        request.customer_secret = SecretString::from(secret.to_owned());
+        hub.logins.login(&ctx(), request).await
+    }
+
     /// The `refresh_token` grant.
     pub(crate) async fn exchange(&self, tokens: &IssuedTokens) -> Result<IssuedTokens, AuthError> {
         let grant = LoginGrant::RefreshToken {

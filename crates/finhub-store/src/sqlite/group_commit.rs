@@ -117,10 +117,7 @@ async fn write(writer: &SqlitePool, group: &[Issued]) -> Result<(), StoreError> 
         debug_assert_eq!(issued.token.session_key_hash, issued.session.key_hash);
         query = bind_refresh_token(bind_session(query, &issued.session)?, &issued.token)?;
     }
-    query
-        .execute(writer)
-        .await
-        .map_err(db_error("session"))?;
+    query.execute(writer).await.map_err(db_error("session"))?;
     Ok(())
 }
 

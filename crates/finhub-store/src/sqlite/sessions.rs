@@ -51,9 +51,7 @@ impl SessionStore for SqliteStore {
         );
         // One statement (the view's trigger inserts both rows), written with whatever other
         // logins are waiting: atomic, committed before the answer.
-        self.issued
-            .insert(&self.writer, session, token)
-            .await
+        self.issued.insert(&self.writer, session, token).await
     }
 
     async fn session(&self, key_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
