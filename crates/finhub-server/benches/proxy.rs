@@ -33,6 +33,10 @@
 #[path = "support/mod.rs"]
 mod support;
 
+/// The allocator the `finhub` binary runs with, so the hub measured here is the one served.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

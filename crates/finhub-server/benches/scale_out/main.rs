@@ -26,6 +26,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// The allocator the `finhub` binary runs with, so the hub measured here is the one served.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod balancer;
 mod fixture;
 mod limits;
