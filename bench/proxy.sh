@@ -2,6 +2,7 @@
 # Proxy benchmark: a small proxied data call through the hub vs straight to the emulator (wrk,
 # 1 and 64 connections), and a 1 000 000-row download through the hub with its memory sampled.
 # Needs wrk and nginx (installed if absent). See crates/finhub-server/benches/proxy.rs.
+# `bench/proxy.sh nginx` runs only the comparison with nginx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
@@ -14,4 +15,4 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
 fi
 # Section 3 runs the `finra` binary: built beside the benchmark first.
 cargo build --release --quiet -p finra-cli
-exec cargo bench -p finhub-server --bench proxy
+exec cargo bench -p finhub-server --bench proxy -- "$@"

@@ -141,6 +141,13 @@ fn main() {
 
     let hub_script = script(&dir, "hub", &small_session);
     let direct_script = script(&dir, "direct", &direct_token);
+    // `bench/proxy.sh nginx` measures only the hub beside nginx (section 1c).
+    if std::env::args().skip(1).any(|arg| arg == "nginx") {
+        beside_nginx(&dir, &small, &hub_url, &hub_script, &direct_script);
+        drop(hub);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     println!(
         "\n1. GET {SMALL_CALL} (Accept: application/json), {WRK_ROUNDS} alternating wrk runs of \
          {WRK_SECONDS} s per side, medians"

@@ -256,6 +256,12 @@ impl Logins {
                     && (user.is_some()
                         || !matches!(request.grant, LoginGrant::Password { .. })) =>
             {
+                // A machine that logged in with no failures counted: its next logins read the
+                // cache.
+                if matches!(request.grant, LoginGrant::ClientCredentials) && failures.is_none() {
+                    let instant = self.ctx.clock.instant();
+                    self.ctx.logins.put(&tenant, &customer, instant);
+                }
                 Some(Verified {
                     tenant,
                     customer,
@@ -283,7 +289,7 @@ impl Logins {
 
     /// What a login reads: for a machine's login, from the login cache when it holds the
     /// tenant and customer (no failures are counted against them then); else from the store in
-    /// one read, remembered for the next machine login when no failures are counted.
+    /// one read.
     async fn lookup(
         &self,
         request: &LoginRequest,
@@ -305,18 +311,11 @@ impl Logins {
                 failures: None,
             });
         }
-        let lookup = self
+        Ok(self
             .ctx
             .store
             .login_lookup(&request.tenant, customer_id, username, attempt_key)
-            .await?;
-        if machine
-            && lookup.failures.is_none()
-            && let (Some(tenant), Some(customer)) = (&lookup.tenant, &lookup.customer)
-        {
-            self.ctx.logins.put(tenant, customer, instant);
-        }
-        Ok(lookup)
+            .await?)
     }
 
     /// Refuses an attempt while a run of failures backs off.

@@ -1,5 +1,5 @@
 //! A short-lived, in-process cache of what a machine's login reads: the tenant and the customer
-//! a `client_credentials` login names, when no run of failures is counted against it. A machine
+//! of a `client_credentials` login that succeeded with no run of failures counted against it. A machine
 //! logging in again and again then costs no read of the store; the secret is still checked
 //! against the cached hash every time. An entry is trusted for at most [`SESSION_CACHE_TTL`]
 //! (750 ms), like the session cache, so a change made elsewhere (another instance, `finhub
