@@ -402,17 +402,23 @@ fn main() {
         cc_rate / noop
     );
 
-    let ceiling = argon2_ceiling();
+    // The ceiling and the logins, alternating, three times each: medians.
     let pw = post_script(&login_body(&fixture, "user0", PASSWORD, "password"));
-    let pw_rate = wrk(
-        &fixture,
-        "POST /v1/auth/token password",
-        "/v1/auth/token",
-        "8",
-        Some(&pw),
-    );
+    let (mut ceilings, mut pw_rates) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        ceilings.push(argon2_ceiling());
+        pw_rates.push(wrk(
+            &fixture,
+            "POST /v1/auth/token password",
+            "/v1/auth/token",
+            "8",
+            Some(&pw),
+        ));
+    }
+    let (ceiling, pw_rate) = (median_of(ceilings), median_of(pw_rates));
     println!(
-        "  Argon2id ceiling (2 threads, no HTTP) = {ceiling:.0}/s; password logins = {:.0} % of it (target ≥ 95 %: {})",
+        "  Argon2id ceiling (2 threads, no HTTP) = {ceiling:.0}/s, password logins = {pw_rate:.0}/s \
+         (medians of 3 alternating rounds): {:.1} % of it (target ≥ 95 %: {})",
         100.0 * pw_rate / ceiling,
         if pw_rate >= 0.95 * ceiling {
             "met"
