@@ -5,12 +5,11 @@
 
 use crate::audit::AuditAction;
 use crate::error::{AuthError, TokenProblem};
-use crate::ids::{CustomerId, FamilyId, TenantId, Username};
+use crate::ids::{CustomerId, TenantId, Username};
 use crate::sign_in_token::SignInClaims;
 use crate::store::LoginLookup;
 
 use super::audit_trail::{Subject, outcome_of};
-use super::issue::SessionSpec;
 use super::login::{Logins, Verified};
 use super::portal::PORTAL_CUSTOMER_ID;
 use super::{IssuedTokens, RequestContext, SecondFactorProof};
@@ -85,19 +84,6 @@ impl Logins {
         let authentication = self
             .second_step(ctx, &verified, &user, Some(&proof))
             .await?;
-        let now = self.ctx.clock.now_utc();
-        let spec = SessionSpec {
-            tenant: &verified.tenant,
-            customer: &verified.customer,
-            username: Some(&user.username),
-            family: FamilyId::generate(),
-            family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
-            confirmation: self.ctx.confirmation_for(ctx),
-            origin: ctx.origin(),
-            authentication: Some(authentication),
-        };
-        let (tokens, _session) = self.issue_session(spec).await?;
-        self.clear_failures(&tenant_id, &verified).await?;
-        Ok(tokens)
+        self.open_login(ctx, &verified, Some(authentication)).await
     }
 }

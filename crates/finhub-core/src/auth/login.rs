@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::audit::AuditAction;
 use crate::error::AuthError;
 use crate::ids::{CustomerId, FamilyId, TenantId, Username};
-use crate::model::{AccountType, Customer, Tenant, User};
+use crate::model::{AccountType, Authentication, Customer, Tenant, User};
 use crate::policy::login_backoff;
 use crate::secret::SecretHash;
 use crate::store::LoginLookup;
@@ -153,6 +153,17 @@ impl Logins {
             ),
             _ => None,
         };
+        self.open_login(ctx, &verified, authentication).await
+    }
+
+    /// The session a login that passed every check starts (a new refresh-token family), and
+    /// the run of failures it ends cleared.
+    pub(super) async fn open_login(
+        &self,
+        ctx: &RequestContext,
+        verified: &Verified,
+        authentication: Option<Authentication>,
+    ) -> Result<IssuedTokens, AuthError> {
         let now = self.ctx.clock.now_utc();
         let spec = SessionSpec {
             tenant: &verified.tenant,
@@ -165,7 +176,7 @@ impl Logins {
             authentication,
         };
         let (tokens, _session) = self.issue_session(spec).await?;
-        self.clear_failures(&request.tenant, &verified).await?;
+        self.clear_failures(&verified.tenant.id, verified).await?;
         Ok(tokens)
     }
 
