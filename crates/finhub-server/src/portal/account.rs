@@ -15,14 +15,13 @@ use serde::Deserialize;
 
 use super::page::csrf_field;
 use super::sign_in::retry_page;
-use super::{PortalError, SignedIn, field, form, views};
+use super::{PortalError, Posted, SignedIn, field, posted, views};
 use crate::http::within_mfa_limit;
 use crate::state::AppState;
 
 /// A change to the factor: the password, and a code when a factor is active.
 #[derive(Deserialize)]
 pub(crate) struct ProofForm {
-    csrf: Option<String>,
     #[serde(default)]
     password: String,
     #[serde(default)]
@@ -32,7 +31,6 @@ pub(crate) struct ProofForm {
 /// The confirmation of a pending factor.
 #[derive(Deserialize)]
 pub(crate) struct ConfirmForm {
-    csrf: Option<String>,
     #[serde(default)]
     code: String,
 }
@@ -153,11 +151,10 @@ async fn enroller(state: &AppState, signed_in: &SignedIn) -> Result<Enroller, Po
 async fn change<T>(
     state: &AppState,
     signed_in: &SignedIn,
-    sent: Result<Form<ProofForm>, FormRejection>,
+    sent: Result<Form<Posted<ProofForm>>, FormRejection>,
     make: impl AsyncFnOnce(&Enroller, Reauthentication) -> Result<T, AuthError>,
 ) -> Result<(Enroller, T), PortalError> {
-    let sent = form(sent)?;
-    signed_in.browser.check_csrf(sent.csrf.as_deref())?;
+    let sent = posted(&signed_in.browser, sent)?;
     let enroller = enroller(state, signed_in).await?;
     let made = make(&enroller, reauthentication(&sent)?).await?;
     Ok((enroller, made))
@@ -167,7 +164,7 @@ async fn change<T>(
 pub(crate) async fn post_factor_start(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    sent: Result<Form<ProofForm>, FormRejection>,
+    sent: Result<Form<Posted<ProofForm>>, FormRejection>,
 ) -> Response {
     let ctx = &signed_in.facts.context;
     let result = change(&state, &signed_in, sent, async |enroller, proof| {
@@ -194,11 +191,10 @@ pub(crate) async fn post_factor_start(
 pub(crate) async fn post_factor_confirm(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    sent: Result<Form<ConfirmForm>, FormRejection>,
+    sent: Result<Form<Posted<ConfirmForm>>, FormRejection>,
 ) -> Response {
     let result = async {
-        let sent = form(sent)?;
-        signed_in.browser.check_csrf(sent.csrf.as_deref())?;
+        let sent = posted(&signed_in.browser, sent)?;
         let code = SecretString::from(field(&sent.code, "The code", 16)?.to_owned());
         let enroller = enroller(&state, &signed_in).await?;
         state
@@ -231,7 +227,7 @@ pub(crate) async fn post_factor_confirm(
 pub(crate) async fn post_recovery_codes(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    sent: Result<Form<ProofForm>, FormRejection>,
+    sent: Result<Form<Posted<ProofForm>>, FormRejection>,
 ) -> Response {
     let ctx = &signed_in.facts.context;
     let result = change(&state, &signed_in, sent, async |enroller, proof| {
@@ -251,7 +247,7 @@ pub(crate) async fn post_recovery_codes(
 pub(crate) async fn post_factor_remove(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    sent: Result<Form<ProofForm>, FormRejection>,
+    sent: Result<Form<Posted<ProofForm>>, FormRejection>,
 ) -> Response {
     let ctx = &signed_in.facts.context;
     let result = change(&state, &signed_in, sent, async |enroller, proof| {

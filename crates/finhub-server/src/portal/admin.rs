@@ -15,7 +15,7 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::page::{csrf_field, see_other};
-use super::{PortalError, SignedIn, form, views};
+use super::{PortalError, Posted, SignedIn, posted, views};
 use crate::state::AppState;
 
 /// Audit events per page.
@@ -26,7 +26,6 @@ const MAX_PAGE: u32 = 10_000;
 /// An action on one user.
 #[derive(Deserialize)]
 pub(crate) struct UserForm {
-    csrf: Option<String>,
     #[serde(default)]
     username: String,
 }
@@ -128,12 +127,11 @@ pub(crate) async fn post_user_action(
     State(state): State<AppState>,
     Path(action): Path<String>,
     signed_in: SignedIn,
-    sent: Result<Form<UserForm>, FormRejection>,
+    sent: Result<Form<Posted<UserForm>>, FormRejection>,
 ) -> Response {
     let result = async {
         let admin = signed_in.administrator()?;
-        let sent = form(sent)?;
-        signed_in.browser.check_csrf(sent.csrf.as_deref())?;
+        let sent = posted(&signed_in.browser, sent)?;
         let username = Username::parse(sent.username.trim())
             .map_err(|_| PortalError::BadForm("The username is not valid".into()))?;
         let tenant = &signed_in.portal.tenant;

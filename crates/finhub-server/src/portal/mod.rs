@@ -126,8 +126,31 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// A form as a page sends it: the CSRF token of the page's browser, and the form's own fields.
+#[derive(serde::Deserialize)]
+pub(crate) struct Posted<T> {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    fields: T,
+}
+
+/// A form with no fields of its own (its CSRF token only).
+#[derive(serde::Deserialize)]
+pub(crate) struct NoFields {}
+
+/// The fields of a form `browser` sent from its current page (the form read, then its CSRF
+/// token checked), or the refusal saying why not.
+pub(crate) fn posted<T>(
+    browser: &Browser,
+    sent: Result<Form<Posted<T>>, FormRejection>,
+) -> Result<T, PortalError> {
+    let Posted { csrf, fields } = form(sent)?;
+    browser.check_csrf(csrf.as_deref())?;
+    Ok(fields)
+}
+
 /// The form a handler was sent, or a page saying it cannot be used.
-pub(crate) fn form<T>(sent: Result<Form<T>, FormRejection>) -> Result<T, PortalError> {
+fn form<T>(sent: Result<Form<T>, FormRejection>) -> Result<T, PortalError> {
     sent.map(|Form(form)| form).map_err(|rejection| {
         PortalError::BadForm(match rejection.status() {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "The form was not sent as a web form".into(),

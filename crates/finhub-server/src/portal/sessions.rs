@@ -9,14 +9,12 @@ use maud::html;
 use serde::Deserialize;
 
 use super::page::{csrf_field, see_other};
-use super::sign_in::PlainForm;
-use super::{PortalError, SignedIn, form, views};
+use super::{NoFields, PortalError, Posted, SignedIn, posted, views};
 use crate::state::AppState;
 
 /// Ending one login.
 #[derive(Deserialize)]
 pub(crate) struct EndForm {
-    csrf: Option<String>,
     #[serde(default)]
     session: String,
 }
@@ -80,11 +78,10 @@ pub(crate) async fn get_sessions(State(state): State<AppState>, signed_in: Signe
 pub(crate) async fn post_end_session(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    sent: Result<Form<EndForm>, FormRejection>,
+    sent: Result<Form<Posted<EndForm>>, FormRejection>,
 ) -> Response {
     let result = async {
-        let sent = form(sent)?;
-        signed_in.browser.check_csrf(sent.csrf.as_deref())?;
+        let sent = posted(&signed_in.browser, sent)?;
         if sent.session.is_empty() || sent.session.len() > 128 {
             return Err(PortalError::BadForm("No session was chosen".into()));
         }
@@ -108,11 +105,10 @@ pub(crate) async fn post_end_session(
 pub(crate) async fn post_end_others(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    sent: Result<Form<PlainForm>, FormRejection>,
+    sent: Result<Form<Posted<NoFields>>, FormRejection>,
 ) -> Response {
     let result = async {
-        let sent = form(sent)?;
-        signed_in.browser.check_csrf(sent.csrf.as_deref())?;
+        posted(&signed_in.browser, sent)?;
         state
             .portal
             .end_other_sessions(&signed_in.facts.context, &signed_in.portal)

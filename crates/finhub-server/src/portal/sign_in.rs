@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::browser::{Browser, cookie_header};
 use super::page::{Nav, Page, csrf_field, see_other};
-use super::{PortalError, field, form, views};
+use super::{NoFields, PortalError, Posted, field, posted, views};
 use crate::http::RequestFacts;
 use crate::state::AppState;
 
@@ -25,7 +25,6 @@ const MAX_FIELD: usize = 256;
 /// The sign-in form.
 #[derive(Deserialize)]
 pub(crate) struct SignInForm {
-    csrf: Option<String>,
     #[serde(default)]
     tenant: String,
     #[serde(default)]
@@ -37,7 +36,6 @@ pub(crate) struct SignInForm {
 /// The code step's form.
 #[derive(Deserialize)]
 pub(crate) struct CodeForm {
-    csrf: Option<String>,
     #[serde(default)]
     token: String,
     #[serde(default)]
@@ -47,17 +45,10 @@ pub(crate) struct CodeForm {
 /// A forced enrolment's confirmation.
 #[derive(Deserialize)]
 pub(crate) struct EnrolForm {
-    csrf: Option<String>,
     #[serde(default)]
     enrollment: String,
     #[serde(default)]
     code: String,
-}
-
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize)]
-pub(crate) struct PlainForm {
-    pub(crate) csrf: Option<String>,
 }
 
 /// `GET /portal/sign-in`.
@@ -103,7 +94,7 @@ pub(crate) async fn post_sign_in(
     State(state): State<AppState>,
     browser: Browser,
     facts: RequestFacts,
-    sent: Result<Form<SignInForm>, FormRejection>,
+    sent: Result<Form<Posted<SignInForm>>, FormRejection>,
 ) -> Response {
     match sign_in(&state, &browser, &facts, sent).await {
         Ok(response) => response,
@@ -115,10 +106,9 @@ async fn sign_in(
     state: &AppState,
     browser: &Browser,
     facts: &RequestFacts,
-    sent: Result<Form<SignInForm>, FormRejection>,
+    sent: Result<Form<Posted<SignInForm>>, FormRejection>,
 ) -> Result<Response, PortalError> {
-    let sent = form(sent)?;
-    browser.check_csrf(sent.csrf.as_deref())?;
+    let sent = posted(browser, sent)?;
     let tenant = field(&sent.tenant, "The tenant id", MAX_FIELD)?;
     let username = field(&sent.username, "The username", MAX_FIELD)?;
     if sent.password.is_empty() || sent.password.len() > 1024 {
@@ -191,11 +181,10 @@ pub(crate) async fn post_sign_in_code(
     State(state): State<AppState>,
     browser: Browser,
     facts: RequestFacts,
-    sent: Result<Form<CodeForm>, FormRejection>,
+    sent: Result<Form<Posted<CodeForm>>, FormRejection>,
 ) -> Response {
     let result = async {
-        let sent = form(sent)?;
-        browser.check_csrf(sent.csrf.as_deref())?;
+        let sent = posted(&browser, sent)?;
         let code = field(&sent.code, "The code", 128)?;
         let key = state
             .portal
@@ -251,11 +240,10 @@ pub(crate) async fn post_enrol_confirm(
     State(state): State<AppState>,
     browser: Browser,
     facts: RequestFacts,
-    sent: Result<Form<EnrolForm>, FormRejection>,
+    sent: Result<Form<Posted<EnrolForm>>, FormRejection>,
 ) -> Response {
     let result = async {
-        let sent = form(sent)?;
-        browser.check_csrf(sent.csrf.as_deref())?;
+        let sent = posted(&browser, sent)?;
         let code = SecretString::from(field(&sent.code, "The code", 16)?.to_owned());
         let enroller = state
             .enrolment
@@ -304,11 +292,10 @@ pub(crate) async fn post_sign_out(
     State(state): State<AppState>,
     browser: Browser,
     facts: RequestFacts,
-    sent: Result<Form<PlainForm>, FormRejection>,
+    sent: Result<Form<Posted<NoFields>>, FormRejection>,
 ) -> Response {
     let result = async {
-        let sent = form(sent)?;
-        browser.check_csrf(sent.csrf.as_deref())?;
+        posted(&browser, sent)?;
         if let Some(key) = browser.session_key()
             && let Ok(portal) = state.portal.session(&facts.context, key).await
         {
