@@ -7,6 +7,16 @@ use std::str::FromStr;
 
 use finra_client::{CompareOp, Direction, Query};
 
+/// The arguments of a command that shows one thing about a dataset (`metadata`, `partitions`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct DatasetView {
+    /// The dataset, GROUP/NAME (e.g. otcMarket/weeklySummary)
+    pub(crate) dataset: DatasetName,
+    /// Print JSON (FINRA's field names) instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
 /// A dataset, `GROUP/NAME` (e.g. `otcMarket/weeklySummary`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DatasetName {

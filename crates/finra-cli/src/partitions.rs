@@ -5,20 +5,13 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::args::DatasetName;
+use crate::args::DatasetView;
 use crate::output::Output;
 use crate::settings::GlobalArgs;
 use crate::table::Table;
 
 /// `finra partitions` arguments.
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// The dataset, GROUP/NAME (e.g. otcMarket/weeklySummary)
-    dataset: DatasetName,
-    /// Print JSON (FINRA's field names) instead of a table
-    #[arg(long)]
-    json: bool,
-}
+pub(crate) type Args = DatasetView;
 
 pub(crate) async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<ExitCode> {
     let client = global.data_client().await?;
