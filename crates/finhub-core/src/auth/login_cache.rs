@@ -27,10 +27,11 @@ struct Entry {
     loaded_at: Instant,
 }
 
-/// Tenants and customers of recent machine logins, by (tenant, customer).
+/// Tenants and customers of recent machine logins, by tenant, then customer (a lookup needs no
+/// key built).
 #[derive(Debug, Default)]
 pub(crate) struct LoginCache {
-    entries: Mutex<HashMap<(TenantId, CustomerId), Entry>>,
+    entries: Mutex<HashMap<TenantId, HashMap<CustomerId, Entry>>>,
 }
 
 impl LoginCache {
@@ -42,7 +43,7 @@ impl LoginCache {
         now: Instant,
     ) -> Option<(Tenant, Customer)> {
         let entries = self.lock();
-        let entry = entries.get(&(tenant.clone(), customer.clone()))?;
+        let entry = entries.get(tenant)?.get(customer)?;
         (now.saturating_duration_since(entry.loaded_at) < SESSION_CACHE_TTL)
             .then(|| (entry.tenant.clone(), entry.customer.clone()))
     }
@@ -50,11 +51,11 @@ impl LoginCache {
     /// Remembers a tenant and customer read from the store at `now`.
     pub(super) fn put(&self, tenant: &Tenant, customer: &Customer, now: Instant) {
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
+        if entries.values().map(HashMap::len).sum::<usize>() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(
-            (tenant.id.clone(), customer.id.clone()),
+        entries.entry(tenant.id.clone()).or_default().insert(
+            customer.id.clone(),
             Entry {
                 tenant: tenant.clone(),
                 customer: customer.clone(),
@@ -65,12 +66,14 @@ impl LoginCache {
 
     /// Forgets one customer (a failed login).
     pub(super) fn forget(&self, tenant: &TenantId, customer: &CustomerId) {
-        self.lock().remove(&(tenant.clone(), customer.clone()));
+        if let Some(customers) = self.lock().get_mut(tenant) {
+            customers.remove(customer);
+        }
     }
 
     /// Forgets every customer of `tenant` (its settings or its access changed).
     pub(super) fn forget_tenant(&self, tenant: &TenantId) {
-        self.lock().retain(|(of, _), _| of != tenant);
+        self.lock().remove(tenant);
     }
 
     /// Forgets everything (changes may have been missed).
@@ -78,7 +81,7 @@ impl LoginCache {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(TenantId, CustomerId), Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, HashMap<CustomerId, Entry>>> {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
