@@ -93,7 +93,7 @@ impl fmt::Debug for LimitKey {
 }
 
 /// Why a shared limit could not decide: the caller falls back to a limit of its own.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SharedLimitError {
     /// The counter store did not answer within its time limit.
     #[error("the shared limit store did not answer within {0:?}")]

@@ -1,9 +1,13 @@
 //! Shared rate limits in Redis: [`RedisLimits`] runs one GCRA step per request — over every
-//! limit the request counts against at once — as a Lua script (`gcra.lua`) on Redis's clock, through one multiplexed connection that reconnects by itself.
-//! Every call is bounded by a time limit, so a slow or absent Redis costs a caller that long at
-//! most; the caller then falls back to its own limits.
+//! limit the request counts against at once — in a Lua script (`gcra.lua`) on Redis's clock,
+//! the requests that arrive together in one call (`batch`), through one multiplexed connection
+//! that reconnects by itself. Every decision is bounded by a time limit, so a slow or absent
+//! Redis costs a caller that long at most; the caller then falls back to its own limits.
+
+mod batch;
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,6 +15,7 @@ use finhub_clock::SharedClock;
 use finhub_core::shared_limits::{Admission, Gcra, LimitKey, SharedLimitError, SharedLimits};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
+use tokio::sync::{mpsc, oneshot};
 
 /// How to reach Redis and how long to wait for it.
 #[derive(Debug, Clone)]
@@ -47,9 +52,11 @@ enum ScriptClock {
 #[derive(Clone)]
 pub struct RedisLimits {
     connection: ConnectionManager,
-    script: Script,
     options: RedisOptions,
     clock: ScriptClock,
+    /// The queue of admissions the batching task sends, started on the first one (so in the
+    /// runtime that makes the decisions).
+    queue: Arc<OnceLock<mpsc::UnboundedSender<batch::Pending>>>,
 }
 
 impl fmt::Debug for RedisLimits {
@@ -104,9 +111,9 @@ impl RedisLimits {
             .map_err(|error| RedisUrlError(format!("{:?}", error.kind())))?;
         Ok(Self {
             connection,
-            script: Script::new(include_str!("gcra.lua")),
             options,
             clock: ScriptClock::Server,
+            queue: Arc::default(),
         })
     }
 
@@ -121,27 +128,23 @@ impl RedisLimits {
         self.options.timeout
     }
 
-    async fn run_script(
-        &self,
-        limits: &[(&LimitKey, Gcra)],
-        max_wait: Duration,
-    ) -> Result<(u8, u64), redis::RedisError> {
-        let now = match &self.clock {
-            ScriptClock::Server => String::new(),
-            ScriptClock::Given(clock) => {
-                (clock.now_utc().unix_timestamp_nanos() / 1_000).to_string()
-            }
-        };
-        let mut invocation = self.script.prepare_invoke();
-        invocation.arg(micros(max_wait)).arg(now);
-        for (key, limit) in limits {
-            invocation
-                .key(format!("{}:{}", self.options.key_prefix, key.as_str()))
-                .arg(micros(limit.interval))
-                .arg(micros(limit.tolerance()));
-        }
-        let mut connection = self.connection.clone();
-        invocation.invoke_async(&mut connection).await
+    /// The batching task's queue, starting the task on first use.
+    fn queue(&self) -> &mpsc::UnboundedSender<batch::Pending> {
+        self.queue.get_or_init(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            let clock = self.clock.clone();
+            let now = move || match &clock {
+                ScriptClock::Server => String::new(),
+                ScriptClock::Given(clock) => {
+                    (clock.now_utc().unix_timestamp_nanos() / 1_000).to_string()
+                }
+            };
+            let script = Script::new(include_str!("gcra.lua"));
+            let connection = self.connection.clone();
+            let timeout = self.options.timeout;
+            tokio::spawn(batch::run(receiver, connection, script, now, timeout));
+            sender
+        })
     }
 
     /// Bounds `call` by the time limit and describes a failure without the URL.
@@ -151,10 +154,7 @@ impl RedisLimits {
     ) -> Result<T, SharedLimitError> {
         match tokio::time::timeout(self.options.timeout, call).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) if error.is_timeout() => {
-                Err(SharedLimitError::TimedOut(self.options.timeout))
-            }
-            Ok(Err(error)) => Err(SharedLimitError::Unavailable(describe(&error))),
+            Ok(Err(error)) => Err(failure(&error, self.options.timeout)),
             Err(_) => Err(SharedLimitError::TimedOut(self.options.timeout)),
         }
     }
@@ -178,6 +178,16 @@ fn describe(error: &redis::RedisError) -> String {
     }
 }
 
+/// A failed call as the caller's error (`timeout`: the connection's time limit, which is the
+/// decision's).
+fn failure(error: &redis::RedisError, timeout: Duration) -> SharedLimitError {
+    if error.is_timeout() {
+        SharedLimitError::TimedOut(timeout)
+    } else {
+        SharedLimitError::Unavailable(describe(error))
+    }
+}
+
 #[async_trait]
 impl SharedLimits for RedisLimits {
     async fn admit(
@@ -185,13 +195,44 @@ impl SharedLimits for RedisLimits {
         limits: &[(&LimitKey, Gcra)],
         max_wait: Duration,
     ) -> Result<Admission, SharedLimitError> {
-        let (booked, micros) = self.bounded(self.run_script(limits, max_wait)).await?;
+        let prefix = &self.options.key_prefix;
+        let keys = limits
+            .iter()
+            .map(|(key, limit)| {
+                (
+                    format!("{prefix}:{}", key.as_str()),
+                    micros(limit.interval),
+                    micros(limit.tolerance()),
+                )
+            })
+            .collect();
+        let (answer, answered) = oneshot::channel();
+        let pending = batch::Pending {
+            keys,
+            max_wait: micros(max_wait),
+            answer,
+        };
+        if self.queue().send(pending).is_err() {
+            return Err(SharedLimitError::Unavailable(
+                "the batching task has stopped".into(),
+            ));
+        }
+        let (booked, micros) = match tokio::time::timeout(self.options.timeout, answered).await {
+            Ok(Ok(decision)) => decision?,
+            Ok(Err(_)) => {
+                return Err(SharedLimitError::Unavailable(
+                    "the batching task has stopped".into(),
+                ));
+            }
+            Err(_) => return Err(SharedLimitError::TimedOut(self.options.timeout)),
+        };
         let duration = Duration::from_micros(micros);
-        Ok(match booked {
-            1 => Admission::Booked { after: duration },
-            _ => Admission::Refused {
+        Ok(if booked {
+            Admission::Booked { after: duration }
+        } else {
+            Admission::Refused {
                 retry_after: duration,
-            },
+            }
         })
     }
 

@@ -83,6 +83,14 @@ impl OwnRedisServer {
     /// # Panics
     /// When it does not accept the command.
     pub async fn command(&self, args: &[&str]) {
+        self.reply(args).await;
+    }
+
+    /// Sends it one command whose reply is text (`INFO commandstats`), and returns the reply.
+    ///
+    /// # Panics
+    /// When it does not accept the command, or its reply is not text.
+    pub async fn reply(&self, args: &[&str]) -> String {
         let client = redis::Client::open(self.url()).expect("a valid URL");
         let mut connection = client
             .get_multiplexed_async_connection()
@@ -93,9 +101,9 @@ impl OwnRedisServer {
             command.arg(*arg);
         }
         command
-            .query_async::<redis::Value>(&mut connection)
+            .query_async::<String>(&mut connection)
             .await
-            .unwrap_or_else(|error| panic!("{args:?}: {error}"));
+            .unwrap_or_else(|error| panic!("{args:?}: {error}"))
     }
 
     /// Kills it (SIGKILL): clients see their connections drop and new ones refused.

@@ -317,6 +317,74 @@ async fn several_limits_book_together_or_not_at_all() {
     ));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admissions_that_arrive_together_go_in_one_call_and_are_decided_in_turn() {
+    let server = OwnRedisServer::start();
+    let clock = ManualClock::starting_at(NOW);
+    let limits = Arc::new(limits_at(&server.url(), "batch", &clock));
+    let (alone, shared, tight) = (
+        LimitKey::new("address", "alone"),
+        LimitKey::new("session", "shared"),
+        LimitKey::new("customer", "tight"),
+    );
+    let (per_alone, per_shared, per_tight) = (
+        Gcra::per_period(30, HOUR),
+        Gcra::per_period(25, HOUR),
+        Gcra::per_period(20, HOUR),
+    );
+    // Redis holds the first call while the other admissions arrive: they queue behind it and
+    // go together in the next call.
+    server.command(&["CLIENT", "PAUSE", "300", "ALL"]).await;
+    let calls: Vec<_> = (0..120)
+        .map(|n| {
+            let limits = Arc::clone(&limits);
+            let (alone, shared, tight) = (alone.clone(), shared.clone(), tight.clone());
+            tokio::spawn(async move {
+                let admission = if n % 2 == 0 {
+                    limits.admit(&[(&alone, per_alone)], Duration::ZERO).await
+                } else {
+                    let both = [(&shared, per_shared), (&tight, per_tight)];
+                    limits.admit(&both, Duration::ZERO).await
+                };
+                (n % 2, admission.expect("redis answers"))
+            })
+        })
+        .collect();
+    let mut admitted = [0, 0];
+    for call in calls {
+        let (kind, admission) = call.await.expect("task");
+        if matches!(admission, Admission::Booked { .. }) {
+            admitted[kind] += 1;
+        }
+    }
+    assert_eq!(
+        admitted,
+        [30, 20],
+        "each limit exactly, as if the calls came one by one"
+    );
+    // The joint admissions booked the shared key only when the tight one admitted them too:
+    // five of its 25 are left.
+    for _ in 0..5 {
+        assert_eq!(at_once(&limits, &shared, per_shared).await, booked(0));
+    }
+    assert!(matches!(
+        at_once(&limits, &shared, per_shared).await,
+        Admission::Refused { .. }
+    ));
+    let stats = server.reply(&["INFO", "commandstats"]).await;
+    let script_calls: u64 = stats
+        .lines()
+        .find_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|calls| calls.parse().ok())
+        .expect("EVALSHA was counted");
+    // 126 admissions: the 120 that raced, the six after them one by one.
+    assert!(
+        script_calls <= 6 + 6,
+        "{script_calls} script calls for 126 admissions"
+    );
+}
+
 /// A CA and a certificate for 127.0.0.1 it issued, written into `dir`: (CA PEM, cert file, key
 /// file).
 fn tls_material(dir: &std::path::Path) -> (Vec<u8>, std::path::PathBuf, std::path::PathBuf) {
