@@ -46,7 +46,16 @@ pub(super) async fn run(
                     invocation.key(key).arg(interval).arg(tolerance);
                 }
             }
-            let answers = invocation.invoke_async::<Vec<u64>>(&mut connection).await;
+            let mut answers = invocation.invoke_async::<Vec<u64>>(&mut connection).await;
+            // A refused connection sent nothing. The connection may be one tried while Redis
+            // was away: the call goes once more, on a new one, so a Redis that is back decides
+            // this batch instead of all of it falling back.
+            if answers
+                .as_ref()
+                .is_err_and(redis::RedisError::is_connection_refusal)
+            {
+                answers = invocation.invoke_async::<Vec<u64>>(&mut connection).await;
+            }
             answer(
                 &mut batch,
                 &answers.map_err(|error| super::failure(&error, timeout)),
