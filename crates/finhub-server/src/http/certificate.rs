@@ -4,7 +4,7 @@
 //! certificate is bound to the customer a request claims is the authentication service's
 //! decision, made on the login and on every session call before the credentials.
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -16,7 +16,7 @@ use crate::tls::TlsConnectionInfo;
 /// Refuses requests whose connection's certificate is invalid, or missing where required.
 /// Requests that did not come through `serve_tls` pass (no TLS, no certificate policy).
 pub(crate) async fn require_valid_certificate(
-    State(state): State<AppState>,
+    state: &AppState,
     request: Request,
     next: Next,
 ) -> Response {
@@ -31,7 +31,7 @@ pub(crate) async fn require_valid_certificate(
         return next.run(request).await;
     };
     let (mut parts, _body) = request.into_parts();
-    match RequestFacts::from_request_parts(&mut parts, &state).await {
+    match RequestFacts::from_request_parts(&mut parts, state).await {
         Ok(facts) => {
             state.sessions.audit_refusal(&facts.context, &error).await;
             ApiError::Auth(error).into_response()

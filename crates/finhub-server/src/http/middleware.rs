@@ -1,7 +1,8 @@
-//! The layers around every route: the request id (a fresh UUID, returned in `X-Request-Id` and
-//! in every error body), one log line and the request metrics per request, the error envelope, the header-size guard,
-//! the request time limit (408 when the body stopped arriving, else 503), and
-//! `Cache-Control: no-store` on the authentication endpoints.
+//! What the hub does around every route, as one layer ([`edge`]): the request id (a fresh UUID,
+//! returned in `X-Request-Id` and in every error body), one log line and the request metrics
+//! per request, the error envelope, the header-size guard, the request time limit (408 when
+//! the body stopped arriving, else 503) and the certificate policy; and `Cache-Control:
+//! no-store` on the authentication endpoints.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,11 +14,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::body_end::BodyWithEnd;
+use super::certificate;
 use super::context::RequestId;
 use super::error::{ApiError, ErrorReport};
 use super::finra::FinraRoute;
 use super::finra::route::Dataset;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 
 /// The response header carrying the request id.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -30,15 +33,31 @@ pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Most headers a request may carry.
 pub(crate) const MAX_HEADERS: usize = 64;
 
+/// The steps every request goes through, outermost first: [`track_request`], the header-size
+/// guard, [`time_limit`], then the certificate policy. One layer, so a request costs one boxed
+/// future and one clone of the routes behind it, not one per step.
+pub(crate) async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    track_request(&state.metrics, request, async |request| {
+        if headers_too_large(&request) {
+            return ApiError::HeadersTooLarge.into_response();
+        }
+        time_limit(state.http.request_timeout, request, async |request| {
+            certificate::require_valid_certificate(&state, request, next).await
+        })
+        .await
+    })
+    .await
+}
+
 /// Gives the request its id, renders an error's envelope with that id, logs the detail of a
 /// server error once, and logs one line per request (method, route, status, duration, id).
 /// No path, header, query or body is logged: the line names the matched route's template
 /// (for a proxied FINRA path, its own template, with the group and name once the call went
 /// on), and for a path no route takes, only its length.
-pub(crate) async fn track_request(
-    State(metrics): State<Arc<Metrics>>,
+async fn track_request(
+    metrics: &Metrics,
     mut request: Request,
-    next: Next,
+    next: impl AsyncFnOnce(Request) -> Response,
 ) -> Response {
     let started = Instant::now();
     // A v4 UUID from the thread-local CSPRNG (no system call per request).
@@ -57,7 +76,7 @@ pub(crate) async fn track_request(
     let uri = request.uri().clone();
     let matched = request.extensions().get::<MatchedPath>().cloned();
 
-    let mut response = next.run(request).await;
+    let mut response = next(request).await;
 
     let report = response.extensions_mut().remove::<ErrorReport>();
     if let Some(report) = &report {
@@ -155,25 +174,22 @@ impl<'a> LoggedRoute<'a> {
     }
 }
 
-/// Refuses requests whose headers are over [`MAX_HEADER_BYTES`] or [`MAX_HEADERS`] with 431.
-pub(crate) async fn limit_header_size(request: Request, next: Next) -> Response {
+/// Whether the request's headers are over [`MAX_HEADER_BYTES`] or [`MAX_HEADERS`] (431).
+fn headers_too_large(request: &Request) -> bool {
     let headers = request.headers();
     let size: usize = headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
-    if size > MAX_HEADER_BYTES || headers.len() > MAX_HEADERS {
-        return ApiError::HeadersTooLarge.into_response();
-    }
-    next.run(request).await
+    size > MAX_HEADER_BYTES || headers.len() > MAX_HEADERS
 }
 
 /// Ends a request that runs longer than the configured limit: `408 request_timeout` when its
 /// body had stopped arriving (the caller's side), else `503 server_error` (the hub's).
-pub(crate) async fn time_limit(
-    State(limit): State<Duration>,
+async fn time_limit(
+    limit: Duration,
     request: Request,
-    next: Next,
+    next: impl AsyncFnOnce(Request) -> Response,
 ) -> Response {
     let received = Arc::new(AtomicBool::new(false));
     let request = request.map(|body| {
@@ -182,7 +198,7 @@ pub(crate) async fn time_limit(
             received.store(true, Ordering::Release);
         }))
     });
-    match tokio::time::timeout(limit, next.run(request)).await {
+    match tokio::time::timeout(limit, next(request)).await {
         Ok(response) => response,
         Err(_) if !received.load(Ordering::Acquire) => {
             ApiError::RequestTimeout(limit).into_response()

@@ -50,7 +50,6 @@ const FINRA_ROUTE: &str = "/v1/finra/{*path}";
 /// with `MockConnectInfo`).
 pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
-    let state_metrics = std::sync::Arc::clone(&state.metrics);
     let mut auth = Router::new();
     let mut pages = Router::new();
     let mut open = Router::new().route(FINRA_ROUTE, any(finra::proxy_finra));
@@ -78,19 +77,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone())
-        .layer(from_fn_with_state(
-            state,
-            certificate::require_valid_certificate,
-        ))
-        .layer(from_fn_with_state(
-            settings.request_timeout,
-            middleware::time_limit,
-        ))
-        .layer(from_fn(middleware::limit_header_size))
-        .layer(from_fn_with_state(
-            std::sync::Arc::clone(&state_metrics),
-            middleware::track_request,
-        ))
+        .layer(from_fn_with_state(state, middleware::edge))
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
             header::COOKIE,

@@ -130,19 +130,41 @@ impl<Io: AsyncRead + Unpin> AsyncRead for TimedIo<Io> {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
-            Poll::Pending => {
-                let Some(deadline) = this.activity.deadline() else {
-                    return Poll::Pending;
-                };
-                if this.timer.deadline() != deadline {
-                    this.timer.as_mut().reset(deadline);
-                }
-                match this.timer.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+            Poll::Pending => this.poll_deadline(cx),
+        }
+    }
+}
+
+impl<Io> TimedIo<Io> {
+    /// Whether a time limit has run out, with the timer armed for the next look when not.
+    ///
+    /// The timer never runs later than the limit that applies, but may run earlier: every
+    /// request moves the idle limit later, and the timer is moved later only when it fires, so
+    /// a busy connection does not re-arm it per request; an earlier limit moves it at once.
+    /// While a request is in flight no limit applies, and a timer that fires then is set one
+    /// idle period ahead, which is before any idle limit that request's end can start.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            let deadline = self.activity.deadline();
+            if let Some(deadline) = deadline
+                && deadline < self.timer.deadline()
+            {
+                self.timer.as_mut().reset(deadline);
+            }
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            match deadline {
+                Some(deadline) if self.timer.deadline() >= deadline => {
+                    return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::TimedOut,
                         "the connection's idle or header-read time limit ran out",
-                    ))),
-                    Poll::Pending => Poll::Pending,
+                    )));
+                }
+                Some(deadline) => self.timer.as_mut().reset(deadline),
+                None => {
+                    let next_look = Instant::now() + self.activity.idle_timeout;
+                    self.timer.as_mut().reset(next_look);
                 }
             }
         }

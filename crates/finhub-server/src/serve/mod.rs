@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -137,13 +137,10 @@ where
                         )
                     }
                 });
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            // hyper's own header timer starts when it begins waiting for a request, so it is
-            // set to both limits together: a backstop that never fires before ours.
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.idle_timeout + limits.header_read_timeout);
-            let connection = builder.serve_connection(TokioIo::new(io), service);
+            // The connection's time limits are `TimedIo`'s: hyper gets no timer, so it arms
+            // none of its own per request.
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(io), service);
             if let Err(error) = watcher.watch(connection).await {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }

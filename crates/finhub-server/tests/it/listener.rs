@@ -263,6 +263,22 @@ async fn slow_and_idle_connections_are_closed_by_the_limits_while_logins_still_a
 }
 
 #[tokio::test(start_paused = true)]
+async fn every_answer_starts_the_idle_limit_again() {
+    let (_app, served) = serve(TestApp::builder().connection_limits(5, 20, 64)).await;
+    let mut client = Raw::open(&served).await;
+    for round in 1..=3 {
+        client.send(HEALTH).await;
+        assert!(client.read_answer().await.starts_with("HTTP/1.1 200 "));
+        advance(15).await;
+        assert!(!client.is_closed().await, "15 s after answer {round}");
+    }
+    advance(4).await;
+    assert!(!client.is_closed().await, "19 s after the last answer");
+    advance(1).await;
+    assert!(client.is_closed().await, "20 s after the last answer");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_request_in_flight_is_not_cut_by_the_idle_limit_and_a_stalled_body_gets_408() {
     let (_app, served) = serve(TestApp::builder().connection_limits(2, 3, 64)).await;
     let mut connection = Raw::open(&served).await;
