@@ -191,16 +191,24 @@ async fn time_limit(
     request: Request,
     next: impl AsyncFnOnce(Request) -> Response,
 ) -> Response {
-    let received = Arc::new(AtomicBool::new(false));
-    let request = request.map(|body| {
-        let received = Arc::clone(&received);
-        axum::body::Body::new(BodyWithEnd::new(body, move || {
-            received.store(true, Ordering::Release);
-        }))
-    });
+    // Whether the body has all arrived, watched only when there is one: a request without a
+    // body (most GETs) has it all already.
+    let received = (!axum::body::HttpBody::is_end_stream(request.body()))
+        .then(|| Arc::new(AtomicBool::new(false)));
+    let request = match &received {
+        Some(received) => {
+            let received = Arc::clone(received);
+            request.map(|body| {
+                axum::body::Body::new(BodyWithEnd::new(body, move || {
+                    received.store(true, Ordering::Release);
+                }))
+            })
+        }
+        None => request,
+    };
     match tokio::time::timeout(limit, next(request)).await {
         Ok(response) => response,
-        Err(_) if !received.load(Ordering::Acquire) => {
+        Err(_) if received.is_some_and(|received| !received.load(Ordering::Acquire)) => {
             ApiError::RequestTimeout(limit).into_response()
         }
         Err(_) => ApiError::Timeout(limit).into_response(),
