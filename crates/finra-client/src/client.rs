@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use http_body_util::Full;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::builder::FinraClientBuilder;
 use crate::catalogue::DatasetMetadata;
@@ -65,18 +65,15 @@ enum Bearer {
 
 impl Bearer {
     fn header_value(&self) -> Result<HeaderValue, FinraError> {
-        let secret = match self {
-            Self::Managed(token) => token.secret(),
-            Self::Static(secret) => secret,
+        let value = match self {
+            Self::Managed(token) => token.authorization().cloned(),
+            Self::Static(secret) => crate::token::bearer_header(secret),
         };
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", secret.expose_secret()))
-            .map_err(|_| {
-                FinraError::Config(
-                    "the bearer token holds characters not allowed in a header".to_owned(),
-                )
-            })?;
-        value.set_sensitive(true);
-        Ok(value)
+        value.ok_or_else(|| {
+            FinraError::Config(
+                "the bearer token holds characters not allowed in a header".to_owned(),
+            )
+        })
     }
 }
 

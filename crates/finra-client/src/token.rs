@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use finhub_clock::{SharedClock, SystemClock};
+use reqwest::header::HeaderValue;
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -47,12 +48,16 @@ const MAX_LIFETIME_SECS: f64 = 10.0 * 365.0 * 86_400.0;
 /// Largest token response read.
 const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
 
-/// An access token and what is known about it. `Debug` never shows the token.
+/// An access token and what is known about it. `Debug` never shows the token. Cheap to clone:
+/// every request that uses it takes a copy.
 #[derive(Clone)]
 pub struct AccessToken {
-    secret: SecretString,
-    token_type: Option<String>,
-    scope: Option<String>,
+    secret: Arc<SecretString>,
+    /// `Bearer <token>`, built once (marked sensitive); `None` when the token holds
+    /// characters a header cannot carry.
+    authorization: Option<HeaderValue>,
+    token_type: Option<Arc<str>>,
+    scope: Option<Arc<str>>,
     lifetime: Duration,
     expires_at: Instant,
     expires_at_utc: OffsetDateTime,
@@ -62,6 +67,12 @@ impl AccessToken {
     /// The token itself, to send as `Authorization: Bearer …`.
     pub fn secret(&self) -> &SecretString {
         &self.secret
+    }
+
+    /// `Authorization: Bearer …` for it, or `None` when the token holds characters a header
+    /// cannot carry.
+    pub(crate) fn authorization(&self) -> Option<&HeaderValue> {
+        self.authorization.as_ref()
     }
 
     /// A harmless preview for people: FINRA tokens all start with the same fixed header, so the
@@ -100,7 +111,7 @@ impl AccessToken {
     /// As processes share it.
     fn shared(&self) -> SharedToken {
         SharedToken {
-            secret: self.secret.clone(),
+            secret: SecretString::clone(&self.secret),
             expires_at: self.expires_at_utc,
             lifetime: self.lifetime,
         }
@@ -306,7 +317,7 @@ impl TokenManager {
             *cached = None;
         }
         if self.inner.shared.is_some() {
-            *lock(&self.inner.refused) = Some(failed.secret.clone());
+            *lock(&self.inner.refused) = Some(SecretString::clone(&failed.secret));
         }
     }
 
@@ -323,8 +334,9 @@ impl TokenManager {
         let clock = &self.inner.clock;
         let left = stored.expires_at - clock.now_utc();
         let token = AccessToken {
-            secret: stored.secret,
-            token_type: Some("Bearer".to_owned()),
+            authorization: bearer_header(&stored.secret),
+            secret: Arc::new(stored.secret),
+            token_type: Some(Arc::from("Bearer")),
             scope: None,
             lifetime: stored.lifetime,
             expires_at: clock.instant() + Duration::try_from(left).unwrap_or_default(),
@@ -485,16 +497,25 @@ fn parse_token(
             excerpt: format!("{value}"),
         })?,
     };
+    let secret = SecretString::from(secret);
     Ok(AccessToken {
-        secret: SecretString::from(secret),
-        token_type: response.token_type,
-        scope: response.scope,
+        authorization: bearer_header(&secret),
+        secret: Arc::new(secret),
+        token_type: response.token_type.map(Arc::from),
+        scope: response.scope.map(Arc::from),
         lifetime,
         expires_at: sent_at + lifetime,
         expires_at_utc: sent_at_utc
             .checked_add(time::Duration::seconds_f64(lifetime.as_secs_f64()))
             .unwrap_or(sent_at_utc),
     })
+}
+
+/// `Bearer <secret>` as a sensitive header value, when the secret can be one.
+pub(crate) fn bearer_header(secret: &SecretString) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", secret.expose_secret())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// `expires_in` as FINRA sends it (a string, `"43199"`) or as the RFC says (a number).
@@ -603,7 +624,8 @@ mod tests {
     async fn refresh_margin_is_the_smaller_of_a_tenth_and_five_minutes() {
         let now = Instant::now();
         let token = |lifetime: Duration| AccessToken {
-            secret: SecretString::from("t"),
+            secret: Arc::new(SecretString::from("t")),
+            authorization: None,
             token_type: None,
             scope: None,
             lifetime,
