@@ -23,3 +23,4 @@ pub mod shared_limits;
 pub mod sign_in_token;
 pub mod store;
 pub mod upstream_credentials;
+pub mod uri;

@@ -12,6 +12,7 @@ use totp_rs::{Builder, Secret, Totp};
 
 use crate::error::AuthError;
 use crate::ids::{TenantId, Username};
+use crate::uri::percent_encode;
 
 /// Digits of a code.
 pub const DIGITS: u8 = 6;
@@ -73,11 +74,15 @@ impl TotpSecret {
     /// username, the profile spelt out.
     pub fn otpauth_uri(&self, tenant: &TenantId, username: &Username) -> SecretString {
         let issuer = format!("FinHub {tenant}");
-        let label = format!("{}:{}", encode(&issuer), encode(username.as_str()));
+        let label = format!(
+            "{}:{}",
+            percent_encode(&issuer),
+            percent_encode(username.as_str())
+        );
         SecretString::from(format!(
             "otpauth://totp/{label}?secret={}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECS}",
             self.to_base32().expose_secret(),
-            encode(&issuer),
+            percent_encode(&issuer),
         ))
     }
 
@@ -112,16 +117,6 @@ impl TotpSecret {
             .build()
             .map_err(|e| AuthError::Internal(format!("an unusable TOTP secret: {e}")))
     }
-}
-
-/// Percent-encoding for the URI's label and issuer (letters, digits and `-._~` stay).
-fn encode(text: &str) -> String {
-    const KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(text, KEPT).to_string()
 }
 
 /// A code as a person typed it, normalised: spaces and dashes dropped, then exactly six ASCII

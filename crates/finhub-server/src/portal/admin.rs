@@ -215,7 +215,7 @@ pub(crate) async fn get_audit(
         let mut query: Vec<String> = pairs
             .iter()
             .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| format!("{name}={}", views::percent_encode(value)))
+            .map(|(name, value)| format!("{name}={}", finhub_core::uri::percent_encode(value)))
             .collect();
         query.push(format!("page={page}"));
         format!("/portal/admin/audit?{}", query.join("&"))

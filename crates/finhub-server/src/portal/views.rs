@@ -4,6 +4,7 @@
 use finhub_core::auth::PendingTotp;
 use finhub_core::ids::{TenantId, Username};
 use finhub_core::mfa::RecoveryCode;
+use finhub_core::uri::percent_encode;
 use maud::{Markup, PreEscaped, html};
 use secrecy::ExposeSecret;
 use time::OffsetDateTime;
@@ -119,24 +120,9 @@ pub(crate) fn code_form(browser: &Browser, sign_in_token: &str) -> Markup {
     }
 }
 
-/// `text` percent-encoded for a URL (every byte but unreserved characters).
-pub(crate) fn percent_encode(text: &str) -> String {
-    const KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(text, KEPT).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_is_percent_encoded_byte_by_byte() {
-        assert_eq!(percent_encode("a b&c=d/é\n"), "a%20b%26c%3Dd%2F%C3%A9%0A");
-    }
 
     #[test]
     fn times_show_to_the_minute_in_utc() {
