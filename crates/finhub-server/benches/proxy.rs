@@ -18,7 +18,7 @@
 //!   session `finra hub login` keeps) vs straight to the emulator, both `--rate off`, alternating
 //!   rounds (target: ≥ 80 % of the direct rows/s).
 //!
-//! The hub runs as a subprocess (`finhub serve --config …`, tokio's default 2 workers here,
+//! The hub runs as a subprocess (`finhub serve --config …`, 2 serving threads,
 //! `RUST_LOG=warn` so the per-request access log is off), so its RSS is its own, read from
 //! `/proc/<pid>/status`. The emulators (one at `Scale::Small` for the small call, one at
 //! `Scale::Full` for the download), the download client and the sampler run in this process;
@@ -80,7 +80,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     println!(
         "FinHub proxy benchmark on {cores} cores (shared with other work on this machine: numbers \
-         are noisy). The hub is a subprocess (`finhub serve`, 2 tokio workers, RUST_LOG=warn); the \
+         are noisy). The hub is a subprocess (`finhub serve`, 2 serving threads, RUST_LOG=warn); the \
          emulators, the download client and the memory sampler share this process; wrk (1 thread) \
          runs on the same {cores} cores. Emulator throttle off; hub limits raised in its config \
          (data calls 10^8/s per session and per customer, logins 10^8/min) and upstream pacing \
@@ -491,7 +491,7 @@ fn pinned_comparison(
 }
 
 /// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
-/// many as the hub's runtime threads) beside the hub, alternating rounds: requests/s at 64
+/// many as the hub's serving threads) beside the hub, alternating rounds: requests/s at 64
 /// connections (target ≥ 90 % of nginx's) and p50 at one connection (target within 0.02 ms).
 fn beside_nginx(
     dir: &Path,
@@ -614,6 +614,10 @@ data_per_customer_per_second = 100000000
 [upstream]
 requests_per_second = 0
 timeout_secs = 120
+
+# Two serving threads, as many as nginx's workers beside it.
+[http]
+threads = 2
 "#,
         dir.join("hub.db").display()
     );

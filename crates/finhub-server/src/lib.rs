@@ -17,6 +17,6 @@ pub mod state;
 pub mod tls;
 pub mod upstream;
 
-pub use serve::{ProxyProtocol, serve};
+pub use serve::{ProxyProtocol, ServingThreads, serve};
 pub use state::AppState;
 pub use tls::serve_tls;

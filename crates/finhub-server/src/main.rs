@@ -12,7 +12,7 @@ use finhub_server::admin::AdminCommand;
 use finhub_server::config::{Config, EXAMPLE, LogFormat, Transport};
 use finhub_server::demo::DemoOptions;
 use finhub_server::tls::TlsServer;
-use finhub_server::{AppState, serve, serve_tls};
+use finhub_server::{AppState, ServingThreads, serve, serve_tls};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc: the hub allocates small, short-lived buffers on every request (headers, JSON,
@@ -103,10 +103,27 @@ async fn serve_until_stopped(
 ) -> std::io::Result<()> {
     let limits = state.http.connections.clone();
     let clock = state.clock.clone();
-    let housekeeping = tokio::spawn(finhub_server::housekeeping::run(state.clone()));
-    // `/metrics`, `/readyz` and `/healthz` on a plain-HTTP listener of their own, when configured.
-    let operations = match state.http.metrics_listen {
-        Some(addr) => {
+    let background = Background::start(&state).await?;
+    let app = finhub_server::http::router(state);
+    let served = match tls {
+        Some(tls) => serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await,
+        None => serve(listener, app, limits, shutdown_signal()).await,
+    };
+    drop(background);
+    served
+}
+
+/// What runs beside the hub's listener on the main runtime: housekeeping, and `/metrics`,
+/// `/readyz` and `/healthz` on a plain-HTTP listener of their own when configured. Stopped
+/// when dropped.
+struct Background(Vec<tokio::task::JoinHandle<()>>);
+
+impl Background {
+    async fn start(state: &AppState) -> std::io::Result<Self> {
+        let mut tasks = vec![tokio::spawn(finhub_server::housekeeping::run(
+            state.clone(),
+        ))];
+        if let Some(addr) = state.http.metrics_listen {
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!(
                 address = %listener.local_addr()?,
@@ -115,27 +132,30 @@ async fn serve_until_stopped(
             // Scraped directly, never through the load balancer: no PROXY headers here.
             let direct = finhub_server::config::ConnectionLimits {
                 proxy_protocol: finhub_server::config::ProxyProtocol::off(),
-                ..limits.clone()
+                ..state.http.connections.clone()
             };
-            Some(tokio::spawn(serve(
+            let operations = serve(
                 listener,
                 finhub_server::http::operations_router(state.clone()),
                 direct,
                 shutdown_signal(),
-            )))
+            );
+            tasks.push(tokio::spawn(async move {
+                if let Err(error) = operations.await {
+                    tracing::error!(%error, "the operations listener stopped");
+                }
+            }));
         }
-        None => None,
-    };
-    let app = finhub_server::http::router(state);
-    let served = match tls {
-        Some(tls) => serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await,
-        None => serve(listener, app, limits, shutdown_signal()).await,
-    };
-    housekeeping.abort();
-    if let Some(operations) = operations {
-        operations.abort();
+        Ok(Self(tasks))
     }
-    served
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }
 
 #[tokio::main]
@@ -243,14 +263,22 @@ async fn main() -> anyhow::Result<()> {
                 Transport::Tls(files) => Some(TlsServer::load(files)?),
                 Transport::PlainHttp | Transport::Unconfigured => None,
             };
+            let threads = config.serving_threads;
             let state = AppState::build(config, SystemClock::shared()).await?;
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
+            let listeners = ServingThreads::bind(listen, threads)
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let scheme = if tls.is_some() { "https" } else { "http" };
-            writeln!(stdout, "listening on {scheme}://{}", listener.local_addr()?)?;
+            writeln!(stdout, "listening on {scheme}://{}", listeners.local_addr())?;
             stdout.flush()?;
-            serve_until_stopped(listener, state, tls).await?;
+            let limits = state.http.connections.clone();
+            let clock = state.clock.clone();
+            let background = Background::start(&state).await?;
+            let app = finhub_server::http::router(state);
+            let served = listeners
+                .serve(app, limits, tls, clock, shutdown_signal())
+                .await;
+            drop(background);
+            served?;
         }
     }
     Ok(())

@@ -23,6 +23,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
+use thread_local::ThreadLocal;
 use tokio::time::{Instant, Sleep};
 
 use crate::builder::TlsSettings;
@@ -30,11 +31,14 @@ use crate::error::FinraError;
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
-/// A pooled HTTP/1.1 client for raw calls, built on the first one: only proxies send them, and
-/// building it loads the platform's root certificates, which every other client would pay for
-/// at start-up for nothing.
+/// Pooled HTTP/1.1 clients for raw calls, one per thread that sends them, each built on that
+/// thread's first call: only proxies send them, and building one loads the platform's root
+/// certificates, which every other client would pay for at start-up for nothing. A client's
+/// connections are driven by tasks of the runtime that opened them; a pool per thread keeps a
+/// single-threaded runtime's calls on connections its own thread drives, so a proxied call
+/// wakes no other thread.
 pub(crate) struct RawTransport {
-    client: tokio::sync::OnceCell<Client<Connector, Full<Bytes>>>,
+    client: ThreadLocal<Client<Connector, Full<Bytes>>>,
     timeout: Duration,
     user_agent: HeaderValue,
     tls: TlsSettings,
@@ -44,7 +48,7 @@ impl std::fmt::Debug for RawTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RawTransport")
             .field("timeout", &self.timeout)
-            .field("built", &self.client.initialized())
+            .field("built_here", &self.client.get().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -61,30 +65,28 @@ impl RawTransport {
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| FinraError::Config("the user agent is not a valid header".to_owned()))?;
         Ok(Self {
-            client: tokio::sync::OnceCell::new(),
+            client: ThreadLocal::new(),
             timeout,
             user_agent,
             tls,
         })
     }
 
-    /// The pooled client, built on first use.
-    async fn client(&self) -> Result<&Client<Connector, Full<Bytes>>, FinraError> {
-        self.client
-            .get_or_try_init(|| async {
-                let tls = tls_config(&self.tls)?;
-                let mut http = HttpConnector::new();
-                http.enforce_http(false);
-                http.set_connect_timeout(Some(self.timeout.min(Duration::from_secs(10))));
-                http.set_nodelay(true);
-                let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_tls_config(tls)
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(http);
-                Ok(Client::builder(TokioExecutor::new()).build(connector))
-            })
-            .await
+    /// This thread's pooled client, built on its first use.
+    fn client(&self) -> Result<&Client<Connector, Full<Bytes>>, FinraError> {
+        self.client.get_or_try(|| {
+            let tls = tls_config(&self.tls)?;
+            let mut http = HttpConnector::new();
+            http.enforce_http(false);
+            http.set_connect_timeout(Some(self.timeout.min(Duration::from_secs(10))));
+            http.set_nodelay(true);
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_or_http()
+                .enable_http1()
+                .wrap_connector(http);
+            Ok(Client::builder(TokioExecutor::new()).build(connector))
+        })
     }
 
     /// Sends one request; the answer's body must be read before `timeout` runs out.
@@ -96,7 +98,7 @@ impl RawTransport {
             .headers_mut()
             .entry(reqwest::header::USER_AGENT)
             .or_insert_with(|| self.user_agent.clone());
-        let client = self.client().await?;
+        let client = self.client()?;
         let deadline = Instant::now() + self.timeout;
         let response = tokio::time::timeout_at(deadline, client.request(request))
             .await

@@ -76,6 +76,9 @@ request_timeout_secs = 30
 header_read_timeout_secs = 10
 idle_timeout_secs = 60
 max_connections = 1024
+# Threads serving connections, each accepting on its own socket on the same address (default:
+# the machine's cores):
+# threads = 2
 
 [database]
 # PostgreSQL only: each instance's pool and the limits every connection carries to the server.

@@ -7,6 +7,7 @@ mod raw;
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -102,6 +103,8 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// Concurrent Argon2 computations.
     pub max_concurrent_password_hashes: usize,
+    /// Threads serving connections (`finhub serve`).
+    pub serving_threads: NonZeroUsize,
     /// Calls to FINRA.
     pub upstream: UpstreamConfig,
     /// How `finhub serve` listens: HTTPS, plain HTTP (integration only), or not yet configured.
@@ -483,6 +486,8 @@ impl Config {
                 }
                 n => n,
             },
+            serving_threads: NonZeroUsize::new(raw.http.threads)
+                .ok_or_else(|| ConfigError("http.threads must be positive".into()))?,
             upstream: UpstreamConfig {
                 timeout: Duration::from_secs(nonzero(
                     raw.upstream.timeout_secs,
@@ -983,6 +988,7 @@ mod tests {
         for (section, key) in [
             ("http", "request_timeout_secs"),
             ("http", "max_concurrent_password_hashes"),
+            ("http", "threads"),
             ("upstream", "timeout_secs"),
             ("upstream", "result_link_ttl_secs"),
         ] {

@@ -2,6 +2,7 @@
 //! validation. Unknown keys are refused.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -236,6 +237,9 @@ pub struct RawHttp {
     pub idle_timeout_secs: u64,
     /// Most connections open at once; further ones wait in the listen queue.
     pub max_connections: usize,
+    /// Threads serving connections, each with its own listening socket. Default: the
+    /// machine's cores.
+    pub threads: usize,
 }
 
 impl Default for RawHttp {
@@ -248,6 +252,7 @@ impl Default for RawHttp {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 1024,
+            threads: std::thread::available_parallelism().map_or(2, NonZeroUsize::get),
         }
     }
 }

@@ -1,11 +1,14 @@
 //! The accept loop both listeners share, and [`serve`] (plain HTTP) on it: at most
-//! `max_connections` open at once (more wait in the listen queue), HTTP/1.1 only, the idle and
+//! `max_connections` served at once (past it, each loop holds one more connection unserved
+//! and the rest wait in the listen queue), HTTP/1.1 only, the idle and
 //! header-read time limits of every connection, the peer address (and, over TLS, the
 //! connection's TLS facts) in every request, and graceful shutdown: stop accepting, let requests
-//! in flight finish, close idle connections.
+//! in flight finish, close idle connections. [`ServingThreads`] runs the same loop on several
+//! threads.
 
 mod deadlines;
 mod proxy_protocol;
+mod threads;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -28,6 +31,15 @@ use crate::tls::TlsConnectionInfo;
 use deadlines::{Activity, TimedIo};
 
 pub use proxy_protocol::ProxyProtocol;
+pub use threads::ServingThreads;
+
+/// The connections a listener (or a group of them) may have open at once: one permit each.
+pub(crate) type ConnectionSlots = Arc<Semaphore>;
+
+/// Slots for `limits.max_connections` connections.
+pub(crate) fn connection_slots(limits: &ConnectionLimits) -> ConnectionSlots {
+    Arc::new(Semaphore::new(limits.max_connections))
+}
 
 /// The time limits and the cap of a listener's connections, and whose connections start with a
 /// PROXY protocol header.
@@ -55,19 +67,37 @@ pub async fn serve(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_connections(listener, app, limits, shutdown, |tcp, _| async move {
-        Some((tcp, None))
-    })
+    let slots = connection_slots(&limits);
+    serve_plain(listener, app, limits, slots, shutdown).await
+}
+
+/// [`serve`], taking its connections' slots from `slots`.
+pub(crate) async fn serve_plain(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    slots: ConnectionSlots,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_connections(
+        listener,
+        app,
+        limits,
+        slots,
+        shutdown,
+        |tcp, _| async move { Some((tcp, None)) },
+    )
     .await
 }
 
-/// Accepts connections on `listener` within the cap, runs `handshake` on each in its own task
-/// (plain HTTP: the TCP stream itself; HTTPS: the TLS handshake, `None` when it fails), and
-/// serves HTTP/1.1 on what it gives, until `shutdown` completes.
+/// Accepts connections on `listener` while `slots` has one free, runs `handshake` on each in
+/// its own task (plain HTTP: the TCP stream itself; HTTPS: the TLS handshake, `None` when it
+/// fails), and serves HTTP/1.1 on what it gives, until `shutdown` completes.
 pub(crate) async fn serve_connections<Io, Handshake, Handshaking>(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    slots: ConnectionSlots,
     shutdown: impl Future<Output = ()> + Send + 'static,
     handshake: Handshake,
 ) -> std::io::Result<()>
@@ -76,18 +106,9 @@ where
     Handshake: Fn(TcpStream, SocketAddr) -> Handshaking + Clone + Send + 'static,
     Handshaking: Future<Output = Option<(Io, Option<TlsConnectionInfo>)>> + Send + 'static,
 {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
-        // A slot first: at the cap, connections wait in the listen queue, not in the hub.
-        let slot = tokio::select! {
-            slot = Arc::clone(&slots).acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let (mut tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -97,6 +118,16 @@ where
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
+            },
+            () = &mut shutdown => break,
+        };
+        // Then a slot: at the cap, this connection waits unserved and the next ones wait in
+        // the listen queue. Taken after the accept, so a loop waiting for a connection holds
+        // none (several loops share one cap: an idle one must not keep a slot from the others).
+        let slot = tokio::select! {
+            slot = ConnectionSlots::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
             },
             () = &mut shutdown => break,
         };

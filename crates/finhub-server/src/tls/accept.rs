@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::TlsServer;
-use crate::serve::ConnectionLimits;
+use crate::serve::{ConnectionLimits, ConnectionSlots, connection_slots, serve_connections};
 
 /// Serves the hub over HTTPS on `listener` until `shutdown` completes, then finishes requests in
 /// flight. Every request carries its connection's [`super::TlsConnectionInfo`].
@@ -19,6 +19,20 @@ pub async fn serve_tls(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    tls: TlsServer,
+    clock: SharedClock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let slots = connection_slots(&limits);
+    serve_tls_sharing(listener, app, limits, slots, tls, clock, shutdown).await
+}
+
+/// [`serve_tls`], taking its connections' slots from `slots`.
+pub(crate) async fn serve_tls_sharing(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    slots: ConnectionSlots,
     tls: TlsServer,
     clock: SharedClock,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -45,5 +59,5 @@ pub async fn serve_tls(
             }
         }
     };
-    crate::serve::serve_connections(listener, app, limits, shutdown, handshake).await
+    serve_connections(listener, app, limits, slots, shutdown, handshake).await
 }

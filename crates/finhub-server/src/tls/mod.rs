@@ -33,6 +33,7 @@ use rustls::{ProtocolVersion, RootCertStore, ServerConfig, ServerConnection};
 use time::OffsetDateTime;
 
 pub use accept::serve_tls;
+pub(crate) use accept::serve_tls_sharing;
 pub use identity::identity_of;
 
 use crate::config::TlsFiles;

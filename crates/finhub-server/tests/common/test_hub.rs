@@ -8,6 +8,7 @@
 #![allow(dead_code, reason = "each test binary uses its own part")]
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use axum::Router;
@@ -22,9 +23,9 @@ use finhub_core::net::NetList;
 use finhub_core::scope::Scope;
 use finhub_core::shared_limits::SharedLimits;
 use finhub_core::store::Store;
-use finhub_server::AppState;
 use finhub_server::config::{Config, RawConfig};
 use finhub_server::tls::TlsServer;
+use finhub_server::{AppState, ServingThreads};
 use finhub_store::testing::{PostgresTestDatabase, redis_test_prefix};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -67,6 +68,14 @@ enum Listen {
     InProcess,
     Plain,
     Tls(Box<TlsServer>),
+    /// Plain HTTP on this many serving threads, as `finhub serve` runs.
+    Threads(NonZeroUsize),
+}
+
+/// What a served hub listens on.
+enum Bound {
+    One(TcpListener),
+    Threads(ServingThreads),
 }
 
 /// Options of a [`TestHub`].
@@ -178,6 +187,12 @@ impl TestHubBuilder {
         self
     }
 
+    /// Also served over plain HTTP on `127.0.0.1:0` by `threads` serving threads.
+    pub(crate) fn serve_on_threads(mut self, threads: usize) -> Self {
+        self.listen = Listen::Threads(NonZeroUsize::new(threads).expect("at least one thread"));
+        self
+    }
+
     /// Also served over HTTPS on `127.0.0.1:0`.
     pub(crate) fn tls(mut self, tls: TlsServer) -> Self {
         self.listen = Listen::Tls(Box::new(tls));
@@ -203,20 +218,25 @@ impl TestHubBuilder {
         } else {
             None
         };
-        let listener = match listen {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let listener = match &listen {
             Listen::InProcess => None,
-            Listen::Plain | Listen::Tls(_) => Some(
-                TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            Listen::Plain | Listen::Tls(_) => Some(Bound::One(
+                TcpListener::bind(loopback)
                     .await
                     .expect("bind the hub's listener"),
-            ),
+            )),
+            Listen::Threads(threads) => Some(Bound::Threads(
+                ServingThreads::bind(loopback, *threads).expect("bind the hub's listeners"),
+            )),
         };
-        let addr = listener
-            .as_ref()
-            .map(|listener| listener.local_addr().expect("the listener's address"));
+        let addr = listener.as_ref().map(|listener| match listener {
+            Bound::One(listener) => listener.local_addr().expect("the listener's address"),
+            Bound::Threads(threads) => threads.local_addr(),
+        });
         if raw.public_url.is_none() {
             raw.public_url = Some(match (&listen, addr) {
-                (Listen::Plain, Some(addr)) => format!("http://{addr}"),
+                (Listen::Plain | Listen::Threads(_), Some(addr)) => format!("http://{addr}"),
                 _ => ISSUER.to_owned(),
             });
         }
@@ -275,20 +295,28 @@ impl TestHubBuilder {
             };
             let limits = state.http.connections.clone();
             let app = router.clone();
-            match listen {
-                Listen::Tls(tls) => {
-                    let clock = clock.clone();
+            let clock = clock.clone();
+            match (listen, listener) {
+                (Listen::Tls(tls), Bound::One(listener)) => {
                     tokio::spawn(async move {
                         finhub_server::serve_tls(listener, app, limits, *tls, clock, shutdown)
                             .await
                             .expect("serve the hub over TLS");
                     });
                 }
-                Listen::Plain | Listen::InProcess => {
+                (_, Bound::One(listener)) => {
                     tokio::spawn(async move {
                         finhub_server::serve(listener, app, limits, shutdown)
                             .await
                             .expect("serve the hub");
+                    });
+                }
+                (_, Bound::Threads(threads)) => {
+                    tokio::spawn(async move {
+                        threads
+                            .serve(app, limits, None, clock, shutdown)
+                            .await
+                            .expect("serve the hub on its threads");
                     });
                 }
             }

@@ -25,7 +25,7 @@ const PAGING_HEADERS: [&str; 8] = [
 
 /// The hub's answer is FINRA's: status, body, paging headers, and a FINRA request id.
 #[track_caller]
-fn assert_passed_through(through_hub: &Reply, direct: &Reply) {
+pub(crate) fn assert_passed_through(through_hub: &Reply, direct: &Reply) {
     assert_eq!(through_hub.status, direct.status, "{}", through_hub.text());
     assert_eq!(through_hub.text(), direct.text());
     for name in PAGING_HEADERS {

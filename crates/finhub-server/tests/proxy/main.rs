@@ -16,6 +16,7 @@ mod leaks;
 mod metrics;
 mod pacing;
 mod policy;
+mod serving_threads;
 mod support;
 mod traqs;
 mod upstream_tokens;

@@ -94,6 +94,13 @@ impl Builder {
         self
     }
 
+    /// Served on `threads` serving threads (as `finhub serve` runs) instead of on the test's
+    /// runtime. The threads keep real time: not for tests on tokio's paused clock.
+    pub(crate) fn on_serving_threads(mut self, threads: usize) -> Self {
+        self.hub = self.hub.serve_on_threads(threads);
+        self
+    }
+
     /// On a PostgreSQL database of its own.
     pub(crate) fn postgres(mut self) -> Self {
         self.hub = self.hub.postgres();
