@@ -37,21 +37,26 @@ const FORWARDED_REQUEST_HEADERS: [HeaderName; 3] = [
     HeaderName::from_static("data-api-version"),
 ];
 
-/// Response headers passed back from FINRA. `Content-Length` lets the body stream out with a
-/// fixed length, as FINRA sent it, instead of re-framed in chunks.
-const PASSED_RESPONSE_HEADERS: [&str; 11] = [
-    "content-type",
-    "content-length",
-    "record-total",
-    "record-offset",
-    "record-limit",
-    "record-max-limit",
-    "total-records-on-page",
-    "response-payload-max-size",
-    "finra-api-request-id",
-    "retry-after",
-    "www-authenticate",
-];
+/// Whether a response header from FINRA is passed back. `Content-Length` lets the body stream
+/// out with a fixed length, as FINRA sent it, instead of re-framed in chunks. (A `match` on the
+/// name: every header of every answer is checked, and this compiles to a dispatch on the
+/// length before any comparison.)
+fn is_passed_response_header(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "content-type"
+            | "content-length"
+            | "record-total"
+            | "record-offset"
+            | "record-limit"
+            | "record-max-limit"
+            | "total-records-on-page"
+            | "response-payload-max-size"
+            | "finra-api-request-id"
+            | "retry-after"
+            | "www-authenticate"
+    )
+}
 
 /// `GET|POST /v1/finra/…`.
 pub(crate) async fn proxy_finra(
@@ -163,24 +168,25 @@ pub(crate) async fn proxy_finra(
 }
 
 /// FINRA's response headers the caller sees: the passed ones, and `Location` pointed at the hub.
-fn passed_headers(state: &AppState, upstream: HeaderMap) -> HeaderMap {
-    let mut passed = HeaderMap::with_capacity(upstream.len());
-    let mut current = None;
-    for (name, value) in upstream {
-        // `HeaderMap`'s owning iterator names a header once, before all of its values.
-        if name.is_some() {
-            current = name;
-        }
-        let Some(name) = &current else { continue };
-        if name == header::LOCATION {
-            if let Some(rewritten) = rewrite_location(state, &value) {
-                passed.insert(header::LOCATION, rewritten);
-            }
-        } else if PASSED_RESPONSE_HEADERS.contains(&name.as_str()) {
-            passed.append(name.clone(), value);
-        }
+/// FINRA's own map is kept and trimmed in place (it usually holds one header to drop, `Date`),
+/// rather than its headers copied one by one into a new map.
+fn passed_headers(state: &AppState, mut headers: HeaderMap) -> HeaderMap {
+    let location = headers
+        .get_all(header::LOCATION)
+        .iter()
+        .filter_map(|value| rewrite_location(state, value))
+        .last();
+    while let Some(dropped) = headers
+        .keys()
+        .find(|name| !is_passed_response_header(name))
+        .cloned()
+    {
+        headers.remove(dropped);
     }
-    passed
+    if let Some(location) = location {
+        headers.insert(header::LOCATION, location);
+    }
+    headers
 }
 
 /// `GET /v1/finra/results/{link}`: the hub's result link, served without a token while it is
