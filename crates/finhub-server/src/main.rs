@@ -94,10 +94,18 @@ enum Command {
     },
 }
 
-/// Serves the hub's router over `state` on `listener` (HTTPS when `tls` is given) until Ctrl-C
-/// or SIGTERM, then finishes requests in flight.
+/// Where a hub accepts its connections.
+enum Listening {
+    /// One listener served by the calling runtime (each of the demo's instances).
+    Here(tokio::net::TcpListener),
+    /// `finhub serve`'s serving threads.
+    Threads(ServingThreads),
+}
+
+/// Serves the hub's router over `state` (HTTPS when `tls` is given) until Ctrl-C or SIGTERM,
+/// then finishes requests in flight.
 async fn serve_until_stopped(
-    listener: tokio::net::TcpListener,
+    listening: Listening,
     state: AppState,
     tls: Option<TlsServer>,
 ) -> std::io::Result<()> {
@@ -105,9 +113,16 @@ async fn serve_until_stopped(
     let clock = state.clock.clone();
     let background = Background::start(&state).await?;
     let app = finhub_server::http::router(state);
-    let served = match tls {
-        Some(tls) => serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await,
-        None => serve(listener, app, limits, shutdown_signal()).await,
+    let served = match (listening, tls) {
+        (Listening::Here(listener), Some(tls)) => {
+            serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await
+        }
+        (Listening::Here(listener), None) => serve(listener, app, limits, shutdown_signal()).await,
+        (Listening::Threads(threads), tls) => {
+            threads
+                .serve(app, limits, tls, clock, shutdown_signal())
+                .await
+        }
     };
     drop(background);
     served
@@ -233,13 +248,13 @@ async fn main() -> anyhow::Result<()> {
                 ..
             } = demo;
             let mut served = vec![tokio::spawn(serve_until_stopped(
-                listener,
+                Listening::Here(listener),
                 state,
                 tls.clone(),
             ))];
             for (state, listener) in siblings {
                 served.push(tokio::spawn(serve_until_stopped(
-                    listener,
+                    Listening::Here(listener),
                     state,
                     tls.clone(),
                 )));
@@ -270,15 +285,7 @@ async fn main() -> anyhow::Result<()> {
             let scheme = if tls.is_some() { "https" } else { "http" };
             writeln!(stdout, "listening on {scheme}://{}", listeners.local_addr())?;
             stdout.flush()?;
-            let limits = state.http.connections.clone();
-            let clock = state.clock.clone();
-            let background = Background::start(&state).await?;
-            let app = finhub_server::http::router(state);
-            let served = listeners
-                .serve(app, limits, tls, clock, shutdown_signal())
-                .await;
-            drop(background);
-            served?;
+            serve_until_stopped(Listening::Threads(listeners), state, tls).await?;
         }
     }
     Ok(())

@@ -174,8 +174,8 @@ fn passed_headers(state: &AppState, mut headers: HeaderMap) -> HeaderMap {
     let location = headers
         .get_all(header::LOCATION)
         .iter()
-        .filter_map(|value| rewrite_location(state, value))
-        .last();
+        .rev()
+        .find_map(|value| rewrite_location(state, value));
     while let Some(dropped) = headers
         .keys()
         .find(|name| !is_passed_response_header(name))
