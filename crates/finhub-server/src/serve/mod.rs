@@ -68,11 +68,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let slots = connection_slots(&limits);
-    serve_plain(listener, app, limits, slots, shutdown).await
+    serve_plain_sharing(listener, app, limits, slots, shutdown).await
 }
 
 /// [`serve`], taking its connections' slots from `slots`.
-pub(crate) async fn serve_plain(
+pub(crate) async fn serve_plain_sharing(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,

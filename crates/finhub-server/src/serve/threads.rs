@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 
-use super::{ConnectionLimits, ConnectionSlots, connection_slots, serve_plain};
+use super::{ConnectionLimits, ConnectionSlots, connection_slots, serve_plain_sharing};
 use crate::tls::{TlsServer, serve_tls_sharing};
 
 /// Pending connections each socket keeps in its listen queue.
@@ -147,7 +147,7 @@ impl ServingThread {
                 Some(tls) => {
                     serve_tls_sharing(listener, app, limits, slots, tls, clock, shutdown).await
                 }
-                None => serve_plain(listener, app, limits, slots, shutdown).await,
+                None => serve_plain_sharing(listener, app, limits, slots, shutdown).await,
             }
         })
     }
