@@ -5,33 +5,28 @@
 //! decision, made on the login and on every session call before the credentials.
 
 use axum::extract::{FromRequestParts, Request};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use finhub_core::error::AuthError;
 
 use super::context::RequestFacts;
 use super::error::ApiError;
 use crate::state::AppState;
 use crate::tls::TlsConnectionInfo;
 
-/// Refuses requests whose connection's certificate is invalid, or missing where required.
-/// Requests that did not come through `serve_tls` pass (no TLS, no certificate policy).
-pub(crate) async fn require_valid_certificate(
-    state: &AppState,
-    request: Request,
-    next: Next,
-) -> Response {
-    let refusal = match request.extensions().get::<TlsConnectionInfo>() {
-        Some(tls) => state
-            .sessions
-            .check_client_certificate(&tls.client_certificate)
-            .err(),
-        None => None,
-    };
-    let Some(error) = refusal else {
-        return next.run(request).await;
-    };
+/// Why the request's connection is refused by the certificate policy, if it is. Requests that
+/// did not come through `serve_tls` pass (no TLS, no certificate policy).
+pub(crate) fn refusal(state: &AppState, request: &Request) -> Option<AuthError> {
+    let tls = request.extensions().get::<TlsConnectionInfo>()?;
+    state
+        .sessions
+        .check_client_certificate(&tls.client_certificate)
+        .err()
+}
+
+/// The answer to a request the certificate policy refused, audited.
+pub(crate) async fn refuse(state: AppState, request: Request, error: AuthError) -> Response {
     let (mut parts, _body) = request.into_parts();
-    match RequestFacts::from_request_parts(&mut parts, state).await {
+    match RequestFacts::from_request_parts(&mut parts, &state).await {
         Ok(facts) => {
             state.sessions.audit_refusal(&facts.context, &error).await;
             ApiError::Auth(error).into_response()

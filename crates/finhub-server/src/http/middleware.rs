@@ -1,17 +1,24 @@
-//! What the hub does around every route, as one layer ([`edge`]): the request id (a fresh UUID,
-//! returned in `X-Request-Id` and in every error body), one log line and the request metrics
-//! per request, the error envelope, the header-size guard, the request time limit (408 when
-//! the body stopped arriving, else 503) and the certificate policy; and `Cache-Control:
-//! no-store` on the authentication endpoints.
+//! What the hub does around every route, as one layer ([`EdgeLayer`]): the request id (a fresh
+//! UUID, returned in `X-Request-Id` and in every error body), one log line and the request
+//! metrics per request, the error envelope, the header-size guard, the request time limit (408
+//! when the body stopped arriving, else 503), the certificate policy, and which headers are
+//! sensitive (kept out of debug output); and `Cache-Control: no-store` on the authentication
+//! endpoints.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::time::Sleep;
+use tower::{Layer, Service};
 
 use super::body_end::BodyWithEnd;
 use super::certificate;
@@ -19,7 +26,6 @@ use super::context::RequestId;
 use super::error::{ApiError, ErrorReport};
 use super::finra::FinraRoute;
 use super::finra::route::Dataset;
-use crate::metrics::Metrics;
 use crate::state::AppState;
 
 /// The response header carrying the request id.
@@ -33,103 +39,281 @@ pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Most headers a request may carry.
 pub(crate) const MAX_HEADERS: usize = 64;
 
-/// The steps every request goes through, outermost first: [`track_request`], the header-size
-/// guard, [`time_limit`], then the certificate policy. One layer, so a request costs one boxed
-/// future and one clone of the routes behind it, not one per step.
-pub(crate) async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    track_request(&state.metrics, request, async |request| {
-        if headers_too_large(&request) {
-            return ApiError::HeadersTooLarge.into_response();
-        }
-        time_limit(state.http.request_timeout, request, async |request| {
-            certificate::require_valid_certificate(&state, request, next).await
-        })
-        .await
-    })
-    .await
+/// The steps every request goes through: the request id, the header-size guard, the
+/// certificate policy, the time limit, then (once answered) the envelope, the log line and the
+/// metrics. One layer with a future of its own, so a request costs no boxed future, no clone
+/// of the routes behind it and no copy of a large state machine for these steps.
+#[derive(Clone)]
+pub(crate) struct EdgeLayer {
+    state: AppState,
 }
 
-/// Gives the request its id, renders an error's envelope with that id, logs the detail of a
-/// server error once, and logs one line per request (method, route, status, duration, id).
-/// No path, header, query or body is logged: the line names the matched route's template
-/// (for a proxied FINRA path, its own template, with the group and name once the call went
-/// on), and for a path no route takes, only its length.
-async fn track_request(
-    metrics: &Metrics,
-    mut request: Request,
-    next: impl AsyncFnOnce(Request) -> Response,
-) -> Response {
-    let started = Instant::now();
-    // A v4 UUID from the thread-local CSPRNG (no system call per request).
-    let mut text = uuid::Uuid::encode_buffer();
-    let request_id: Arc<str> = Arc::from(
-        &*uuid::Builder::from_random_bytes(rand::random())
-            .into_uuid()
-            .hyphenated()
-            .encode_lower(&mut text),
-    );
-    request
-        .extensions_mut()
-        .insert(RequestId(Arc::clone(&request_id)));
-    let method = request.method().clone();
-    // Both are reference-counted: no copy of the path is made.
-    let uri = request.uri().clone();
-    let matched = request.extensions().get::<MatchedPath>().cloned();
+impl EdgeLayer {
+    pub(crate) fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
 
-    let mut response = next(request).await;
+impl<S> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
 
-    let report = response.extensions_mut().remove::<ErrorReport>();
-    if let Some(report) = &report {
-        *response.body_mut() = report.envelope(&request_id);
-        response.headers_mut().remove(header::CONTENT_LENGTH);
-        if let Some(detail) = &report.internal {
-            tracing::error!(
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge {
+            state: self.state.clone(),
+            inner,
+        }
+    }
+}
+
+/// A route behind [`EdgeLayer`].
+#[derive(Clone)]
+pub(crate) struct Edge<S> {
+    state: AppState,
+    inner: S,
+}
+
+impl<S> Service<Request> for Edge<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = EdgeFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        mark_sensitive(request.headers_mut(), &header::AUTHORIZATION);
+        mark_sensitive(request.headers_mut(), &header::COOKIE);
+        let tracked = Tracked::start(&self.state, &mut request);
+        let stage = if headers_too_large(&request) {
+            Stage::Answered {
+                response: Some(ApiError::HeadersTooLarge.into_response()),
+            }
+        } else if let Some(refused) = certificate::refusal(&self.state, &request) {
+            let (state, limit) = (self.state.clone(), self.state.http.request_timeout);
+            Stage::Refused {
+                future: Box::pin(async move {
+                    tokio::time::timeout(limit, certificate::refuse(state, request, refused))
+                        .await
+                        .unwrap_or_else(|_| ApiError::Timeout(limit).into_response())
+                }),
+            }
+        } else {
+            let limit = self.state.http.request_timeout;
+            let (request, received) = watch_body(request);
+            // Ready: the routes behind are always ready (axum's services are).
+            let future = self.inner.call(request);
+            Stage::Running {
+                future,
+                deadline: tokio::time::sleep(limit),
+                limit,
+                received,
+            }
+        };
+        EdgeFuture { stage, tracked }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request going through [`Edge`]: the routes' answer, or the time limit's, then
+    /// finished by [`Tracked::finish`].
+    pub(crate) struct EdgeFuture<F> {
+        #[pin]
+        stage: Stage<F>,
+        tracked: Tracked,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StageProjection]
+    enum Stage<F> {
+        /// Answered before reaching the routes (the header-size guard).
+        Answered { response: Option<Response> },
+        /// Refused by the certificate policy: audited, then answered (within the time limit).
+        Refused { future: Pin<Box<dyn Future<Output = Response> + Send>> },
+        /// With the routes, under the request's time limit.
+        Running {
+            #[pin]
+            future: F,
+            #[pin]
+            deadline: Sleep,
+            limit: Duration,
+            received: Option<Arc<AtomicBool>>,
+        },
+    }
+}
+
+impl<F> Future for EdgeFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = match this.stage.project() {
+            StageProjection::Answered { response } => response.take().unwrap_or_else(|| {
+                ApiError::Internal("a request was answered twice").into_response()
+            }),
+            StageProjection::Refused { future } => std::task::ready!(future.as_mut().poll(cx)),
+            StageProjection::Running {
+                future,
+                deadline,
+                limit,
+                received,
+            } => match future.poll(cx) {
+                Poll::Ready(Ok(response)) => response,
+                Poll::Ready(Err(never)) => match never {},
+                Poll::Pending => {
+                    std::task::ready!(deadline.poll(cx));
+                    // The caller's side when its body had stopped arriving, else the hub's.
+                    if received
+                        .as_ref()
+                        .is_some_and(|received| !received.load(Ordering::Acquire))
+                    {
+                        ApiError::RequestTimeout(*limit).into_response()
+                    } else {
+                        ApiError::Timeout(*limit).into_response()
+                    }
+                }
+            },
+        };
+        Poll::Ready(Ok(this.tracked.finish(response)))
+    }
+}
+
+/// Marks every value of a header sensitive, so that no debug output shows it.
+fn mark_sensitive(headers: &mut HeaderMap, name: &HeaderName) {
+    if let header::Entry::Occupied(mut entry) = headers.entry(name) {
+        for value in entry.iter_mut() {
+            value.set_sensitive(true);
+        }
+    }
+}
+
+/// The request with its body watched for its end, and whether it has all arrived; a request
+/// without a body (most GETs) has it all already and is not watched.
+fn watch_body(request: Request) -> (Request, Option<Arc<AtomicBool>>) {
+    if axum::body::HttpBody::is_end_stream(request.body()) {
+        return (request, None);
+    }
+    let received = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&received);
+    let request = request.map(|body| {
+        axum::body::Body::new(BodyWithEnd::new(body, move || {
+            flag.store(true, Ordering::Release);
+        }))
+    });
+    (request, Some(received))
+}
+
+/// What the edge keeps of a request to finish its answer: its id, and for the log line and the
+/// metrics, when it started, its method and route. No path, header, query or body is logged:
+/// the line names the matched route's template (for a proxied FINRA path, its own template,
+/// with the group and name once the call went on), and for a path no route takes, only its
+/// length.
+struct Tracked {
+    state: AppState,
+    started: Instant,
+    request_id: Arc<str>,
+    method: Method,
+    /// Reference-counted: no copy of the path is made.
+    uri: Uri,
+    matched: Option<MatchedPath>,
+}
+
+impl Tracked {
+    /// Gives the request its id.
+    fn start(state: &AppState, request: &mut Request) -> Self {
+        let started = Instant::now();
+        // A v4 UUID from the thread-local CSPRNG (no system call per request).
+        let mut text = uuid::Uuid::encode_buffer();
+        let request_id: Arc<str> = Arc::from(
+            &*uuid::Builder::from_random_bytes(rand::random())
+                .into_uuid()
+                .hyphenated()
+                .encode_lower(&mut text),
+        );
+        request
+            .extensions_mut()
+            .insert(RequestId(Arc::clone(&request_id)));
+        Self {
+            state: state.clone(),
+            started,
+            request_id,
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            matched: request.extensions().get::<MatchedPath>().cloned(),
+        }
+    }
+
+    /// Renders an error's envelope with the request's id, logs the detail of a server error
+    /// once, sets the answer's own headers, and logs one line per request (method, route,
+    /// status, duration, id) and records it in the metrics.
+    fn finish(&self, mut response: Response) -> Response {
+        let request_id = &self.request_id;
+        let report = response.extensions_mut().remove::<ErrorReport>();
+        if let Some(report) = &report {
+            *response.body_mut() = report.envelope(request_id);
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            if let Some(detail) = &report.internal {
+                tracing::error!(
+                    request.id = %request_id,
+                    error.code = report.code,
+                    error.detail = %detail,
+                    "request failed"
+                );
+            }
+        }
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(request_id) {
+            headers.insert(REQUEST_ID, value);
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        mark_sensitive(headers, &header::SET_COOKIE);
+        let metrics = &self.state.metrics;
+        let logging = tracing::enabled!(tracing::Level::INFO);
+        if !(logging || metrics.enabled()) {
+            return response;
+        }
+        // The route is worked out again from the path only when it is recorded.
+        let mut route = LoggedRoute::of(self.matched.as_ref(), self.uri.path());
+        let method = &self.method;
+        metrics.request(
+            route.template,
+            method,
+            response.status().as_u16(),
+            self.started.elapsed(),
+        );
+        if logging {
+            if report.is_some() {
+                // The group and name are logged only once the scope has granted them and the
+                // call went on: a refused request's parts are the caller's text, whatever they
+                // look like.
+                route.dataset = None;
+            }
+            tracing::info!(
+                http.method = %method,
+                http.route = route.template,
+                finra.group = route.dataset.map(|d| d.group.as_str()),
+                finra.name = route.dataset.map(|d| d.name.as_str()),
+                http.path_bytes = route.unmatched_bytes,
+                http.status = response.status().as_u16(),
+                error.code = report.as_ref().map(|r| r.code),
+                duration_ms = self.started.elapsed().as_micros() as f64 / 1_000.0,
                 request.id = %request_id,
-                error.code = report.code,
-                error.detail = %detail,
-                "request failed"
+                "request"
             );
         }
+        response
     }
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID, value);
-    }
-    response.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    let logging = tracing::enabled!(tracing::Level::INFO);
-    if !(logging || metrics.enabled()) {
-        return response;
-    }
-    // The route is worked out again from the path only when it is recorded.
-    let mut route = LoggedRoute::of(matched.as_ref(), uri.path());
-    metrics.request(
-        route.template,
-        &method,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    if logging {
-        if report.is_some() {
-            // The group and name are logged only once the scope has granted them and the call
-            // went on: a refused request's parts are the caller's text, whatever they look like.
-            route.dataset = None;
-        }
-        tracing::info!(
-            http.method = %method,
-            http.route = route.template,
-            finra.group = route.dataset.map(|d| d.group.as_str()),
-            finra.name = route.dataset.map(|d| d.name.as_str()),
-            http.path_bytes = route.unmatched_bytes,
-            http.status = response.status().as_u16(),
-            error.code = report.as_ref().map(|r| r.code),
-            duration_ms = started.elapsed().as_micros() as f64 / 1_000.0,
-            request.id = %request_id,
-            "request"
-        );
-    }
-    response
 }
 
 /// What a log line says about a request's path: a template, never the path (a result link's
@@ -182,37 +366,6 @@ fn headers_too_large(request: &Request) -> bool {
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     size > MAX_HEADER_BYTES || headers.len() > MAX_HEADERS
-}
-
-/// Ends a request that runs longer than the configured limit: `408 request_timeout` when its
-/// body had stopped arriving (the caller's side), else `503 server_error` (the hub's).
-async fn time_limit(
-    limit: Duration,
-    request: Request,
-    next: impl AsyncFnOnce(Request) -> Response,
-) -> Response {
-    // Whether the body has all arrived, watched only when there is one: a request without a
-    // body (most GETs) has it all already.
-    let received = (!axum::body::HttpBody::is_end_stream(request.body()))
-        .then(|| Arc::new(AtomicBool::new(false)));
-    let request = match &received {
-        Some(received) => {
-            let received = Arc::clone(received);
-            request.map(|body| {
-                axum::body::Body::new(BodyWithEnd::new(body, move || {
-                    received.store(true, Ordering::Release);
-                }))
-            })
-        }
-        None => request,
-    };
-    match tokio::time::timeout(limit, next(request)).await {
-        Ok(response) => response,
-        Err(_) if received.is_some_and(|received| !received.load(Ordering::Acquire)) => {
-            ApiError::RequestTimeout(limit).into_response()
-        }
-        Err(_) => ApiError::Timeout(limit).into_response(),
-    }
 }
 
 /// `Cache-Control: no-store` and `Pragma: no-cache` on every answer of `/v1/auth/*`.

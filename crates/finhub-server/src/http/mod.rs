@@ -20,13 +20,10 @@ mod traqs;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath};
-use axum::http::{StatusCode, header};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::routing::{MethodFilter, any};
 use axum::{Json, response::IntoResponse};
-use tower_http::sensitive_headers::{
-    SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
-};
 
 use crate::state::AppState;
 pub(crate) use context::RequestFacts;
@@ -77,12 +74,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone())
-        .layer(from_fn_with_state(state, middleware::edge))
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::AUTHORIZATION,
-            header::COOKIE,
-        ]))
-        .layer(SetSensitiveResponseHeadersLayer::new([header::SET_COOKIE]))
+        .layer(middleware::EdgeLayer::new(state))
 }
 
 /// The answer of `GET /healthz`.

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
+use std::time::Duration;
 
 use axum::Router;
 use finhub_clock::SharedClock;
@@ -139,6 +140,7 @@ impl ServingThread {
             .enable_all()
             .build()?;
         runtime.block_on(async move {
+            tokio::spawn(keep_timer_wake_near());
             let listener = TcpListener::from_std(listener)?;
             let shutdown = async move {
                 let _ = stopping.wait_for(|stop| *stop).await;
@@ -150,6 +152,24 @@ impl ServingThread {
                 None => serve_plain_sharing(listener, app, limits, slots, shutdown).await,
             }
         })
+    }
+}
+
+/// How far ahead a serving thread's timer driver is always due to wake.
+const TIMER_WAKE_WITHIN: Duration = Duration::from_secs(1);
+
+/// Keeps the thread's timer driver due to wake within [`TIMER_WAKE_WITHIN`], for as long as the
+/// runtime runs. tokio wakes its driver through an eventfd (a system call) whenever a timer is
+/// armed that is due before the driver's next planned wake-up, even from the thread that drives
+/// it; on a quiet thread, whose next wake-up is a connection's idle limit a minute away, that is
+/// every request (its time limit and its upstream timeout, due in seconds). With a wake-up
+/// always within a second, arming a limit of a second or more never costs that system call; the
+/// price is one wake-up per second on an idle thread.
+async fn keep_timer_wake_near() {
+    let mut tick = tokio::time::interval(TIMER_WAKE_WITHIN);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
     }
 }
 
