@@ -199,7 +199,7 @@ impl FinraClientBuilder {
             identity: self.identity,
         };
         let http = http_client(self.timeout, &self.user_agent, &tls)?;
-        let raw = RawTransport::new(self.timeout, &self.user_agent, tls)?;
+        let raw = RawTransport::new(&api_base, self.timeout, &self.user_agent, tls)?;
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
         let auth = match (self.token_manager, self.auth) {
             (Some(manager), _) => Authenticator::Managed(manager),

@@ -31,7 +31,13 @@ impl ApiPath {
         if segments.is_empty() {
             return Err(unsafe_path("a path needs at least one segment"));
         }
-        let mut path = String::new();
+        // Room for every segment unencoded: one allocation for the usual path.
+        let mut path = String::with_capacity(
+            segments
+                .iter()
+                .map(|segment| segment.as_ref().len() + 1)
+                .sum(),
+        );
         for segment in segments {
             let segment = segment.as_ref();
             match segment {
@@ -149,9 +155,9 @@ pub(crate) fn uri_under(
         text.push('?');
         text.push_str(query);
     }
-    let uri: hyper::Uri = text
-        .parse()
-        .map_err(|_| unsafe_path("the request URL does not parse"))?;
+    // From the `String` itself: parsed in place, not copied.
+    let uri =
+        hyper::Uri::try_from(text).map_err(|_| unsafe_path("the request URL does not parse"))?;
     let same_origin = uri.scheme_str() == Some(base.scheme())
         && uri.authority().map(hyper::http::uri::Authority::as_str)
             == Some(&base[Position::BeforeHost..Position::AfterPort]);

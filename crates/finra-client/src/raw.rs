@@ -22,9 +22,11 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use reqwest::StatusCode;
+use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderValue};
 use thread_local::ThreadLocal;
 use tokio::time::{Instant, Sleep};
+use url::Position;
 
 use crate::builder::TlsSettings;
 use crate::error::FinraError;
@@ -41,6 +43,8 @@ pub(crate) struct RawTransport {
     client: ThreadLocal<Client<Connector, Full<Bytes>>>,
     timeout: Duration,
     user_agent: HeaderValue,
+    /// The API base's `Host` header, made once rather than formatted by hyper per request.
+    host: HeaderValue,
     tls: TlsSettings,
 }
 
@@ -54,20 +58,27 @@ impl std::fmt::Debug for RawTransport {
 }
 
 impl RawTransport {
-    /// A transport with this timeout and user agent; `https` verified by the platform's
-    /// verifier (plus the extra roots, DER certificates, when given), presenting the client
-    /// certificate when one is set.
+    /// A transport to `api_base`'s host with this timeout and user agent; `https` verified by
+    /// the platform's verifier (plus the extra roots, DER certificates, when given), presenting
+    /// the client certificate when one is set.
     pub(crate) fn new(
+        api_base: &Url,
         timeout: Duration,
         user_agent: &str,
         tls: TlsSettings,
     ) -> Result<Self, FinraError> {
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| FinraError::Config("the user agent is not a valid header".to_owned()))?;
+        // The host and the port when it is not the scheme's default, as the URL keeps them.
+        let host = HeaderValue::from_str(&api_base[Position::BeforeHost..Position::AfterPort])
+            .map_err(|_| {
+                FinraError::Config("the API base's host is not a valid header".to_owned())
+            })?;
         Ok(Self {
             client: ThreadLocal::new(),
             timeout,
             user_agent,
+            host,
             tls,
         })
     }
@@ -94,10 +105,13 @@ impl RawTransport {
         &self,
         mut request: hyper::Request<Full<Bytes>>,
     ) -> Result<RawResponse, FinraError> {
-        request
-            .headers_mut()
+        let headers = request.headers_mut();
+        headers
             .entry(reqwest::header::USER_AGENT)
             .or_insert_with(|| self.user_agent.clone());
+        headers
+            .entry(reqwest::header::HOST)
+            .or_insert_with(|| self.host.clone());
         let client = self.client()?;
         let deadline = Instant::now() + self.timeout;
         let response = tokio::time::timeout_at(deadline, client.request(request))

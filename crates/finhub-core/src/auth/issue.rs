@@ -39,12 +39,28 @@ pub(super) struct Successor {
     pub(super) session_key_hash: String,
 }
 
+/// Prefix of a machine's `sub` claim, before its customer id.
+const MACHINE_SUBJECT: &str = "client:";
+
 /// The `sub` claim: the username, or `client:<customerId>` for machines.
 pub(super) fn token_subject(username: Option<&Username>, customer: &CustomerId) -> String {
     username.map_or_else(
-        || format!("client:{customer}"),
+        || format!("{MACHINE_SUBJECT}{customer}"),
         |name| name.as_str().to_owned(),
     )
+}
+
+/// Whether `sub` is [`token_subject`]'s claim for this user or customer (compared in place: a
+/// session check makes no string).
+pub(super) fn is_token_subject(
+    sub: &str,
+    username: Option<&Username>,
+    customer: &CustomerId,
+) -> bool {
+    match username {
+        Some(name) => sub == name.as_str(),
+        None => sub.strip_prefix(MACHINE_SUBJECT) == Some(customer.as_str()),
+    }
 }
 
 impl Logins {
@@ -148,5 +164,25 @@ impl Logins {
         let plaintext = self.ctx.data_key.open(sealed, used.as_str())?;
         serde_json::from_slice(&plaintext)
             .map_err(|e| AuthError::Internal(format!("decoding a successor failed: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_is_recognised_in_place_exactly_as_it_is_issued() {
+        let customer = CustomerId::parse("CUST-1").expect("a customer id");
+        let user = Username::parse("alice").expect("a username");
+        for username in [None, Some(&user)] {
+            let issued = token_subject(username, &customer);
+            assert!(is_token_subject(&issued, username, &customer), "{issued}");
+        }
+        assert!(!is_token_subject("client:CUST-2", None, &customer));
+        assert!(!is_token_subject("CUST-1", None, &customer));
+        assert!(!is_token_subject("client:CUST-1", Some(&user), &customer));
+        assert!(!is_token_subject("alice2", Some(&user), &customer));
+        assert!(!is_token_subject("alice", None, &customer));
     }
 }

@@ -11,7 +11,7 @@ use crate::secret::SecretHash;
 use crate::session_token::SessionClaims;
 
 use super::audit_trail::{Subject, outcome_of};
-use super::issue::token_subject;
+use super::issue::is_token_subject;
 use crate::cert::{CertificateIdentity, ClientCertificate};
 
 use super::RequestContext;
@@ -155,10 +155,9 @@ impl Sessions {
         let key_hash = SecretHash::of(&claims.internal_token_key);
         let (session, tenant) = self.live_session(&key_hash, now).await?;
         let customer_matches = session.customer_id.as_str() == claims.customer_id;
-        let expected_sub = token_subject(session.username.as_ref(), &session.customer_id);
         if session.tenant_id.as_str() != claims.tenant_id
             || !customer_matches
-            || expected_sub != claims.sub
+            || !is_token_subject(&claims.sub, session.username.as_ref(), &session.customer_id)
         {
             return Err(AuthError::InvalidToken(TokenProblem::Invalid));
         }

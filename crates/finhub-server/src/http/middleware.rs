@@ -320,7 +320,7 @@ impl Tracked {
 /// sealed segment is a bearer capability, any other segment may be a pasted token).
 struct LoggedRoute<'a> {
     /// The matched route's template, or a placeholder.
-    template: &'a str,
+    template: &'static str,
     /// A proxied FINRA route's dataset, validated.
     dataset: Option<Dataset<'a>>,
     /// For a path no route takes: its length in bytes.
@@ -338,10 +338,14 @@ impl<'a> LoggedRoute<'a> {
             return unmatched;
         };
         if matched.as_str() != super::FINRA_ROUTE {
-            return Self {
-                template: matched.as_str(),
-                dataset: None,
-                unmatched_bytes: None,
+            // The table's own copy of the template: a label the metrics keep without a copy.
+            return match super::routes::template(matched.as_str()) {
+                Some(template) => Self {
+                    template,
+                    dataset: None,
+                    unmatched_bytes: None,
+                },
+                None => unmatched,
             };
         }
         match path

@@ -69,6 +69,14 @@ pub(crate) fn serves(method: &Method, path: &str) -> bool {
         .any(|endpoint| endpoint.path == path && endpoint.method == method)
 }
 
+/// The route table's own copy of the template `path` (`None` when no route has it).
+pub(crate) fn template(path: &str) -> Option<&'static str> {
+    ENDPOINTS
+        .iter()
+        .map(|endpoint| endpoint.path)
+        .find(|template| *template == path)
+}
+
 /// The methods the route table serves at `path` (a template), as an `Allow` header lists them.
 pub(crate) fn allowed_methods(path: &str) -> String {
     let methods: Vec<&str> = ENDPOINTS
