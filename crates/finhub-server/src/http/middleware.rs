@@ -380,3 +380,27 @@ pub(crate) async fn no_store(request: Request, next: Next) -> Response {
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_of_a_sensitive_header_is_marked_and_other_headers_are_not() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::AUTHORIZATION, HeaderValue::from_static("Bearer a"));
+        headers.append(header::AUTHORIZATION, HeaderValue::from_static("Bearer b"));
+        headers.append(header::ACCEPT, HeaderValue::from_static("application/json"));
+        mark_sensitive(&mut headers, &header::AUTHORIZATION);
+        mark_sensitive(&mut headers, &header::COOKIE);
+        let marked: Vec<bool> = headers
+            .get_all(header::AUTHORIZATION)
+            .iter()
+            .map(HeaderValue::is_sensitive)
+            .collect();
+        assert_eq!(marked, [true, true]);
+        assert!(!headers[header::ACCEPT].is_sensitive());
+        assert!(!headers.contains_key(header::COOKIE));
+        assert!(!format!("{headers:?}").contains("Bearer"));
+    }
+}
