@@ -491,3 +491,71 @@ async fn escaping_paths_and_names_are_refused_before_anything_is_sent() {
     }
     assert!(seen.lock().expect("lock").is_empty(), "nothing was sent");
 }
+
+/// A server that answers every request with 204, counting the connections it accepts; with
+/// `close`, it says so in each answer and closes the connection after it.
+async fn counting_server(close: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut socket = BufReader::new(socket);
+                loop {
+                    // The head (no request here has a body).
+                    loop {
+                        let mut line = String::new();
+                        if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let answer: &[u8] = if close {
+                        b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+                    } else {
+                        b"HTTP/1.1 204 No Content\r\n\r\n"
+                    };
+                    if socket.get_mut().write_all(answer).await.is_err() || close {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), accepted)
+}
+
+#[tokio::test]
+async fn raw_calls_reuse_a_kept_connection_and_never_one_the_server_closed() {
+    use std::sync::atomic::Ordering;
+    for (close, connections) in [(false, 1), (true, 3)] {
+        let (base, accepted) = counting_server(close).await;
+        let client = finra_client::FinraClient::builder()
+            .api_base(base)
+            .retry(finra_client::RetryPolicy::none())
+            .build()
+            .expect("client");
+        for call in 0..3 {
+            let response = client
+                .send_raw(get(ApiPath::parse("/datasets").expect("path"), None))
+                .await
+                .unwrap_or_else(|error| panic!("call {call} (close: {close}): {error:?}"));
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+            response.bytes(1024).await.expect("the (empty) body");
+        }
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            connections,
+            "connections opened when the server closes: {close}"
+        );
+    }
+}

@@ -1,11 +1,14 @@
-//! The transport of [`FinraClient::send_raw`](crate::FinraClient::send_raw): a bare hyper
-//! HTTP/1.1 client (TLS by rustls with the platform's certificate verifier, as for every other
-//! call of this crate), and FINRA's answer as status, headers and an HTTP body.
+//! The transport of [`FinraClient::send_raw`](crate::FinraClient::send_raw): bare hyper HTTP/1.1
+//! connections (TLS by rustls with the platform's certificate verifier, as for every other call
+//! of this crate), and FINRA's answer as status, headers and an HTTP body.
 //!
 //! A proxy sends every call of its callers through here, so it skips what reqwest adds per
 //! request and a proxy does not need (redirect and retry layers that copy the request, URL
-//! conversions both ways): measured on the hub, about a fifth more proxied calls per second. The
-//! client's timeout covers the whole exchange, body included, as reqwest's does.
+//! conversions both ways) and what a general pooled client does (a pool shared across threads
+//! behind a lock, checkout futures, a boxed request future): the connections are kept per thread
+//! (`connections.rs`). The timeout covers the whole exchange, body included, as reqwest's does.
+
+mod connections;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,41 +21,32 @@ use futures_util::Stream;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use reqwest::StatusCode;
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderValue};
-use thread_local::ThreadLocal;
 use tokio::time::{Instant, Sleep};
+
+use self::connections::Connections;
 use url::Position;
 
 use crate::builder::TlsSettings;
 use crate::error::FinraError;
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
-
-/// Pooled HTTP/1.1 clients for raw calls, one per thread that sends them, each built on that
-/// thread's first call: only proxies send them, and building one loads the platform's root
-/// certificates, which every other client would pay for at start-up for nothing. A client's
-/// connections are driven by tasks of the runtime that opened them; a pool per thread keeps a
-/// single-threaded runtime's calls on connections its own thread drives, so a proxied call
-/// wakes no other thread.
+/// Raw calls to the API base's host: its connections, the timeout, and the headers every call
+/// carries.
 pub(crate) struct RawTransport {
-    client: ThreadLocal<Client<Connector, Full<Bytes>>>,
+    connections: Connections,
     timeout: Duration,
     user_agent: HeaderValue,
     /// The API base's `Host` header, made once rather than formatted by hyper per request.
     host: HeaderValue,
-    tls: TlsSettings,
 }
 
 impl std::fmt::Debug for RawTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RawTransport")
             .field("timeout", &self.timeout)
-            .field("built_here", &self.client.get().is_some())
+            .field("connections", &self.connections)
             .finish_non_exhaustive()
     }
 }
@@ -74,37 +68,27 @@ impl RawTransport {
             .map_err(|_| {
                 FinraError::Config("the API base's host is not a valid header".to_owned())
             })?;
+        let connect_timeout = timeout.min(Duration::from_secs(10));
         Ok(Self {
-            client: ThreadLocal::new(),
+            connections: Connections::new(api_base, connect_timeout, tls)?,
             timeout,
             user_agent,
             host,
-            tls,
         })
     }
 
-    /// This thread's pooled client, built on its first use.
-    fn client(&self) -> Result<&Client<Connector, Full<Bytes>>, FinraError> {
-        self.client.get_or_try(|| {
-            let tls = tls_config(&self.tls)?;
-            let mut http = HttpConnector::new();
-            http.enforce_http(false);
-            http.set_connect_timeout(Some(self.timeout.min(Duration::from_secs(10))));
-            http.set_nodelay(true);
-            let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(tls)
-                .https_or_http()
-                .enable_http1()
-                .wrap_connector(http);
-            Ok(Client::builder(TokioExecutor::new()).build(connector))
-        })
-    }
-
-    /// Sends one request; the answer's body must be read before `timeout` runs out.
+    /// Sends one request (its URI under the API base); the answer's body must be read before
+    /// `timeout` runs out.
     pub(crate) async fn send(
         &self,
         mut request: hyper::Request<Full<Bytes>>,
     ) -> Result<RawResponse, FinraError> {
+        // On a connection to the host itself the request line names only the path and query.
+        let origin_form = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| hyper::Uri::from_static("/"), |path| path.clone().into());
+        *request.uri_mut() = origin_form;
         let headers = request.headers_mut();
         headers
             .entry(reqwest::header::USER_AGENT)
@@ -112,20 +96,18 @@ impl RawTransport {
         headers
             .entry(reqwest::header::HOST)
             .or_insert_with(|| self.host.clone());
-        let client = self.client()?;
         let deadline = Instant::now() + self.timeout;
-        let response = tokio::time::timeout_at(deadline, client.request(request))
+        let response = tokio::time::timeout_at(deadline, self.connections.send(request))
             .await
             .map_err(|_| FinraError::Timeout {
                 what: "the proxied request".to_owned(),
-            })?
-            .map_err(|error| FinraError::Transport(Box::new(error)))?;
+            })??;
         Ok(RawResponse { response, deadline })
     }
 }
 
 /// rustls with the platform's verifier (and extra roots).
-fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, FinraError> {
+pub(super) fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, FinraError> {
     let extra_roots = &settings.extra_roots;
     let tls_error = |e: &dyn std::fmt::Display| FinraError::Config(format!("TLS setup: {e}"));
     let provider = rustls::crypto::CryptoProvider::get_default()
@@ -145,7 +127,7 @@ fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, FinraError
         )
     }
     .map_err(|e| tls_error(&e))?;
-    // ALPN (HTTP/1.1) is set by the connector builder, which wants it empty here.
+    // ALPN (HTTP/1.1) is set by the caller.
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error(&e))?
