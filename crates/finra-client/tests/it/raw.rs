@@ -348,18 +348,36 @@ async fn a_body_that_stalls_past_the_timeout_ends_in_a_timeout() {
     );
 }
 
-/// A server that answers every request with 204 and records its request line.
-async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+/// A server that answers every request with 204: what it saw, and how many connections it
+/// accepted.
+struct AnsweringServer {
+    base: String,
+    request_lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// An [`AnsweringServer`]; with `close`, each answer says so and the connection closes after it.
+async fn answering_server(close: bool) -> AnsweringServer {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let recorded = std::sync::Arc::clone(&seen);
+    let server = AnsweringServer {
+        base: format!("http://{addr}"),
+        request_lines: Arc::default(),
+        connections: Arc::new(AtomicUsize::new(0)),
+    };
+    let (recorded, accepted) = (
+        Arc::clone(&server.request_lines),
+        Arc::clone(&server.connections),
+    );
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            let recorded = std::sync::Arc::clone(&recorded);
+            accepted.fetch_add(1, Ordering::SeqCst);
+            let recorded = Arc::clone(&recorded);
             tokio::spawn(async move {
                 let mut socket = BufReader::new(socket);
                 loop {
@@ -381,15 +399,19 @@ async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Stri
                             break;
                         }
                     }
-                    let answer = b"HTTP/1.1 204 No Content\r\n\r\n";
-                    if socket.get_mut().write_all(answer).await.is_err() {
+                    let answer: &[u8] = if close {
+                        b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+                    } else {
+                        b"HTTP/1.1 204 No Content\r\n\r\n"
+                    };
+                    if socket.get_mut().write_all(answer).await.is_err() || close {
                         return;
                     }
                 }
             });
         }
     });
-    (format!("http://{addr}"), seen)
+    server
 }
 
 fn get(path: ApiPath, query: Option<&str>) -> RawRequest {
@@ -405,9 +427,10 @@ fn get(path: ApiPath, query: Option<&str>) -> RawRequest {
 
 #[tokio::test]
 async fn raw_calls_reach_exactly_the_canonical_path_under_the_base() {
-    let (base, seen) = recording_server().await;
+    let server = answering_server(false).await;
+    let seen = &server.request_lines;
     let client = finra_client::FinraClient::builder()
-        .api_base(format!("{base}/v1/finra/"))
+        .api_base(format!("{}/v1/finra/", server.base))
         .retry(finra_client::RetryPolicy::none())
         .build()
         .expect("client");
@@ -444,9 +467,10 @@ async fn raw_calls_reach_exactly_the_canonical_path_under_the_base() {
 /// `send_raw`, and the typed calls refuse names that would not stay one segment.
 #[tokio::test]
 async fn escaping_paths_and_names_are_refused_before_anything_is_sent() {
-    let (base, seen) = recording_server().await;
+    let server = answering_server(false).await;
+    let seen = &server.request_lines;
     let client = finra_client::FinraClient::builder()
-        .api_base(base)
+        .api_base(server.base.clone())
         .retry(finra_client::RetryPolicy::none())
         .build()
         .expect("client");
@@ -492,55 +516,13 @@ async fn escaping_paths_and_names_are_refused_before_anything_is_sent() {
     assert!(seen.lock().expect("lock").is_empty(), "nothing was sent");
 }
 
-/// A server that answers every request with 204, counting the connections it accepts; with
-/// `close`, it says so in each answer and closes the connection after it.
-async fn counting_server(close: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&accepted);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut socket = BufReader::new(socket);
-                loop {
-                    // The head (no request here has a body).
-                    loop {
-                        let mut line = String::new();
-                        if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                    }
-                    let answer: &[u8] = if close {
-                        b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
-                    } else {
-                        b"HTTP/1.1 204 No Content\r\n\r\n"
-                    };
-                    if socket.get_mut().write_all(answer).await.is_err() || close {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (format!("http://{addr}"), accepted)
-}
-
 #[tokio::test]
 async fn raw_calls_reuse_a_kept_connection_and_never_one_the_server_closed() {
     use std::sync::atomic::Ordering;
     for (close, connections) in [(false, 1), (true, 3)] {
-        let (base, accepted) = counting_server(close).await;
+        let server = answering_server(close).await;
         let client = finra_client::FinraClient::builder()
-            .api_base(base)
+            .api_base(server.base.clone())
             .retry(finra_client::RetryPolicy::none())
             .build()
             .expect("client");
@@ -553,7 +535,7 @@ async fn raw_calls_reuse_a_kept_connection_and_never_one_the_server_closed() {
             response.bytes(1024).await.expect("the (empty) body");
         }
         assert_eq!(
-            accepted.load(Ordering::SeqCst),
+            server.connections.load(Ordering::SeqCst),
             connections,
             "connections opened when the server closes: {close}"
         );
