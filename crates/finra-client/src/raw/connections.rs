@@ -146,7 +146,7 @@ impl Connections {
         let connect = async {
             let tcp = TcpStream::connect((self.host.as_str(), self.port))
                 .await
-                .map_err(|error| FinraError::Transport(Box::new(error)))?;
+                .map_err(transport)?;
             let _ = tcp.set_nodelay(true);
             Ok::<_, FinraError>(tcp)
         };
@@ -162,7 +162,7 @@ impl Connections {
                     .tls()?
                     .connect(name.clone(), tcp)
                     .await
-                    .map_err(|error| FinraError::Transport(Box::new(error)))?;
+                    .map_err(transport)?;
                 self.handshake(tls).await
             }
         }
@@ -197,6 +197,7 @@ impl Connections {
     }
 }
 
-fn transport(error: hyper::Error) -> FinraError {
+/// A failure of the connection itself (connecting, TLS, HTTP), as the client reports it.
+pub(super) fn transport(error: impl std::error::Error + Send + Sync + 'static) -> FinraError {
     FinraError::Transport(Box::new(error))
 }

@@ -222,9 +222,7 @@ impl Body for RawBody {
     ) -> Poll<Option<Result<Frame<Bytes>, FinraError>>> {
         let this = self.get_mut();
         if let Poll::Ready(frame) = Pin::new(&mut this.body).poll_frame(cx) {
-            return Poll::Ready(
-                frame.map(|frame| frame.map_err(|error| FinraError::Transport(Box::new(error)))),
-            );
+            return Poll::Ready(frame.map(|frame| frame.map_err(connections::transport)));
         }
         let deadline = this.deadline;
         let timer = this
