@@ -17,6 +17,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
 use tokio::time::Sleep;
 use tower::{Layer, Service};
 
@@ -93,20 +94,23 @@ where
             Stage::Answered {
                 response: Some(ApiError::HeadersTooLarge.into_response()),
             }
-        } else if let Some(refused) = certificate::refusal(&self.state, &request) {
-            let (state, limit) = (self.state.clone(), self.state.http.request_timeout);
-            Stage::Refused {
-                future: Box::pin(async move {
-                    tokio::time::timeout(limit, certificate::refuse(state, request, refused))
-                        .await
-                        .unwrap_or_else(|_| ApiError::Timeout(limit).into_response())
-                }),
-            }
         } else {
+            let (future, received) = match certificate::refusal(&self.state, &request) {
+                Some(refused) => {
+                    let state = self.state.clone();
+                    let refusal: Refusal =
+                        Box::pin(
+                            async move { Ok(certificate::refuse(state, request, refused).await) },
+                        );
+                    (Either::Right(refusal), None)
+                }
+                None => {
+                    let (request, received) = watch_body(request);
+                    // Ready: the routes behind are always ready (axum's services are).
+                    (Either::Left(self.inner.call(request)), received)
+                }
+            };
             let limit = self.state.http.request_timeout;
-            let (request, received) = watch_body(request);
-            // Ready: the routes behind are always ready (axum's services are).
-            let future = self.inner.call(request);
             Stage::Running {
                 future,
                 deadline: tokio::time::sleep(limit),
@@ -128,17 +132,19 @@ pin_project_lite::pin_project! {
     }
 }
 
+/// The answer to a request the certificate policy refused, once audited (rare: boxed).
+type Refusal = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
 pin_project_lite::pin_project! {
     #[project = StageProjection]
     enum Stage<F> {
         /// Answered before reaching the routes (the header-size guard).
         Answered { response: Option<Response> },
-        /// Refused by the certificate policy: audited, then answered (within the time limit).
-        Refused { future: Pin<Box<dyn Future<Output = Response> + Send>> },
-        /// With the routes, under the request's time limit.
+        /// With the routes (or, refused by the certificate policy, being audited), under the
+        /// request's time limit.
         Running {
             #[pin]
-            future: F,
+            future: Either<F, Refusal>,
             #[pin]
             deadline: Sleep,
             limit: Duration,
@@ -159,7 +165,6 @@ where
             StageProjection::Answered { response } => response.take().unwrap_or_else(|| {
                 ApiError::Internal("a request was answered twice").into_response()
             }),
-            StageProjection::Refused { future } => std::task::ready!(future.as_mut().poll(cx)),
             StageProjection::Running {
                 future,
                 deadline,
