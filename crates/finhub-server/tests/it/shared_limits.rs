@@ -28,7 +28,11 @@ async fn logins_admitted(app: &TestApp, instances: [&Router; 2], count: usize) -
         match reply.status {
             StatusCode::OK => admitted += 1,
             StatusCode::TOO_MANY_REQUESTS => reply.assert_error(429, "rate_limited"),
-            other => panic!("a login answered {other}: {}", reply.text()),
+            other => panic!(
+                "a login answered {other}: {}\nthe hub logged:\n{}",
+                reply.text(),
+                app.logs.text()
+            ),
         }
     }
     admitted

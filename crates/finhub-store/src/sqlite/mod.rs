@@ -119,8 +119,14 @@ async fn open_pool(
     size: u32,
     options: SqliteConnectOptions,
 ) -> Result<SqlitePool, StoreError> {
+    // No ping before a connection is handed out: a SQLite connection is a handle on a local
+    // file (or memory), with nothing between that can go stale, and the pool already pings each
+    // one as it comes back. The ping would cost every call a trip to the connection's worker
+    // thread, and one still in flight when the acquire time limit passes drops the connection
+    // — for an in-memory database, the database with it.
     pool.max_connections(size)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(db_error("database"))

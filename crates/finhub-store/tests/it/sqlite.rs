@@ -127,6 +127,42 @@ async fn in_memory_stores_are_private_to_each_connect() {
     );
 }
 
+/// An in-memory database lives as long as its one connection. On tokio's paused clock, with
+/// nothing to stop it, the clock jumps to the next timer whenever the runtime waits for SQLite's
+/// worker thread — here the time limit on taking the connection from the pool — so every call
+/// that is still being served when its limit passes is cancelled; none may cost the connection.
+#[tokio::test]
+async fn an_in_memory_database_outlives_calls_cancelled_at_their_time_limit() {
+    let store = finhub_store::connect("sqlite::memory:")
+        .await
+        .expect("store");
+    store.insert_tenant(&tenant("1")).await.expect("write");
+    tokio::time::pause();
+    for _ in 0..100 {
+        let reads: Vec<_> = (0..20)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move { store.tenant(&tenant_id("1")).await })
+            })
+            .collect();
+        for read in reads {
+            match read.await.expect("a read") {
+                Ok(found) => assert!(found.is_some(), "the tenant is still there"),
+                Err(StoreError::Unavailable(cause)) => assert!(
+                    cause.to_string().contains("timed out"),
+                    "only the time limit fails a read: {cause}"
+                ),
+                Err(other) => panic!("a read failed: {other:?}"),
+            }
+        }
+    }
+    tokio::time::resume();
+    assert!(
+        store.tenant(&tenant_id("1")).await.expect("read").is_some(),
+        "the database is still the one written to"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_stores_on_one_file_see_each_others_writes() {
     let dir = TempDir::new("shared");
