@@ -188,12 +188,16 @@ impl Sessions {
         key_hash: &SecretHash,
         now: time::OffsetDateTime,
     ) -> Result<(Arc<Session>, Arc<crate::model::Tenant>), AuthError> {
-        let instant = self.ctx.clock.instant();
-        if let Some((session, tenant)) = self.ctx.sessions.get(key_hash, instant)
-            && session.access_expires_at > now
-        {
-            return Ok((session, tenant));
+        if let Some(live) = self.cached_session(key_hash, now) {
+            return Ok(live);
         }
+        // One read per session at a time: the requests that missed with this one find what
+        // the first of them read.
+        let _turn = self.ctx.sessions.flight(key_hash).await;
+        if let Some(live) = self.cached_session(key_hash, now) {
+            return Ok(live);
+        }
+        let instant = self.ctx.clock.instant();
         let revoked = || AuthError::InvalidToken(TokenProblem::Revoked);
         let store = &self.ctx.store;
         let mut session = store
@@ -214,6 +218,18 @@ impl Sessions {
             .sessions
             .put(Arc::clone(&session), Arc::clone(&tenant), instant);
         Ok((session, tenant))
+    }
+
+    /// The cached session and tenant, unless the cached copy's access token looks expired.
+    fn cached_session(
+        &self,
+        key_hash: &SecretHash,
+        now: time::OffsetDateTime,
+    ) -> Option<(Arc<Session>, Arc<crate::model::Tenant>)> {
+        self.ctx
+            .sessions
+            .get(key_hash, self.ctx.clock.instant())
+            .filter(|(session, _)| session.access_expires_at > now)
     }
 
     /// Records the use of a session read from the store, at most once per

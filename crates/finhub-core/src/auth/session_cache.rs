@@ -4,11 +4,16 @@
 //! within that time, and every change this instance makes (refresh, logout, rotation,
 //! revocation, ending a principal's access) drops the entries it touches at once, so the
 //! instance that made it acts on it immediately.
+//!
+//! When an entry runs out, the requests of that session arriving together read the store once:
+//! the first to miss takes the session's [`Flight`] and reads, the others wait for it and then
+//! find the entry it put (or, when it found nothing to put, take their own turn).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use tokio::time::Instant;
 
 use crate::ids::{FamilyId, TenantId};
@@ -31,6 +36,30 @@ struct Entry {
 #[derive(Default)]
 pub(crate) struct SessionCache {
     entries: Mutex<HashMap<SecretHash, Entry>>,
+    /// The sessions being read from the store now, one turn at a time each.
+    flights: Arc<Mutex<HashMap<SecretHash, Arc<AsyncMutex<()>>>>>,
+}
+
+/// The turn to read one session from the store; the next request waiting for the same session
+/// goes when this is dropped (read, failed or cancelled alike).
+pub(super) struct Flight {
+    key: SecretHash,
+    flights: Arc<Mutex<HashMap<SecretHash, Arc<AsyncMutex<()>>>>>,
+    turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        let mut flights = lock(&self.flights);
+        if let Some(turn) = self.turn.take() {
+            let lane = Arc::clone(OwnedMutexGuard::mutex(&turn));
+            drop(turn);
+            // The map's, this one's: nobody else is waiting for this session.
+            if Arc::strong_count(&lane) == 2 {
+                flights.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// How many entries, not the entries (a service's `Debug` should not print every session).
@@ -53,6 +82,18 @@ impl SessionCache {
         let entry = entries.get(key)?;
         (now.saturating_duration_since(entry.loaded_at) < SESSION_CACHE_TTL)
             .then(|| (Arc::clone(&entry.session), Arc::clone(&entry.tenant)))
+    }
+
+    /// Waits for the turn to read the session `key` from the store: at once when no other
+    /// request is reading it, else when the one before has finished.
+    pub(super) async fn flight(&self, key: &SecretHash) -> Flight {
+        let lane = Arc::clone(lock(&self.flights).entry(key.clone()).or_default());
+        let turn = lane.lock_owned().await;
+        Flight {
+            key: key.clone(),
+            flights: Arc::clone(&self.flights),
+            turn: Some(turn),
+        }
     }
 
     /// Remembers a session read from the store at `now`.
@@ -103,8 +144,63 @@ impl SessionCache {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SecretHash, Entry>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.entries)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lets every spawned task run until it waits.
+    async fn run_others() {
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn one_request_at_a_time_reads_a_session_and_other_sessions_do_not_wait() {
+        let cache = Arc::new(SessionCache::default());
+        let key = SecretHash::of("a session key");
+        let first = cache.flight(&key).await;
+        let second = tokio::spawn({
+            let (cache, key) = (Arc::clone(&cache), key.clone());
+            async move { drop(cache.flight(&key).await) }
+        });
+        run_others().await;
+        assert!(!second.is_finished(), "waits while the first reads");
+        drop(cache.flight(&SecretHash::of("another session key")).await);
+        drop(first);
+        second.await.expect("the second's turn");
+        assert!(lock(&cache.flights).is_empty(), "nothing left behind");
+    }
+
+    #[tokio::test]
+    async fn a_request_that_gives_up_waiting_holds_up_nobody() {
+        let cache = Arc::new(SessionCache::default());
+        let key = SecretHash::of("a session key");
+        let first = cache.flight(&key).await;
+        let gave_up = tokio::spawn({
+            let (cache, key) = (Arc::clone(&cache), key.clone());
+            async move { drop(cache.flight(&key).await) }
+        });
+        let third = tokio::spawn({
+            let (cache, key) = (Arc::clone(&cache), key.clone());
+            async move { drop(cache.flight(&key).await) }
+        });
+        run_others().await;
+        gave_up.abort();
+        assert!(gave_up.await.expect_err("aborted").is_cancelled());
+        assert!(!third.is_finished());
+        drop(first);
+        third.await.expect("the third's turn");
+        assert!(lock(&cache.flights).is_empty());
     }
 }
