@@ -24,6 +24,8 @@ use crate::secret::SecretHash;
 pub const SESSION_CACHE_TTL: Duration = Duration::from_millis(750);
 /// Entries kept at most; past it the cache starts over (bounded memory under any load).
 const MAX_ENTRIES: usize = 100_000;
+/// Sessions being read at once past which lanes nobody holds are swept away.
+const MAX_FLIGHTS: usize = 1_024;
 
 #[derive(Debug)]
 struct Entry {
@@ -87,7 +89,15 @@ impl SessionCache {
     /// Waits for the turn to read the session `key` from the store: at once when no other
     /// request is reading it, else when the one before has finished.
     pub(super) async fn flight(&self, key: &SecretHash) -> Flight {
-        let lane = Arc::clone(lock(&self.flights).entry(key.clone()).or_default());
+        let lane = {
+            let mut flights = lock(&self.flights);
+            // A request cancelled while it waited leaves its session's lane behind when the
+            // turn before it had already ended; nobody holds such a lane any more.
+            if flights.len() >= MAX_FLIGHTS {
+                flights.retain(|_, lane| Arc::strong_count(lane) > 1);
+            }
+            Arc::clone(flights.entry(key.clone()).or_default())
+        };
         let turn = lane.lock_owned().await;
         Flight {
             key: key.clone(),
@@ -158,6 +168,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    /// A request that takes its turn for `key` and gives it back at once.
+    fn waiting_turn(cache: &Arc<SessionCache>, key: &SecretHash) -> tokio::task::JoinHandle<()> {
+        let (cache, key) = (Arc::clone(cache), key.clone());
+        tokio::spawn(async move { drop(cache.flight(&key).await) })
+    }
+
     /// Lets every spawned task run until it waits.
     async fn run_others() {
         for _ in 0..3 {
@@ -170,10 +186,7 @@ mod tests {
         let cache = Arc::new(SessionCache::default());
         let key = SecretHash::of("a session key");
         let first = cache.flight(&key).await;
-        let second = tokio::spawn({
-            let (cache, key) = (Arc::clone(&cache), key.clone());
-            async move { drop(cache.flight(&key).await) }
-        });
+        let second = waiting_turn(&cache, &key);
         run_others().await;
         assert!(!second.is_finished(), "waits while the first reads");
         drop(cache.flight(&SecretHash::of("another session key")).await);
@@ -187,20 +200,32 @@ mod tests {
         let cache = Arc::new(SessionCache::default());
         let key = SecretHash::of("a session key");
         let first = cache.flight(&key).await;
-        let gave_up = tokio::spawn({
-            let (cache, key) = (Arc::clone(&cache), key.clone());
-            async move { drop(cache.flight(&key).await) }
-        });
-        let third = tokio::spawn({
-            let (cache, key) = (Arc::clone(&cache), key.clone());
-            async move { drop(cache.flight(&key).await) }
-        });
+        let gave_up = waiting_turn(&cache, &key);
+        let third = waiting_turn(&cache, &key);
         run_others().await;
         gave_up.abort();
         assert!(gave_up.await.expect_err("aborted").is_cancelled());
         assert!(!third.is_finished());
         drop(first);
         third.await.expect("the third's turn");
+        assert!(lock(&cache.flights).is_empty());
+    }
+
+    #[tokio::test]
+    async fn lanes_left_by_requests_that_gave_up_are_swept_away() {
+        let cache = SessionCache::default();
+        for n in 0..MAX_FLIGHTS {
+            // What a request cancelled after the turn before it ended leaves behind.
+            let key = SecretHash::of(&format!("session {n}"));
+            lock(&cache.flights).insert(key, Arc::default());
+        }
+        let held = SecretHash::of("a session being read");
+        let turn = cache.flight(&held).await;
+        let flights = lock(&cache.flights);
+        assert_eq!(flights.len(), 1, "only the lane in use is kept");
+        assert!(flights.contains_key(&held));
+        drop(flights);
+        drop(turn);
         assert!(lock(&cache.flights).is_empty());
     }
 }
