@@ -2,7 +2,8 @@
 # Proxy benchmark: a small proxied data call through the hub vs straight to the emulator (wrk,
 # 1 and 64 connections), and a 1 000 000-row download through the hub with its memory sampled.
 # Needs wrk and nginx (installed if absent). See crates/finhub-server/benches/proxy.rs.
-# `bench/proxy.sh nginx` runs only the comparison with nginx.
+# `bench/proxy.sh nginx` runs only the comparison with nginx, `bench/proxy.sh download` only the
+# download.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then

@@ -146,6 +146,13 @@ fn main() {
 
     let hub_script = script(&dir, "hub", &small_session);
     let direct_script = script(&dir, "direct", &direct_token);
+    // `bench/proxy.sh download` measures only the download (section 2).
+    if std::env::args().skip(1).any(|arg| arg == "download") {
+        download_section(&runtime, &hub, &full, full_session, full_rows);
+        drop(hub);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     // `bench/proxy.sh nginx` measures only the hub beside nginx (section 1c).
     if std::env::args().skip(1).any(|arg| arg == "nginx") {
         beside_nginx(&dir, &small, &hub_url, &hub_script, &direct_script);
@@ -243,6 +250,23 @@ fn main() {
         );
     }
 
+    download_section(&runtime, &hub, &full, full_session, full_rows);
+
+    cli_through_hub(&dir, &hub, &full, &customers.1);
+
+    drop(hub);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Section 2: every row of the full dataset through the hub (memory sampled) and straight from
+/// the emulator, alternating rounds.
+fn download_section(
+    runtime: &tokio::runtime::Runtime,
+    hub: &Hub,
+    full: &RunningEmulator,
+    full_session: String,
+    full_rows: usize,
+) {
     println!(
         "\n2. Download of otcMarket/weeklySummary (Scale::Full) by finra-client stream_raw_rows, \
          5 000-row pages, 4 in flight; hub RSS sampled every 10 ms"
@@ -261,7 +285,7 @@ fn main() {
     let tenth = Query::new("otcMarket", "weeklySummary").domain("weekStartDate", newest_weeks);
     let everything = Query::new("otcMarket", "weeklySummary");
 
-    let small_run = download(&runtime, &via_hub, tenth, Some(&hub));
+    let small_run = download(runtime, &via_hub, tenth, Some(hub));
     println!(
         "  through the hub, newest 5 weeks: {} rows, {:.1} MB in {:.1} s ({:.0} rows/s); hub RSS \
          before {:.1} MiB, peak during {:.1} MiB (+{:.1}), after {:.1} MiB",
@@ -275,7 +299,7 @@ fn main() {
         mib(small_run.rss_after),
     );
     let hwm_before = hub.status_kib("VmHWM");
-    let full_run = download(&runtime, &via_hub, everything.clone(), Some(&hub));
+    let full_run = download(runtime, &via_hub, everything.clone(), Some(hub));
     let hwm_after = hub.status_kib("VmHWM");
     let growth = mib(full_run.rss_peak.saturating_sub(full_run.rss_before));
     println!(
@@ -291,7 +315,7 @@ fn main() {
         mib(hwm_before),
         mib(hwm_after),
     );
-    let direct_run = download(&runtime, &direct, everything.clone(), None);
+    let direct_run = download(runtime, &direct, everything.clone(), None);
     println!(
         "  straight from the emulator:     {} rows, {:.1} MB in {:.1} s ({:.0} rows/s)",
         direct_run.rows,
@@ -303,8 +327,8 @@ fn main() {
     // of a noisy machine).
     let (mut hub_seconds, mut direct_seconds) = (vec![full_run.seconds], vec![direct_run.seconds]);
     for _ in 1..DOWNLOAD_ROUNDS {
-        hub_seconds.push(download(&runtime, &via_hub, everything.clone(), None).seconds);
-        direct_seconds.push(download(&runtime, &direct, everything.clone(), None).seconds);
+        hub_seconds.push(download(runtime, &via_hub, everything.clone(), None).seconds);
+        direct_seconds.push(download(runtime, &direct, everything.clone(), None).seconds);
     }
     let show = |seconds: &[f64]| {
         seconds
@@ -337,11 +361,6 @@ fn main() {
         small_run.rows,
         verdict(growth <= TARGET_PEAK_GROWTH_MIB)
     );
-
-    cli_through_hub(&dir, &hub, &full, &customers.1);
-
-    drop(hub);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The `finra` binary beside this benchmark's (`cargo build --release -p finra-cli`; the bench
