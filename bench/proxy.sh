@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proxy benchmark: a small proxied data call through the hub vs straight to the emulator (wrk,
-# 1 and 64 connections), and a 1 000 000-row download through the hub with its memory sampled.
+# 1 and 64 connections, and beside nginx), and a 1 000 000-row download through the hub (its
+# memory sampled) beside the same download through nginx and straight.
 # Needs wrk and nginx (installed if absent). See crates/finhub-server/benches/proxy.rs.
 # `bench/proxy.sh nginx` runs only the comparison with nginx, `bench/proxy.sh download` only the
 # download.

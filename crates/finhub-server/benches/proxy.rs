@@ -11,10 +11,12 @@
 //!   rounds' own spread;
 //! - a download of every row of `otcMarket/weeklySummary` at `Scale::Full` (over 1 000 000
 //!   rows) through the hub by finra-client (`stream_raw_rows`, 5 000-row pages, 4 in flight),
-//!   while the hub's resident memory is sampled; also a tenth of it, and the same full download
-//!   straight from the emulator as the speed baseline, three rounds each way, alternating.
+//!   while the hub's resident memory is sampled; also a tenth of it. Then nine rounds of the
+//!   full download through the hub, through nginx (set up for streamed bodies: buffering off,
+//!   256 KiB buffers, 2 workers) and straight from the emulator, back to back, each proxy's
+//!   speed taken against the straight download of its own round, with each proxy's CPU time.
 //!   Targets: flat memory (the hub's peak RSS grows by a small constant, not with the rows),
-//!   and through the hub at least 95 % as fast as straight (medians);
+//!   and through the hub at least 95 % as fast as straight (median of the rounds' ratios);
 //! - the `finra` CLI downloading every row of one tier through the hub (`finra --hub`, on the
 //!   session `finra hub login` keeps) vs straight to the emulator, both `--rate off`, alternating
 //!   rounds (target: ≥ 80 % of the direct rows/s).
@@ -49,6 +51,7 @@ use finhub_clock::SystemClock;
 
 use finhub_server::AppState;
 use finhub_server::config::Config;
+use finhub_server::demo::{Buffering, NginxStream};
 use finra_client::{Auth, Credentials, FinraClient, Pacer, PagingConfig, Query, RetryPolicy};
 use finra_emulator::{Credential, EmulatorConfig, RunningEmulator, Scale, Throttle, Tier};
 use futures_util::TryStreamExt;
@@ -71,8 +74,8 @@ const TARGET_RATE_RATIO: f64 = 0.5;
 /// "Flat": the hub's peak RSS during the 1 000 000-row download may exceed its RSS before by at
 /// most this much (the download moves about 600 MB of JSON through the hub).
 const TARGET_PEAK_GROWTH_MIB: f64 = 64.0;
-/// Downloads of every row each way, alternating.
-const DOWNLOAD_ROUNDS: usize = 3;
+/// Rounds of the full download through each proxy and straight, back to back.
+const DOWNLOAD_ROUNDS: usize = 9;
 /// The download through the hub at least this fast as straight from the emulator.
 const TARGET_DOWNLOAD_SPEED: f64 = 0.95;
 
@@ -148,7 +151,7 @@ fn main() {
     let direct_script = script(&dir, "direct", &direct_token);
     // `bench/proxy.sh download` measures only the download (section 2).
     if std::env::args().skip(1).any(|arg| arg == "download") {
-        download_section(&runtime, &hub, &full, full_session, full_rows);
+        download_section(&runtime, &dir, &hub, &full, full_session, full_rows);
         drop(hub);
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -250,7 +253,7 @@ fn main() {
         );
     }
 
-    download_section(&runtime, &hub, &full, full_session, full_rows);
+    download_section(&runtime, &dir, &hub, &full, full_session, full_rows);
 
     cli_through_hub(&dir, &hub, &full, &customers.1);
 
@@ -262,6 +265,7 @@ fn main() {
 /// the emulator, alternating rounds.
 fn download_section(
     runtime: &tokio::runtime::Runtime,
+    dir: &Path,
     hub: &Hub,
     full: &RunningEmulator,
     full_session: String,
@@ -285,7 +289,7 @@ fn download_section(
     let tenth = Query::new("otcMarket", "weeklySummary").domain("weekStartDate", newest_weeks);
     let everything = Query::new("otcMarket", "weeklySummary");
 
-    let small_run = download(runtime, &via_hub, tenth, Some(hub));
+    let small_run = download(runtime, &via_hub, tenth, Some(hub), &[]);
     println!(
         "  through the hub, newest 5 weeks: {} rows, {:.1} MB in {:.1} s ({:.0} rows/s); hub RSS \
          before {:.1} MiB, peak during {:.1} MiB (+{:.1}), after {:.1} MiB",
@@ -299,7 +303,7 @@ fn download_section(
         mib(small_run.rss_after),
     );
     let hwm_before = hub.status_kib("VmHWM");
-    let full_run = download(runtime, &via_hub, everything.clone(), Some(hub));
+    let full_run = download(runtime, &via_hub, everything.clone(), Some(hub), &[]);
     let hwm_after = hub.status_kib("VmHWM");
     let growth = mib(full_run.rss_peak.saturating_sub(full_run.rss_before));
     println!(
@@ -315,7 +319,7 @@ fn download_section(
         mib(hwm_before),
         mib(hwm_after),
     );
-    let direct_run = download(runtime, &direct, everything.clone(), None);
+    let direct_run = download(runtime, &direct, everything.clone(), None, &[]);
     println!(
         "  straight from the emulator:     {} rows, {:.1} MB in {:.1} s ({:.0} rows/s)",
         direct_run.rows,
@@ -323,35 +327,11 @@ fn download_section(
         direct_run.seconds,
         direct_run.rows as f64 / direct_run.seconds,
     );
-    // The speed: more rounds, alternating, medians (one download each way is a single sample
-    // of a noisy machine).
-    let (mut hub_seconds, mut direct_seconds) = (vec![full_run.seconds], vec![direct_run.seconds]);
-    for _ in 1..DOWNLOAD_ROUNDS {
-        hub_seconds.push(download(runtime, &via_hub, everything.clone(), None).seconds);
-        direct_seconds.push(download(runtime, &direct, everything.clone(), None).seconds);
-    }
-    let show = |seconds: &[f64]| {
-        seconds
-            .iter()
-            .map(|s| format!("{s:.2}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     println!(
-        "  {DOWNLOAD_ROUNDS} alternating rounds: through the hub {} s, straight {} s",
-        show(&hub_seconds),
-        show(&direct_seconds)
-    );
-    let speed = median(direct_seconds) / median(hub_seconds);
-    println!(
-        "  every row once: {} (hub {}, direct {}, dataset {full_rows}); hub / direct speed = {:.0} % \
-         (medians; target ≥ {:.0} %: {})",
+        "  every row once: {} (hub {}, direct {}, dataset {full_rows})",
         verdict(full_run.rows == full_rows as u64 && direct_run.rows == full_rows as u64),
         full_run.rows,
         direct_run.rows,
-        100.0 * speed,
-        100.0 * TARGET_DOWNLOAD_SPEED,
-        verdict(speed >= TARGET_DOWNLOAD_SPEED)
     );
     println!(
         "  flat memory: peak growth {growth:.1} MiB for {} rows vs {:.1} MiB for {} rows (target ≤ \
@@ -361,6 +341,114 @@ fn download_section(
         small_run.rows,
         verdict(growth <= TARGET_PEAK_GROWTH_MIB)
     );
+    download_speed(runtime, dir, hub, full, &via_hub, &direct, &everything);
+}
+
+/// The download's speed: rounds of the same full download through the hub, through nginx (set
+/// up for streamed bodies) and straight, back to back, each proxy's speed taken against the
+/// straight download of its own round (which cancels the machine's slower and faster spells)
+/// and the median of those ratios reported, with each proxy's CPU time per download.
+fn download_speed(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    hub: &Hub,
+    full: &RunningEmulator,
+    via_hub: &FinraClient,
+    direct: &FinraClient,
+    everything: &Query,
+) {
+    let nginx = nginx_in_front_of(full, Buffering::Streaming, &dir.join("nginx-download"));
+    let via_nginx = nginx.as_ref().map(|(_, listen)| {
+        client(
+            &format!("http://{listen}"),
+            Some(&full.token_url()),
+            Auth::ClientCredentials(Credentials::new(DIRECT_ID, DIRECT_SECRET)),
+        )
+    });
+    let nginx_pids = nginx
+        .as_ref()
+        .map(|(nginx, _)| nginx.process_ids())
+        .unwrap_or_default();
+    let hub_pid = [hub.child.id()];
+    let (mut through_hub, mut through_nginx, mut straight) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..DOWNLOAD_ROUNDS {
+        through_hub.push(download(
+            runtime,
+            via_hub,
+            everything.clone(),
+            None,
+            &hub_pid,
+        ));
+        if let Some(via_nginx) = &via_nginx {
+            through_nginx.push(download(
+                runtime,
+                via_nginx,
+                everything.clone(),
+                None,
+                &nginx_pids,
+            ));
+        }
+        straight.push(download(runtime, direct, everything.clone(), None, &[]));
+    }
+    let seconds = |runs: &[Download]| {
+        runs.iter()
+            .map(|run| format!("{:.2}", run.seconds))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Each proxy's speed as a fraction of the straight download of the same round.
+    let speeds = |runs: &[Download]| -> Vec<f64> {
+        runs.iter()
+            .zip(&straight)
+            .map(|(run, direct)| direct.seconds / run.seconds)
+            .collect()
+    };
+    let percents = |speeds: &[f64]| {
+        speeds
+            .iter()
+            .map(|speed| format!("{:.0}", 100.0 * speed))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let cpu = |runs: &[Download]| median(runs.iter().map(|run| run.cpu_seconds).collect());
+    println!(
+        "  {DOWNLOAD_ROUNDS} rounds of the full download, each through the hub, through nginx \
+         (proxy_buffering off, 256 KiB buffers, 2 workers) and straight, in that order; seconds:"
+    );
+    println!("    through the hub: {}", seconds(&through_hub));
+    if nginx.is_some() {
+        println!("    through nginx:   {}", seconds(&through_nginx));
+    }
+    println!("    straight:        {}", seconds(&straight));
+    let hub_speeds = speeds(&through_hub);
+    let hub_speed = median(hub_speeds.clone());
+    println!(
+        "  hub / straight speed per round {} %: median {:.0} % (target ≥ {:.0} %: {}); the hub's \
+         CPU per download {:.2} s",
+        percents(&hub_speeds),
+        100.0 * hub_speed,
+        100.0 * TARGET_DOWNLOAD_SPEED,
+        verdict(hub_speed >= TARGET_DOWNLOAD_SPEED),
+        cpu(&through_hub),
+    );
+    if nginx.is_some() {
+        let nginx_speeds = speeds(&through_nginx);
+        let hub_vs_nginx: Vec<f64> = through_hub
+            .iter()
+            .zip(&through_nginx)
+            .map(|(hub, nginx)| nginx.seconds / hub.seconds)
+            .collect();
+        println!(
+            "  nginx / straight speed per round {} %: median {:.0} %; nginx's CPU per download \
+             {:.2} s; hub / nginx speed: median {:.0} %",
+            percents(&nginx_speeds),
+            100.0 * median(nginx_speeds.clone()),
+            cpu(&through_nginx),
+            100.0 * median(hub_vs_nginx),
+        );
+    } else {
+        println!("  beside nginx: skipped, nginx is not installed (bench/proxy.sh installs it)");
+    }
 }
 
 /// The `finra` binary beside this benchmark's (`cargo build --release -p finra-cli`; the bench
@@ -537,6 +625,28 @@ fn pinned_comparison(
     );
 }
 
+/// nginx (2 workers, as many as the hub's serving threads) as an HTTP reverse proxy in front of
+/// `emulator`, its files under `dir`, and where it listens; `None` when nginx is not installed.
+fn nginx_in_front_of(
+    emulator: &RunningEmulator,
+    buffering: Buffering,
+    dir: &Path,
+) -> Option<(NginxStream, std::net::SocketAddr)> {
+    let nginx = NginxStream::installed()?;
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let upstream: std::net::SocketAddr = emulator
+        .base_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .expect("the emulator's address");
+    let running = NginxStream::start_http_proxy(&nginx, listen, upstream, 2, buffering, dir)
+        .expect("nginx starts");
+    Some((running, listen))
+}
+
 /// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
 /// many as the hub's serving threads) beside the hub, alternating rounds: requests/s at 64
 /// connections (target ≥ 90 % of nginx's) and p50 at one connection (target within 0.02 ms).
@@ -549,29 +659,13 @@ fn beside_nginx(
 ) {
     const TARGET_RATIO: f64 = 0.9;
     const TARGET_P50_MS: f64 = 0.02;
-    let Some(nginx) = finhub_server::demo::NginxStream::installed() else {
+    let Some((_nginx, listen)) = nginx_in_front_of(small, Buffering::Default, &dir.join("nginx"))
+    else {
         println!(
             "\n1c. beside nginx: skipped, nginx is not installed (bench/proxy.sh installs it)"
         );
         return;
     };
-    let listen = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port");
-    let upstream: std::net::SocketAddr = small
-        .base_url()
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .parse()
-        .expect("the emulator's address");
-    let _nginx = finhub_server::demo::NginxStream::start_http_proxy(
-        &nginx,
-        listen,
-        upstream,
-        2,
-        &dir.join("nginx"),
-    )
-    .expect("nginx starts");
     let nginx_url = format!("http://{listen}{SMALL_CALL}");
     println!(
         "\n1c. The same call through nginx (proxy_pass to the emulator, upstream keep-alive, 2 \
@@ -819,6 +913,26 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The CPU time (user and system, in seconds) the processes `pids` have spent so far, from
+/// `/proc/<pid>/stat` (in clock ticks of 1/100 s, as Linux reports them to user space).
+fn cpu_seconds(pids: &[u32]) -> f64 {
+    const TICKS_PER_SECOND: f64 = 100.0;
+    let ticks: u64 = pids
+        .iter()
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The fields after the command name (which may hold spaces) in parentheses:
+            // `utime` and `stime` are the 12th and 13th of them.
+            let (_, fields) = stat.rsplit_once(')')?;
+            let mut fields = fields.split_whitespace().skip(11);
+            let user: u64 = fields.next()?.parse().ok()?;
+            let system: u64 = fields.next()?.parse().ok()?;
+            Some(user + system)
+        })
+        .sum();
+    ticks as f64 / TICKS_PER_SECOND
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -947,7 +1061,12 @@ fn duration_ms(text: &str) -> Option<f64> {
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    }
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -989,17 +1108,21 @@ struct Download {
     rows: u64,
     bytes: u64,
     seconds: f64,
+    /// CPU time (user and system) of the processes given to [`download`] while it ran.
+    cpu_seconds: f64,
     rss_before: u64,
     rss_peak: u64,
     rss_after: u64,
 }
 
-/// Streams every row of `query`, sampling the hub's RSS meanwhile when `hub` is given.
+/// Streams every row of `query`, sampling the hub's RSS meanwhile when `hub` is given and
+/// measuring the CPU time the processes `cpu_of` spend meanwhile.
 fn download(
     runtime: &tokio::runtime::Runtime,
     client: &FinraClient,
     query: Query,
     hub: Option<&Hub>,
+    cpu_of: &[u32],
 ) -> Download {
     let pid = hub.map(|hub| hub.child.id());
     let rss_before = pid.map_or(0, |pid| status_kib(pid, "VmRSS"));
@@ -1015,6 +1138,7 @@ fn download(
             }
         })
     });
+    let cpu_before = cpu_seconds(cpu_of);
     let started = Instant::now();
     let (rows, bytes) = runtime.block_on(async {
         let mut stream = client.stream_raw_rows(query);
@@ -1026,6 +1150,7 @@ fn download(
         (rows, bytes)
     });
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = cpu_seconds(cpu_of) - cpu_before;
     done.store(true, Ordering::Relaxed);
     if let Some(sampler) = sampler {
         sampler.join().expect("sampler");
@@ -1035,6 +1160,7 @@ fn download(
         rows,
         bytes,
         seconds,
+        cpu_seconds,
         rss_before,
         rss_peak: peak.load(Ordering::Relaxed).max(rss_after),
         rss_after,

@@ -48,19 +48,20 @@ impl NginxStream {
     }
 
     /// Starts nginx as an HTTP reverse proxy on `listen` in front of `upstream` (`proxy_pass`
-    /// over kept-alive HTTP/1.1 connections), with `worker_processes` workers: the benchmarks'
-    /// yardstick for the hub's own proxy hop.
+    /// over kept-alive HTTP/1.1 connections), with `worker_processes` workers and answers passed
+    /// on as `buffering` says: the benchmarks' yardstick for the hub's own proxy hop.
     pub fn start_http_proxy(
         nginx: &Path,
         listen: SocketAddr,
         upstream: SocketAddr,
         worker_processes: usize,
+        buffering: Buffering,
         dir: &Path,
     ) -> anyhow::Result<Self> {
         let temp = dir.join("temp");
         std::fs::create_dir_all(&temp)
             .with_context(|| format!("cannot create {}", temp.display()))?;
-        let text = http_proxy_config_text(listen, upstream, worker_processes, dir);
+        let text = http_proxy_config_text(listen, upstream, worker_processes, buffering, dir);
         Self::launch(nginx, listen, dir, &text)
     }
 
@@ -94,6 +95,20 @@ impl NginxStream {
     /// Where it listens.
     pub fn listen(&self) -> SocketAddr {
         self.listen
+    }
+
+    /// The process ids of nginx's master and its workers (for reading their CPU time).
+    pub fn process_ids(&self) -> Vec<u32> {
+        let master = self.process.id();
+        let children = std::fs::read_to_string(format!("/proc/{master}/task/{master}/children"))
+            .unwrap_or_default();
+        std::iter::once(master)
+            .chain(
+                children
+                    .split_whitespace()
+                    .filter_map(|pid| pid.parse().ok()),
+            )
+            .collect()
     }
 
     fn wait_until_accepting(&mut self) -> anyhow::Result<()> {
@@ -172,13 +187,33 @@ fn config_text(
 
 /// The config of an HTTP reverse proxy: `worker_processes`, no access log, temporary files
 /// under `dir`, and one server passing every request to `upstream` over kept-alive connections.
+/// How nginx as an HTTP reverse proxy passes answers on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Buffering {
+    /// nginx's defaults: each answer read into small (4–8 KiB) buffers, spilling to temporary
+    /// files when the client reads slower than the upstream sends.
+    Default,
+    /// Each answer passed on as it arrives (`proxy_buffering off`), read in 256 KiB buffers:
+    /// nginx set up for large streamed bodies.
+    Streaming,
+}
+
 fn http_proxy_config_text(
     listen: SocketAddr,
     upstream: SocketAddr,
     worker_processes: usize,
+    buffering: Buffering,
     dir: &Path,
 ) -> String {
     let temp = dir.join("temp");
+    let buffering = match buffering {
+        Buffering::Default => "",
+        // nginx checks the busy size against the buffers even with buffering off.
+        Buffering::Streaming => {
+            "\n            proxy_buffering off;\n            proxy_buffer_size 256k;\n            \
+             proxy_buffers 4 256k;\n            proxy_busy_buffers_size 256k;"
+        }
+    };
     format!(
         "daemon off;\n\
          master_process on;\n\
@@ -202,7 +237,7 @@ fn http_proxy_config_text(
                  location / {{\n            \
                      proxy_pass http://origin;\n            \
                      proxy_http_version 1.1;\n            \
-                     proxy_set_header Connection \"\";\n        \
+                     proxy_set_header Connection \"\";{buffering}\n        \
                  }}\n    \
              }}\n\
          }}\n",
@@ -236,5 +271,27 @@ mod tests {
         assert!(text.contains("proxy_protocol on;"), "{text}");
         assert!(text.contains("worker_processes 2;"), "{text}");
         assert!(text.contains("pid /tmp/b/nginx.pid;"), "{text}");
+    }
+
+    #[test]
+    fn a_streaming_http_proxy_passes_answers_on_unbuffered_and_the_default_keeps_nginx_defaults() {
+        let config = |buffering| {
+            http_proxy_config_text(
+                "127.0.0.1:8080".parse().expect("addr"),
+                "127.0.0.1:9001".parse().expect("addr"),
+                2,
+                buffering,
+                Path::new("/tmp/b"),
+            )
+        };
+        let streaming = config(Buffering::Streaming);
+        assert!(streaming.contains("proxy_buffering off;"), "{streaming}");
+        assert!(streaming.contains("proxy_buffer_size 256k;"), "{streaming}");
+        let default = config(Buffering::Default);
+        assert!(!default.contains("proxy_buffer"), "{default}");
+        for text in [&streaming, &default] {
+            assert!(text.contains("proxy_pass http://origin;"), "{text}");
+            assert!(text.contains("keepalive 128;"), "{text}");
+        }
     }
 }

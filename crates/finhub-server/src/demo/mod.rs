@@ -52,7 +52,7 @@ use crate::tls::TlsServer;
 use crate::tls::pki::CertificateAuthority;
 use crate::upstream::client_environment;
 
-pub use self::balancer::NginxStream;
+pub use self::balancer::{Buffering, NginxStream};
 
 /// The demo tenant's id.
 pub const DEMO_TENANT: &str = "1234567";
