@@ -341,7 +341,7 @@ fn download_section(
         small_run.rows,
         verdict(growth <= TARGET_PEAK_GROWTH_MIB)
     );
-    download_speed(runtime, dir, hub, full, &via_hub, &direct, &everything);
+    download_speed(runtime, dir, hub, full, full_rows, &via_hub, &direct);
 }
 
 /// The download's speed: rounds of the same full download through the hub, through nginx (set
@@ -353,10 +353,11 @@ fn download_speed(
     dir: &Path,
     hub: &Hub,
     full: &RunningEmulator,
+    full_rows: usize,
     via_hub: &FinraClient,
     direct: &FinraClient,
-    everything: &Query,
 ) {
+    let everything = &Query::new("otcMarket", "weeklySummary");
     let nginx = nginx_in_front_of(full, Buffering::Streaming, &dir.join("nginx-download"));
     let via_nginx = nginx.as_ref().map(|(_, listen)| {
         client(
@@ -420,6 +421,12 @@ fn download_speed(
         println!("    through nginx:   {}", seconds(&through_nginx));
     }
     println!("    straight:        {}", seconds(&straight));
+    let every_row = through_hub
+        .iter()
+        .chain(&through_nginx)
+        .chain(&straight)
+        .all(|run| run.rows == full_rows as u64);
+    println!("  every row in every round: {}", verdict(every_row));
     let hub_speeds = speeds(&through_hub);
     let hub_speed = median(hub_speeds.clone());
     println!(

@@ -1,7 +1,9 @@
 //! nginx in front of several hub instances, as `finhub demo --instances N` runs it when nginx is
 //! installed: a `stream` (TCP) balancer that passes connections through untouched — TLS and
 //! client certificates included — and opens each with a PROXY protocol v2 header carrying the
-//! client's address. Its config, pid and logs live in a directory of its own.
+//! client's address; and nginx as an HTTP reverse proxy in front of one upstream, the
+//! benchmarks' yardstick for the hub's own proxy hop. Its config, pid and logs live in a
+//! directory of its own.
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -185,8 +187,6 @@ fn config_text(
     )
 }
 
-/// The config of an HTTP reverse proxy: `worker_processes`, no access log, temporary files
-/// under `dir`, and one server passing every request to `upstream` over kept-alive connections.
 /// How nginx as an HTTP reverse proxy passes answers on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Buffering {
@@ -198,6 +198,9 @@ pub enum Buffering {
     Streaming,
 }
 
+/// The config of an HTTP reverse proxy: `worker_processes`, no access log, temporary files
+/// under `dir`, and one server passing every request to `upstream` over kept-alive connections,
+/// answers buffered as `buffering` says.
 fn http_proxy_config_text(
     listen: SocketAddr,
     upstream: SocketAddr,
