@@ -430,7 +430,7 @@ fn download_speed(
     let hub_speeds = speeds(&through_hub);
     let hub_speed = median(hub_speeds.clone());
     println!(
-        "  hub / straight speed per round {} %: median {:.0} % (target ≥ {:.0} %: {}); the hub's \
+        "  hub / straight speed per round {} %: median {:.1} % (target ≥ {:.0} %: {}); the hub's \
          CPU per download {:.2} s",
         percents(&hub_speeds),
         100.0 * hub_speed,
@@ -446,7 +446,7 @@ fn download_speed(
             .map(|(hub, nginx)| nginx.seconds / hub.seconds)
             .collect();
         println!(
-            "  nginx / straight speed per round {} %: median {:.0} %; nginx's CPU per download \
+            "  nginx / straight speed per round {} %: median {:.1} %; nginx's CPU per download \
              {:.2} s; hub / nginx speed: median {:.0} %",
             percents(&nginx_speeds),
             100.0 * median(nginx_speeds.clone()),
