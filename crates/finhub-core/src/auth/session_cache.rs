@@ -39,14 +39,18 @@ struct Entry {
 pub(crate) struct SessionCache {
     entries: Mutex<HashMap<SecretHash, Entry>>,
     /// The sessions being read from the store now, one turn at a time each.
-    flights: Arc<Mutex<HashMap<SecretHash, Arc<AsyncMutex<()>>>>>,
+    flights: Lanes,
 }
+
+/// One async lock per session being read from the store, shared with the [`Flight`]s holding
+/// them (each removes its session's lane when nobody else waits for it).
+type Lanes = Arc<Mutex<HashMap<SecretHash, Arc<AsyncMutex<()>>>>>;
 
 /// The turn to read one session from the store; the next request waiting for the same session
 /// goes when this is dropped (read, failed or cancelled alike).
 pub(super) struct Flight {
     key: SecretHash,
-    flights: Arc<Mutex<HashMap<SecretHash, Arc<AsyncMutex<()>>>>>,
+    flights: Lanes,
     turn: Option<OwnedMutexGuard<()>>,
 }
 
