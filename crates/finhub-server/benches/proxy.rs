@@ -261,8 +261,9 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Section 2: every row of the full dataset through the hub (memory sampled) and straight from
-/// the emulator, alternating rounds.
+/// Section 2: every row of the full dataset through the hub (its memory sampled, also for a
+/// tenth of the rows) and straight from the emulator, each checked for every row; then the
+/// download's speed ([`download_speed`]).
 fn download_section(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
@@ -359,17 +360,14 @@ fn download_speed(
 ) {
     let everything = &Query::new("otcMarket", "weeklySummary");
     let nginx = nginx_in_front_of(full, Buffering::Streaming, &dir.join("nginx-download"));
-    let via_nginx = nginx.as_ref().map(|(_, listen)| {
-        client(
+    let via_nginx = nginx.as_ref().map(|(running, listen)| {
+        let client = client(
             &format!("http://{listen}"),
             Some(&full.token_url()),
             Auth::ClientCredentials(Credentials::new(DIRECT_ID, DIRECT_SECRET)),
-        )
+        );
+        (running, client)
     });
-    let nginx_pids = nginx
-        .as_ref()
-        .map(|(nginx, _)| nginx.process_ids())
-        .unwrap_or_default();
     let hub_pid = [hub.child.id()];
     let (mut through_hub, mut through_nginx, mut straight) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..DOWNLOAD_ROUNDS {
@@ -380,7 +378,9 @@ fn download_speed(
             None,
             &hub_pid,
         ));
-        if let Some(via_nginx) = &via_nginx {
+        if let Some((running, via_nginx)) = &via_nginx {
+            // Looked up each round: nginx forks its workers after it starts accepting.
+            let nginx_pids = running.process_ids();
             through_nginx.push(download(
                 runtime,
                 via_nginx,
