@@ -5,7 +5,8 @@
 //!   of both and the difference (target: the hub adds ≤ 0.3 ms), with 64 connections the
 //!   requests/s of both and the ratio (target ≥ 50 %);
 //! - the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers) beside the hub,
-//!   alternating rounds: requests/s at 64 connections and p50 at one;
+//!   alternating rounds: requests/s at 64 connections and p50 at one, and each proxy's CPU time
+//!   per request at 64 connections (a figure the machine's other load moves less than the rates);
 //! - the same call through the hub with metrics on and off (a second hub process with
 //!   `[metrics] enabled = false`), alternating rounds: the difference must stay within the
 //!   rounds' own spread;
@@ -158,7 +159,7 @@ fn main() {
     }
     // `bench/proxy.sh nginx` measures only the hub beside nginx (section 1c).
     if std::env::args().skip(1).any(|arg| arg == "nginx") {
-        beside_nginx(&dir, &small, &hub_url, &hub_script, &direct_script);
+        beside_nginx(&dir, &small, &hub, &hub_url, &hub_script, &direct_script);
         drop(hub);
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -230,7 +231,7 @@ fn main() {
     if cores >= 2 {
         pinned_comparison(&hub, &hub_url, &hub_script, &direct_url, &direct_script);
     }
-    beside_nginx(&dir, &small, &hub_url, &hub_script, &direct_script);
+    beside_nginx(&dir, &small, &hub, &hub_url, &hub_script, &direct_script);
     metrics_on_and_off(&dir, &config_path, &hub_url, &hub_script);
     println!(
         "  for reference, the hub's own routes (where its time goes): the no-op route, and the \
@@ -656,17 +657,19 @@ fn nginx_in_front_of(
 
 /// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
 /// many as the hub's serving threads) beside the hub, alternating rounds: requests/s at 64
-/// connections (target ≥ 90 % of nginx's) and p50 at one connection (target within 0.02 ms).
+/// connections (target ≥ 90 % of nginx's), p50 at one connection (target within 0.02 ms) and
+/// each proxy's CPU time per request at 64 connections (reported).
 fn beside_nginx(
     dir: &Path,
     small: &RunningEmulator,
+    hub: &Hub,
     hub_url: &str,
     hub_script: &Path,
     direct_script: &Path,
 ) {
     const TARGET_RATIO: f64 = 0.9;
     const TARGET_P50_MS: f64 = 0.02;
-    let Some((_nginx, listen)) = nginx_in_front_of(small, Buffering::Default, &dir.join("nginx"))
+    let Some((nginx, listen)) = nginx_in_front_of(small, Buffering::Default, &dir.join("nginx"))
     else {
         println!(
             "\n1c. beside nginx: skipped, nginx is not installed (bench/proxy.sh installs it)"
@@ -680,17 +683,24 @@ fn beside_nginx(
     );
     let (mut nginx_rate, mut hub_rate) = (Vec::new(), Vec::new());
     let (mut nginx_p50, mut hub_p50) = (Vec::new(), Vec::new());
+    let (mut nginx_cpu, mut hub_cpu) = (Vec::new(), Vec::new());
     for _ in 0..WRK_ROUNDS {
-        nginx_rate.push(
+        // nginx forks its workers once it runs: its processes are looked up each round.
+        let (rate, cpu) = with_cpu_per_request(&nginx.process_ids(), || {
             wrk(
                 "through nginx,   64 connections",
                 &nginx_url,
                 64,
                 direct_script,
             )
-            .rate,
-        );
-        hub_rate.push(wrk("through the hub, 64 connections", hub_url, 64, hub_script).rate);
+        });
+        nginx_rate.push(rate);
+        nginx_cpu.push(cpu);
+        let (rate, cpu) = with_cpu_per_request(&[hub.child.id()], || {
+            wrk("through the hub, 64 connections", hub_url, 64, hub_script)
+        });
+        hub_rate.push(rate);
+        hub_cpu.push(cpu);
         nginx_p50.push(
             wrk(
                 "through nginx,    1 connection",
@@ -704,7 +714,13 @@ fn beside_nginx(
     }
     let (nginx_rate, hub_rate) = (median(nginx_rate), median(hub_rate));
     let (nginx_p50, hub_p50) = (median(nginx_p50), median(hub_p50));
+    let (nginx_cpu, hub_cpu) = (median(nginx_cpu), median(hub_cpu));
     let ratio = hub_rate / nginx_rate;
+    println!(
+        "  CPU time per request at 64 connections (the proxy's processes, user and system, \
+         medians): nginx {nginx_cpu:.1} µs, hub {hub_cpu:.1} µs: hub / nginx = {:.2}×",
+        hub_cpu / nginx_cpu
+    );
     println!(
         "  requests/s nginx {nginx_rate:.0}, hub {hub_rate:.0}: hub / nginx = {:.2}× (target ≥ \
          {TARGET_RATIO}×: {}); p50 nginx {nginx_p50:.3} ms, hub {hub_p50:.3} ms: +{:.3} ms (target \
@@ -714,6 +730,16 @@ fn beside_nginx(
         hub_p50 - nginx_p50,
         verdict(hub_p50 - nginx_p50 <= TARGET_P50_MS)
     );
+}
+
+/// Runs `run` (a wrk run) and returns its requests/s and the CPU time the processes `pids`
+/// spent per request meanwhile, in microseconds.
+fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> (f64, f64) {
+    let before = cpu_seconds(pids);
+    let measured = run();
+    let requests = measured.rate * f64::from(WRK_SECONDS);
+    let cpu = (cpu_seconds(pids) - before) / requests.max(1.0);
+    (measured.rate, cpu * 1e6)
 }
 
 /// Sets the CPU affinity of every thread of `pid`; whether `taskset` did.
