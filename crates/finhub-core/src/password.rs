@@ -1,51 +1,58 @@
 //! Password hashing: Argon2id with OWASP's parameters (m = 19 456 KiB, t = 2, p = 1), run off the
-//! async workers on the blocking pool, with a bound on how many hashes run at once. Unknown users
-//! are verified against a dummy hash so every failure costs the same time.
+//! async workers on a fixed set of hashing threads, which bounds how many hashes run at once.
+//! Unknown users are verified against a dummy hash so every failure costs the same time.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use argon2::password_hash::PasswordHasher as _;
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::error::{AuthError, RequestProblem};
 
 /// The longest password accepted (bytes). Longer inputs are refused, never truncated.
 pub const MAX_PASSWORD_BYTES: usize = 4_096;
 
-/// Hashes and verifies passwords with bounded concurrency.
+/// Hashes and verifies passwords on its own threads, as many as hashes may run at once.
+///
+/// Each thread takes the next queued job as soon as it finishes one, so under a queue of logins
+/// the threads hash back to back: no permit to hand over, no task to wake between two hashes.
+/// Each keeps its Argon2 working memory (19 MiB) from one verification to the next: a fresh
+/// zeroed allocation per call costs thousands of page faults, and whether a call met warm or cold
+/// memory made its time depend on luck (up to 60 % apart) rather than be the same for every
+/// login. The threads end when the last clone of the hasher is dropped.
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     dummy_hash: Arc<str>,
     verifications: Arc<AtomicU64>,
-    memory: Arc<MemoryPool>,
 }
 
-/// Argon2 working memory (19 MiB per verification) kept between verifications, at most one
-/// buffer per permit. A fresh zeroed allocation per call costs thousands of page faults, and
-/// whether a call met warm or cold memory made its time depend on luck (up to 60 % apart) rather
-/// than be the same for every login.
-#[derive(Debug, Default)]
-struct MemoryPool(Mutex<Vec<Vec<Block>>>);
+/// Work for a hashing thread, with where its answer goes.
+enum Job {
+    Hash {
+        password: SecretString,
+        answer: oneshot::Sender<Result<String, AuthError>>,
+    },
+    Verify {
+        password: SecretString,
+        phc: String,
+        answer: oneshot::Sender<bool>,
+    },
+}
 
-impl MemoryPool {
-    fn take(&self) -> Vec<Block> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_default()
-    }
-
-    fn give_back(&self, blocks: Vec<Block>) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(blocks);
+// By hand: a job's password stays out of `Debug`, and the PHC string too.
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Hash { .. } => f.write_str("Job::Hash"),
+            Self::Verify { .. } => f.write_str("Job::Verify"),
+        }
     }
 }
 
@@ -55,25 +62,35 @@ fn argon2() -> Argon2<'static> {
 }
 
 impl PasswordHasher {
-    /// A hasher running at most `max_concurrent` hashes at a time (each needs 19 MiB).
+    /// A hasher running at most `max_concurrent` hashes at a time (each needs 19 MiB), on as
+    /// many threads of its own.
     pub fn new(max_concurrent: usize) -> Self {
         let dummy = hash_blocking("dummy password for unknown users")
             .expect("hashing a constant cannot fail");
+        let verifications = Arc::new(AtomicU64::new(0));
+        let (jobs, queue) = mpsc::channel();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..max_concurrent.max(1) {
+            let queue = Arc::clone(&queue);
+            let verifications = Arc::clone(&verifications);
+            std::thread::Builder::new()
+                .name(format!("finhub-argon2-{index}"))
+                .spawn(move || hash_jobs(&queue, &verifications))
+                .expect("starting a password hashing thread");
+        }
         Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            jobs,
             dummy_hash: dummy.into(),
-            verifications: Arc::new(AtomicU64::new(0)),
-            memory: Arc::default(),
+            verifications,
         }
     }
 
     /// Hashes a new password into a PHC string.
     pub async fn hash(&self, password: SecretString) -> Result<String, AuthError> {
         check_length(&password)?;
-        let _permit = self.permit().await?;
-        tokio::task::spawn_blocking(move || hash_blocking(password.expose_secret()))
-            .await
-            .map_err(|e| AuthError::Internal(format!("password hashing task failed: {e}")))?
+        let (answer, answered) = oneshot::channel();
+        self.submit(Job::Hash { password, answer })?;
+        answered.await.map_err(|_| lost_job())?
     }
 
     /// Verifies `password` against `phc`, or against the dummy hash when `phc` is `None`
@@ -88,17 +105,13 @@ impl PasswordHasher {
         // An empty or over-long password never matches, but still costs one verification, so
         // its answer takes the same time as any other failure.
         let acceptable = check_length(&password).is_ok();
-        let _permit = self.permit().await?;
-        self.verifications.fetch_add(1, Ordering::Relaxed);
-        let memory = Arc::clone(&self.memory);
-        let matched = tokio::task::spawn_blocking(move || {
-            let mut blocks = memory.take();
-            let matched = verify_blocking(password.expose_secret(), &phc, &mut blocks);
-            memory.give_back(blocks);
-            matched
-        })
-        .await
-        .map_err(|e| AuthError::Internal(format!("password verification task failed: {e}")))?;
+        let (answer, answered) = oneshot::channel();
+        self.submit(Job::Verify {
+            password,
+            phc,
+            answer,
+        })?;
+        let matched = answered.await.map_err(|_| lost_job())?;
         Ok(known && acceptable && matched)
     }
 
@@ -108,11 +121,43 @@ impl PasswordHasher {
         self.verifications.load(Ordering::Relaxed)
     }
 
-    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AuthError> {
-        self.permits
-            .acquire()
-            .await
-            .map_err(|_| AuthError::Internal("password hasher closed".into()))
+    fn submit(&self, job: Job) -> Result<(), AuthError> {
+        self.jobs
+            .send(job)
+            .map_err(|_| AuthError::Internal("the password hashing threads have stopped".into()))
+    }
+}
+
+fn lost_job() -> AuthError {
+    AuthError::Internal("a password hashing job ended without an answer".into())
+}
+
+/// A hashing thread: takes jobs off the shared queue until every sender is gone. A job whose
+/// caller has gone away (a closed connection) is skipped rather than hashed for nobody; a job
+/// that panics loses its answer (the caller gets an internal error), not the thread.
+fn hash_jobs(queue: &Mutex<mpsc::Receiver<Job>>, verifications: &AtomicU64) {
+    let mut blocks = Vec::new();
+    loop {
+        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(job) = job else { return };
+        let _ = catch_unwind(AssertUnwindSafe(|| match job {
+            Job::Hash { password, answer } => {
+                if !answer.is_closed() {
+                    let _ = answer.send(hash_blocking(password.expose_secret()));
+                }
+            }
+            Job::Verify {
+                password,
+                phc,
+                answer,
+            } => {
+                if !answer.is_closed() {
+                    verifications.fetch_add(1, Ordering::Relaxed);
+                    let matched = verify_blocking(password.expose_secret(), &phc, &mut blocks);
+                    let _ = answer.send(matched);
+                }
+            }
+        }));
     }
 }
 
@@ -203,6 +248,38 @@ mod tests {
                 .hash(SecretString::from("x".repeat(MAX_PASSWORD_BYTES + 1)))
                 .await
                 .is_err()
+        );
+    }
+
+    /// Polls `job` once (`timeout` with no time polls exactly once), which queues its hash.
+    async fn queue<F: Future + Unpin>(job: &mut F) {
+        let once = tokio::time::timeout(std::time::Duration::ZERO, job);
+        assert!(once.await.is_err(), "answered before it was hashed");
+    }
+
+    #[tokio::test]
+    async fn queued_jobs_are_all_answered_and_abandoned_ones_are_not_hashed() {
+        let hasher = PasswordHasher::new(1);
+        let phc = hasher.hash(SecretString::from("pw")).await.expect("hash");
+        let verify = |pw: &'static str| {
+            let (hasher, phc) = (hasher.clone(), phc.clone());
+            async move { hasher.verify(SecretString::from(pw), Some(phc)).await }
+        };
+        // One thread, three callers: the first is hashed while the others queue.
+        let mut busy = Box::pin(verify("pw"));
+        queue(&mut busy).await;
+        let mut abandoned = Box::pin(verify("pw"));
+        queue(&mut abandoned).await;
+        // Its caller goes away while the first job is still being hashed.
+        drop(abandoned);
+        let mut queued = Box::pin(verify("wrong"));
+        queue(&mut queued).await;
+        assert!(busy.await.expect("verify"));
+        assert!(!queued.await.expect("verify"));
+        assert_eq!(
+            hasher.verifications(),
+            2,
+            "the abandoned job was skipped, every other one verified once"
         );
     }
 

@@ -226,7 +226,7 @@ async fn each_login_starts_a_new_session_and_leaves_the_others_valid() {
 /// statistical comparison is the benchmark's): a login for an unknown user, a wrong password
 /// and a wrong customer secret with the password grant each take at least a good part of one
 /// Argon2 verification, while a `client_credentials` login, which has no password, does not.
-/// Paused time cannot show this: Argon2 runs on the blocking pool in real time.
+/// Paused time cannot show this: Argon2 runs on the hasher's own threads in real time.
 #[tokio::test(start_paused = true)]
 async fn every_failed_password_login_runs_exactly_one_argon2_verification() {
     let app = TestApp::builder().with_user().build().await;
