@@ -46,6 +46,16 @@ enum Job {
     },
 }
 
+impl Job {
+    /// Whether the caller has stopped waiting for the answer (its connection closed).
+    fn abandoned(&self) -> bool {
+        match self {
+            Self::Hash { answer, .. } => answer.is_closed(),
+            Self::Verify { answer, .. } => answer.is_closed(),
+        }
+    }
+}
+
 // By hand: a job's password stays out of `Debug`, and the PHC string too.
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -140,22 +150,21 @@ fn hash_jobs(queue: &Mutex<mpsc::Receiver<Job>>, verifications: &AtomicU64) {
     loop {
         let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(job) = job else { return };
+        if job.abandoned() {
+            continue;
+        }
         let _ = catch_unwind(AssertUnwindSafe(|| match job {
             Job::Hash { password, answer } => {
-                if !answer.is_closed() {
-                    let _ = answer.send(hash_blocking(password.expose_secret()));
-                }
+                let _ = answer.send(hash_blocking(password.expose_secret()));
             }
             Job::Verify {
                 password,
                 phc,
                 answer,
             } => {
-                if !answer.is_closed() {
-                    verifications.fetch_add(1, Ordering::Relaxed);
-                    let matched = verify_blocking(password.expose_secret(), &phc, &mut blocks);
-                    let _ = answer.send(matched);
-                }
+                verifications.fetch_add(1, Ordering::Relaxed);
+                let matched = verify_blocking(password.expose_secret(), &phc, &mut blocks);
+                let _ = answer.send(matched);
             }
         }));
     }
