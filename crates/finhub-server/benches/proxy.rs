@@ -658,7 +658,7 @@ fn nginx_in_front_of(
 /// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
 /// many as the hub's serving threads) beside the hub, alternating rounds: requests/s at 64
 /// connections (target ≥ 90 % of nginx's), p50 at one connection (target within 0.02 ms) and
-/// each proxy's CPU time per request at 64 connections (reported).
+/// each proxy's CPU time per request at 64 connections and at one (reported).
 fn beside_nginx(
     dir: &Path,
     small: &RunningEmulator,
@@ -684,9 +684,10 @@ fn beside_nginx(
     let (mut nginx_rate, mut hub_rate) = (Vec::new(), Vec::new());
     let (mut nginx_p50, mut hub_p50) = (Vec::new(), Vec::new());
     let (mut nginx_cpu, mut hub_cpu) = (Vec::new(), Vec::new());
+    let (mut nginx_cpu_one, mut hub_cpu_one) = (Vec::new(), Vec::new());
     for _ in 0..WRK_ROUNDS {
         // nginx forks its workers once it runs: its processes are looked up each round.
-        let (rate, cpu) = with_cpu_per_request(&nginx.process_ids(), || {
+        let (run, cpu) = with_cpu_per_request(&nginx.process_ids(), || {
             wrk(
                 "through nginx,   64 connections",
                 &nginx_url,
@@ -694,32 +695,40 @@ fn beside_nginx(
                 direct_script,
             )
         });
-        nginx_rate.push(rate);
+        nginx_rate.push(run.rate);
         nginx_cpu.push(cpu);
-        let (rate, cpu) = with_cpu_per_request(&[hub.child.id()], || {
+        let (run, cpu) = with_cpu_per_request(&[hub.child.id()], || {
             wrk("through the hub, 64 connections", hub_url, 64, hub_script)
         });
-        hub_rate.push(rate);
+        hub_rate.push(run.rate);
         hub_cpu.push(cpu);
-        nginx_p50.push(
+        let (run, cpu) = with_cpu_per_request(&nginx.process_ids(), || {
             wrk(
                 "through nginx,    1 connection",
                 &nginx_url,
                 1,
                 direct_script,
             )
-            .p50_ms,
-        );
-        hub_p50.push(wrk("through the hub,  1 connection", hub_url, 1, hub_script).p50_ms);
+        });
+        nginx_p50.push(run.p50_ms);
+        nginx_cpu_one.push(cpu);
+        let (run, cpu) = with_cpu_per_request(&[hub.child.id()], || {
+            wrk("through the hub,  1 connection", hub_url, 1, hub_script)
+        });
+        hub_p50.push(run.p50_ms);
+        hub_cpu_one.push(cpu);
     }
     let (nginx_rate, hub_rate) = (median(nginx_rate), median(hub_rate));
     let (nginx_p50, hub_p50) = (median(nginx_p50), median(hub_p50));
     let (nginx_cpu, hub_cpu) = (median(nginx_cpu), median(hub_cpu));
+    let (nginx_cpu_one, hub_cpu_one) = (median(nginx_cpu_one), median(hub_cpu_one));
     let ratio = hub_rate / nginx_rate;
     println!(
-        "  CPU time per request at 64 connections (the proxy's processes, user and system, \
-         medians): nginx {nginx_cpu:.1} µs, hub {hub_cpu:.1} µs: hub / nginx = {:.2}×",
-        hub_cpu / nginx_cpu
+        "  CPU time per request (the proxy's processes, user and system, medians): at 64 \
+         connections nginx {nginx_cpu:.1} µs, hub {hub_cpu:.1} µs: hub / nginx = {:.2}×; at one \
+         connection nginx {nginx_cpu_one:.1} µs, hub {hub_cpu_one:.1} µs: hub / nginx = {:.2}×",
+        hub_cpu / nginx_cpu,
+        hub_cpu_one / nginx_cpu_one
     );
     println!(
         "  requests/s nginx {nginx_rate:.0}, hub {hub_rate:.0}: hub / nginx = {:.2}× (target ≥ \
@@ -732,14 +741,14 @@ fn beside_nginx(
     );
 }
 
-/// Runs `run` (a wrk run) and returns its requests/s and the CPU time the processes `pids`
-/// spent per request meanwhile, in microseconds.
-fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> (f64, f64) {
+/// Runs `run` (a wrk run) and returns it with the CPU time the processes `pids` spent per
+/// request meanwhile, in microseconds.
+fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> (WrkRun, f64) {
     let before = cpu_seconds(pids);
     let measured = run();
     let requests = measured.rate * f64::from(WRK_SECONDS);
     let cpu = (cpu_seconds(pids) - before) / requests.max(1.0);
-    (measured.rate, cpu * 1e6)
+    (measured, cpu * 1e6)
 }
 
 /// Sets the CPU affinity of every thread of `pid`; whether `taskset` did.
