@@ -125,15 +125,19 @@ impl Connections {
             .map_err(|refused| transport(refused.into_error()))
     }
 
-    /// An idle kept connection of this thread's, dropping the closed ones on the way.
+    /// The idle kept connection of this thread's used last, dropping the closed ones on the
+    /// way. Last in, first out, as nginx's and hyper's pools: a lone caller keeps one warm
+    /// connection (its buffers, its task and the server's side of it) instead of taking turns on
+    /// every connection a busier moment opened.
     fn idle(&self) -> Option<Sender> {
         let mut kept = self.kept.get()?.borrow_mut();
         kept.retain(|sender| !sender.is_closed());
-        let idle = kept.iter().position(Sender::is_ready)?;
-        Some(kept.swap_remove(idle))
+        let idle = kept.iter().rposition(Sender::is_ready)?;
+        Some(kept.remove(idle))
     }
 
-    /// Keeps a connection (busy or idle) for this thread's next calls, unless it keeps enough.
+    /// Keeps a connection (busy or idle) for this thread's next calls, last, unless it keeps
+    /// enough.
     fn keep(&self, sender: Sender) {
         let mut kept = self.kept.get_or_default().borrow_mut();
         if kept.len() < MAX_KEPT {

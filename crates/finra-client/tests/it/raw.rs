@@ -348,12 +348,14 @@ async fn a_body_that_stalls_past_the_timeout_ends_in_a_timeout() {
     );
 }
 
-/// A server that answers every request with 204: what it saw, and how many connections it
-/// accepted.
+/// A server that answers every request with 204: what it saw, how many connections it
+/// accepted, and which connection each request came on.
 struct AnsweringServer {
     base: String,
     request_lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// For each request, in order: the connection it came on (0 for the first accepted).
+    served_on: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
 }
 
 /// An [`AnsweringServer`]; with `close`, each answer says so and the connection closes after it.
@@ -369,15 +371,17 @@ async fn answering_server(close: bool) -> AnsweringServer {
         base: format!("http://{addr}"),
         request_lines: Arc::default(),
         connections: Arc::new(AtomicUsize::new(0)),
+        served_on: Arc::default(),
     };
-    let (recorded, accepted) = (
+    let (recorded, accepted, served_on) = (
         Arc::clone(&server.request_lines),
         Arc::clone(&server.connections),
+        Arc::clone(&server.served_on),
     );
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            accepted.fetch_add(1, Ordering::SeqCst);
-            let recorded = Arc::clone(&recorded);
+            let connection = accepted.fetch_add(1, Ordering::SeqCst);
+            let (recorded, served_on) = (Arc::clone(&recorded), Arc::clone(&served_on));
             tokio::spawn(async move {
                 let mut socket = BufReader::new(socket);
                 loop {
@@ -389,6 +393,7 @@ async fn answering_server(close: bool) -> AnsweringServer {
                         .lock()
                         .expect("lock")
                         .push(line.trim_end().to_owned());
+                    served_on.lock().expect("lock").push(connection);
                     // The rest of the head (no request here has a body).
                     loop {
                         let mut header = String::new();
@@ -540,4 +545,39 @@ async fn raw_calls_reuse_a_kept_connection_and_never_one_the_server_closed() {
             "connections opened when the server closes: {close}"
         );
     }
+}
+
+/// As a keep-alive pool should, the connection a call goes out on is the one used last that is
+/// idle: a lone caller keeps reusing one warm connection instead of taking turns on all of them.
+#[tokio::test]
+async fn raw_calls_go_out_on_the_idle_connection_used_last() {
+    let server = answering_server(false).await;
+    let client = finra_client::FinraClient::builder()
+        .api_base(server.base.clone())
+        .retry(finra_client::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let call = || async {
+        let response = client
+            .send_raw(get(ApiPath::parse("/datasets").expect("path"), None))
+            .await
+            .expect("answer");
+        response.bytes(1024).await.expect("the (empty) body");
+    };
+    // Three calls at once: none finds an idle connection, so each opens its own.
+    tokio::join!(call(), call(), call());
+    assert_eq!(
+        server.connections.load(std::sync::atomic::Ordering::SeqCst),
+        3
+    );
+    for _ in 0..4 {
+        call().await;
+    }
+    let served_on = server.served_on.lock().expect("lock").clone();
+    let (together, one_by_one) = served_on.split_at(3);
+    assert_eq!(
+        one_by_one, [one_by_one[0]; 4],
+        "one connection for the calls one by one: {served_on:?}"
+    );
+    assert!(together.contains(&one_by_one[0]));
 }
