@@ -26,6 +26,11 @@ use super::context::Context;
 /// How long a pending factor waits for its confirming code.
 pub const PENDING_LIFETIME: Duration = Duration::minutes(10);
 
+/// The step a code that matches none claims: the Unix epoch's, which a confirmed factor has
+/// always used or passed (confirming claims the confirming code's step), so claiming it never
+/// succeeds and changes nothing.
+const NO_STEP: u64 = 0;
+
 /// What proves a second factor, as the person typed it. `Debug` shows which kind, never the
 /// code.
 #[derive(Debug, Clone)]
@@ -235,15 +240,17 @@ impl SecondFactors {
         let now = self.ctx.clock.now_utc();
         let accepted = match proof {
             SecondFactorProof::Otp(code) => {
-                match self.matched_step(factor, code.expose_secret(), now)? {
-                    Some(step) => self
-                        .ctx
-                        .store
-                        .use_totp_step(tenant, username, &factor.id, step)
-                        .await?
-                        .then(|| vec![AuthMethod::Otp, AuthMethod::Mfa]),
-                    None => None,
-                }
+                let matched = self.matched_step(factor, code.expose_secret(), now)?;
+                // A code that matches no step still claims one, the step no code ever has
+                // (below every step a confirmed factor has used, so nothing changes): a wrong
+                // code costs the same write as a replayed one, and which of the two was sent
+                // does not show in how long the refusal takes.
+                let claimed = self
+                    .ctx
+                    .store
+                    .use_totp_step(tenant, username, &factor.id, matched.unwrap_or(NO_STEP))
+                    .await?;
+                (claimed && matched.is_some()).then(|| vec![AuthMethod::Otp, AuthMethod::Mfa])
             }
             SecondFactorProof::RecoveryCode(code) => {
                 match RecoveryCode::parse(code.expose_secret()) {

@@ -253,6 +253,36 @@ mod enrolment_and_checks {
         ));
     }
 
+    /// A wrong code claims the step no code has (so that it costs the write a replayed code
+    /// costs): that uses up nothing, and the right code of the same step is still accepted.
+    #[tokio::test(start_paused = true)]
+    async fn a_wrong_code_uses_up_no_step() {
+        let domain = Domain::new().await;
+        let (secret, _) = enrol(&domain).await;
+        let used_before = active_factor(&domain).await.last_used_step;
+        tokio::time::advance(Duration::from_secs(30)).await;
+        let right = secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned();
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        assert!(matches!(
+            check(&domain, otp(wrong)).await,
+            Err(AuthError::InvalidOtp)
+        ));
+        assert_eq!(active_factor(&domain).await.last_used_step, used_before);
+        assert_eq!(
+            check(&domain, otp(&right)).await.expect("accepted"),
+            [AuthMethod::Otp, AuthMethod::Mfa]
+        );
+        assert!(active_factor(&domain).await.last_used_step > used_before);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_wrong_or_late_confirmation_enrols_nothing() {
         let domain = Domain::new().await;

@@ -147,6 +147,7 @@ pub(crate) async fn a_step_is_used_once_and_only_upwards(store: &SharedStore) {
         .expect("activate");
     for (step, used) in [
         (10, false),
+        (0, false),
         (9, false),
         (11, true),
         (11, false),
