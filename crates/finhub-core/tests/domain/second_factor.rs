@@ -168,12 +168,7 @@ mod enrolment_and_checks {
             .start_totp(&ctx(), &domain.tenant, &domain.user())
             .await
             .expect("start");
-        let code = pending
-            .secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
+        let code = code_now(domain, &pending.secret);
         let codes = factors
             .confirm_totp(
                 &ctx(),
@@ -214,6 +209,20 @@ mod enrolment_and_checks {
             .await
     }
 
+    /// The code `secret` gives at the domain's current time.
+    fn code_now(domain: &Domain, secret: &finhub_core::mfa::TotpSecret) -> String {
+        secret
+            .code_at(domain.clock.now_utc())
+            .expect("code")
+            .expose_secret()
+            .to_owned()
+    }
+
+    /// A well-formed code other than `code`.
+    fn other_than(code: &str) -> &'static str {
+        if code == "000000" { "111111" } else { "000000" }
+    }
+
     fn otp(code: &str) -> SecondFactorProof {
         SecondFactorProof::Otp(code.into())
     }
@@ -237,11 +246,7 @@ mod enrolment_and_checks {
             "the enrolment code is refused at the next login"
         );
         tokio::time::advance(Duration::from_secs(30)).await;
-        let next = secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
+        let next = code_now(&domain, &secret);
         let spaced = format!("{} {}", &next[..3], &next[3..]);
         assert_eq!(
             check(&domain, otp(&spaced)).await.expect("accepted"),
@@ -261,16 +266,8 @@ mod enrolment_and_checks {
         let (secret, _) = enrol(&domain).await;
         let used_before = active_factor(&domain).await.last_used_step;
         tokio::time::advance(Duration::from_secs(30)).await;
-        let right = secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
-        let wrong = if right == "000000" {
-            "111111"
-        } else {
-            "000000"
-        };
+        let right = code_now(&domain, &secret);
+        let wrong = other_than(&right);
         assert!(matches!(
             check(&domain, otp(wrong)).await,
             Err(AuthError::InvalidOtp)
@@ -291,17 +288,8 @@ mod enrolment_and_checks {
             .start_totp(&ctx(), &domain.tenant, &domain.user())
             .await
             .expect("start");
-        let right = pending
-            .secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
-        let wrong = if right == "000000" {
-            "111111"
-        } else {
-            "000000"
-        };
+        let right = code_now(&domain, &pending.secret);
+        let wrong = other_than(&right);
         assert!(matches!(
             factors
                 .confirm_totp(
@@ -315,12 +303,7 @@ mod enrolment_and_checks {
             Err(AuthError::InvalidOtp)
         ));
         tokio::time::advance(Duration::try_from(PENDING_LIFETIME).expect("duration")).await;
-        let late = pending
-            .secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
+        let late = code_now(&domain, &pending.secret);
         assert!(matches!(
             factors
                 .confirm_totp(
@@ -342,11 +325,7 @@ mod enrolment_and_checks {
         let domain = Domain::new().await;
         let (secret, _) = enrol(&domain).await;
         tokio::time::advance(Duration::from_secs(30)).await;
-        let code = secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
+        let code = code_now(&domain, &secret);
         let factor = active_factor(&domain).await;
         let attempts = (0..50).map(|_| {
             let factors = domain.auth.second_factors.clone();
@@ -435,11 +414,7 @@ mod enrolment_and_checks {
             ));
         }
         tokio::time::advance(Duration::from_secs(15 * 60)).await;
-        let right = secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
+        let right = code_now(&domain, &secret);
         assert!(matches!(
             check(&domain, otp(&right)).await,
             Err(AuthError::InvalidOtp)
@@ -461,11 +436,7 @@ mod enrolment_and_checks {
             .expect("reset");
         let (secret, _) = enrol(&domain).await;
         tokio::time::advance(Duration::from_secs(30)).await;
-        let code = secret
-            .code_at(domain.clock.now_utc())
-            .expect("code")
-            .expose_secret()
-            .to_owned();
+        let code = code_now(&domain, &secret);
         assert!(
             check(&domain, otp(&code)).await.is_ok(),
             "the reset lifted the lock"
