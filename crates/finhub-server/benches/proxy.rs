@@ -685,36 +685,29 @@ fn beside_nginx(
     let (mut nginx_p50, mut hub_p50) = (Vec::new(), Vec::new());
     let (mut nginx_cpu, mut hub_cpu) = (Vec::new(), Vec::new());
     let (mut nginx_cpu_one, mut hub_cpu_one) = (Vec::new(), Vec::new());
+    // A wrk run through each proxy, with the proxy's CPU time per request. nginx forks its
+    // workers once it runs: its processes are looked up each run.
+    let through_nginx = |label, connections| {
+        with_cpu_per_request(&nginx.process_ids(), || {
+            wrk(label, &nginx_url, connections, direct_script)
+        })
+    };
+    let through_hub = |label, connections| {
+        with_cpu_per_request(&[hub.child.id()], || {
+            wrk(label, hub_url, connections, hub_script)
+        })
+    };
     for _ in 0..WRK_ROUNDS {
-        // nginx forks its workers once it runs: its processes are looked up each round.
-        let (run, cpu) = with_cpu_per_request(&nginx.process_ids(), || {
-            wrk(
-                "through nginx,   64 connections",
-                &nginx_url,
-                64,
-                direct_script,
-            )
-        });
+        let (run, cpu) = through_nginx("through nginx,   64 connections", 64);
         nginx_rate.push(run.rate);
         nginx_cpu.push(cpu);
-        let (run, cpu) = with_cpu_per_request(&[hub.child.id()], || {
-            wrk("through the hub, 64 connections", hub_url, 64, hub_script)
-        });
+        let (run, cpu) = through_hub("through the hub, 64 connections", 64);
         hub_rate.push(run.rate);
         hub_cpu.push(cpu);
-        let (run, cpu) = with_cpu_per_request(&nginx.process_ids(), || {
-            wrk(
-                "through nginx,    1 connection",
-                &nginx_url,
-                1,
-                direct_script,
-            )
-        });
+        let (run, cpu) = through_nginx("through nginx,    1 connection", 1);
         nginx_p50.push(run.p50_ms);
         nginx_cpu_one.push(cpu);
-        let (run, cpu) = with_cpu_per_request(&[hub.child.id()], || {
-            wrk("through the hub,  1 connection", hub_url, 1, hub_script)
-        });
+        let (run, cpu) = through_hub("through the hub,  1 connection", 1);
         hub_p50.push(run.p50_ms);
         hub_cpu_one.push(cpu);
     }

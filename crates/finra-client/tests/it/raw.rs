@@ -358,6 +358,17 @@ struct AnsweringServer {
     served_on: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
 }
 
+impl AnsweringServer {
+    /// A client of this server's, without retries.
+    fn client(&self) -> finra_client::FinraClient {
+        finra_client::FinraClient::builder()
+            .api_base(self.base.clone())
+            .retry(finra_client::RetryPolicy::none())
+            .build()
+            .expect("client")
+    }
+}
+
 /// An [`AnsweringServer`]; with `close`, each answer says so and the connection closes after it.
 async fn answering_server(close: bool) -> AnsweringServer {
     use std::sync::Arc;
@@ -474,11 +485,7 @@ async fn raw_calls_reach_exactly_the_canonical_path_under_the_base() {
 async fn escaping_paths_and_names_are_refused_before_anything_is_sent() {
     let server = answering_server(false).await;
     let seen = &server.request_lines;
-    let client = finra_client::FinraClient::builder()
-        .api_base(server.base.clone())
-        .retry(finra_client::RetryPolicy::none())
-        .build()
-        .expect("client");
+    let client = server.client();
     for text in [
         "/data/group/otcMarket/name/..\\..\\firm\\name\\firmProfile",
         "/data/group/otcMarket/name/..%5C..%5Cfirm%5Cname%5CfirmProfile",
@@ -526,11 +533,7 @@ async fn raw_calls_reuse_a_kept_connection_and_never_one_the_server_closed() {
     use std::sync::atomic::Ordering;
     for (close, connections) in [(false, 1), (true, 3)] {
         let server = answering_server(close).await;
-        let client = finra_client::FinraClient::builder()
-            .api_base(server.base.clone())
-            .retry(finra_client::RetryPolicy::none())
-            .build()
-            .expect("client");
+        let client = server.client();
         for call in 0..3 {
             let response = client
                 .send_raw(get(ApiPath::parse("/datasets").expect("path"), None))
@@ -552,11 +555,7 @@ async fn raw_calls_reuse_a_kept_connection_and_never_one_the_server_closed() {
 #[tokio::test]
 async fn raw_calls_go_out_on_the_idle_connection_used_last() {
     let server = answering_server(false).await;
-    let client = finra_client::FinraClient::builder()
-        .api_base(server.base.clone())
-        .retry(finra_client::RetryPolicy::none())
-        .build()
-        .expect("client");
+    let client = server.client();
     let call = || async {
         let response = client
             .send_raw(get(ApiPath::parse("/datasets").expect("path"), None))
