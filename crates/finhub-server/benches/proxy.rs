@@ -6,7 +6,11 @@
 //!   requests/s of both and the ratio (target ≥ 50 %);
 //! - the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers) beside the hub,
 //!   alternating rounds: requests/s at 64 connections and p50 at one, and each proxy's CPU time
-//!   per request at 64 connections (a figure the machine's other load moves less than the rates);
+//!   per request at 64 connections and at one (a figure the machine's other load moves less
+//!   than the rates);
+//! - the instructions each of the two proxies runs per request, one request at a time, counted by
+//!   callgrind (valgrind) in a second hub and an nginx started under it: a figure that repeats
+//!   from run to run, and the functions that run the most;
 //! - the same call through the hub with metrics on and off (a second hub process with
 //!   `[metrics] enabled = false`), alternating rounds: the difference must stay within the
 //!   rounds' own spread;
@@ -150,16 +154,21 @@ fn main() {
 
     let hub_script = script(&dir, "hub", &small_session);
     let direct_script = script(&dir, "direct", &direct_token);
+    let selected = |name: &str| std::env::args().skip(1).any(|arg| arg == name);
     // `bench/proxy.sh download` measures only the download (section 2).
-    if std::env::args().skip(1).any(|arg| arg == "download") {
+    if selected("download") {
         download_section(&runtime, &dir, &hub, &full, full_session, full_rows);
         drop(hub);
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
-    // `bench/proxy.sh nginx` measures only the hub beside nginx (section 1c).
-    if std::env::args().skip(1).any(|arg| arg == "nginx") {
-        beside_nginx(&dir, &small, &hub, &hub_url, &hub_script, &direct_script);
+    // `bench/proxy.sh nginx` measures only the hub beside nginx (sections 1c and 1d),
+    // `bench/proxy.sh instructions` only section 1d.
+    if selected("nginx") || selected("instructions") {
+        if selected("nginx") {
+            beside_nginx(&dir, &small, &hub, &hub_url, &hub_script, &direct_script);
+        }
+        instructions_beside_nginx(&dir, &small, &config_path, &small_session, &direct_token);
         drop(hub);
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -232,6 +241,7 @@ fn main() {
         pinned_comparison(&hub, &hub_url, &hub_script, &direct_url, &direct_script);
     }
     beside_nginx(&dir, &small, &hub, &hub_url, &hub_script, &direct_script);
+    instructions_beside_nginx(&dir, &small, &config_path, &small_session, &direct_token);
     metrics_on_and_off(&dir, &config_path, &hub_url, &hub_script);
     println!(
         "  for reference, the hub's own routes (where its time goes): the no-op route, and the \
@@ -640,7 +650,17 @@ fn nginx_in_front_of(
     buffering: Buffering,
     dir: &Path,
 ) -> Option<(NginxStream, std::net::SocketAddr)> {
-    let nginx = NginxStream::installed()?;
+    nginx_started_by(emulator, buffering, dir, |nginx| Command::new(nginx))
+}
+
+/// [`nginx_in_front_of`], nginx started by `program` (given nginx's binary).
+fn nginx_started_by(
+    emulator: &RunningEmulator,
+    buffering: Buffering,
+    dir: &Path,
+    program: impl FnOnce(&Path) -> Command,
+) -> Option<(NginxStream, std::net::SocketAddr)> {
+    let nginx = program(&NginxStream::installed()?);
     let listen = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port");
@@ -650,7 +670,7 @@ fn nginx_in_front_of(
         .trim_end_matches('/')
         .parse()
         .expect("the emulator's address");
-    let running = NginxStream::start_http_proxy(&nginx, listen, upstream, 2, buffering, dir)
+    let running = NginxStream::start_http_proxy(nginx, listen, upstream, 2, buffering, dir)
         .expect("nginx starts");
     Some((running, listen))
 }
@@ -732,6 +752,179 @@ fn beside_nginx(
         hub_p50 - nginx_p50,
         verdict(hub_p50 - nginx_p50 <= TARGET_P50_MS)
     );
+}
+
+/// Section 1d: the instructions each proxy runs per request, counted by callgrind (valgrind),
+/// which repeat from run to run where the seconds above move with the machine's other load. A
+/// second hub over the same database and nginx (2 workers) each run under callgrind; the same
+/// call goes through each one request at a time on one kept-alive connection, first
+/// [`COUNTED_WARM_UP`] uncounted, then [`COUNTED_REQUESTS`] counted, in [`COUNTED_ROUNDS`]
+/// alternating rounds. Reported: instructions per request of each (every thread and process of
+/// the proxy, the kernel's work not included), their ratio, and the functions that ran the most.
+fn instructions_beside_nginx(
+    dir: &Path,
+    small: &RunningEmulator,
+    config: &Path,
+    hub_session: &str,
+    direct_token: &str,
+) {
+    const COUNTED_WARM_UP: usize = 200;
+    const COUNTED_REQUESTS: usize = 1_000;
+    const COUNTED_ROUNDS: usize = 3;
+    if !support::callgrind::installed() {
+        println!(
+            "\n1d. instructions per request: skipped, valgrind is not installed (bench/proxy.sh \
+             installs it)"
+        );
+        return;
+    }
+    // Kept after the run, for `callgrind_annotate`; emptied first.
+    let counts = std::env::temp_dir().join("finhub-proxy-callgrind");
+    let _ = std::fs::remove_dir_all(&counts);
+    std::fs::create_dir_all(&counts).expect("the callgrind directory");
+    let hub = Hub::start_as(
+        support::callgrind::command(Path::new(env!("CARGO_BIN_EXE_finhub")), &counts),
+        config,
+    );
+    let Some((nginx, listen)) = nginx_started_by(
+        small,
+        Buffering::Default,
+        &dir.join("nginx-callgrind"),
+        |nginx| support::callgrind::command(nginx, &counts),
+    ) else {
+        println!("\n1d. instructions per request: skipped, nginx is not installed");
+        return;
+    };
+    println!(
+        "\n1d. Instructions per request, each proxy under callgrind (one request at a time on one \
+         connection; {COUNTED_WARM_UP} uncounted, then {COUNTED_REQUESTS} counted per round, \
+         {COUNTED_ROUNDS} alternating rounds; user-space instructions of every thread and process \
+         of the proxy)"
+    );
+    let hub_address = hub.base.trim_start_matches("http://").to_owned();
+    let hub_request = request_bytes(&format!("/v1/finra{SMALL_CALL}"), hub_session);
+    let nginx_request = request_bytes(SMALL_CALL, direct_token);
+    let mut hub_connection = KeptConnection::open(&hub_address);
+    let mut nginx_connection = KeptConnection::open(&listen.to_string());
+    hub_connection.send(&hub_request, COUNTED_WARM_UP);
+    nginx_connection.send(&nginx_request, COUNTED_WARM_UP);
+    let count = |pids: &[u32], connection: &mut KeptConnection, request: &[u8]| {
+        support::callgrind::zero(pids);
+        connection.send(request, COUNTED_REQUESTS);
+        let dumps = support::callgrind::dump(pids, &counts);
+        let total: u64 = dumps
+            .iter()
+            .map(|dump| support::callgrind::instructions(dump))
+            .sum();
+        // The dump of the process that served the requests: the one that counted the most.
+        let busiest = dumps
+            .into_iter()
+            .max_by_key(|dump| support::callgrind::instructions(dump))
+            .expect("a dump");
+        (total as f64 / COUNTED_REQUESTS as f64, busiest)
+    };
+    let (mut hub_counts, mut nginx_counts) = (Vec::new(), Vec::new());
+    let (mut hub_dump, mut nginx_dump) = (PathBuf::new(), PathBuf::new());
+    for round in 1..=COUNTED_ROUNDS {
+        let (hub_count, dump) = count(&[hub.child.id()], &mut hub_connection, &hub_request);
+        hub_dump = dump;
+        let (nginx_count, dump) =
+            count(&nginx.process_ids(), &mut nginx_connection, &nginx_request);
+        nginx_dump = dump;
+        println!(
+            "  round {round}: hub {hub_count:.0}, nginx {nginx_count:.0} instructions per request"
+        );
+        hub_counts.push(hub_count);
+        nginx_counts.push(nginx_count);
+    }
+    let (hub_count, nginx_count) = (median(hub_counts), median(nginx_counts));
+    println!(
+        "  instructions per request nginx {nginx_count:.0}, hub {hub_count:.0}: hub / nginx = \
+         {:.2}× (medians)",
+        hub_count / nginx_count
+    );
+    for (label, dump) in [("the hub", &hub_dump), ("nginx", &nginx_dump)] {
+        println!(
+            "  where {label}'s instructions go (last round, instructions in the function itself; \
+             all of them: callgrind_annotate {}):",
+            dump.display()
+        );
+        for line in support::callgrind::top_functions(dump, 12) {
+            println!("    {}", line.chars().take(150).collect::<String>());
+        }
+    }
+}
+
+/// A `GET` of `path` with the benchmark's headers and `token`, as wrk sends it.
+fn request_bytes(path: &str, token: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\
+         Authorization: Bearer {token}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// One kept-alive HTTP/1.1 connection that sends requests one at a time, opened again when the
+/// server closes it (nginx does after 1 000 requests).
+struct KeptConnection {
+    address: String,
+    reader: BufReader<std::net::TcpStream>,
+}
+
+impl KeptConnection {
+    fn open(address: &str) -> Self {
+        Self {
+            address: address.to_owned(),
+            reader: Self::connect(address),
+        }
+    }
+
+    fn connect(address: &str) -> BufReader<std::net::TcpStream> {
+        let stream = std::net::TcpStream::connect(address).expect("connect to the proxy");
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        BufReader::new(stream)
+    }
+
+    /// Sends `request` `times` times, one after another, each answer read whole and checked
+    /// to be a 200 with a `Content-Length` body.
+    fn send(&mut self, request: &[u8], times: usize) {
+        use std::io::{Read, Write};
+        let mut line = String::new();
+        for _ in 0..times {
+            self.reader
+                .get_mut()
+                .write_all(request)
+                .expect("send a request");
+            line.clear();
+            self.reader.read_line(&mut line).expect("a status line");
+            assert!(
+                line.starts_with("HTTP/1.1 200"),
+                "unexpected answer: {line:?}"
+            );
+            let (mut length, mut closing) = (None, false);
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line).expect("a header line");
+                if line == "\r\n" {
+                    break;
+                }
+                let Some((name, value)) = line.split_once(':') else {
+                    continue;
+                };
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse::<u64>().ok();
+                } else if name.eq_ignore_ascii_case("connection") {
+                    closing = value.trim().eq_ignore_ascii_case("close");
+                }
+            }
+            let length = length.expect("an answer with a Content-Length");
+            std::io::copy(&mut self.reader.by_ref().take(length), &mut std::io::sink())
+                .expect("the answer's body");
+            if closing {
+                self.reader = Self::connect(&self.address);
+            }
+        }
+    }
 }
 
 /// Runs `run` (a wrk run) and returns it with the CPU time the processes `pids` spent per
@@ -905,7 +1098,13 @@ struct Hub {
 
 impl Hub {
     fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_finhub"))
+        Self::start_as(Command::new(env!("CARGO_BIN_EXE_finhub")), config)
+    }
+
+    /// The hub started by `program`: the `finhub` binary, or a profiler with the binary as its
+    /// last argument.
+    fn start_as(mut program: Command, config: &Path) -> Self {
+        let mut child = program
             .args(["serve", "--config"])
             .arg(config)
             .env("RUST_LOG", "warn")

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, reason = "each benchmark uses its own part")]
 
+pub(crate) mod callgrind;
 pub(crate) mod oidc_provider;
 pub(crate) mod seed;
 pub(crate) mod wrk;

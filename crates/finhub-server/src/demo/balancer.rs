@@ -46,14 +46,16 @@ impl NginxStream {
         dir: &Path,
     ) -> anyhow::Result<Self> {
         let text = config_text(listen, instances, worker_processes, dir);
-        Self::launch(nginx, listen, dir, &text)
+        Self::launch(Command::new(nginx), listen, dir, &text)
     }
 
     /// Starts nginx as an HTTP reverse proxy on `listen` in front of `upstream` (`proxy_pass`
     /// over kept-alive HTTP/1.1 connections), with `worker_processes` workers and answers passed
-    /// on as `buffering` says: the benchmarks' yardstick for the hub's own proxy hop.
+    /// on as `buffering` says: the benchmarks' yardstick for the hub's own proxy hop. `nginx` is
+    /// the command that runs it — the binary, or a profiler with the binary as its last
+    /// argument — to which the config's arguments are added.
     pub fn start_http_proxy(
-        nginx: &Path,
+        nginx: Command,
         listen: SocketAddr,
         upstream: SocketAddr,
         worker_processes: usize,
@@ -67,13 +69,19 @@ impl NginxStream {
         Self::launch(nginx, listen, dir, &text)
     }
 
-    /// Runs nginx with `text` as its config, its files under `dir`, until it accepts.
-    fn launch(nginx: &Path, listen: SocketAddr, dir: &Path, text: &str) -> anyhow::Result<Self> {
+    /// Runs `nginx` with `text` as its config, its files under `dir`, until it accepts.
+    fn launch(
+        mut nginx: Command,
+        listen: SocketAddr,
+        dir: &Path,
+        text: &str,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let config = dir.join("nginx.conf");
         std::fs::write(&config, text)
             .with_context(|| format!("cannot write {}", config.display()))?;
-        let process = Command::new(nginx)
+        let program = nginx.get_program().to_owned();
+        let process = nginx
             .arg("-p")
             .arg(dir)
             .arg("-c")
@@ -84,7 +92,7 @@ impl NginxStream {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .with_context(|| format!("cannot start {}", nginx.display()))?;
+            .with_context(|| format!("cannot start {}", program.display()))?;
         let mut balancer = Self {
             process,
             listen,
@@ -217,9 +225,12 @@ fn http_proxy_config_text(
              proxy_buffers 4 256k;\n            proxy_busy_buffers_size 256k;"
         }
     };
+    // `user root`: started by root, the workers stay root instead of becoming `nobody`, so a
+    // profiler can attach to them (nginx ignores it, with a warning, for any other user).
     format!(
         "daemon off;\n\
          master_process on;\n\
+         user root;\n\
          worker_processes {worker_processes};\n\
          pid {pid};\n\
          error_log {log} warn;\n\
