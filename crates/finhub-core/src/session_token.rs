@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AuthError, TokenProblem};
 use crate::model::AuthMethod;
+use crate::secret::SecretHash;
 
 /// The explicit type of session tokens (JWT header `typ` and claim `typ`).
 pub const SESSION_TOKEN_TYPE: &str = "finhub-session+jwt";
@@ -121,6 +122,16 @@ impl fmt::Debug for SessionClaims {
     }
 }
 
+/// A session token whose signature and fixed claims passed: its claims, and the hash its
+/// session's key (`internalTokenKey`) is stored under — hashed once per token, not per request.
+#[derive(Debug)]
+pub struct VerifiedToken {
+    /// The claims.
+    pub claims: SessionClaims,
+    /// The hash of `claims.internal_token_key`.
+    pub key_hash: SecretHash,
+}
+
 /// One signing key: a `kid` and 256 bits of secret.
 #[derive(Clone)]
 pub struct SigningKey {
@@ -159,9 +170,9 @@ pub struct SessionTokens {
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
     /// Tokens whose signature and claims passed, by the SHA-256 of the token. Neither can change
-    /// for a given token and key set, so a token seen again skips the JWT decode; the time
-    /// checks run on every call.
-    verified: Mutex<HashMap<[u8; 32], Arc<SessionClaims>>>,
+    /// for a given token and key set, so a token seen again skips the JWT decode and the hash
+    /// of its session key; the time checks run on every call.
+    verified: Mutex<HashMap<[u8; 32], Arc<VerifiedToken>>>,
 }
 
 impl fmt::Debug for SessionTokens {
@@ -221,7 +232,7 @@ impl SessionTokens {
 
     /// Verifies a token's signature and claims at `now_unix` (seconds). Every failure is
     /// `InvalidToken(Invalid)`, except a well-signed token past its `exp` (`SessionExpired`).
-    pub fn verify(&self, token: &str, now_unix: i64) -> Result<Arc<SessionClaims>, AuthError> {
+    pub fn verify(&self, token: &str, now_unix: i64) -> Result<Arc<VerifiedToken>, AuthError> {
         if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::InvalidToken(TokenProblem::Invalid));
         }
@@ -231,20 +242,22 @@ impl SessionTokens {
                 .try_into()
                 .map_err(|_| AuthError::Internal("SHA-256 is 32 bytes".into()))?;
         let remembered = self.remembered().get(&digest).cloned();
-        let claims = match remembered {
-            Some(claims) => claims,
+        let token = match remembered {
+            Some(token) => token,
             None => {
-                let claims = Arc::new(self.decode(token)?);
+                let claims = self.decode(token)?;
+                let key_hash = SecretHash::of(&claims.internal_token_key);
+                let token = Arc::new(VerifiedToken { claims, key_hash });
                 let mut verified = self.remembered();
                 if verified.len() >= MAX_REMEMBERED {
                     verified.clear();
                 }
-                verified.insert(digest, Arc::clone(&claims));
-                claims
+                verified.insert(digest, Arc::clone(&token));
+                token
             }
         };
-        check_times(claims.iat, claims.exp, now_unix)?;
-        Ok(claims)
+        check_times(token.claims.iat, token.claims.exp, now_unix)?;
+        Ok(token)
     }
 
     /// The checks that do not depend on time: header, key, signature and the fixed claims.
@@ -294,7 +307,7 @@ impl SessionTokens {
         jsonwebtoken::decode_header(token).ok()?.typ
     }
 
-    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Arc<SessionClaims>>> {
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Arc<VerifiedToken>>> {
         self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -336,8 +349,22 @@ mod tests {
         URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn is_invalid(result: &Result<Arc<SessionClaims>, AuthError>) -> bool {
+    fn is_invalid(result: &Result<Arc<VerifiedToken>, AuthError>) -> bool {
         matches!(result, Err(AuthError::InvalidToken(TokenProblem::Invalid)))
+    }
+
+    #[test]
+    fn a_verified_token_carries_its_session_keys_hash_also_when_remembered() {
+        let t = tokens();
+        let token = t.sign(claims()).expect("sign");
+        let expected = SecretHash::of(&claims().internal_token_key);
+        let first = t.verify(token.expose_secret(), NOW).expect("valid");
+        let again = t.verify(token.expose_secret(), NOW).expect("valid");
+        assert!(first.key_hash == expected && again.key_hash == expected);
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second check is remembered"
+        );
     }
 
     #[test]
@@ -346,9 +373,9 @@ mod tests {
         let token = t.sign(claims()).expect("sign");
         let token = token.expose_secret();
         let verified = t.verify(token, NOW).expect("valid");
-        assert_eq!(verified.iss, "http://hub.test");
-        assert_eq!(verified.aud, AUDIENCE);
-        assert_eq!(verified.typ, SESSION_TOKEN_TYPE);
+        assert_eq!(verified.claims.iss, "http://hub.test");
+        assert_eq!(verified.claims.aud, AUDIENCE);
+        assert_eq!(verified.claims.typ, SESSION_TOKEN_TYPE);
         assert!(t.verify(token, NOW + 43_199).is_ok());
         assert!(matches!(
             t.verify(token, NOW + 43_200),

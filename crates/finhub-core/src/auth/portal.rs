@@ -302,12 +302,12 @@ impl Portal {
     /// The internal key of a session the portal was just issued.
     fn key_of(&self, tokens: &IssuedTokens) -> Result<PortalKey, AuthError> {
         let now = self.ctx.clock.now_utc().unix_timestamp();
-        let claims = self
+        let verified = self
             .ctx
             .tokens
             .verify(tokens.user_session_token.expose_secret(), now)?;
         Ok(PortalKey(SecretString::from(
-            claims.internal_token_key.clone(),
+            verified.claims.internal_token_key.clone(),
         )))
     }
 

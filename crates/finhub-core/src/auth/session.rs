@@ -8,7 +8,7 @@ use crate::model::{AccountType, Session};
 use crate::policy::refresh::{RefreshDecision, decide};
 use crate::scope::Scope;
 use crate::secret::SecretHash;
-use crate::session_token::SessionClaims;
+use crate::session_token::VerifiedToken;
 
 use super::audit_trail::{Subject, outcome_of};
 use super::issue::is_token_subject;
@@ -32,8 +32,8 @@ pub enum AccessCheck {
 /// A session token that passed every check, with its live session.
 #[derive(Debug, Clone)]
 pub struct AuthenticatedSession {
-    /// The verified claims.
-    pub claims: Arc<SessionClaims>,
+    /// The verified token: its claims and its session key's hash.
+    pub token: Arc<VerifiedToken>,
     /// The session as stored.
     pub session: Arc<Session>,
 }
@@ -129,7 +129,8 @@ impl Sessions {
     ) -> Result<AuthenticatedSession, AuthError> {
         let token = bearer.ok_or(AuthError::InvalidToken(TokenProblem::Missing))?;
         let now = self.ctx.clock.now_utc();
-        let claims = self.ctx.tokens.verify(token, now.unix_timestamp())?;
+        let verified = self.ctx.tokens.verify(token, now.unix_timestamp())?;
+        let claims = &verified.claims;
         // The certificate comes before the session (403 before 401): it must be bound to the
         // customer the verified token names, and a bound token must come over its certificate.
         if let Err(refused) = self
@@ -152,8 +153,7 @@ impl Sessions {
             return Err(refused);
         }
         Context::check_confirmation(ctx, claims.cnf.as_ref())?;
-        let key_hash = SecretHash::of(&claims.internal_token_key);
-        let (session, tenant) = self.live_session(&key_hash, now).await?;
+        let (session, tenant) = self.live_session(&verified.key_hash, now).await?;
         let customer_matches = session.customer_id.as_str() == claims.customer_id;
         if session.tenant_id.as_str() != claims.tenant_id
             || !customer_matches
@@ -175,7 +175,10 @@ impl Sessions {
         if access == AccessCheck::Required && session.access_expires_at <= now {
             return Err(AuthError::InvalidToken(TokenProblem::AccessTokenExpired));
         }
-        Ok(AuthenticatedSession { claims, session })
+        Ok(AuthenticatedSession {
+            token: verified,
+            session,
+        })
     }
 
     /// The session (not revoked) and its tenant (not disabled), from the cache when it was read
@@ -287,8 +290,9 @@ impl Sessions {
         *who = Some(auth.session.clone());
         if let Some(other) = body_token {
             let now = self.ctx.clock.now_utc().unix_timestamp();
-            let other = self.ctx.tokens.verify(other, now)?;
-            if other.sub != auth.claims.sub || other.tenant_id != auth.claims.tenant_id {
+            let other = &self.ctx.tokens.verify(other, now)?.claims;
+            let mine = &auth.token.claims;
+            if other.sub != mine.sub || other.tenant_id != mine.tenant_id {
                 return Err(AuthError::InsufficientScope(ScopeRefusal::OtherUsersToken));
             }
         }
