@@ -64,6 +64,22 @@ pub(crate) fn instructions(dump: &Path) -> u64 {
 /// The `count` functions of a dump that ran the most instructions themselves, as
 /// `callgrind_annotate` prints them (count, share, function).
 pub(crate) fn top_functions(dump: &Path, count: usize) -> Vec<String> {
+    functions(dump).into_iter().take(count).collect()
+}
+
+/// The instructions that functions whose name contains `name` ran themselves.
+pub(crate) fn instructions_in(dump: &Path, name: &str) -> u64 {
+    functions(dump)
+        .iter()
+        .filter(|line| line.contains(name))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter_map(|count| count.replace(',', "").parse::<u64>().ok())
+        .sum()
+}
+
+/// Every function of a dump with the instructions it ran itself, most first, as
+/// `callgrind_annotate` prints them.
+fn functions(dump: &Path) -> Vec<String> {
     let output = Command::new("callgrind_annotate")
         .args(["--inclusive=no", "--threshold=100"])
         .arg(dump)
@@ -77,7 +93,6 @@ pub(crate) fn top_functions(dump: &Path, count: usize) -> Vec<String> {
         .skip_while(|line| !line.contains("PROGRAM TOTALS"))
         .skip(1)
         .filter(|line| line.contains('(') && !line.contains("(100.0%)"))
-        .take(count)
         .map(|line| line.trim().to_owned())
         .collect()
 }
