@@ -811,16 +811,13 @@ fn instructions_beside_nginx(
     let count = |pids: &[u32], connection: &mut KeptConnection, request: &[u8]| {
         support::callgrind::zero(pids);
         connection.send(request, COUNTED_REQUESTS);
-        let dumps = support::callgrind::dump(pids, &counts);
-        let total: u64 = dumps
-            .iter()
-            .map(|dump| support::callgrind::instructions(dump))
-            .sum();
-        // The dump of the process that served the requests: the one that counted the most.
-        let busiest = dumps
+        let dumps: Vec<(u64, PathBuf)> = support::callgrind::dump(pids, &counts)
             .into_iter()
-            .max_by_key(|dump| support::callgrind::instructions(dump))
-            .expect("a dump");
+            .map(|dump| (support::callgrind::instructions(&dump), dump))
+            .collect();
+        let total: u64 = dumps.iter().map(|(instructions, _)| instructions).sum();
+        // The dump of the process that served the requests: the one that counted the most.
+        let (_, busiest) = dumps.into_iter().max().expect("a dump");
         (total as f64 / COUNTED_REQUESTS as f64, busiest)
     };
     let (mut hub_counts, mut nginx_counts) = (Vec::new(), Vec::new());
