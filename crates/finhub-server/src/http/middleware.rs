@@ -333,16 +333,15 @@ struct LoggedRoute<'a> {
 }
 
 impl<'a> LoggedRoute<'a> {
+    /// The route the router `matched`, or for a request that came in without one, the proxied
+    /// FINRA route `path` is (they come in ahead of the router).
     fn of(matched: Option<&'a MatchedPath>, path: &'a str) -> Self {
         let unmatched = Self {
             template: "(unmatched path)",
             dataset: None,
             unmatched_bytes: Some(path.len()),
         };
-        let Some(matched) = matched else {
-            return unmatched;
-        };
-        if matched.as_str() != super::FINRA_ROUTE {
+        if let Some(matched) = matched {
             // The table's own copy of the template: a label the metrics keep without a copy.
             return match super::routes::template(matched.as_str()) {
                 Some(template) => Self {

@@ -7,6 +7,7 @@ mod body;
 pub(crate) mod body_end;
 mod certificate;
 mod context;
+mod dispatch;
 mod error;
 mod finra;
 mod mfa;
@@ -22,7 +23,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::StatusCode;
 use axum::middleware::from_fn;
-use axum::routing::{MethodFilter, any};
+use axum::routing::MethodFilter;
 use axum::{Json, response::IntoResponse};
 
 use crate::state::AppState;
@@ -38,18 +39,16 @@ pub mod fuzzing {
 }
 pub use routes::{ENDPOINTS, Endpoint, Serves};
 
-/// The one route every proxied FINRA path ([`Serves::Finra`]) comes in by.
-const FINRA_ROUTE: &str = "/v1/finra/{*path}";
-
 /// The application: every route of [`ENDPOINTS`] and the layers around them, served by
 /// [`crate::serve`] (plain HTTP) or [`crate::serve_tls`], whose requests carry their
 /// connection's TLS facts; every request needs its peer address as `ConnectInfo` (tests give it
-/// with `MockConnectInfo`).
+/// with `MockConnectInfo`). The proxied FINRA paths ([`Serves::Finra`]) go to the proxy ahead
+/// of the routes ([`dispatch`]), through the same edge.
 pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
     let mut auth = Router::new();
     let mut pages = Router::new();
-    let mut open = Router::new().route(FINRA_ROUTE, any(finra::proxy_finra));
+    let mut open = Router::new();
     for endpoint in ENDPOINTS {
         let method = MethodFilter::try_from(endpoint.method.clone())
             .unwrap_or_else(|_| unreachable!("the route table uses standard methods"));
@@ -69,12 +68,18 @@ pub fn router(state: AppState) -> Router {
     let auth = auth
         .layer(DefaultBodyLimit::max(settings.max_auth_body_bytes))
         .layer(from_fn(middleware::no_store));
-    open.merge(auth)
+    let edge = middleware::EdgeLayer::new(state.clone());
+    let routes = open
+        .merge(auth)
         .merge(pages)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone())
-        .layer(middleware::EdgeLayer::new(state))
+        .layer(edge.clone());
+    Router::new().fallback_service(dispatch::Dispatch {
+        proxy: tower::Layer::layer(&edge, finra::FinraProxy::new(state)),
+        routes,
+    })
 }
 
 /// The answer of `GET /healthz`.

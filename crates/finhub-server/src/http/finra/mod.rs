@@ -5,15 +5,22 @@
 //! come back streamed. Async `Location` headers and result links are rewritten
 //! to go through the hub; result links become the hub's own sealed, short-lived links.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use finhub_core::auth::{AccessCheck, RequestContext};
 use finhub_core::error::{AuthError, ScopeRefusal};
 use finra_client::{FinraError, RawRequest};
 use reqwest::Url;
 use serde_json::Value;
+use tower::Service;
 
 pub(super) mod route;
 
@@ -58,14 +65,52 @@ fn is_passed_response_header(name: &HeaderName) -> bool {
     )
 }
 
-/// `GET|POST /v1/finra/…`.
-pub(crate) async fn proxy_finra(
-    State(state): State<AppState>,
+/// `GET|POST /v1/finra/…` as a service of its own: the router's work (matching, path
+/// parameters, extractors, boxed handler futures) is skipped on the hub's hottest path, whose
+/// paths the proxy parses itself ([`super::dispatch`] sends them here).
+#[derive(Clone)]
+pub(crate) struct FinraProxy {
+    state: AppState,
+}
+
+impl FinraProxy {
+    pub(crate) fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+impl Service<Request> for FinraProxy {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let state = self.state.clone();
+        Box::pin(async move { Ok(answer(state, request).await.into_response()) })
+    }
+}
+
+/// A proxied call: the request's facts and its session token, read as every session call
+/// reads them (in that order), then [`proxy`].
+async fn answer(state: AppState, request: Request) -> Result<Response, ApiError> {
+    let (mut parts, body) = request.into_parts();
+    let facts = RequestFacts::from_request_parts(&mut parts, &state).await?;
+    let token = SessionToken::from_request_parts(&mut parts, &state).await?;
+    proxy(state, facts, token, parts, body).await
+}
+
+/// The proxied call itself.
+async fn proxy(
+    state: AppState,
     facts: RequestFacts,
     token: SessionToken,
-    request: Request,
+    parts: Parts,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let (parts, body) = request.into_parts();
     // The path first: anything but one of FINRA's Query API paths in its plain form is 404,
     // whoever asks, and only the parsed route's parts ever reach FINRA.
     let rest = parts.uri.path().strip_prefix(PREFIX).unwrap_or_default();
