@@ -7,7 +7,6 @@ mod body;
 pub(crate) mod body_end;
 mod certificate;
 mod context;
-mod dispatch;
 mod error;
 mod finra;
 mod mfa;
@@ -42,8 +41,10 @@ pub use routes::{ENDPOINTS, Endpoint, Serves};
 /// The application: every route of [`ENDPOINTS`] and the layers around them, served by
 /// [`crate::serve`] (plain HTTP) or [`crate::serve_tls`], whose requests carry their
 /// connection's TLS facts; every request needs its peer address as `ConnectInfo` (tests give it
-/// with `MockConnectInfo`). The proxied FINRA paths ([`Serves::Finra`]) go to the proxy ahead
-/// of the routes ([`dispatch`]), through the same edge.
+/// with `MockConnectInfo`). A path no route takes goes to the proxy ([`finra::FinraProxy`]):
+/// it answers the proxied FINRA paths ([`Serves::Finra`]), parsing them itself, so the hub's
+/// hottest path skips the router's path parameters, extractors and handler machinery; any
+/// other path is 404.
 pub fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
     let mut auth = Router::new();
@@ -68,18 +69,12 @@ pub fn router(state: AppState) -> Router {
     let auth = auth
         .layer(DefaultBodyLimit::max(settings.max_auth_body_bytes))
         .layer(from_fn(middleware::no_store));
-    let edge = middleware::EdgeLayer::new(state.clone());
-    let routes = open
-        .merge(auth)
+    open.merge(auth)
         .merge(pages)
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
+        .fallback_service(finra::FinraProxy::new(state.clone()))
         .with_state(state.clone())
-        .layer(edge.clone());
-    Router::new().fallback_service(dispatch::Dispatch {
-        proxy: tower::Layer::layer(&edge, finra::FinraProxy::new(state)),
-        routes,
-    })
+        .layer(middleware::EdgeLayer::new(state))
 }
 
 /// The answer of `GET /healthz`.
@@ -128,10 +123,6 @@ async fn get_health() -> impl IntoResponse {
 )]
 async fn get_noop() -> StatusCode {
     StatusCode::NO_CONTENT
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound
 }
 
 async fn method_not_allowed(path: Option<MatchedPath>) -> ApiError {

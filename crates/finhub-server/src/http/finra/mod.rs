@@ -65,9 +65,9 @@ fn is_passed_response_header(name: &HeaderName) -> bool {
     )
 }
 
-/// `GET|POST /v1/finra/…` as a service of its own: the router's work (matching, path
-/// parameters, extractors, boxed handler futures) is skipped on the hub's hottest path, whose
-/// paths the proxy parses itself ([`super::dispatch`] sends them here).
+/// `GET|POST /v1/finra/…` as the router's fallback, for every path no route takes: the hub's
+/// hottest path skips the router's path parameters, extractors and handler machinery, and the
+/// proxy parses its paths itself. A path outside `/v1/finra/` is 404 before anything is read.
 #[derive(Clone)]
 pub(crate) struct FinraProxy {
     state: AppState,
@@ -89,9 +89,18 @@ impl Service<Request> for FinraProxy {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        if !is_proxied(request.uri().path()) {
+            return Box::pin(std::future::ready(Ok(ApiError::NotFound.into_response())));
+        }
         let state = self.state.clone();
         Box::pin(async move { Ok(answer(state, request).await.into_response()) })
     }
+}
+
+/// Whether `path` is one the proxy answers: under `/v1/finra/` (result links have a route).
+fn is_proxied(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// A proxied call: the request's facts and its session token, read as every session call
@@ -360,6 +369,21 @@ fn rewrite_status_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proxy_takes_paths_under_its_prefix_only() {
+        for proxied in [
+            "/v1/finra/datasets",
+            "/v1/finra/data/group/otcMarket/name/weeklySummary",
+            "/v1/finra/",
+            "/v1/finra/%2e%2e/auth/session",
+        ] {
+            assert!(is_proxied(proxied), "{proxied}");
+        }
+        for other in ["/v1/finra", "/v1/finraX/datasets", "/v1/auth/nope", "/", ""] {
+            assert!(!is_proxied(other), "{other}");
+        }
+    }
 
     #[test]
     fn locations_keep_their_path_under_the_hub() {
