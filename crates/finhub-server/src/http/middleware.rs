@@ -333,8 +333,8 @@ struct LoggedRoute<'a> {
 }
 
 impl<'a> LoggedRoute<'a> {
-    /// The route the router `matched`, or for a request that came in without one, the proxied
-    /// FINRA route `path` is (they come in ahead of the router).
+    /// The route the router `matched`, or for a request no route matched, the proxied FINRA
+    /// route `path` is (the proxy is the router's fallback).
     fn of(matched: Option<&'a MatchedPath>, path: &'a str) -> Self {
         let unmatched = Self {
             template: "(unmatched path)",
