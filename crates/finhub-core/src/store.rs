@@ -198,8 +198,12 @@ pub trait SessionStore: Send + Sync {
 #[derive(Debug, Default)]
 pub struct LoginLookup {
     pub tenant: Option<Tenant>,
+    /// The tenant's second-factor policy as set (`None`: the profile's default applies).
+    pub mfa_policy: Option<MfaPolicy>,
     pub customer: Option<Customer>,
     pub user: Option<User>,
+    /// The named user's active TOTP factor (never a pending one).
+    pub active_factor: Option<TotpFactor>,
     /// The consecutive failures under the attempt key and the time of the last one.
     pub failures: Option<(u32, OffsetDateTime)>,
 }
@@ -208,9 +212,11 @@ pub struct LoginLookup {
 /// one read a login starts with.
 #[async_trait]
 pub trait LoginAttemptStore: Send + Sync {
-    /// The tenant, the tenant's customer and user named (when given) and the failures recorded
-    /// under `attempt_key`, in one read: a login costs one round trip to the store whatever it
-    /// finds, so known and unknown names also take the same time.
+    /// The tenant (with its second-factor policy), the tenant's customer and user named (when
+    /// given, with the user's active factor) and the failures recorded under `attempt_key`, in
+    /// one read: a login costs one round trip to the store whatever it finds, so known and
+    /// unknown names also take the same time, and a password login's second step reads nothing
+    /// more.
     async fn login_lookup(
         &self,
         tenant: &TenantId,

@@ -10,6 +10,7 @@ use finhub_core::audit::{AuditAction, AuditEvent, AuditOutcome};
 use finhub_core::cert::{CertificateBinding, CertificateMatcher};
 use finhub_core::error::StoreError;
 use finhub_core::ids::{CustomerId, FactorId, FamilyId, TenantId, Username};
+use finhub_core::mfa::MfaPolicy;
 use finhub_core::model::{
     AccountType, AuthMethod, Authentication, Customer, RefreshTokenRecord, Session, SessionOrigin,
     StoredUpstreamToken, Tenant, TotpFactor, TraqsCredential, TraqsEnvironment, UpstreamCredential,
@@ -70,6 +71,11 @@ fn parse_scope(text: &str) -> Result<Scope, StoreError> {
 
 fn parse_account_type(text: &str) -> Result<AccountType, StoreError> {
     AccountType::parse(text).ok_or_else(|| corrupt("account type", format_args!("{text:?}")))
+}
+
+/// A tenant's `mfa_policy` column, when set.
+pub(crate) fn parse_mfa_policy(name: String) -> Result<MfaPolicy, StoreError> {
+    MfaPolicy::parse(&name).ok_or_else(|| corrupt("second-factor policy", name))
 }
 
 fn tenant_id(text: &str) -> Result<TenantId, StoreError> {
@@ -367,6 +373,7 @@ pub(crate) struct LoginLookupRow {
     t_scope: Option<String>,
     t_allow_list: Option<String>,
     t_disabled: Option<bool>,
+    t_mfa_policy: Option<String>,
     c_tenant_id: Option<String>,
     c_id: Option<String>,
     c_name: Option<String>,
@@ -378,6 +385,14 @@ pub(crate) struct LoginLookupRow {
     u_password_hash: Option<String>,
     u_disabled: Option<bool>,
     u_role: Option<String>,
+    a_tenant_id: Option<String>,
+    a_username: Option<String>,
+    a_id: Option<String>,
+    a_sealed_secret: Option<Vec<u8>>,
+    a_created_at: Option<i64>,
+    a_confirmed_at: Option<i64>,
+    a_expires_at: Option<i64>,
+    a_last_used_step: Option<i64>,
     f_count: Option<i64>,
     f_last_failure: Option<i64>,
 }
@@ -452,6 +467,31 @@ impl LoginLookupRow {
             }
             _ => None,
         };
+        let active_factor = match (
+            self.a_tenant_id,
+            self.a_username,
+            self.a_id,
+            self.a_sealed_secret,
+            self.a_created_at,
+        ) {
+            (Some(tenant_id), Some(username), Some(id), Some(sealed_secret), Some(created_at)) => {
+                Some(
+                    TotpFactorRow {
+                        tenant_id,
+                        username,
+                        id,
+                        sealed_secret,
+                        created_at,
+                        confirmed_at: self.a_confirmed_at,
+                        expires_at: self.a_expires_at,
+                        last_used_step: self.a_last_used_step,
+                    }
+                    .into_model()?,
+                )
+            }
+            _ => None,
+        };
+        let mfa_policy = self.t_mfa_policy.map(parse_mfa_policy).transpose()?;
         let failures = match (self.f_count, self.f_last_failure) {
             (Some(count), Some(last_failure)) => Some(
                 FailureRow {
@@ -464,8 +504,10 @@ impl LoginLookupRow {
         };
         Ok(LoginLookup {
             tenant,
+            mfa_policy,
             customer,
             user,
+            active_factor,
             failures,
         })
     }

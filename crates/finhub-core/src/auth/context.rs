@@ -35,10 +35,11 @@ pub(crate) struct Context {
 impl Context {
     /// The tenant's second-factor policy in force: as set, else the profile's default.
     pub(crate) async fn mfa_policy(&self, tenant: &TenantId) -> Result<MfaPolicy, AuthError> {
-        Ok(self
-            .store
-            .mfa_policy(tenant)
-            .await?
-            .unwrap_or_else(|| MfaPolicy::default_for(self.settings.profile)))
+        Ok(self.policy_in_force(self.store.mfa_policy(tenant).await?))
+    }
+
+    /// The policy in force for a tenant whose policy as set is `stored`.
+    pub(crate) fn policy_in_force(&self, stored: Option<MfaPolicy>) -> MfaPolicy {
+        stored.unwrap_or_else(|| MfaPolicy::default_for(self.settings.profile))
     }
 }

@@ -59,8 +59,10 @@ impl Logins {
             .await?;
         let LoginLookup {
             tenant,
+            mfa_policy,
             customer,
             user,
+            active_factor,
             failures,
         } = self
             .ctx
@@ -79,6 +81,8 @@ impl Logins {
             tenant,
             customer,
             user: Some(user.clone()),
+            mfa_policy,
+            active_factor,
             failures_to_clear: failures.map(|_| claims.sub.clone()),
         };
         let authentication = self

@@ -1,5 +1,6 @@
 //! Logins with the `password` and `client_credentials` grants: one code path that looks up the
-//! tenant, customer, user and failure count in one read, always runs one Argon2 verification for
+//! tenant, customer, user (with what the second step needs) and failure count in one read, always
+//! runs one Argon2 verification for
 //! the password grant (a dummy one for unknown users) and answers every kind of bad credential
 //! identically.
 
@@ -11,7 +12,8 @@ use time::OffsetDateTime;
 use crate::audit::AuditAction;
 use crate::error::AuthError;
 use crate::ids::{CustomerId, FamilyId, TenantId, Username};
-use crate::model::{AccountType, Authentication, Customer, Tenant, User};
+use crate::mfa::MfaPolicy;
+use crate::model::{AccountType, Authentication, Customer, Tenant, TotpFactor, User};
 use crate::policy::login_backoff;
 use crate::secret::SecretHash;
 use crate::store::LoginLookup;
@@ -32,6 +34,10 @@ pub(super) struct Verified {
     pub(super) tenant: Tenant,
     pub(super) customer: Customer,
     pub(super) user: Option<User>,
+    /// The tenant's second-factor policy as set (`None`: the profile's default).
+    pub(super) mfa_policy: Option<MfaPolicy>,
+    /// The user's active factor, read with the credentials: the second step reads nothing more.
+    pub(super) active_factor: Option<TotpFactor>,
     /// The failure count's key, when a run of failures is there to clear once the login
     /// succeeds as a whole.
     pub(super) failures_to_clear: Option<String>,
@@ -214,8 +220,10 @@ impl Logins {
         let customer_id = CustomerId::parse(&request.customer_id).ok();
         let LoginLookup {
             tenant,
+            mfa_policy,
             customer,
             user,
+            active_factor,
             failures,
         } = self
             .lookup(
@@ -277,6 +285,8 @@ impl Logins {
                     tenant,
                     customer,
                     user,
+                    mfa_policy,
+                    active_factor,
                     // Only a run of failures needs clearing; most logins have none to clear.
                     failures_to_clear: failures.map(|_| attempt_key.clone()),
                 })
@@ -318,8 +328,7 @@ impl Logins {
             return Ok(LoginLookup {
                 tenant: Some(tenant),
                 customer: Some(customer),
-                user: None,
-                failures: None,
+                ..LoginLookup::default()
             });
         }
         Ok(self

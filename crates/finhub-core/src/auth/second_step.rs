@@ -27,21 +27,16 @@ impl Logins {
     ) -> Result<Authentication, AuthError> {
         let now = self.ctx.clock.now_utc();
         let tenant = &verified.tenant.id;
-        let policy = self.ctx.mfa_policy(tenant).await?;
+        let policy = self.ctx.policy_in_force(verified.mfa_policy);
         if policy == MfaPolicy::Off {
             return Ok(Authentication::password(now));
         }
-        let active = self
-            .second_factors
-            .factors_of(tenant, &user.username)
-            .await?
-            .active;
-        match (active, proof) {
+        match (&verified.active_factor, proof) {
             (Some(factor), Some(proof)) => {
                 let mut methods = vec![AuthMethod::Pwd];
                 methods.extend(
                     self.second_factors
-                        .check(ctx, tenant, &user.username, &factor, proof)
+                        .check(ctx, tenant, &user.username, factor, proof)
                         .await?,
                 );
                 Ok(Authentication { methods, at: now })

@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use super::{PostgresStore, updated_one};
 use crate::error::{corrupt, db_error};
 use crate::failures::Failures;
-use crate::rows::{TotpFactorRow, opt_timestamp, timestamp};
+use crate::rows::{TotpFactorRow, opt_timestamp, parse_mfa_policy, timestamp};
 
 fn step_column(step: u64) -> Result<i64, StoreError> {
     i64::try_from(step).map_err(|_| corrupt("TOTP step", step))
@@ -73,10 +73,7 @@ impl MfaStore for PostgresStore {
                 .await
                 .map_err(db_error("tenant"))?;
         let name = name.ok_or_else(|| StoreError::NotFound("tenant".to_owned()))?;
-        name.map(|name| {
-            MfaPolicy::parse(&name).ok_or_else(|| corrupt("second-factor policy", name))
-        })
-        .transpose()
+        name.map(parse_mfa_policy).transpose()
     }
 
     async fn totp_factors(

@@ -26,17 +26,24 @@ impl LoginAttemptStore for SqliteStore {
         sqlx::query_as::<_, LoginLookupRow>(
             "SELECT t.id AS t_id, t.name AS t_name, t.scope AS t_scope, \
                  t.allow_list AS t_allow_list, t.disabled AS t_disabled, \
+                 t.mfa_policy AS t_mfa_policy, \
                  c.tenant_id AS c_tenant_id, c.id AS c_id, c.name AS c_name, \
                  c.account_type AS c_account_type, c.secret_hash AS c_secret_hash, \
                  c.disabled AS c_disabled, \
                  u.tenant_id AS u_tenant_id, u.username AS u_username, \
                  u.password_hash AS u_password_hash, u.disabled AS u_disabled, \
                  u.role AS u_role, \
+                 a.tenant_id AS a_tenant_id, a.username AS a_username, a.id AS a_id, \
+                 a.sealed_secret AS a_sealed_secret, a.created_at AS a_created_at, \
+                 a.confirmed_at AS a_confirmed_at, a.expires_at AS a_expires_at, \
+                 a.last_used_step AS a_last_used_step, \
                  f.count AS f_count, f.last_failure AS f_last_failure \
              FROM (SELECT ?1 AS tenant_id) AS wanted \
              LEFT JOIN tenants AS t ON t.id = wanted.tenant_id \
              LEFT JOIN customers AS c ON c.tenant_id = wanted.tenant_id AND c.id = ?2 \
              LEFT JOIN users AS u ON u.tenant_id = wanted.tenant_id AND u.username = ?3 \
+             LEFT JOIN totp_factors AS a ON a.tenant_id = u.tenant_id \
+                 AND a.username = u.username AND a.confirmed_at IS NOT NULL \
              LEFT JOIN login_failures AS f \
                  ON f.tenant_id = wanted.tenant_id AND f.username = ?4",
         )

@@ -8,7 +8,9 @@ use finhub_core::model::TotpFactor;
 use finhub_core::secret::SecretHash;
 use time::Duration;
 
-use crate::support::{NOW, SharedStore, USER, at, seed_tenant, tenant_id, username};
+use crate::support::{
+    CUSTOMER, NOW, SharedStore, USER, at, customer_id, seed_tenant, tenant_id, username,
+};
 
 const T: &str = "1234567";
 
@@ -117,6 +119,77 @@ pub(crate) async fn a_pending_factor_is_replaced_and_confirming_makes_it_the_onl
     let active = store.totp_factors(&tenant, &user).await.expect("read");
     assert_eq!(active.len(), 1);
     assert_eq!(active[0].id, third_id);
+}
+
+pub(crate) async fn the_login_lookup_carries_the_policy_and_the_active_factor_alone(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    let (tenant, user) = (tenant_id(T), username(USER));
+    let lookup = |name: Option<&'static str>| {
+        let (store, tenant) = (store.clone(), tenant.clone());
+        async move {
+            store
+                .login_lookup(
+                    &tenant,
+                    Some(&customer_id(CUSTOMER)),
+                    name.map(username).as_ref(),
+                    name.unwrap_or("client:cus"),
+                )
+                .await
+                .expect("lookup")
+        }
+    };
+    let found = lookup(Some(USER)).await;
+    assert_eq!((found.mfa_policy, found.active_factor), (None, None));
+
+    store
+        .set_mfa_policy(&tenant, Some(MfaPolicy::Required))
+        .await
+        .expect("set");
+    store
+        .insert_pending_totp(&pending("first", 0))
+        .await
+        .expect("pending");
+    let found = lookup(Some(USER)).await;
+    assert_eq!(found.mfa_policy, Some(MfaPolicy::Required));
+    assert_eq!(
+        found.active_factor, None,
+        "a pending factor is not the active one"
+    );
+
+    let first_id = FactorId::from_stored("first".to_owned());
+    assert!(
+        store
+            .activate_totp(&tenant, &user, &first_id, 5, at(2))
+            .await
+            .expect("activate")
+    );
+    // A new pending factor beside the active one changes nothing the lookup reads.
+    store
+        .insert_pending_totp(&pending("second", 3))
+        .await
+        .expect("pending beside active");
+    let found = lookup(Some(USER)).await;
+    let active = store
+        .totp_factors(&tenant, &user)
+        .await
+        .expect("read")
+        .into_iter()
+        .find(TotpFactor::is_active);
+    assert!(active.is_some());
+    assert_eq!(
+        found.active_factor, active,
+        "every column of the active factor"
+    );
+    assert!(found.user.is_some() && found.customer.is_some());
+
+    // A machine's lookup names no user, and an unknown user has no factor.
+    for name in [None, Some("nobody")] {
+        let found = lookup(name).await;
+        assert_eq!(found.active_factor, None);
+        assert_eq!(found.mfa_policy, Some(MfaPolicy::Required));
+    }
 }
 
 pub(crate) async fn a_step_is_used_once_and_only_upwards(store: &SharedStore) {

@@ -92,6 +92,7 @@ run_suite! {
     concurrency::fifty_concurrent_uses_of_a_recovery_code_have_exactly_one_winner,
     mfa::a_tenants_policy_round_trips_and_unknown_tenants_are_not_found,
     mfa::a_pending_factor_is_replaced_and_confirming_makes_it_the_only_active_one,
+    mfa::the_login_lookup_carries_the_policy_and_the_active_factor_alone,
     mfa::a_step_is_used_once_and_only_upwards,
     mfa::recovery_codes_are_used_once_and_a_new_batch_voids_the_old,
     mfa::second_factor_failures_count_apart_from_passwords_and_removal_clears_all,
