@@ -66,9 +66,9 @@ max_auth_body_bytes = 65536
 # A request that has not completed within this time gets 408 if its body had stopped
 # arriving (the caller's side), else 503.
 request_timeout_secs = 30
-# Concurrent Argon2id computations, 19 MiB each (default: the machine's cores + 1, so every
-# core hashes while another login's other work runs):
-# max_concurrent_password_hashes = 3
+# Concurrent Argon2id computations, 19 MiB each (default: the machine's cores, one hashing
+# thread per core):
+# max_concurrent_password_hashes = 2
 # Connections, on the HTTPS and the plain listener alike: a request's headers must arrive within
 # header_read_timeout_secs of its first byte, a connection waiting for its next request is
 # closed after idle_timeout_secs, and at most max_connections are open at once (more wait in

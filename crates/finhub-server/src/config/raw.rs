@@ -228,8 +228,8 @@ pub struct RawHttp {
     pub max_auth_body_bytes: usize,
     /// Time limit of one request.
     pub request_timeout_secs: u64,
-    /// Concurrent Argon2 computations (each needs 19 MiB). Default: the machine's cores plus
-    /// one, so every core hashes while another login's other work runs.
+    /// Concurrent Argon2 computations (each needs 19 MiB). Default: the machine's cores, one
+    /// hashing thread per core.
     pub max_concurrent_password_hashes: usize,
     /// How long a request's headers may take to arrive once its first byte has.
     pub header_read_timeout_secs: u64,
@@ -248,7 +248,7 @@ impl Default for RawHttp {
             max_auth_body_bytes: 64 * 1024,
             request_timeout_secs: 30,
             max_concurrent_password_hashes: std::thread::available_parallelism()
-                .map_or(2, |cores| cores.get() + 1),
+                .map_or(2, NonZeroUsize::get),
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 1024,
