@@ -1,6 +1,7 @@
 //! Upstream clients kept per credential: a client (and so its upstream token) is reused while
 //! its stored credential is unchanged, re-read at most once a second, and concurrent first
-//! requests end up sharing one client, so they share one token mint.
+//! requests end up sharing one client, so they share one token mint. Keys found without a
+//! credential are remembered for as long, for work that may skip them (warming a token).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -16,6 +17,8 @@ pub(crate) const CREDENTIAL_RECHECK: Duration = Duration::from_secs(1);
 /// Clients by key (a tenant, or a tenant and environment).
 pub(crate) struct ClientCache<K, C> {
     entries: Mutex<HashMap<K, Entry<C>>>,
+    /// Keys last found with no stored credential, and when.
+    absent: Mutex<HashMap<K, Instant>>,
 }
 
 struct Entry<C> {
@@ -30,6 +33,7 @@ impl<K, C> Default for ClientCache<K, C> {
     fn default() -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            absent: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -64,6 +68,7 @@ impl<K: Eq + Hash + Clone, C: Clone> ClientCache<K, C> {
             entry.checked_at = now;
             return entry.client.clone();
         }
+        lock(&self.absent).remove(&key);
         entries.insert(
             key,
             Entry {
@@ -75,9 +80,26 @@ impl<K: Eq + Hash + Clone, C: Clone> ClientCache<K, C> {
         client
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<K, Entry<C>>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Notes that `key` has no stored credential (read at `now`).
+    pub(crate) fn note_absent(&self, key: K, now: Instant) {
+        lock(&self.absent).insert(key, now);
     }
+
+    /// Whether `key` was found without a credential within [`CREDENTIAL_RECHECK`] and has not
+    /// been kept with one since.
+    pub(crate) fn recently_absent(&self, key: &K, now: Instant) -> bool {
+        lock(&self.absent)
+            .get(key)
+            .is_some_and(|at| now.saturating_duration_since(*at) < CREDENTIAL_RECHECK)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, Entry<C>>> {
+        lock(&self.entries)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -106,5 +128,20 @@ mod tests {
         assert_eq!(cache.keep("t", "b".into(), 3, later), 3);
         assert_eq!(cache.fresh(&"t", later), Some(3));
         assert_eq!(cache.fresh(&"other", later), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_key_without_a_credential_is_remembered_for_a_recheck_interval_or_until_kept() {
+        let cache: ClientCache<&str, u32> = ClientCache::default();
+        let now = Instant::now();
+        assert!(!cache.recently_absent(&"t", now));
+        cache.note_absent("t", now);
+        assert!(cache.recently_absent(&"t", now + Duration::from_millis(999)));
+        assert!(!cache.recently_absent(&"t", now + CREDENTIAL_RECHECK));
+        assert!(!cache.recently_absent(&"other", now));
+        // A credential found meanwhile (a client kept) ends it at once.
+        cache.note_absent("t", now);
+        cache.keep("t", "a".into(), 1, now);
+        assert!(!cache.recently_absent(&"t", now));
     }
 }

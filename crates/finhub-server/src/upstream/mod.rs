@@ -220,13 +220,22 @@ impl Upstreams {
 
     /// Mints the tenant's upstream token in the background (after a login), so the first data
     /// call does not wait for it. Failures are logged, never surfaced: login must not fail
-    /// because FINRA is down.
+    /// because FINRA is down. A tenant found without an upstream credential is not looked up
+    /// again for [`client_cache::CREDENTIAL_RECHECK`]: its logins cost no read for nothing
+    /// (a credential set meanwhile is used by the first data call, which never skips the read).
     pub fn warm(self: &std::sync::Arc<Self>, tenant: TenantId) {
+        if self.clients.recently_absent(&tenant, self.clock.instant()) {
+            return;
+        }
         let upstreams = std::sync::Arc::clone(self);
         tokio::spawn(async move {
             let client = match upstreams.client_for(&tenant).await {
                 Ok(client) => client,
-                Err(UpstreamError::NoCredential(_)) => return,
+                Err(UpstreamError::NoCredential(_)) => {
+                    let now = upstreams.clock.instant();
+                    upstreams.clients.note_absent(tenant, now);
+                    return;
+                }
                 Err(error) => {
                     tracing::warn!(tenant.id = %tenant, %error, "upstream credential unusable");
                     return;
