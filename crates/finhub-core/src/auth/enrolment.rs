@@ -303,7 +303,7 @@ impl Enrolment {
             tenant: &tenant,
             customer: &customer,
             username: Some(&enroller.username),
-            family: FamilyId::generate(),
+            family: FamilyId::generate(now),
             family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
             confirmation: self.ctx.confirmation_for(ctx),
             origin: ctx.origin(),

@@ -175,7 +175,7 @@ impl Logins {
             tenant: &verified.tenant,
             customer: &verified.customer,
             username: verified.user.as_ref().map(|u| &u.username),
-            family: FamilyId::generate(),
+            family: FamilyId::generate(now),
             family_expires_at: now + self.ctx.settings.refresh_token_lifetime,
             confirmation: self.ctx.confirmation_for(ctx),
             origin: ctx.origin(),
