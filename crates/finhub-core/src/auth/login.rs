@@ -1,8 +1,7 @@
 //! Logins with the `password` and `client_credentials` grants: one code path that looks up the
-//! tenant, customer, user (with what the second step needs) and failure count in one read, always
-//! runs one Argon2 verification for
-//! the password grant (a dummy one for unknown users) and answers every kind of bad credential
-//! identically.
+//! tenant, customer, user (with what the second step needs) and failure count in one read,
+//! always runs one Argon2 verification for the password grant (a dummy one for unknown users)
+//! and answers every kind of bad credential identically.
 
 use std::sync::{Arc, LazyLock};
 
