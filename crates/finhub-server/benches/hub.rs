@@ -496,24 +496,17 @@ fn password_logins(fixture: &Fixture) {
         .zip(ceilings.windows(2))
         .map(|(rate, around)| rate / f64::midpoint(around[0], around[1]))
         .collect();
-    let listed = |values: &[f64], scale: f64| {
-        values
-            .iter()
-            .map(|value| format!("{:.0}", value * scale))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     println!(
         "  Argon2id ceiling (2 threads, no HTTP) per round {}/s; password logins per round {}/s",
-        listed(&ceilings, 1.0),
-        listed(&pw_rates, 1.0),
+        listed(ceilings.iter().copied(), 0),
+        listed(pw_rates.iter().copied(), 0),
     );
     let ratio = median_of(ratios.clone());
     println!(
         "  password logins ÷ the mean of the ceiling rounds around them (rounds of {} s): {} %; \
          median {:.1} % (target ≥ 95 %: {})",
         support::wrk::SECONDS,
-        listed(&ratios, 100.0),
+        listed(ratios.iter().map(|ratio| 100.0 * ratio), 0),
         100.0 * ratio,
         if ratio >= 0.95 { "met" } else { "MISSED" }
     );
@@ -667,6 +660,14 @@ fn anchor_round(
     .rate
 }
 
+/// `values` with `digits` decimals each, comma-separated: a round-by-round figure as printed.
+fn listed(values: impl Iterator<Item = f64>, digits: usize) -> String {
+    values
+        .map(|value| format!("{value:.digits$}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn median_of(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -726,11 +727,7 @@ fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
          password per pair {}: median {rate_ratio:.2} (target ≥ 0.95: {})",
         rates(&plain),
         rates(&coded),
-        rate_ratios
-            .iter()
-            .map(|ratio| format!("{ratio:.2}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        listed(rate_ratios.iter().copied(), 2),
         if rate_ratio >= 0.95 { "met" } else { "MISSED" }
     );
     println!(
