@@ -42,7 +42,7 @@ impl AuditLog for SqliteStore {
                 .map(sessions_ended_column)
                 .transpose()?,
         )
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("audit event"))?;
         Ok(())

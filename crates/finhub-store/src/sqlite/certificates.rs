@@ -26,7 +26,7 @@ impl CertificateBindingStore for SqliteStore {
         .bind(binding.matcher.kind())
         .bind(binding.matcher.value())
         .bind(timestamp(binding.created_at)?)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("certificate binding"))?;
         Ok(())
@@ -82,7 +82,7 @@ impl CertificateBindingStore for SqliteStore {
         .bind(customer.as_str())
         .bind(matcher.kind())
         .bind(matcher.value())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("certificate binding"))?;
         updated_one(&result, "certificate binding")

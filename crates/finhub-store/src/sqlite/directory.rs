@@ -49,7 +49,7 @@ impl DirectoryStore for SqliteStore {
         .bind(tenant.scope.to_string())
         .bind(allow_list_text(&tenant.allow_list)?)
         .bind(tenant.disabled)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("tenant"))?;
         Ok(())
@@ -59,7 +59,7 @@ impl DirectoryStore for SqliteStore {
         let result = sqlx::query("UPDATE tenants SET scope = ? WHERE id = ?")
             .bind(scope.to_string())
             .bind(tenant.as_str())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db_error("tenant"))?;
         updated_one(&result, "tenant")
@@ -69,7 +69,7 @@ impl DirectoryStore for SqliteStore {
         let result = sqlx::query("UPDATE tenants SET allow_list = ? WHERE id = ?")
             .bind(allow_list_text(list)?)
             .bind(tenant.as_str())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db_error("tenant"))?;
         updated_one(&result, "tenant")
@@ -83,7 +83,7 @@ impl DirectoryStore for SqliteStore {
         let result = sqlx::query("UPDATE tenants SET disabled = ? WHERE id = ?")
             .bind(disabled)
             .bind(tenant.as_str())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db_error("tenant"))?;
         updated_one(&result, "tenant")
@@ -132,7 +132,7 @@ impl DirectoryStore for SqliteStore {
         .bind(customer.account_type.as_str())
         .bind(customer.secret_hash.as_str())
         .bind(customer.disabled)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("customer"))?;
         Ok(())
@@ -149,7 +149,7 @@ impl DirectoryStore for SqliteStore {
                 .bind(disabled)
                 .bind(tenant.as_str())
                 .bind(id.as_str())
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lock().await?)
                 .await
                 .map_err(db_error("customer"))?;
         updated_one(&result, "customer")
@@ -197,7 +197,7 @@ impl DirectoryStore for SqliteStore {
         .bind(&user.password_hash)
         .bind(user.disabled)
         .bind(user.role.as_str())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("user"))?;
         Ok(())
@@ -213,7 +213,7 @@ impl DirectoryStore for SqliteStore {
             .bind(role.as_str())
             .bind(tenant.as_str())
             .bind(username.as_str())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db_error("user"))?;
         updated_one(&result, "user")
@@ -230,7 +230,7 @@ impl DirectoryStore for SqliteStore {
                 .bind(disabled)
                 .bind(tenant.as_str())
                 .bind(username.as_str())
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lock().await?)
                 .await
                 .map_err(db_error("user"))?;
         updated_one(&result, "user")
@@ -247,7 +247,7 @@ impl DirectoryStore for SqliteStore {
                 .bind(password_hash)
                 .bind(tenant.as_str())
                 .bind(username.as_str())
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lock().await?)
                 .await
                 .map_err(db_error("user"))?;
         updated_one(&result, "user")
@@ -291,7 +291,7 @@ impl DirectoryStore for SqliteStore {
         .bind(target)
         .bind(api_base)
         .bind(token_url)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("upstream credential"))?;
         Ok(())

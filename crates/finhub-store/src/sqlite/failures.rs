@@ -32,7 +32,7 @@ impl SqliteStore {
         .bind(tenant.as_str())
         .bind(name)
         .bind(timestamp(now)?)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error(kind.what()))?;
         failure_count(count)
@@ -71,7 +71,7 @@ impl SqliteStore {
         )))
         .bind(tenant.as_str())
         .bind(name)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error(kind.what()))?;
         Ok(())

@@ -12,11 +12,11 @@ use std::sync::OnceLock;
 
 use finhub_core::error::StoreError;
 use finhub_core::model::{RefreshTokenRecord, Session};
-use sqlx::sqlite::SqlitePool;
 use sqlx::{AssertSqlSafe, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 use super::sessions::{bind_refresh_token, bind_session};
+use super::writer::Writer;
 use crate::error::db_error;
 
 /// The most logins one statement writes (27 parameters each, far below SQLite's limit).
@@ -52,7 +52,7 @@ impl GroupCommit {
     /// they are committed (or refused).
     pub(super) async fn insert(
         &self,
-        writer: &SqlitePool,
+        writer: &Writer,
         session: &Session,
         token: &RefreshTokenRecord,
     ) -> Result<(), StoreError> {
@@ -84,7 +84,7 @@ impl GroupCommit {
 
 /// The writer: takes what has queued (up to [`MAX_GROUP`]), writes it as one statement,
 /// answers each; ends when the store (every sender) is gone.
-async fn run(writer: SqlitePool, mut receiver: mpsc::Receiver<Issued>) {
+async fn run(writer: Writer, mut receiver: mpsc::Receiver<Issued>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while receiver.recv_many(&mut group, MAX_GROUP).await > 0 {
         match write(&writer, &group).await {
@@ -110,14 +110,17 @@ async fn run(writer: SqlitePool, mut receiver: mpsc::Receiver<Issued>) {
 }
 
 /// One statement inserting every row of `group` (all or none).
-async fn write(writer: &SqlitePool, group: &[Issued]) -> Result<(), StoreError> {
+async fn write(writer: &Writer, group: &[Issued]) -> Result<(), StoreError> {
     let sql = statement(group.len());
     let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
     for issued in group {
         debug_assert_eq!(issued.token.session_key_hash, issued.session.key_hash);
         query = bind_refresh_token(bind_session(query, &issued.session)?, &issued.token)?;
     }
-    query.execute(writer).await.map_err(db_error("session"))?;
+    query
+        .execute(&mut *writer.lock().await?)
+        .await
+        .map_err(db_error("session"))?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use finhub_core::mfa::MfaPolicy;
 use finhub_core::model::TotpFactor;
 use finhub_core::secret::SecretHash;
 use finhub_core::store::MfaStore;
+use sqlx::Connection as _;
 use time::OffsetDateTime;
 
 use super::{SqliteStore, updated_one};
@@ -31,7 +32,7 @@ impl MfaStore for SqliteStore {
         let result = sqlx::query("UPDATE tenants SET mfa_policy = ? WHERE id = ?")
             .bind(policy.map(MfaPolicy::as_str))
             .bind(tenant.as_str())
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db_error("tenant"))?;
         updated_one(&result, "tenant")
@@ -69,7 +70,8 @@ impl MfaStore for SqliteStore {
     }
 
     async fn insert_pending_totp(&self, factor: &TotpFactor) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await.map_err(db_error("TOTP factor"))?;
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer.begin().await.map_err(db_error("TOTP factor"))?;
         sqlx::query(
             "DELETE FROM totp_factors \
              WHERE tenant_id = ? AND username = ? AND confirmed_at IS NULL",
@@ -107,7 +109,8 @@ impl MfaStore for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let now = timestamp(now)?;
-        let mut tx = self.writer.begin().await.map_err(db_error("TOTP factor"))?;
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer.begin().await.map_err(db_error("TOTP factor"))?;
         let pending: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM totp_factors WHERE tenant_id = ? AND username = ? AND id = ? \
                  AND confirmed_at IS NULL AND expires_at > ?",
@@ -163,7 +166,7 @@ impl MfaStore for SqliteStore {
         .bind(tenant.as_str())
         .bind(username.as_str())
         .bind(id.as_str())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("TOTP factor"))?;
         Ok(result.rows_affected() == 1)
@@ -174,7 +177,8 @@ impl MfaStore for SqliteStore {
         tenant: &TenantId,
         username: &Username,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await.map_err(db_error("TOTP factor"))?;
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer.begin().await.map_err(db_error("TOTP factor"))?;
         let active = sqlx::query(
             "DELETE FROM totp_factors \
              WHERE tenant_id = ? AND username = ? AND confirmed_at IS NOT NULL",
@@ -207,11 +211,8 @@ impl MfaStore for SqliteStore {
         username: &Username,
         hashes: &[SecretHash],
     ) -> Result<(), StoreError> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(db_error("recovery code"))?;
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer.begin().await.map_err(db_error("recovery code"))?;
         sqlx::query("DELETE FROM recovery_codes WHERE tenant_id = ? AND username = ?")
             .bind(tenant.as_str())
             .bind(username.as_str())
@@ -244,7 +245,7 @@ impl MfaStore for SqliteStore {
         .bind(tenant.as_str())
         .bind(username.as_str())
         .bind(hash.as_str())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("recovery code"))?;
         Ok(result.rows_affected() == 1)
@@ -301,11 +302,8 @@ impl MfaStore for SqliteStore {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(db_error("enrolment token"))?;
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer.begin().await.map_err(db_error("enrolment token"))?;
         sqlx::query("DELETE FROM spent_enrollment_tokens WHERE expires_at <= ?")
             .bind(timestamp(now)?)
             .execute(&mut *tx)

@@ -19,17 +19,20 @@ mod mfa;
 mod sessions;
 mod traqs;
 mod upstream_tokens;
+mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use finhub_core::error::StoreError;
+use sqlx::Connection as _;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteQueryResult, SqliteSynchronous,
 };
 
+use self::writer::Writer;
 use crate::error::{db_error, migrate_error};
 
 /// How long a statement waits for another connection's (or process's) write lock.
@@ -48,9 +51,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 pub struct SqliteStore {
     /// Reads.
     pool: SqlitePool,
-    /// Writes: one connection for a file database (SQLite runs one writer at a time); the same
-    /// single connection as `pool` for an in-memory one.
-    writer: SqlitePool,
+    /// Writes: one connection of its own for a file database (SQLite runs one writer at a
+    /// time); the same single connection as `pool` for an in-memory one.
+    writer: Writer,
     /// Issued sessions, written in groups on `writer`.
     issued: std::sync::Arc<group_commit::GroupCommit>,
 }
@@ -79,7 +82,8 @@ impl SqliteStore {
                 options,
             )
             .await?;
-            (pool.clone(), pool)
+            migrate(&mut *pool.acquire().await.map_err(db_error("database"))?).await?;
+            (pool.clone(), Writer::Shared(pool))
         } else {
             if !url_names_mode(url) {
                 options = options.create_if_missing(true);
@@ -90,11 +94,13 @@ impl SqliteStore {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
             // The writer opens first: it creates the file and switches it to WAL.
-            let writer = open_pool(SqlitePoolOptions::new(), 1, options.clone()).await?;
+            let mut writer = SqliteConnection::connect_with(&options)
+                .await
+                .map_err(db_error("database"))?;
+            migrate(&mut writer).await?;
             let pool = open_pool(SqlitePoolOptions::new(), FILE_READ_POOL_SIZE, options).await?;
-            (pool, writer)
+            (pool, Writer::own(writer, ACQUIRE_TIMEOUT))
         };
-        migrate(&writer).await?;
         tracing::debug!(
             store.backend = "sqlite",
             store.in_memory = in_memory,
@@ -134,10 +140,10 @@ async fn open_pool(
 
 /// Runs the embedded migrations. Two processes opening a fresh file at the same moment can race
 /// to create the schema; the loser fails and, on its one retry, finds the schema in place.
-async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
-    if let Err(first) = MIGRATOR.run(pool).await {
+async fn migrate(connection: &mut SqliteConnection) -> Result<(), StoreError> {
+    if let Err(first) = MIGRATOR.run(&mut *connection).await {
         tracing::debug!(error = %first, "migration failed; retrying once");
-        MIGRATOR.run(pool).await.map_err(migrate_error)?;
+        MIGRATOR.run(connection).await.map_err(migrate_error)?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use finhub_core::secret::SecretHash;
 use finhub_core::store::SessionStore;
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{AssertSqlSafe, Sqlite};
+use sqlx::{AssertSqlSafe, Connection as _, Sqlite};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, updated_one};
@@ -30,7 +30,7 @@ impl SessionStore for SqliteStore {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         bind_session(query, session)?
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db_error("session"))?;
         Ok(())
@@ -77,7 +77,7 @@ impl SessionStore for SqliteStore {
         .bind(timestamp(new)?)
         .bind(key_hash.as_str())
         .bind(timestamp(expected)?)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("session"))?;
         Ok(result.rows_affected() == 1)
@@ -94,7 +94,7 @@ impl SessionStore for SqliteStore {
         )
         .bind(timestamp(now)?)
         .bind(key_hash.as_str())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("session"))?;
         updated_one(&result, "session")
@@ -106,8 +106,8 @@ impl SessionStore for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         let now = timestamp(now)?;
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error("session"))?;
@@ -151,8 +151,8 @@ impl SessionStore for SqliteStore {
             ""
         };
         let now = timestamp(now)?;
-        let mut tx = self
-            .writer
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error("session"))?;
@@ -233,7 +233,7 @@ impl SessionStore for SqliteStore {
         .bind(timestamp(now)?)
         .bind(key_hash.as_str())
         .bind(timestamp(not_since)?)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("session"))?;
         Ok(result.rows_affected() == 1)
@@ -268,7 +268,7 @@ impl SessionStore for SqliteStore {
             .bind(token.session_key_hash.as_str())
             .bind(amr_text(token.authentication.as_ref()))
             .bind(auth_time(token.authentication.as_ref())?)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db_error("refresh token"))?;
         Ok(())
@@ -304,7 +304,7 @@ impl SessionStore for SqliteStore {
         .bind(timestamp(now)?)
         .bind(successor)
         .bind(hash.as_str())
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("refresh token"))?;
         Ok(result.rows_affected() == 1)

@@ -34,7 +34,7 @@ impl TraqsCredentialStore for SqliteStore {
         .bind(opt_timestamp(credential.expires_at)?)
         .bind(credential.base_url.as_deref())
         .bind(timestamp(credential.updated_at)?)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db_error("TRAQS credential"))?;
         Ok(())
