@@ -41,7 +41,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Read connections to a file database; they run beside the one write connection.
 const FILE_READ_POOL_SIZE: u32 = 4;
 
-/// How long a call waits for a free pooled connection.
+/// How long a call waits for a free pooled connection, or a write for the write connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -99,7 +99,7 @@ impl SqliteStore {
                 .map_err(db_error("database"))?;
             migrate(&mut writer).await?;
             let pool = open_pool(SqlitePoolOptions::new(), FILE_READ_POOL_SIZE, options).await?;
-            (pool, Writer::own(writer, ACQUIRE_TIMEOUT))
+            (pool, Writer::own(writer))
         };
         tracing::debug!(
             store.backend = "sqlite",

@@ -4,27 +4,22 @@
 //! write waits behind), where this one is only unlocked. An in-memory database's is its one
 //! pooled connection, which reads share.
 
-use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
-use std::time::Duration;
-
 use finhub_core::error::StoreError;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{Connection as _, Sqlite};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
+use super::ACQUIRE_TIMEOUT;
 use crate::error::db_error;
 
 /// Where writes go, in the order they ask for it. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(super) enum Writer {
     /// A file database's own connection; `None` once the store is closed.
-    Own {
-        connection: Arc<Mutex<Option<SqliteConnection>>>,
-        /// How long a write waits for the connection before failing as unavailable.
-        wait: Duration,
-    },
+    Own(Arc<Mutex<Option<SqliteConnection>>>),
     /// An in-memory database's one connection, in the pool its reads use.
     Shared(SqlitePool),
 }
@@ -37,19 +32,16 @@ pub(super) enum WriteGuard<'a> {
 
 impl Writer {
     /// A file database's writer over `connection`.
-    pub(super) fn own(connection: SqliteConnection, wait: Duration) -> Self {
-        Self::Own {
-            connection: Arc::new(Mutex::new(Some(connection))),
-            wait,
-        }
+    pub(super) fn own(connection: SqliteConnection) -> Self {
+        Self::Own(Arc::new(Mutex::new(Some(connection))))
     }
 
     /// The write connection, once the writes before have let it go. Waits at most as long as
     /// the read pool does for a connection, then fails as unavailable (as does a closed store).
     pub(super) async fn lock(&self) -> Result<WriteGuard<'_>, StoreError> {
         match self {
-            Self::Own { connection, wait } => {
-                let locked = tokio::time::timeout(*wait, connection.lock())
+            Self::Own(connection) => {
+                let locked = tokio::time::timeout(ACQUIRE_TIMEOUT, connection.lock())
                     .await
                     .map_err(|_| db_error("database")(sqlx::Error::PoolTimedOut))?;
                 MutexGuard::try_map(locked, Option::as_mut)
@@ -67,7 +59,7 @@ impl Writer {
     /// Closes the connection once the write holding it (if any) is done.
     pub(super) async fn close(&self) {
         match self {
-            Self::Own { connection, .. } => {
+            Self::Own(connection) => {
                 if let Some(connection) = connection.lock().await.take() {
                     let _ = connection.close().await;
                 }
