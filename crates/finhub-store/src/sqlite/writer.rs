@@ -4,12 +4,13 @@
 //! write waits behind), where this one is only unlocked. An in-memory database's is its one
 //! pooled connection, which reads share.
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
 use finhub_core::error::StoreError;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{Connection as _, Sqlite};
-use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use super::ACQUIRE_TIMEOUT;
