@@ -678,7 +678,8 @@ fn nginx_started_by(
 /// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
 /// many as the hub's serving threads) beside the hub, alternating rounds: requests/s at 64
 /// connections (target ≥ 90 % of nginx's), p50 at one connection (target within 0.02 ms) and
-/// each proxy's CPU time per request at 64 connections and at one (reported).
+/// each proxy's CPU time per request at 64 connections and at one, user and system apart
+/// (reported).
 fn beside_nginx(
     dir: &Path,
     small: &RunningEmulator,
@@ -703,8 +704,8 @@ fn beside_nginx(
     );
     let (mut nginx_rate, mut hub_rate) = (Vec::new(), Vec::new());
     let (mut nginx_p50, mut hub_p50) = (Vec::new(), Vec::new());
-    let (mut nginx_cpu, mut hub_cpu) = (Vec::new(), Vec::new());
-    let (mut nginx_cpu_one, mut hub_cpu_one) = (Vec::new(), Vec::new());
+    let (mut nginx_cpu, mut hub_cpu) = (CpuRounds::default(), CpuRounds::default());
+    let (mut nginx_cpu_one, mut hub_cpu_one) = (CpuRounds::default(), CpuRounds::default());
     // A wrk run through each proxy, with the proxy's CPU time per request. nginx forks its
     // workers once it runs: its processes are looked up each run.
     let through_nginx = |label, connections| {
@@ -733,15 +734,17 @@ fn beside_nginx(
     }
     let (nginx_rate, hub_rate) = (median(nginx_rate), median(hub_rate));
     let (nginx_p50, hub_p50) = (median(nginx_p50), median(hub_p50));
-    let (nginx_cpu, hub_cpu) = (median(nginx_cpu), median(hub_cpu));
-    let (nginx_cpu_one, hub_cpu_one) = (median(nginx_cpu_one), median(hub_cpu_one));
     let ratio = hub_rate / nginx_rate;
     println!(
-        "  CPU time per request (the proxy's processes, user and system, medians): at 64 \
-         connections nginx {nginx_cpu:.1} µs, hub {hub_cpu:.1} µs: hub / nginx = {:.2}×; at one \
-         connection nginx {nginx_cpu_one:.1} µs, hub {hub_cpu_one:.1} µs: hub / nginx = {:.2}×",
-        hub_cpu / nginx_cpu,
-        hub_cpu_one / nginx_cpu_one
+        "  CPU time per request (the proxy's processes, medians of rounds): at 64 connections \
+         nginx {}, hub {}: hub / nginx = {:.2}×; at one connection nginx {}, hub {}: hub / \
+         nginx = {:.2}×",
+        nginx_cpu.medians(),
+        hub_cpu.medians(),
+        hub_cpu.medians().total() / nginx_cpu.medians().total(),
+        nginx_cpu_one.medians(),
+        hub_cpu_one.medians(),
+        hub_cpu_one.medians().total() / nginx_cpu_one.medians().total(),
     );
     println!(
         "  requests/s nginx {nginx_rate:.0}, hub {hub_rate:.0}: hub / nginx = {:.2}× (target ≥ \
@@ -937,12 +940,71 @@ impl KeptConnection {
 
 /// Runs `run` (a wrk run) and returns it with the CPU time the processes `pids` spent per
 /// request meanwhile, in microseconds.
-fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> (WrkRun, f64) {
+fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> (WrkRun, CpuTime) {
     let before = cpu_seconds(pids);
     let measured = run();
-    let requests = measured.rate * f64::from(WRK_SECONDS);
-    let cpu = (cpu_seconds(pids) - before) / requests.max(1.0);
-    (measured, cpu * 1e6)
+    let requests = (measured.rate * f64::from(WRK_SECONDS)).max(1.0);
+    let spent = cpu_seconds(pids).minus(before);
+    let per_request = CpuTime {
+        user: spent.user / requests * 1e6,
+        system: spent.system / requests * 1e6,
+    };
+    (measured, per_request)
+}
+
+/// CPU time, in user space and in the kernel (in whatever unit the caller says).
+#[derive(Debug, Clone, Copy)]
+struct CpuTime {
+    user: f64,
+    system: f64,
+}
+
+impl CpuTime {
+    fn total(self) -> f64 {
+        self.user + self.system
+    }
+
+    fn minus(self, earlier: Self) -> Self {
+        Self {
+            user: self.user - earlier.user,
+            system: self.system - earlier.system,
+        }
+    }
+}
+
+/// Microseconds per request, as the report prints them.
+impl std::fmt::Display for CpuTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1} µs (user {:.1}, system {:.1})",
+            self.total(),
+            self.user,
+            self.system
+        )
+    }
+}
+
+/// One proxy's CPU time per request, round by round.
+#[derive(Default)]
+struct CpuRounds {
+    user: Vec<f64>,
+    system: Vec<f64>,
+}
+
+impl CpuRounds {
+    fn push(&mut self, round: CpuTime) {
+        self.user.push(round.user);
+        self.system.push(round.system);
+    }
+
+    /// The median of the user times and that of the system times (each on its own).
+    fn medians(&self) -> CpuTime {
+        CpuTime {
+            user: median(self.user.clone()),
+            system: median(self.system.clone()),
+        }
+    }
 }
 
 /// Sets the CPU affinity of every thread of `pid`; whether `taskset` did.
@@ -1155,11 +1217,11 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The CPU time (user and system, in seconds) the processes `pids` have spent so far, from
+/// The CPU time (in seconds) the processes `pids` have spent so far, from
 /// `/proc/<pid>/stat` (in clock ticks of 1/100 s, as Linux reports them to user space).
-fn cpu_seconds(pids: &[u32]) -> f64 {
+fn cpu_seconds(pids: &[u32]) -> CpuTime {
     const TICKS_PER_SECOND: f64 = 100.0;
-    let ticks: u64 = pids
+    let (user, system) = pids
         .iter()
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -1169,10 +1231,13 @@ fn cpu_seconds(pids: &[u32]) -> f64 {
             let mut fields = fields.split_whitespace().skip(11);
             let user: u64 = fields.next()?.parse().ok()?;
             let system: u64 = fields.next()?.parse().ok()?;
-            Some(user + system)
+            Some((user, system))
         })
-        .sum();
-    ticks as f64 / TICKS_PER_SECOND
+        .fold((0, 0), |(user, system), (u, s)| (user + u, system + s));
+    CpuTime {
+        user: user as f64 / TICKS_PER_SECOND,
+        system: system as f64 / TICKS_PER_SECOND,
+    }
 }
 
 fn mib(kib: u64) -> f64 {
@@ -1392,7 +1457,7 @@ fn download(
         (rows, bytes)
     });
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = cpu_seconds(cpu_of) - cpu_before;
+    let cpu_seconds = cpu_seconds(cpu_of).minus(cpu_before).total();
     done.store(true, Ordering::Relaxed);
     if let Some(sampler) = sampler {
         sampler.join().expect("sampler");

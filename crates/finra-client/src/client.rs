@@ -174,21 +174,10 @@ impl FinraClient {
             request.query.as_deref(),
         )?;
         let mut headers = request.headers;
-        for name in [
-            header::AUTHORIZATION,
-            header::HOST,
-            header::COOKIE,
-            header::CONTENT_LENGTH,
-            header::CONNECTION,
-            header::TRANSFER_ENCODING,
-            header::TE,
-            header::UPGRADE,
-            header::PROXY_AUTHORIZATION,
-            header::TRAILER,
-        ] {
+        // Looked for among the (few) headers given, rather than each removed by name.
+        while let Some(name) = headers.keys().find(|name| is_withheld(name)).cloned() {
             headers.remove(name);
         }
-        headers.remove("keep-alive");
         let mut reminted = false;
         loop {
             // The token first (a mint may take a while), then the pacer slot, so the request
@@ -344,6 +333,25 @@ impl FinraClient {
             _ => false,
         }
     }
+}
+
+/// Whether `send_raw` withholds a caller's header: the credentials (the client sends its own),
+/// and the framing and hop-by-hop headers (the connection to FINRA sets its own).
+fn is_withheld(name: &header::HeaderName) -> bool {
+    [
+        header::AUTHORIZATION,
+        header::PROXY_AUTHORIZATION,
+        header::COOKIE,
+        header::HOST,
+        header::CONTENT_LENGTH,
+        header::TRANSFER_ENCODING,
+        header::TRAILER,
+        header::CONNECTION,
+        header::TE,
+        header::UPGRADE,
+    ]
+    .contains(name)
+        || name.as_str() == "keep-alive"
 }
 
 /// The outcome of one attempt.

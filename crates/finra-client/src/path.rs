@@ -55,15 +55,22 @@ impl ApiPath {
                 ));
             }
             path.push('/');
-            for byte in segment.bytes() {
-                if is_unreserved(byte) {
-                    path.push(char::from(byte));
-                } else {
+            // Runs of unreserved characters are copied whole; every byte of any other
+            // character is escaped.
+            let mut copied = 0;
+            for (at, c) in segment.char_indices() {
+                if u8::try_from(c).is_ok_and(is_unreserved) {
+                    continue;
+                }
+                path.push_str(&segment[copied..at]);
+                copied = at + c.len_utf8();
+                for byte in segment[at..copied].bytes() {
                     path.push('%');
                     path.push(hex_digit(byte >> 4));
                     path.push(hex_digit(byte & 0x0f));
                 }
             }
+            path.push_str(&segment[copied..]);
         }
         if path.len() > MAX_PATH_BYTES {
             return Err(unsafe_path("the path is too long"));
@@ -276,6 +283,14 @@ mod tests {
         let path =
             ApiPath::from_segments(&["data", "group", "a b", "name", "x:y;z"]).expect("a path");
         assert_eq!(path.as_str(), "/data/group/a%20b/name/x%3Ay%3Bz");
+        assert_eq!(ApiPath::parse(path.as_str()).expect("canonical"), path);
+        // Every byte of a character outside ASCII, wherever it stands in the segment.
+        let path = ApiPath::from_segments(&["\u{e9}t\u{e9}", "~a-b_c.d", "\u{1f600}", "x\u{e9}"])
+            .expect("a path");
+        assert_eq!(
+            path.as_str(),
+            "/%C3%A9t%C3%A9/~a-b_c.d/%F0%9F%98%80/x%C3%A9"
+        );
         assert_eq!(ApiPath::parse(path.as_str()).expect("canonical"), path);
         for bad in [
             &["data", ""][..],

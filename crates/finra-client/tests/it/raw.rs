@@ -353,6 +353,8 @@ async fn a_body_that_stalls_past_the_timeout_ends_in_a_timeout() {
 struct AnsweringServer {
     base: String,
     request_lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Every header line received, lower-cased, in order.
+    header_lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// For each request, in order: the connection it came on (0 for the first accepted).
     served_on: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
@@ -381,18 +383,24 @@ async fn answering_server(close: bool) -> AnsweringServer {
     let server = AnsweringServer {
         base: format!("http://{addr}"),
         request_lines: Arc::default(),
+        header_lines: Arc::default(),
         connections: Arc::new(AtomicUsize::new(0)),
         served_on: Arc::default(),
     };
-    let (recorded, accepted, served_on) = (
+    let (recorded, headers, accepted, served_on) = (
         Arc::clone(&server.request_lines),
+        Arc::clone(&server.header_lines),
         Arc::clone(&server.connections),
         Arc::clone(&server.served_on),
     );
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             let connection = accepted.fetch_add(1, Ordering::SeqCst);
-            let (recorded, served_on) = (Arc::clone(&recorded), Arc::clone(&served_on));
+            let (recorded, headers, served_on) = (
+                Arc::clone(&recorded),
+                Arc::clone(&headers),
+                Arc::clone(&served_on),
+            );
             tokio::spawn(async move {
                 let mut socket = BufReader::new(socket);
                 loop {
@@ -414,6 +422,10 @@ async fn answering_server(close: bool) -> AnsweringServer {
                         if header == "\r\n" {
                             break;
                         }
+                        headers
+                            .lock()
+                            .expect("lock")
+                            .push(header.trim_end().to_ascii_lowercase());
                     }
                     let answer: &[u8] = if close {
                         b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
@@ -477,6 +489,49 @@ async fn raw_calls_reach_exactly_the_canonical_path_under_the_base() {
         assert!(matches!(error, FinraError::UnsafeUrl { .. }), "{error:?}");
     }
     assert_eq!(seen.lock().expect("lock").len(), 1, "nothing else was sent");
+}
+
+/// A caller's credentials and its framing and hop-by-hop headers never go out; its other
+/// headers do, each value as given, beside the client's own `Host` and `User-Agent`.
+#[tokio::test]
+async fn raw_calls_withhold_credentials_and_hop_by_hop_headers() {
+    let server = answering_server(false).await;
+    let mut request = get(ApiPath::parse("/datasets").expect("path"), None);
+    for (name, value) in [
+        ("authorization", "Bearer the-callers-own"),
+        ("proxy-authorization", "Basic eDp5"),
+        ("cookie", "session=callers"),
+        ("host", "elsewhere.example"),
+        ("content-length", "99"),
+        ("transfer-encoding", "chunked"),
+        ("trailer", "x-sum"),
+        ("connection", "upgrade"),
+        ("te", "trailers"),
+        ("upgrade", "websocket"),
+        ("keep-alive", "timeout=5"),
+        ("accept", "application/json"),
+        ("data-api-version", "2"),
+        ("accept", "text/plain"),
+    ] {
+        request.headers.append(
+            finra_client::header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    let response = server.client().send_raw(request).await.expect("answer");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let host = format!("host: {}", server.base.trim_start_matches("http://"));
+    let mut sent = server.header_lines.lock().expect("lock").clone();
+    sent.sort();
+    let mut expected = vec![
+        "accept: application/json".to_owned(),
+        "accept: text/plain".to_owned(),
+        "data-api-version: 2".to_owned(),
+        host,
+        format!("user-agent: finra-client/{}", env!("CARGO_PKG_VERSION")),
+    ];
+    expected.sort();
+    assert_eq!(sent, expected);
 }
 
 /// Every escape a proxy could be fed: none of them becomes a path, so none can reach
