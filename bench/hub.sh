@@ -6,8 +6,8 @@
 # apt-get if absent); oidc-provider at the version bench/oidc-provider/package-lock.json pins goes
 # into the target directory, with the server script beside it. `bench/hub.sh anchors` runs only
 # the comparison with oidc-provider, `bench/hub.sh passwords` only password logins against the
-# Argon2id ceiling, `bench/hub.sh second-factor` only password + TOTP logins against password
-# logins.
+# Argon2id ceiling and the wrong-password timing, `bench/hub.sh second-factor` only password +
+# TOTP logins against password logins and the replayed-code timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 apt_install() {
