@@ -944,11 +944,7 @@ fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> (WrkRun, 
     let before = cpu_seconds(pids);
     let measured = run();
     let requests = (measured.rate * f64::from(WRK_SECONDS)).max(1.0);
-    let spent = cpu_seconds(pids).minus(before);
-    let per_request = CpuTime {
-        user: spent.user / requests * 1e6,
-        system: spent.system / requests * 1e6,
-    };
+    let per_request = cpu_seconds(pids).minus(before).scaled(1e6 / requests);
     (measured, per_request)
 }
 
@@ -968,6 +964,13 @@ impl CpuTime {
         Self {
             user: self.user - earlier.user,
             system: self.system - earlier.system,
+        }
+    }
+
+    fn scaled(self, factor: f64) -> Self {
+        Self {
+            user: self.user * factor,
+            system: self.system * factor,
         }
     }
 }
