@@ -731,15 +731,7 @@ fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
                     started.elapsed()
                 }
             };
-            // Alternate which goes first.
-            let pair = if idx % 2 == 0 {
-                let replayed = timed(&code).await;
-                (replayed, timed(other).await)
-            } else {
-                let wrong = timed(other).await;
-                (timed(&code).await, wrong)
-            };
-            pairs.push(pair);
+            pairs.push(back_to_back(idx % 2 == 1, timed(&code), timed(other)).await);
         }
         pairs
     });
@@ -766,19 +758,28 @@ fn unknown_user_timing(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
         for round in 0..3 {
             for idx in 1..=TIMING_USERS {
                 let (known, unknown) = (format!("user{idx}"), format!("nobody{round}-{idx}"));
-                let pair = if idx % 2 == 0 {
-                    let wrong = timed(known).await;
-                    (wrong, timed(unknown).await)
-                } else {
-                    let unknown = timed(unknown).await;
-                    (timed(known).await, unknown)
-                };
-                pairs.push(pair);
+                pairs.push(back_to_back(idx % 2 == 1, timed(known), timed(unknown)).await);
             }
         }
         pairs
     });
     report_timing_pairs("wrong-password", "unknown-user", &pairs);
+}
+
+/// Runs `first` and `second` one right after the other (`second` first when `swap`, so that
+/// neither always goes first) and returns their times in the order given.
+async fn back_to_back(
+    swap: bool,
+    first: impl Future<Output = Duration>,
+    second: impl Future<Output = Duration>,
+) -> (Duration, Duration) {
+    if swap {
+        let second = second.await;
+        (first.await, second)
+    } else {
+        let first = first.await;
+        (first, second.await)
+    }
 }
 
 /// Reports two kinds of refused login timed in pairs, one right after the other: the median
