@@ -3,11 +3,15 @@
 //!   (JSON, with a session token), through the hub vs the same call straight to the emulator
 //!   (with an upstream token), same load generator (`wrk`): with 1 connection the p50 latency
 //!   of both and the difference (target: the hub adds ≤ 0.3 ms), with 64 connections the
-//!   requests/s of both and the ratio (target ≥ 50 %);
-//! - the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers) beside the hub,
-//!   alternating rounds: requests/s at 64 connections and p50 at one, and each proxy's CPU time
-//!   per request at 64 connections and at one (a figure the machine's other load moves less
-//!   than the rates);
+//!   requests/s of both and the ratio (target ≥ 0.5×);
+//! - the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers) beside the hub:
+//!   requests/s at 64 connections (target ≥ 0.9× nginx's) and p50 at one (target within
+//!   0.02 ms of nginx's), and each proxy's CPU time per request at 64 connections and at one (a
+//!   figure the machine's other load moves less than the rates);
+//! - every comparison of two systems under wrk runs in rounds: a run of each, one right after
+//!   the other, the order alternating from round to round. Its verdict is the median of the
+//!   rounds' ratios (or differences), each round's pair measured within the same spell of the
+//!   shared machine's speed; the medians of each side are printed too;
 //! - the instructions each of the two proxies runs per request, one request at a time, counted by
 //!   callgrind (valgrind) in a second hub and an nginx started under it: a figure that repeats
 //!   from run to run, and the functions that run the most;
@@ -73,6 +77,8 @@ const SMALL_CALL: &str = "/data/group/otcMarket/name/weeklySummary?limit=1";
 /// Seconds of each wrk run, and runs of each (alternating direct / hub; medians reported).
 const WRK_SECONDS: u32 = 5;
 const WRK_ROUNDS: usize = 5;
+/// Rounds of the comparison with nginx, whose targets are the tightest.
+const NGINX_ROUNDS: usize = 7;
 
 const TARGET_P50_ADDED_MS: f64 = 0.3;
 const TARGET_RATE_RATIO: f64 = 0.5;
@@ -174,69 +180,64 @@ fn main() {
         return;
     }
     println!(
-        "\n1. GET {SMALL_CALL} (Accept: application/json), {WRK_ROUNDS} alternating wrk runs of \
-         {WRK_SECONDS} s per side, medians"
+        "\n1. GET {SMALL_CALL} (Accept: application/json), {WRK_ROUNDS} rounds of a wrk run of \
+         {WRK_SECONDS} s each way, back to back in alternating order; verdicts on the median of \
+         the rounds' differences and ratios"
     );
-    let mut direct_p50 = Vec::new();
-    let mut hub_p50 = Vec::new();
-    for _ in 0..WRK_ROUNDS {
-        direct_p50.push(
+    let one_connection = alternating(
+        WRK_ROUNDS,
+        || {
             wrk(
                 "direct to the emulator, 1 connection",
                 &direct_url,
                 1,
                 &direct_script,
             )
-            .p50_ms,
-        );
-        hub_p50.push(
+            .p50_ms
+        },
+        || {
             wrk(
                 "through the hub,        1 connection",
                 &hub_url,
                 1,
                 &hub_script,
             )
-            .p50_ms,
-        );
-    }
-    let (direct_p50, hub_p50) = (median(direct_p50), median(hub_p50));
-    let added = hub_p50 - direct_p50;
-    println!(
-        "  p50 direct {direct_p50:.3} ms, through the hub {hub_p50:.3} ms: the hub adds {added:.3} ms \
-         (target ≤ {TARGET_P50_ADDED_MS} ms: {})",
-        verdict(added <= TARGET_P50_ADDED_MS)
+            .p50_ms
+        },
     );
-    let mut direct_rate = Vec::new();
-    let mut hub_rate = Vec::new();
-    for _ in 0..WRK_ROUNDS {
-        direct_rate.push(
+    let added = PerRound::of(one_connection.iter().map(|(direct, hub)| hub - direct));
+    println!(
+        "  p50 direct {:.3} ms, through the hub {:.3} ms (medians); the hub adds {:.3} ms \
+         (median of the rounds, quartiles {:.3}–{:.3}; target ≤ {TARGET_P50_ADDED_MS} ms: {})",
+        median(one_connection.iter().map(|pair| pair.0).collect()),
+        median(one_connection.iter().map(|pair| pair.1).collect()),
+        added.median,
+        added.low,
+        added.high,
+        verdict(added.median <= TARGET_P50_ADDED_MS)
+    );
+    let many_connections = alternating(
+        WRK_ROUNDS,
+        || {
             wrk(
                 "direct to the emulator, 64 connections",
                 &direct_url,
                 64,
                 &direct_script,
             )
-            .rate,
-        );
-        hub_rate.push(
+            .rate
+        },
+        || {
             wrk(
                 "through the hub,        64 connections",
                 &hub_url,
                 64,
                 &hub_script,
             )
-            .rate,
-        );
-    }
-    let (direct_rate, hub_rate) = (median(direct_rate), median(hub_rate));
-    let ratio = hub_rate / direct_rate;
-    println!(
-        "  requests/s direct {direct_rate:.0}, through the hub {hub_rate:.0}: hub / direct = {:.0} % \
-         (target ≥ {:.0} %: {})",
-        ratio * 100.0,
-        TARGET_RATE_RATIO * 100.0,
-        verdict(ratio >= TARGET_RATE_RATIO)
+            .rate
+        },
     );
+    report_rate_ratio("", "direct", &many_connections, TARGET_RATE_RATIO);
     if cores >= 2 {
         pinned_comparison(&hub, &hub_url, &hub_script, &direct_url, &direct_script);
     }
@@ -606,10 +607,9 @@ fn pinned_comparison(
         "  pinned: the emulator alone on CPU 1 (a remote upstream); wrk, and the hub when used, \
          on CPU 0"
     );
-    let mut direct_rate = Vec::new();
-    let mut hub_rate = Vec::new();
-    for _ in 0..WRK_ROUNDS {
-        direct_rate.push(
+    let pairs = alternating(
+        WRK_ROUNDS,
+        || {
             wrk_on(
                 Some("0"),
                 "direct to the emulator, 64 connections",
@@ -617,9 +617,9 @@ fn pinned_comparison(
                 64,
                 direct_script,
             )
-            .rate,
-        );
-        hub_rate.push(
+            .rate
+        },
+        || {
             wrk_on(
                 Some("0"),
                 "through the hub,        64 connections",
@@ -627,20 +627,12 @@ fn pinned_comparison(
                 64,
                 hub_script,
             )
-            .rate,
-        );
-    }
+            .rate
+        },
+    );
     pin(own, "0-1");
     pin(hub.child.id(), "0-1");
-    let (direct_rate, hub_rate) = (median(direct_rate), median(hub_rate));
-    let ratio = hub_rate / direct_rate;
-    println!(
-        "  pinned requests/s direct {direct_rate:.0}, through the hub {hub_rate:.0}: hub / direct \
-         = {:.0} % (target ≥ {:.0} %: {})",
-        ratio * 100.0,
-        TARGET_RATE_RATIO * 100.0,
-        verdict(ratio >= TARGET_RATE_RATIO)
-    );
+    report_rate_ratio("pinned ", "direct", &pairs, TARGET_RATE_RATIO);
 }
 
 /// nginx (2 workers, as many as the hub's serving threads) as an HTTP reverse proxy in front of
@@ -676,10 +668,10 @@ fn nginx_started_by(
 }
 
 /// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
-/// many as the hub's serving threads) beside the hub, alternating rounds: requests/s at 64
-/// connections (target ≥ 90 % of nginx's), p50 at one connection (target within 0.02 ms) and
-/// each proxy's CPU time per request at 64 connections and at one, user and system apart
-/// (reported).
+/// many as the hub's serving threads) beside the hub, in [`alternating`] rounds: requests/s
+/// at 64 connections (target: the median of the rounds' ratios ≥ 0.9×), p50 at one connection
+/// (target: the median of the rounds' differences ≤ 0.02 ms) and each proxy's CPU time per
+/// request at 64 connections and at one, user and system apart (reported).
 fn beside_nginx(
     dir: &Path,
     small: &RunningEmulator,
@@ -700,12 +692,10 @@ fn beside_nginx(
     let nginx_url = format!("http://{listen}{SMALL_CALL}");
     println!(
         "\n1c. The same call through nginx (proxy_pass to the emulator, upstream keep-alive, 2 \
-         workers) beside the hub, {WRK_ROUNDS} alternating rounds, medians"
+         workers) beside the hub: at 64 connections, then at one, {NGINX_ROUNDS} rounds of a wrk \
+         run through each, back to back in alternating order; verdicts on the median of the \
+         rounds' ratios and differences"
     );
-    let (mut nginx_rate, mut hub_rate) = (Vec::new(), Vec::new());
-    let (mut nginx_p50, mut hub_p50) = (Vec::new(), Vec::new());
-    let (mut nginx_cpu, mut hub_cpu) = (CpuRounds::default(), CpuRounds::default());
-    let (mut nginx_cpu_one, mut hub_cpu_one) = (CpuRounds::default(), CpuRounds::default());
     // A wrk run through each proxy, with the proxy's CPU time per request. nginx forks its
     // workers once it runs: its processes are looked up each run.
     let through_nginx = |label, connections| {
@@ -718,42 +708,52 @@ fn beside_nginx(
             wrk(label, hub_url, connections, hub_script)
         })
     };
-    for _ in 0..WRK_ROUNDS {
-        let (run, cpu) = through_nginx("through nginx,   64 connections", 64);
-        nginx_rate.push(run.rate);
-        nginx_cpu.push(cpu);
-        let (run, cpu) = through_hub("through the hub, 64 connections", 64);
-        hub_rate.push(run.rate);
-        hub_cpu.push(cpu);
-        let (run, cpu) = through_nginx("through nginx,    1 connection", 1);
-        nginx_p50.push(run.p50_ms);
-        nginx_cpu_one.push(cpu);
-        let (run, cpu) = through_hub("through the hub,  1 connection", 1);
-        hub_p50.push(run.p50_ms);
-        hub_cpu_one.push(cpu);
-    }
-    let (nginx_rate, hub_rate) = (median(nginx_rate), median(hub_rate));
-    let (nginx_p50, hub_p50) = (median(nginx_p50), median(hub_p50));
-    let ratio = hub_rate / nginx_rate;
+    let many = alternating(
+        NGINX_ROUNDS,
+        || through_nginx("through nginx,   64 connections", 64),
+        || through_hub("through the hub, 64 connections", 64),
+    );
+    let one = alternating(
+        NGINX_ROUNDS,
+        || through_nginx("through nginx,    1 connection", 1),
+        || through_hub("through the hub,  1 connection", 1),
+    );
+    let cpu = |rounds: &[(Measured, Measured)]| {
+        let (mut nginx, mut hub) = (CpuRounds::default(), CpuRounds::default());
+        for ((_, nginx_cpu), (_, hub_cpu)) in rounds {
+            nginx.push(*nginx_cpu);
+            hub.push(*hub_cpu);
+        }
+        (nginx.medians(), hub.medians())
+    };
+    let (nginx_cpu, hub_cpu) = cpu(&many);
+    let (nginx_cpu_one, hub_cpu_one) = cpu(&one);
     println!(
         "  CPU time per request (the proxy's processes, medians of rounds): at 64 connections \
-         nginx {}, hub {}: hub / nginx = {:.2}×; at one connection nginx {}, hub {}: hub / \
-         nginx = {:.2}×",
-        nginx_cpu.medians(),
-        hub_cpu.medians(),
-        hub_cpu.medians().total() / nginx_cpu.medians().total(),
-        nginx_cpu_one.medians(),
-        hub_cpu_one.medians(),
-        hub_cpu_one.medians().total() / nginx_cpu_one.medians().total(),
+         nginx {nginx_cpu}, hub {hub_cpu}: hub / nginx = {:.2}×; at one connection nginx \
+         {nginx_cpu_one}, hub {hub_cpu_one}: hub / nginx = {:.2}×",
+        hub_cpu.total() / nginx_cpu.total(),
+        hub_cpu_one.total() / nginx_cpu_one.total(),
     );
+    let rates: Vec<(f64, f64)> = many
+        .iter()
+        .map(|((nginx, _), (hub, _))| (nginx.rate, hub.rate))
+        .collect();
+    report_rate_ratio("", "nginx", &rates, TARGET_RATIO);
+    let p50s: Vec<(f64, f64)> = one
+        .iter()
+        .map(|((nginx, _), (hub, _))| (nginx.p50_ms, hub.p50_ms))
+        .collect();
+    let added = PerRound::of(p50s.iter().map(|(nginx, hub)| hub - nginx));
     println!(
-        "  requests/s nginx {nginx_rate:.0}, hub {hub_rate:.0}: hub / nginx = {:.2}× (target ≥ \
-         {TARGET_RATIO}×: {}); p50 nginx {nginx_p50:.3} ms, hub {hub_p50:.3} ms: +{:.3} ms (target \
-         ≤ {TARGET_P50_MS} ms: {})",
-        ratio,
-        verdict(ratio >= TARGET_RATIO),
-        hub_p50 - nginx_p50,
-        verdict(hub_p50 - nginx_p50 <= TARGET_P50_MS)
+        "  p50 nginx {:.3} ms, hub {:.3} ms (medians); hub − nginx per round: median {:+.3} ms, \
+         quartiles {:+.3}…{:+.3} (target ≤ {TARGET_P50_MS} ms: {})",
+        median(p50s.iter().map(|pair| pair.0).collect()),
+        median(p50s.iter().map(|pair| pair.1).collect()),
+        added.median,
+        added.low,
+        added.high,
+        verdict(added.median <= TARGET_P50_MS)
     );
 }
 
@@ -938,9 +938,12 @@ impl KeptConnection {
     }
 }
 
+/// A wrk run and the CPU time per request, in microseconds, of the processes it measured.
+type Measured = (WrkRun, CpuTime);
+
 /// Runs `run` (a wrk run) and returns it with the CPU time the processes `pids` spent per
-/// request meanwhile, in microseconds.
-fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> (WrkRun, CpuTime) {
+/// request meanwhile.
+fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> Measured {
     let before = cpu_seconds(pids);
     let measured = run();
     let requests = (measured.rate * f64::from(WRK_SECONDS)).max(1.0);
@@ -1093,22 +1096,27 @@ fn metrics_on_and_off(dir: &Path, config: &Path, hub_url: &str, script: &Path) {
          `[metrics] enabled = false`), {WRK_ROUNDS} alternating rounds"
     );
     for connections in [64, 1] {
-        let mut on_runs = Vec::new();
-        let mut off_runs = Vec::new();
-        for _ in 0..WRK_ROUNDS {
-            on_runs.push(wrk(
-                &format!("metrics on,  {connections:>2} connection(s)"),
-                hub_url,
-                connections,
-                script,
-            ));
-            off_runs.push(wrk(
-                &format!("metrics off, {connections:>2} connection(s)"),
-                &off_url,
-                connections,
-                script,
-            ));
-        }
+        let (on_runs, off_runs): (Vec<WrkRun>, Vec<WrkRun>) = alternating(
+            WRK_ROUNDS,
+            || {
+                wrk(
+                    &format!("metrics on,  {connections:>2} connection(s)"),
+                    hub_url,
+                    connections,
+                    script,
+                )
+            },
+            || {
+                wrk(
+                    &format!("metrics off, {connections:>2} connection(s)"),
+                    &off_url,
+                    connections,
+                    script,
+                )
+            },
+        )
+        .into_iter()
+        .unzip();
         let figure = |run: &WrkRun| {
             if connections == 1 {
                 run.p50_ms
@@ -1299,6 +1307,64 @@ fn script(dir: &Path, label: &str, token: &str) -> PathBuf {
 struct WrkRun {
     rate: f64,
     p50_ms: f64,
+}
+
+/// `rounds` rounds of `a` and `b`, one right after the other, `b` first in every other round;
+/// each round's pair `(a, b)`. A pair is measured within one of the shared machine's faster or
+/// slower spells, where the medians of each side's rounds may fall in different ones, and a
+/// machine that speeds up or slows down over the run favours neither side.
+fn alternating<T>(
+    rounds: usize,
+    mut a: impl FnMut() -> T,
+    mut b: impl FnMut() -> T,
+) -> Vec<(T, T)> {
+    (0..rounds)
+        .map(|round| {
+            if round % 2 == 0 {
+                let first = a();
+                (first, b())
+            } else {
+                let second = b();
+                (a(), second)
+            }
+        })
+        .collect()
+}
+
+/// The median and quartiles of a figure taken once per round.
+struct PerRound {
+    median: f64,
+    low: f64,
+    high: f64,
+}
+
+impl PerRound {
+    fn of(values: impl Iterator<Item = f64>) -> Self {
+        let mut values: Vec<f64> = values.collect();
+        values.sort_by(f64::total_cmp);
+        let quartile = |q: usize| values[(values.len() - 1) * q / 4];
+        Self {
+            median: median(values.clone()),
+            low: quartile(1),
+            high: quartile(3),
+        }
+    }
+}
+
+/// Reports requests/s through the hub against `baseline`'s, from rounds of `(baseline, hub)`:
+/// each side's median, and the verdict on the median of the rounds' ratios.
+fn report_rate_ratio(prefix: &str, baseline: &str, rounds: &[(f64, f64)], target: f64) {
+    let ratio = PerRound::of(rounds.iter().map(|(base, hub)| hub / base));
+    println!(
+        "  {prefix}requests/s {baseline} {:.0}, through the hub {:.0} (medians); hub / {baseline} \
+         per round: median {:.2}×, quartiles {:.2}–{:.2}× (target ≥ {target}×: {})",
+        median(rounds.iter().map(|pair| pair.0).collect()),
+        median(rounds.iter().map(|pair| pair.1).collect()),
+        ratio.median,
+        ratio.low,
+        ratio.high,
+        verdict(ratio.median >= target)
+    );
 }
 
 /// Runs wrk and prints its figures.
