@@ -7,7 +7,9 @@
 //! - the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers) beside the hub:
 //!   requests/s at 64 connections (target ≥ 0.9× nginx's) and p50 at one (target within
 //!   0.02 ms of nginx's), and each proxy's CPU time per request at 64 connections and at one (a
-//!   figure the machine's other load moves less than the rates);
+//!   figure the machine's other load moves less than the rates), with the emulator's behind it
+//!   (the same calls cost the emulator more CPU when the proxy in front of it shares its cores
+//!   and caches with it and runs more code per request);
 //! - every comparison of two systems under wrk runs in rounds: a run of each, one right after
 //!   the other, the order alternating from round to round. Its verdict is the median of the
 //!   rounds' ratios (or differences), each round's pair measured within the same spell of the
@@ -671,7 +673,8 @@ fn nginx_started_by(
 /// many as the hub's serving threads) beside the hub, in [`alternating`] rounds: requests/s
 /// at 64 connections (target: the median of the rounds' ratios ≥ 0.9×), p50 at one connection
 /// (target: the median of the rounds' differences ≤ 0.02 ms) and each proxy's CPU time per
-/// request at 64 connections and at one, user and system apart (reported).
+/// request at 64 connections and at one, user and system apart, with the emulator's behind
+/// each (reported).
 fn beside_nginx(
     dir: &Path,
     small: &RunningEmulator,
@@ -718,31 +721,33 @@ fn beside_nginx(
         || through_nginx("through nginx,    1 connection", 1),
         || through_hub("through the hub,  1 connection", 1),
     );
-    let cpu = |rounds: &[(Measured, Measured)]| {
+    // Medians of the rounds: each proxy's CPU time per request, and the emulator's behind it.
+    let cpu = |rounds: &[(Measured, Measured)], pick: fn(&Measured) -> CpuTime| {
         let (mut nginx, mut hub) = (CpuRounds::default(), CpuRounds::default());
-        for ((_, nginx_cpu), (_, hub_cpu)) in rounds {
-            nginx.push(*nginx_cpu);
-            hub.push(*hub_cpu);
+        for (through_nginx, through_hub) in rounds {
+            nginx.push(pick(through_nginx));
+            hub.push(pick(through_hub));
         }
         (nginx.medians(), hub.medians())
     };
-    let (nginx_cpu, hub_cpu) = cpu(&many);
-    let (nginx_cpu_one, hub_cpu_one) = cpu(&one);
-    println!(
-        "  CPU time per request (the proxy's processes, medians of rounds): at 64 connections \
-         nginx {nginx_cpu}, hub {hub_cpu}: hub / nginx = {:.2}×; at one connection nginx \
-         {nginx_cpu_one}, hub {hub_cpu_one}: hub / nginx = {:.2}×",
-        hub_cpu.total() / nginx_cpu.total(),
-        hub_cpu_one.total() / nginx_cpu_one.total(),
-    );
+    for (connections, rounds) in [("64 connections", &many), ("one connection", &one)] {
+        let (nginx, hub) = cpu(rounds, |measured| measured.proxy);
+        let (behind_nginx, behind_hub) = cpu(rounds, |measured| measured.emulator);
+        println!(
+            "  CPU time per request at {connections} (medians of rounds): nginx {nginx}, hub \
+             {hub}: hub / nginx = {:.2}×; the emulator's behind nginx {behind_nginx}, behind \
+             the hub {behind_hub}",
+            hub.total() / nginx.total(),
+        );
+    }
     let rates: Vec<(f64, f64)> = many
         .iter()
-        .map(|((nginx, _), (hub, _))| (nginx.rate, hub.rate))
+        .map(|(nginx, hub)| (nginx.run.rate, hub.run.rate))
         .collect();
     report_rate_ratio("", "nginx", &rates, TARGET_RATIO);
     let p50s: Vec<(f64, f64)> = one
         .iter()
-        .map(|((nginx, _), (hub, _))| (nginx.p50_ms, hub.p50_ms))
+        .map(|(nginx, hub)| (nginx.run.p50_ms, hub.run.p50_ms))
         .collect();
     let added = PerRound::of(p50s.iter().map(|(nginx, hub)| hub - nginx));
     println!(
@@ -938,17 +943,25 @@ impl KeptConnection {
     }
 }
 
-/// A wrk run and the CPU time per request, in microseconds, of the processes it measured.
-type Measured = (WrkRun, CpuTime);
+/// A wrk run through a proxy, with CPU time per request, in microseconds: the proxy's, and the
+/// emulator's behind it (this process, where the emulators run; the one not called is idle).
+struct Measured {
+    run: WrkRun,
+    proxy: CpuTime,
+    emulator: CpuTime,
+}
 
-/// Runs `run` (a wrk run) and returns it with the CPU time the processes `pids` spent per
-/// request meanwhile.
+/// Runs `run` (a wrk run through the proxy whose processes are `pids`) and measures it.
 fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> Measured {
-    let before = cpu_seconds(pids);
-    let measured = run();
-    let requests = (measured.rate * f64::from(WRK_SECONDS)).max(1.0);
-    let per_request = cpu_seconds(pids).minus(before).scaled(1e6 / requests);
-    (measured, per_request)
+    let own = [std::process::id()];
+    let (proxy_before, emulator_before) = (cpu_seconds(pids), cpu_seconds(&own));
+    let run = run();
+    let per_request = 1e6 / (run.rate * f64::from(WRK_SECONDS)).max(1.0);
+    Measured {
+        proxy: cpu_seconds(pids).minus(proxy_before).scaled(per_request),
+        emulator: cpu_seconds(&own).minus(emulator_before).scaled(per_request),
+        run,
+    }
 }
 
 /// CPU time, in user space and in the kernel (in whatever unit the caller says).
