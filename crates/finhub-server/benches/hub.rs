@@ -10,8 +10,9 @@
 //!   generator (target ≥ 0.95: the code check costs microseconds beside Argon2), and the time
 //!   of a login with a replayed code vs one with a wrong code, in pairs (target: the median
 //!   pair within 5 %);
-//! - beside oidc-provider (npm, installed by `bench/hub.sh`), the same wrk, in rounds (each
-//!   ratio taken within its round, the median of the rounds judged):
+//! - beside oidc-provider (npm, installed by `bench/hub.sh`), the same wrk, in rounds after an
+//!   unmeasured warm-up round of each system (Node compiles its hot paths in the first
+//!   seconds), each ratio taken within its round and the median of the rounds judged:
 //!   `client_credentials` logins vs its client-credentials grants with opaque access tokens
 //!   (target ≥ 1.0× one process) and HS256 JWTs (target ≥ 1.5× one process), its 2-worker
 //!   cluster reported too; session checks vs its token introspection (target ≥ 5×).
@@ -478,7 +479,7 @@ fn password_logins(fixture: &Fixture) {
 
 /// Rounds of [`ANCHOR_ROUND_SECS`] per system, alternating, for the comparison with
 /// oidc-provider.
-const ANCHOR_ROUNDS: usize = 3;
+const ANCHOR_ROUNDS: usize = 5;
 const ANCHOR_ROUND_SECS: &str = "4";
 
 /// FinHub beside oidc-provider, the same load generator, round by round (FinHub first in
@@ -501,12 +502,36 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
     println!(
         "\nBeside oidc-provider {} (node {}, NODE_ENV=production, in-memory store, \
          client_secret_basic): wrk -t1, {ANCHOR_ROUNDS} rounds of {ANCHOR_ROUND_SECS} s per \
-         system, FinHub first and last in turn; medians of the rounds' ratios",
+         system after one unmeasured round of each, FinHub first and last in turn; medians of the \
+         rounds' ratios",
         oidc_provider::version(&dir),
         node_version()
     );
     let grant = oidc_provider::grant_script();
     let cc = post_script(&login_body(fixture, "", "", "client_credentials"));
+    // One unmeasured round of each first: oidc-provider's first seconds run before Node's JIT
+    // has compiled its hot paths (its first round measured about half its later ones), and a
+    // server in service is warm.
+    println!("  warm-up (not measured):");
+    anchor_round(
+        &fixture.base,
+        "FinHub client_credentials (durable)",
+        "/v1/auth/token",
+        "32",
+        &cc,
+        &fixture.dir,
+    );
+    for anchor in &anchors {
+        anchor_round(
+            &anchor.base,
+            &anchor.label,
+            "/token",
+            "32",
+            &grant,
+            &fixture.dir,
+        );
+    }
+    println!("  measured:");
     let mut finhub = Vec::new();
     let mut theirs: Vec<Vec<f64>> = vec![Vec::new(); anchors.len()];
     for round in 0..ANCHOR_ROUNDS {
@@ -572,32 +597,36 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
         "wrk.headers[\"Authorization\"] = \"Bearer {}\"\n",
         fixture.session_token
     );
+    let session = || {
+        support::wrk::run_for(
+            &fixture.dir,
+            &fixture.base,
+            "FinHub GET /v1/auth/session",
+            "/v1/auth/session",
+            "64",
+            Some(&session_script),
+            ANCHOR_ROUND_SECS,
+        )
+        .rate
+    };
+    let introspection = || {
+        support::wrk::run_for(
+            &fixture.dir,
+            &anchors[0].base,
+            "oidc-provider introspection (opaque, 1 process)",
+            "/token/introspection",
+            "64",
+            Some(&introspect),
+            ANCHOR_ROUND_SECS,
+        )
+        .rate
+    };
+    println!("  warm-up (not measured):");
+    session();
+    introspection();
+    println!("  measured:");
     let (mut sessions, mut introspections) = (Vec::new(), Vec::new());
     for round in 0..ANCHOR_ROUNDS {
-        let session = || {
-            support::wrk::run_for(
-                &fixture.dir,
-                &fixture.base,
-                "FinHub GET /v1/auth/session",
-                "/v1/auth/session",
-                "64",
-                Some(&session_script),
-                ANCHOR_ROUND_SECS,
-            )
-            .rate
-        };
-        let introspection = || {
-            support::wrk::run_for(
-                &fixture.dir,
-                &anchors[0].base,
-                "oidc-provider introspection (opaque, 1 process)",
-                "/token/introspection",
-                "64",
-                Some(&introspect),
-                ANCHOR_ROUND_SECS,
-            )
-            .rate
-        };
         if round % 2 == 0 {
             sessions.push(session());
             introspections.push(introspection());
