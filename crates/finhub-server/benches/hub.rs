@@ -509,19 +509,17 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
     );
     let grant = oidc_provider::grant_script();
     let cc = post_script(&login_body(fixture, "", "", "client_credentials"));
-    // One unmeasured round of each first: oidc-provider's first seconds run before Node's JIT
-    // has compiled its hot paths (its first round measured about half its later ones), and a
-    // server in service is warm.
-    println!("  warm-up (not measured):");
-    anchor_round(
-        &fixture.base,
-        "FinHub client_credentials (durable)",
-        "/v1/auth/token",
-        "32",
-        &cc,
-        &fixture.dir,
-    );
-    for anchor in &anchors {
+    let ours = || {
+        anchor_round(
+            &fixture.base,
+            "FinHub client_credentials (durable)",
+            "/v1/auth/token",
+            "32",
+            &cc,
+            &fixture.dir,
+        )
+    };
+    let theirs_round = |anchor: &OidcProvider| {
         anchor_round(
             &anchor.base,
             &anchor.label,
@@ -529,35 +527,26 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
             "32",
             &grant,
             &fixture.dir,
-        );
+        )
+    };
+    // One unmeasured round of each first: oidc-provider's first seconds run before Node's JIT
+    // has compiled its hot paths (its first round measured about half its later ones), and a
+    // server in service is warm.
+    println!("  warm-up (not measured):");
+    ours();
+    for anchor in &anchors {
+        theirs_round(anchor);
     }
     println!("  measured:");
     let mut finhub = Vec::new();
     let mut theirs: Vec<Vec<f64>> = vec![Vec::new(); anchors.len()];
     for round in 0..ANCHOR_ROUNDS {
-        let ours = || {
-            anchor_round(
-                &fixture.base,
-                "FinHub client_credentials (durable)",
-                "/v1/auth/token",
-                "32",
-                &cc,
-                &fixture.dir,
-            )
-        };
         // FinHub first in every other round, last in the others.
         if round % 2 == 0 {
             finhub.push(ours());
         }
         for (anchor, rates) in anchors.iter().zip(&mut theirs) {
-            rates.push(anchor_round(
-                &anchor.base,
-                &anchor.label,
-                "/token",
-                "32",
-                &grant,
-                &fixture.dir,
-            ));
+            rates.push(theirs_round(anchor));
         }
         if round % 2 == 1 {
             finhub.push(ours());

@@ -207,17 +207,7 @@ fn main() {
             .p50_ms
         },
     );
-    let added = PerRound::of(one_connection.iter().map(|(direct, hub)| hub - direct));
-    println!(
-        "  p50 direct {:.3} ms, through the hub {:.3} ms (medians); the hub adds {:.3} ms \
-         (median of the rounds, quartiles {:.3}–{:.3}; target ≤ {TARGET_P50_ADDED_MS} ms: {})",
-        median(one_connection.iter().map(|pair| pair.0).collect()),
-        median(one_connection.iter().map(|pair| pair.1).collect()),
-        added.median,
-        added.low,
-        added.high,
-        verdict(added.median <= TARGET_P50_ADDED_MS)
-    );
+    report_p50_added("direct", &one_connection, TARGET_P50_ADDED_MS);
     let many_connections = alternating(
         WRK_ROUNDS,
         || {
@@ -749,17 +739,7 @@ fn beside_nginx(
         .iter()
         .map(|(nginx, hub)| (nginx.run.p50_ms, hub.run.p50_ms))
         .collect();
-    let added = PerRound::of(p50s.iter().map(|(nginx, hub)| hub - nginx));
-    println!(
-        "  p50 nginx {:.3} ms, hub {:.3} ms (medians); hub − nginx per round: median {:+.3} ms, \
-         quartiles {:+.3}…{:+.3} (target ≤ {TARGET_P50_MS} ms: {})",
-        median(p50s.iter().map(|pair| pair.0).collect()),
-        median(p50s.iter().map(|pair| pair.1).collect()),
-        added.median,
-        added.low,
-        added.high,
-        verdict(added.median <= TARGET_P50_MS)
-    );
+    report_p50_added("nginx", &p50s, TARGET_P50_MS);
 }
 
 /// Section 1d: the instructions each proxy runs per request, counted by callgrind (valgrind),
@@ -1377,6 +1357,23 @@ fn report_rate_ratio(prefix: &str, baseline: &str, rounds: &[(f64, f64)], target
         ratio.low,
         ratio.high,
         verdict(ratio.median >= target)
+    );
+}
+
+/// Reports the p50 latency through the hub against `baseline`'s, from rounds of
+/// `(baseline, hub)` in milliseconds: each side's median, and the verdict on the median of the
+/// rounds' differences.
+fn report_p50_added(baseline: &str, rounds: &[(f64, f64)], target_ms: f64) {
+    let added = PerRound::of(rounds.iter().map(|(base, hub)| hub - base));
+    println!(
+        "  p50 {baseline} {:.3} ms, through the hub {:.3} ms (medians); hub − {baseline} per round: \
+         median {:+.3} ms, quartiles {:+.3}…{:+.3} (target ≤ {target_ms} ms: {})",
+        median(rounds.iter().map(|pair| pair.0).collect()),
+        median(rounds.iter().map(|pair| pair.1).collect()),
+        added.median,
+        added.low,
+        added.high,
+        verdict(added.median <= target_ms)
     );
 }
 
