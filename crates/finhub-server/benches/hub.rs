@@ -614,16 +614,10 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
     session();
     introspection();
     println!("  measured:");
-    let (mut sessions, mut introspections) = (Vec::new(), Vec::new());
-    for round in 0..ANCHOR_ROUNDS {
-        if round % 2 == 0 {
-            sessions.push(session());
-            introspections.push(introspection());
-        } else {
-            introspections.push(introspection());
-            sessions.push(session());
-        }
-    }
+    let (sessions, introspections): (Vec<f64>, Vec<f64>) =
+        support::rounds::alternating(ANCHOR_ROUNDS, session, introspection)
+            .into_iter()
+            .unzip();
     let ratios = per_round_ratios(&sessions, &introspections);
     let ratio = median_of(ratios.clone());
     println!(

@@ -69,6 +69,8 @@ use futures_util::TryStreamExt;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+use support::rounds::alternating;
+
 const SMALL_TENANT: &str = "1111111";
 const FULL_TENANT: &str = "2222222";
 const UPSTREAM_ID: &str = "bench-hub";
@@ -76,7 +78,7 @@ const UPSTREAM_SECRET: &str = "bench-hub-upstream-secret";
 const DIRECT_ID: &str = "bench-direct";
 const DIRECT_SECRET: &str = "bench-direct-secret";
 const SMALL_CALL: &str = "/data/group/otcMarket/name/weeklySummary?limit=1";
-/// Seconds of each wrk run, and runs of each (alternating direct / hub; medians reported).
+/// Seconds of each wrk run, and rounds of each comparison (see `alternating`).
 const WRK_SECONDS: u32 = 5;
 const WRK_ROUNDS: usize = 5;
 /// Rounds of the comparison with nginx, whose targets are the tightest.
@@ -660,7 +662,7 @@ fn nginx_started_by(
 }
 
 /// Section 1c: the same call through nginx (`proxy_pass`, upstream keep-alive, 2 workers, as
-/// many as the hub's serving threads) beside the hub, in [`alternating`] rounds: requests/s
+/// many as the hub's serving threads) beside the hub, in alternating rounds: requests/s
 /// at 64 connections (target: the median of the rounds' ratios ≥ 0.9×), p50 at one connection
 /// (target: the median of the rounds' differences ≤ 0.02 ms) and each proxy's CPU time per
 /// request at 64 connections and at one, user and system apart, with the emulator's behind
@@ -1300,28 +1302,6 @@ fn script(dir: &Path, label: &str, token: &str) -> PathBuf {
 struct WrkRun {
     rate: f64,
     p50_ms: f64,
-}
-
-/// `rounds` rounds of `a` and `b`, one right after the other, `b` first in every other round;
-/// each round's pair `(a, b)`. A pair is measured within one of the shared machine's faster or
-/// slower spells, where the medians of each side's rounds may fall in different ones, and a
-/// machine that speeds up or slows down over the run favours neither side.
-fn alternating<T>(
-    rounds: usize,
-    mut a: impl FnMut() -> T,
-    mut b: impl FnMut() -> T,
-) -> Vec<(T, T)> {
-    (0..rounds)
-        .map(|round| {
-            if round % 2 == 0 {
-                let first = a();
-                (first, b())
-            } else {
-                let second = b();
-                (a(), second)
-            }
-        })
-        .collect()
 }
 
 /// The median and quartiles of a figure taken once per round.

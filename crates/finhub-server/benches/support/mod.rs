@@ -4,5 +4,6 @@
 
 pub(crate) mod callgrind;
 pub(crate) mod oidc_provider;
+pub(crate) mod rounds;
 pub(crate) mod seed;
 pub(crate) mod wrk;
