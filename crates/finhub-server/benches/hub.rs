@@ -46,6 +46,8 @@ use finhub_server::AppState;
 use finhub_server::config::{Config, RawConfig};
 use secrecy::{ExposeSecret, SecretString};
 
+use support::rounds::{Spread, ratios};
+
 const TENANT: &str = "1234567";
 const PASSWORD: &str = "bench password 1";
 const TIMING_USERS: usize = 100;
@@ -558,7 +560,7 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
             .zip(&theirs)
             .zip([Some(1.0), Some(1.5), None, None])
     {
-        let ratios = per_round_ratios(&finhub, rates);
+        let ratios = ratios(&finhub, rates);
         let ratio = median_of(ratios.clone());
         let verdict = target.map_or_else(
             || "reported".to_owned(),
@@ -618,7 +620,7 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
         support::rounds::alternating(ANCHOR_ROUNDS, session, introspection)
             .into_iter()
             .unzip();
-    let ratios = per_round_ratios(&sessions, &introspections);
+    let ratios = ratios(&sessions, &introspections);
     let ratio = median_of(ratios.clone());
     println!(
         "  FinHub session checks {:.0}/s beside introspection {:.0}/s (medians); per round {}: \
@@ -628,14 +630,6 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
         listed(ratios.iter().copied(), 2),
         if ratio >= 5.0 { "met" } else { "MISSED" }
     );
-}
-
-/// Each round's `ours ÷ theirs`.
-fn per_round_ratios(ours: &[f64], theirs: &[f64]) -> Vec<f64> {
-    ours.iter()
-        .zip(theirs)
-        .map(|(ours, theirs)| ours / theirs)
-        .collect()
 }
 
 /// One wrk round of `label` at `base` + `path`; its requests/s.
@@ -709,11 +703,8 @@ fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
     // Each pair's ratio (its two rounds ran back to back, so the machine's slower and faster
     // spells mostly cancel), and the median of those.
     let pair_ratios = |of: fn(&Round) -> f64| {
-        let ratios: Vec<f64> = plain
-            .iter()
-            .zip(&coded)
-            .map(|(plain, coded)| of(coded) / of(plain))
-            .collect();
+        let figures = |rounds: &[Round]| rounds.iter().map(of).collect::<Vec<_>>();
+        let ratios = ratios(&figures(&coded), &figures(&plain));
         (median_of(ratios.clone()), ratios)
     };
     let (rate_ratio, rate_ratios) = pair_ratios(|round| round.rate);
@@ -824,13 +815,8 @@ async fn back_to_back(
 /// medians of each kind's samples may each fall in a different one.
 fn report_timing_pairs(first: &str, second: &str, pairs: &[(Duration, Duration)]) {
     let ms = |duration: Duration| duration.as_secs_f64() * 1e3;
-    let mut ratios: Vec<f64> = pairs
-        .iter()
-        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let quartile = |q: usize| ratios[(ratios.len() - 1) * q / 4];
-    let ratio = quartile(2);
+    let spread = Spread::of(pairs.iter().map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()));
+    let ratio = spread.median;
     let diff = (ratio - 1.0).abs();
     println!(
         "median {first} login {:.2} ms, {second} login {:.2} ms; {first} ÷ {second} per pair \
@@ -838,8 +824,8 @@ fn report_timing_pairs(first: &str, second: &str, pairs: &[(Duration, Duration)]
         ms(median(pairs.iter().map(|pair| pair.0).collect())),
         ms(median(pairs.iter().map(|pair| pair.1).collect())),
         pairs.len(),
-        quartile(1),
-        quartile(3),
+        spread.low,
+        spread.high,
         diff * 100.0,
         if diff <= 0.05 { "met" } else { "MISSED" }
     );

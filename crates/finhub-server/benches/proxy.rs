@@ -69,7 +69,7 @@ use futures_util::TryStreamExt;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use support::rounds::alternating;
+use support::rounds::{Spread, alternating};
 
 const SMALL_TENANT: &str = "1111111";
 const FULL_TENANT: &str = "2222222";
@@ -1304,30 +1304,10 @@ struct WrkRun {
     p50_ms: f64,
 }
 
-/// The median and quartiles of a figure taken once per round.
-struct PerRound {
-    median: f64,
-    low: f64,
-    high: f64,
-}
-
-impl PerRound {
-    fn of(values: impl Iterator<Item = f64>) -> Self {
-        let mut values: Vec<f64> = values.collect();
-        values.sort_by(f64::total_cmp);
-        let quartile = |q: usize| values[(values.len() - 1) * q / 4];
-        Self {
-            median: median(values.clone()),
-            low: quartile(1),
-            high: quartile(3),
-        }
-    }
-}
-
 /// Reports requests/s through the hub against `baseline`'s, from rounds of `(baseline, hub)`:
 /// each side's median, and the verdict on the median of the rounds' ratios.
 fn report_rate_ratio(prefix: &str, baseline: &str, rounds: &[(f64, f64)], target: f64) {
-    let ratio = PerRound::of(rounds.iter().map(|(base, hub)| hub / base));
+    let ratio = Spread::of(rounds.iter().map(|(base, hub)| hub / base));
     println!(
         "  {prefix}requests/s {baseline} {:.0}, through the hub {:.0} (medians); hub / {baseline} \
          per round: median {:.2}×, quartiles {:.2}–{:.2}× (target ≥ {target}×: {})",
@@ -1344,7 +1324,7 @@ fn report_rate_ratio(prefix: &str, baseline: &str, rounds: &[(f64, f64)], target
 /// `(baseline, hub)` in milliseconds: each side's median, and the verdict on the median of the
 /// rounds' differences.
 fn report_p50_added(baseline: &str, rounds: &[(f64, f64)], target_ms: f64) {
-    let added = PerRound::of(rounds.iter().map(|(base, hub)| hub - base));
+    let added = Spread::of(rounds.iter().map(|(base, hub)| hub - base));
     println!(
         "  p50 {baseline} {:.3} ms, through the hub {:.3} ms (medians); hub − {baseline} per round: \
          median {:+.3} ms, quartiles {:+.3}…{:+.3} (target ≤ {target_ms} ms: {})",

@@ -21,3 +21,33 @@ pub(crate) fn alternating<T>(
         })
         .collect()
 }
+
+/// Each round's `ours ÷ theirs`.
+pub(crate) fn ratios(ours: &[f64], theirs: &[f64]) -> Vec<f64> {
+    ours.iter()
+        .zip(theirs)
+        .map(|(ours, theirs)| ours / theirs)
+        .collect()
+}
+
+/// The median and quartiles of a figure taken once per round (or pair).
+pub(crate) struct Spread {
+    pub(crate) low: f64,
+    pub(crate) median: f64,
+    pub(crate) high: f64,
+}
+
+impl Spread {
+    /// The quartiles of `values`, each an element of them (for an even count, the median is
+    /// the lower of the two middle ones).
+    pub(crate) fn of(values: impl Iterator<Item = f64>) -> Self {
+        let mut values: Vec<f64> = values.collect();
+        values.sort_by(f64::total_cmp);
+        let quartile = |q: usize| values[(values.len() - 1) * q / 4];
+        Self {
+            low: quartile(1),
+            median: quartile(2),
+            high: quartile(3),
+        }
+    }
+}
