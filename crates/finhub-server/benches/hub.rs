@@ -118,7 +118,7 @@ async fn start() -> Fixture {
     let addr = threads.local_addr();
     let limits = state.http.connections.clone();
     tokio::spawn(threads.serve(
-        finhub_server::http::router(state.clone()),
+        finhub_server::http::app(state.clone()),
         limits,
         None,
         clock.clone(),

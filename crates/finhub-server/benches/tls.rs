@@ -90,7 +90,7 @@ async fn start() -> Fixture {
     let tls_addr = tls_listener.local_addr().expect("addr");
     let plain_addr = plain_listener.local_addr().expect("addr");
     let limits = state.http.connections.clone();
-    let app = finhub_server::http::router(state.clone());
+    let app = finhub_server::http::app(state.clone());
     tokio::spawn(finhub_server::serve_tls(
         tls_listener,
         app.clone(),

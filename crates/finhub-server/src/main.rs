@@ -112,7 +112,7 @@ async fn serve_until_stopped(
     let limits = state.http.connections.clone();
     let clock = state.clock.clone();
     let background = Background::start(&state).await?;
-    let app = finhub_server::http::router(state);
+    let app = finhub_server::http::app(state);
     let served = match (listening, tls) {
         (Listening::Here(listener), Some(tls)) => {
             serve_tls(listener, app, limits, tls, clock, shutdown_signal()).await

@@ -88,7 +88,7 @@ impl Instance {
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(finhub_server::serve(
             listener,
-            finhub_server::http::router(state.clone()),
+            finhub_server::http::app(state.clone()),
             state.http.connections.clone(),
             std::future::pending(),
         ));

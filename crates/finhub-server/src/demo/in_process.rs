@@ -26,7 +26,7 @@ impl InProcess {
         let demo = prepare(options, clock.clone()).await?;
         let state = demo.state;
         let limits = state.http.connections.clone();
-        let app = crate::http::router(state);
+        let app = crate::http::app(state);
         let served = match demo.tls {
             Some(tls) => tokio::spawn(crate::serve_tls(
                 demo.listener,

@@ -125,7 +125,7 @@ where
 pin_project_lite::pin_project! {
     /// A request going through [`Edge`]: the routes' answer, or the time limit's, then
     /// finished by [`Tracked::finish`].
-    pub(crate) struct EdgeFuture<F> {
+    pub struct EdgeFuture<F> {
         #[pin]
         stage: Stage<F>,
         tracked: Tracked,
@@ -334,7 +334,7 @@ struct LoggedRoute<'a> {
 
 impl<'a> LoggedRoute<'a> {
     /// The route the router `matched`, or for a request no route matched, the proxied FINRA
-    /// route `path` is (the proxy is the router's fallback).
+    /// route `path` is (the proxy takes those paths ahead of the router, and is its fallback).
     fn of(matched: Option<&'a MatchedPath>, path: &'a str) -> Self {
         let unmatched = Self {
             template: "(unmatched path)",

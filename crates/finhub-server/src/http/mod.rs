@@ -3,6 +3,7 @@
 //! the domain's services (`finhub_core::auth::{Logins, Sessions, Enrolment}`) and map their
 //! errors through [`error::ApiError`]; no policy lives here.
 
+mod app;
 mod body;
 pub(crate) mod body_end;
 mod certificate;
@@ -26,6 +27,7 @@ use axum::routing::MethodFilter;
 use axum::{Json, response::IntoResponse};
 
 use crate::state::AppState;
+pub use app::App;
 pub(crate) use context::RequestFacts;
 pub(crate) use error::{ApiError, retry_after_secs};
 pub(crate) use mfa::within_mfa_limit;
@@ -41,11 +43,17 @@ pub use routes::{ENDPOINTS, Endpoint, Serves};
 /// The application: every route of [`ENDPOINTS`] and the layers around them, served by
 /// [`crate::serve`] (plain HTTP) or [`crate::serve_tls`], whose requests carry their
 /// connection's TLS facts; every request needs its peer address as `ConnectInfo` (tests give it
-/// with `MockConnectInfo`). A path no route takes goes to the proxy ([`finra::FinraProxy`]):
-/// it answers the proxied FINRA paths ([`Serves::Finra`]), parsing them itself, so the hub's
-/// hottest path skips the router's path parameters, extractors and handler machinery; any
-/// other path is 404.
-pub fn router(state: AppState) -> Router {
+/// with `MockConnectInfo`). The proxy ([`finra::FinraProxy`]) answers the proxied FINRA paths
+/// ([`Serves::Finra`]), parsing them itself: [`App`] hands it their requests ahead of the
+/// router, so the hub's hottest path skips the router and its path parameters, extractors and
+/// handler machinery. It is also the router's fallback: a path no route takes goes to it, and
+/// it answers 404 to any path it does not serve.
+pub fn app(state: AppState) -> App {
+    App::new(state.clone(), router(state))
+}
+
+/// The routes of [`app`] and the layers around them.
+fn router(state: AppState) -> Router {
     let settings = std::sync::Arc::clone(&state.http);
     let mut auth = Router::new();
     let mut pages = Router::new();

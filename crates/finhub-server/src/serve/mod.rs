@@ -16,15 +16,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::ConnectInfo;
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use crate::http::body_end::BodyWithEnd;
 use crate::tls::TlsConnectionInfo;
@@ -32,6 +32,26 @@ use deadlines::{Activity, TimedIo};
 
 pub use proxy_protocol::ProxyProtocol;
 pub use threads::ServingThreads;
+
+/// What a listener serves: the hub's [`crate::http::App`], or another axum router (the
+/// operations listener's).
+pub trait Application:
+    Service<hyper::Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<A> Application for A where
+    A: Service<hyper::Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
 
 /// The connections a listener (or a group of them) may have open at once: one permit each.
 pub(crate) type ConnectionSlots = Arc<Semaphore>;
@@ -55,7 +75,7 @@ pub struct ConnectionLimits {
     pub proxy_protocol: ProxyProtocol,
 }
 
-/// Serves `app` (the hub's [`crate::http::router`]) over plain HTTP on `listener` within
+/// Serves `app` (the hub's [`crate::http::app`]) over plain HTTP on `listener` within
 /// `limits` until `shutdown` completes, then finishes requests in flight.
 ///
 /// Plain HTTP has no client certificates, so no certificate policy applies to what it serves:
@@ -63,7 +83,7 @@ pub struct ConnectionLimits {
 /// production profile goes through [`crate::serve_tls`].
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: impl Application,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -74,7 +94,7 @@ pub async fn serve(
 /// [`serve`], taking its connections' slots from `slots`.
 pub(crate) async fn serve_plain_sharing(
     listener: TcpListener,
-    app: Router,
+    app: impl Application,
     limits: ConnectionLimits,
     slots: ConnectionSlots,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -95,7 +115,7 @@ pub(crate) async fn serve_plain_sharing(
 /// fails), and serves HTTP/1.1 on what it gives, until `shutdown` completes.
 pub(crate) async fn serve_connections<Io, Handshake, Handshaking>(
     listener: TcpListener,
-    router: Router,
+    app: impl Application,
     limits: ConnectionLimits,
     slots: ConnectionSlots,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -134,7 +154,7 @@ where
         let _ = tcp.set_nodelay(true);
         let watcher = graceful.watcher();
         let handshake = handshake.clone();
-        let router = router.clone();
+        let app = app.clone();
         let limits = limits.clone();
         tokio::spawn(async move {
             let _slot = slot;
@@ -159,7 +179,7 @@ where
                     if let Some(tls) = &tls {
                         extensions.insert(tls.clone());
                     }
-                    let answer = router.clone().oneshot(request);
+                    let answer = app.clone().oneshot(request);
                     async move {
                         let response = answer.await?;
                         // The request stays in flight until its answer has been written.

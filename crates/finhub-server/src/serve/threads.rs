@@ -10,13 +10,14 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use axum::Router;
 use finhub_clock::SharedClock;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 
-use super::{ConnectionLimits, ConnectionSlots, connection_slots, serve_plain_sharing};
+use super::{
+    Application, ConnectionLimits, ConnectionSlots, connection_slots, serve_plain_sharing,
+};
 use crate::tls::{TlsServer, serve_tls_sharing};
 
 /// Pending connections each socket keeps in its listen queue.
@@ -67,7 +68,7 @@ impl ServingThreads {
     /// start its runtime, or it panicked) stops the others, and its error is returned.
     pub async fn serve(
         self,
-        app: Router,
+        app: impl Application,
         limits: ConnectionLimits,
         tls: Option<TlsServer>,
         clock: SharedClock,
@@ -114,9 +115,9 @@ impl ServingThreads {
 }
 
 /// What one serving thread owns.
-struct ServingThread {
+struct ServingThread<A> {
     listener: std::net::TcpListener,
-    app: Router,
+    app: A,
     limits: ConnectionLimits,
     slots: ConnectionSlots,
     tls: Option<TlsServer>,
@@ -124,7 +125,7 @@ struct ServingThread {
     stopping: watch::Receiver<bool>,
 }
 
-impl ServingThread {
+impl<A: Application> ServingThread<A> {
     /// Runs the accept loop on a runtime of this thread's own until told to stop.
     fn run(self) -> io::Result<()> {
         let Self {
@@ -185,6 +186,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
 
+    use axum::Router;
     use axum::routing::get;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;

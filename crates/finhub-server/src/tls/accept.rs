@@ -5,19 +5,20 @@
 
 use std::future::Future;
 
-use axum::Router;
 use finhub_clock::SharedClock;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::TlsServer;
-use crate::serve::{ConnectionLimits, ConnectionSlots, connection_slots, serve_connections};
+use crate::serve::{
+    Application, ConnectionLimits, ConnectionSlots, connection_slots, serve_connections,
+};
 
 /// Serves the hub over HTTPS on `listener` until `shutdown` completes, then finishes requests in
 /// flight. Every request carries its connection's [`super::TlsConnectionInfo`].
 pub async fn serve_tls(
     listener: TcpListener,
-    app: Router,
+    app: impl Application,
     limits: ConnectionLimits,
     tls: TlsServer,
     clock: SharedClock,
@@ -30,7 +31,7 @@ pub async fn serve_tls(
 /// [`serve_tls`], taking its connections' slots from `slots`.
 pub(crate) async fn serve_tls_sharing(
     listener: TcpListener,
-    app: Router,
+    app: impl Application,
     limits: ConnectionLimits,
     slots: ConnectionSlots,
     tls: TlsServer,

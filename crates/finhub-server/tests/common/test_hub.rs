@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::http::Method;
 use base64::Engine;
 use finhub_clock::{SharedClock, TokioClock};
@@ -24,6 +23,7 @@ use finhub_core::scope::Scope;
 use finhub_core::shared_limits::SharedLimits;
 use finhub_core::store::Store;
 use finhub_server::config::{Config, RawConfig};
+use finhub_server::http::App;
 use finhub_server::tls::TlsServer;
 use finhub_server::{AppState, ServingThreads};
 use finhub_store::testing::{PostgresTestDatabase, redis_test_prefix};
@@ -287,7 +287,7 @@ impl TestHubBuilder {
             set_upstream(&state, upstream).await;
         }
 
-        let router = finhub_server::http::router(state.clone());
+        let router = finhub_server::http::app(state.clone());
         let stop = listener.map(|listener| {
             let (stop, stopped) = oneshot::channel::<()>();
             let shutdown = async {
@@ -358,7 +358,7 @@ pub(crate) struct TestHub {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: SharedClock,
     /// The hub's application, for in-process requests.
-    pub(crate) router: Router,
+    pub(crate) router: App,
     /// The configuration it was built from.
     pub(crate) raw: RawConfig,
     pub(crate) tenant: TenantId,

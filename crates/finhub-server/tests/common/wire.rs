@@ -6,10 +6,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use finhub_server::http::App;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -17,12 +17,12 @@ use tower::ServiceExt;
 pub(crate) const PEER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Sends a request to a router.
-pub(crate) async fn send(router: &Router, call: Call) -> Reply {
+pub(crate) async fn send(router: &App, call: Call) -> Reply {
     send_request(router, call.into_request()).await
 }
 
 /// Sends a prepared request to a router and reads the whole answer.
-pub(crate) async fn send_request(router: &Router, request: Request<Body>) -> Reply {
+pub(crate) async fn send_request(router: &App, request: Request<Body>) -> Reply {
     let response = router.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();

@@ -321,10 +321,10 @@ async fn odd_inputs_on_every_endpoint_never_answer_500() {
 }
 
 /// A state over the same store whose data key is another one, as after a botched key rotation.
-fn sibling_with_another_data_key(app: &TestApp) -> axum::Router {
+fn sibling_with_another_data_key(app: &TestApp) -> finhub_server::http::App {
     use base64::Engine;
     let other_key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
-    finhub_server::http::router(app.sibling_with(|raw| raw.keys.data_key = Some(other_key)))
+    finhub_server::http::app(app.sibling_with(|raw| raw.keys.data_key = Some(other_key)))
 }
 
 #[tokio::test(start_paused = true)]

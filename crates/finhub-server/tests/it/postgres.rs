@@ -10,14 +10,14 @@ use crate::common::paused_time::until_async;
 use crate::support::{Call, Reply, TestApp, USERNAME, advance, send};
 
 /// Two instances over one PostgreSQL database: the app's own router and a second one.
-async fn two_instances(access_ttl: u64) -> (TestApp, axum::Router) {
+async fn two_instances(access_ttl: u64) -> (TestApp, finhub_server::http::App) {
     let app = TestApp::builder()
         .postgres()
         .with_user()
         .access_ttl(access_ttl)
         .build()
         .await;
-    let other = finhub_server::http::router(app.sibling());
+    let other = finhub_server::http::app(app.sibling());
     (app, other)
 }
 
@@ -132,7 +132,7 @@ async fn a_refresh_token_raced_on_both_instances_rotates_once_and_every_winner_g
 
 /// Polls (real time, bounded; tokio's clock stays frozen, so the cache's 750 ms never pass)
 /// until the session check on `router` answers `status`.
-async fn until_session_is(router: &axum::Router, token: &str, status: StatusCode) {
+async fn until_session_is(router: &finhub_server::http::App, token: &str, status: StatusCode) {
     until_async(
         &format!("the session check to answer {status}"),
         async || send(router, session_call(token)).await.status == status,

@@ -7,8 +7,8 @@ use finhub_core::auth::SESSION_CACHE_TTL;
 use crate::support::{Call, TestApp, advance, send};
 
 /// A second hub instance over the same store and keys (as behind a load balancer).
-fn second_instance(app: &TestApp) -> axum::Router {
-    finhub_server::http::router(app.sibling())
+fn second_instance(app: &TestApp) -> finhub_server::http::App {
+    finhub_server::http::app(app.sibling())
 }
 
 fn session_call(token: &str) -> Call {

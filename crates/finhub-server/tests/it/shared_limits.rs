@@ -6,15 +6,15 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::http::StatusCode;
+use finhub_server::http::App;
 use finhub_store::testing::{OwnRedisServer, redis_url};
 
 use crate::support::{Reply, TestApp, send, until};
 
 /// Sends `count` client-credentials logins, alternating between the two instances, all at once;
 /// returns how many were admitted (the rest must be 429s).
-async fn logins_admitted(app: &TestApp, instances: [&Router; 2], count: usize) -> usize {
+async fn logins_admitted(app: &TestApp, instances: [&App; 2], count: usize) -> usize {
     let tasks: Vec<_> = (0..count)
         .map(|n| {
             let router = instances[n % 2].clone();
@@ -46,7 +46,7 @@ async fn the_per_address_login_limit_is_counted_once_across_two_instances() {
         .per_customer_per_minute(1_000)
         .build()
         .await;
-    let other = finhub_server::http::router(app.sibling());
+    let other = finhub_server::http::app(app.sibling());
     assert_eq!(logins_admitted(&app, [&app.router, &other], 20).await, 6);
     // The shared count holds the retry time too: one interval (10 s) frees one login.
     tokio::time::advance(Duration::from_secs(10)).await;
@@ -64,7 +64,7 @@ async fn without_redis_each_instance_admits_its_share_and_shared_limits_resume_w
         .per_customer_per_minute(1_000)
         .build()
         .await;
-    let other = finhub_server::http::router(app.sibling());
+    let other = finhub_server::http::app(app.sibling());
     assert_eq!(logins_admitted(&app, [&app.router, &other], 2).await, 2);
 
     redis.stop();

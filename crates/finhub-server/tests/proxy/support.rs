@@ -19,12 +19,12 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::http::Method;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use finhub_core::ids::TenantId;
 use finhub_server::config::RawConfig;
+use finhub_server::http::App;
 use finra_client::{Auth, FinraClient, Pacer, PagingConfig, RetryPolicy, Row};
 use finra_emulator::{
     Counters, Credential, EmulatorConfig, Faults, RunningEmulator, Throttle, Tier,
@@ -239,7 +239,7 @@ impl Hub {
     /// too.
     pub(crate) fn second_instance(&self) -> Sender {
         Sender {
-            router: finhub_server::http::router(self.sibling()),
+            router: finhub_server::http::app(self.sibling()),
             seen: self.sender.seen.clone(),
         }
     }
@@ -248,7 +248,7 @@ impl Hub {
     /// store (connection pool), session cache, upstream clients and limits.
     pub(crate) async fn second_process(&self) -> Sender {
         Sender {
-            router: finhub_server::http::router(self.sibling_with_own_store().await),
+            router: finhub_server::http::app(self.sibling_with_own_store().await),
             seen: self.sender.seen.clone(),
         }
     }
@@ -460,7 +460,7 @@ impl Hub {
 /// Sends in-process requests and records the answers. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Sender {
-    router: Router,
+    router: App,
     seen: Seen,
 }
 

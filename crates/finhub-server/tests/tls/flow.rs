@@ -121,7 +121,7 @@ async fn the_production_demo_serves_login_data_refresh_rotation_and_logout_over_
     let clock = demo.state.clock.clone();
     let server = tokio::spawn(finhub_server::serve_tls(
         demo.listener,
-        finhub_server::http::router(demo.state),
+        finhub_server::http::app(demo.state),
         limits,
         tls,
         clock,
@@ -458,7 +458,7 @@ fn demo_request(
 
 /// The demo hub's answer to `request`, in-process: status and body.
 async fn demo_answer(
-    router: axum::Router,
+    router: finhub_server::http::App,
     request: axum::http::Request<axum::body::Body>,
 ) -> (StatusCode, axum::body::Bytes) {
     use tower::ServiceExt as _;
@@ -499,7 +499,7 @@ async fn the_integration_demo_has_a_user_with_an_enrolled_factor_and_shows_how_t
     );
 
     let state = demo.state.clone();
-    let router = finhub_server::http::router(demo.state.clone());
+    let router = finhub_server::http::app(demo.state.clone());
     let login = |otp: Option<String>| {
         let mut body = json!({
             "grantType": "password",
@@ -573,7 +573,7 @@ async fn the_demo_downloads_traqs_files_through_the_hub() {
     assert!(credentials[0].expires_at.is_some());
 
     let c = &demo.credentials;
-    let router = finhub_server::http::router(demo.state.clone());
+    let router = finhub_server::http::app(demo.state.clone());
     let send = |request| demo_answer(router.clone(), request);
     let login = json!({
         "grantType": "password",

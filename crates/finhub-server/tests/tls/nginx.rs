@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::extract::Request;
-use axum::middleware::{self, Next};
+use axum::http::Request;
 use finhub_server::demo::{DemoOptions, prepare};
 use finhub_store::testing::{PostgresTestDatabase, redis_url};
+use hyper::body::Incoming;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 use crate::support::demo_tls_config;
 
@@ -109,15 +110,12 @@ async fn two_instances_behind_nginx_over_mutual_tls_share_sessions_and_see_the_r
         direct.push(listener.local_addr().expect("an address"));
         let count = Arc::new(AtomicUsize::new(0));
         served.push(Arc::clone(&count));
-        let router = finhub_server::http::router(state.clone()).layer(middleware::from_fn(
-            move |request: Request, next: Next| {
-                let count = Arc::clone(&count);
-                async move {
-                    count.fetch_add(1, Ordering::SeqCst);
-                    next.run(request).await
-                }
+        let router = finhub_server::http::app(state.clone()).map_request(
+            move |request: Request<Incoming>| {
+                count.fetch_add(1, Ordering::SeqCst);
+                request
             },
-        ));
+        );
         tokio::spawn(finhub_server::serve_tls(
             listener,
             router,

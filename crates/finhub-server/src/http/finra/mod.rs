@@ -79,10 +79,13 @@ impl FinraProxy {
     }
 }
 
+/// The proxy's answer to a request, once it comes.
+pub(crate) type ProxyFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
 impl Service<Request> for FinraProxy {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = ProxyFuture;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
@@ -101,6 +104,23 @@ impl Service<Request> for FinraProxy {
 fn is_proxied(path: &str) -> bool {
     path.strip_prefix(PREFIX)
         .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether [`super::App`] hands `path` to the proxy without asking the router: every path
+/// the proxy answers but the result links', which have a route of their own. The router would
+/// send each of these paths to the proxy too, as its fallback (checked against the route table
+/// by the tests).
+pub(super) fn takes_ahead_of_router(path: &str) -> bool {
+    let Some(rest) = path
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.strip_prefix('/'))
+    else {
+        return false;
+    };
+    let result_link = rest
+        .strip_prefix(RESULTS)
+        .is_some_and(|link| link.starts_with('/'));
+    !result_link
 }
 
 /// A proxied call: the request's facts and its session token, read as every session call
@@ -382,6 +402,39 @@ mod tests {
         }
         for other in ["/v1/finra", "/v1/finraX/datasets", "/v1/auth/nope", "/", ""] {
             assert!(!is_proxied(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn the_app_hands_the_proxy_only_paths_the_router_would_hand_it() {
+        use super::super::{ENDPOINTS, Serves};
+        // Each route's template as a path: the proxied FINRA routes go to the proxy, every
+        // other route (the result links' among them) to the router.
+        for endpoint in ENDPOINTS {
+            let path = endpoint.path.replace(['{', '}'], "");
+            assert_eq!(
+                takes_ahead_of_router(&path),
+                matches!(endpoint.serves, Serves::Finra),
+                "{}",
+                endpoint.path
+            );
+        }
+        // Paths under the prefix that no route takes: the router's fallback is the proxy.
+        for path in [
+            "/v1/finra/",
+            "/v1/finra/nope",
+            "/v1/finra/results",
+            "/v1/finra/resultsX",
+        ] {
+            assert!(takes_ahead_of_router(path), "{path}");
+        }
+        for path in [
+            "/v1/finra/results/a",
+            "/v1/finra/results/a/b",
+            "/v1/finra",
+            "/",
+        ] {
+            assert!(!takes_ahead_of_router(path), "{path}");
         }
     }
 
