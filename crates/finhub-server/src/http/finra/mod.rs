@@ -111,16 +111,11 @@ fn is_proxied(path: &str) -> bool {
 /// send each of these paths to the proxy too, as its fallback (checked against the route table
 /// by the tests).
 pub(super) fn takes_ahead_of_router(path: &str) -> bool {
-    let Some(rest) = path
+    let result_link = path
         .strip_prefix(PREFIX)
-        .and_then(|rest| rest.strip_prefix('/'))
-    else {
-        return false;
-    };
-    let result_link = rest
-        .strip_prefix(RESULTS)
+        .and_then(|rest| rest.strip_prefix('/')?.strip_prefix(RESULTS))
         .is_some_and(|link| link.starts_with('/'));
-    !result_link
+    is_proxied(path) && !result_link
 }
 
 /// A proxied call: the request's facts and its session token, read as every session call
