@@ -12,6 +12,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod ids;
 pub mod mfa;
+pub mod minted_keys;
 pub mod model;
 pub mod net;
 pub mod password;

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AuthError, TokenProblem};
+use crate::minted_keys::MintedKeyMap;
 use crate::model::AuthMethod;
 use crate::secret::SecretHash;
 
@@ -172,7 +173,7 @@ pub struct SessionTokens {
     /// Tokens whose signature and claims passed, by the SHA-256 of the token. Neither can change
     /// for a given token and key set, so a token seen again skips the JWT decode and the hash
     /// of its session key; the time checks run on every call.
-    verified: Mutex<HashMap<[u8; 32], Arc<VerifiedToken>>>,
+    verified: Mutex<MintedKeyMap<[u8; 32], Arc<VerifiedToken>>>,
 }
 
 impl fmt::Debug for SessionTokens {
@@ -307,7 +308,7 @@ impl SessionTokens {
         jsonwebtoken::decode_header(token).ok()?.typ
     }
 
-    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Arc<VerifiedToken>>> {
+    fn remembered(&self) -> std::sync::MutexGuard<'_, MintedKeyMap<[u8; 32], Arc<VerifiedToken>>> {
         self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

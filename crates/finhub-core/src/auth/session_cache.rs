@@ -9,7 +9,6 @@
 //! the first to miss takes the session's [`Flight`] and reads, the others wait for it and then
 //! find the entry it put (or, when it found nothing to put, take their own turn).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use tokio::time::Instant;
 
 use crate::ids::{FamilyId, TenantId};
+use crate::minted_keys::MintedKeyMap;
 use crate::model::{Principal, Session, Tenant};
 use crate::secret::SecretHash;
 
@@ -37,14 +37,14 @@ struct Entry {
 /// Live sessions by the hash of their key.
 #[derive(Default)]
 pub(crate) struct SessionCache {
-    entries: Mutex<HashMap<SecretHash, Entry>>,
+    entries: Mutex<MintedKeyMap<SecretHash, Entry>>,
     /// The sessions being read from the store now, one turn at a time each.
     flights: Lanes,
 }
 
 /// One async lock per session being read from the store, shared with the [`Flight`]s holding
 /// them (each removes its session's lane when nobody else waits for it).
-type Lanes = Arc<Mutex<HashMap<SecretHash, Arc<AsyncMutex<()>>>>>;
+type Lanes = Arc<Mutex<MintedKeyMap<SecretHash, Arc<AsyncMutex<()>>>>>;
 
 /// The turn to read one session from the store; the next request waiting for the same session
 /// goes when this is dropped (read, failed or cancelled alike).
@@ -157,7 +157,7 @@ impl SessionCache {
         });
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SecretHash, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, MintedKeyMap<SecretHash, Entry>> {
         lock(&self.entries)
     }
 }

@@ -3,7 +3,7 @@
 //! is alone, its share of it while the shared store is away.
 
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::num::NonZeroU32;
 use std::ops::Add;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use governor::clock::{Clock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
-use governor::state::keyed::DefaultKeyedStateStore;
+use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
 
 /// An instant of tokio's clock, as governor wants it.
@@ -50,26 +50,28 @@ impl Clock for TokioClock {
     }
 }
 
-/// A keyed limiter: `per_period` requests per `period` per key, bursting up to `per_period`.
-pub struct KeyedLimiter<K: Hash + Eq + Clone> {
-    limiter: RateLimiter<K, DefaultKeyedStateStore<K>, TokioClock, NoOpMiddleware<TokioInstant>>,
+/// A keyed limiter: `per_period` requests per `period` per key, bursting up to `per_period`,
+/// its keys hashed by `S`.
+pub struct KeyedLimiter<K: Hash + Eq + Clone, S: BuildHasher + Clone = std::hash::RandomState> {
+    limiter: RateLimiter<K, DashMapStateStore<K, S>, TokioClock, NoOpMiddleware<TokioInstant>>,
 }
 
-impl<K: Hash + Eq + Clone> fmt::Debug for KeyedLimiter<K> {
+impl<K: Hash + Eq + Clone, S: BuildHasher + Clone> fmt::Debug for KeyedLimiter<K, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("KeyedLimiter")
     }
 }
 
-impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
+impl<K: Hash + Eq + Clone, S: BuildHasher + Clone + Default> KeyedLimiter<K, S> {
     /// `per_period` requests per `period` for each key.
     pub fn new(per_period: u32, period: Duration) -> Self {
         let burst = NonZeroU32::new(per_period).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(period / burst.get())
             .unwrap_or_else(|| Quota::per_second(burst))
             .allow_burst(burst);
+        let keys = DashMapStateStore::with_hasher(S::default());
         Self {
-            limiter: RateLimiter::new(quota, DefaultKeyedStateStore::default(), TokioClock),
+            limiter: RateLimiter::new(quota, keys, TokioClock),
         }
     }
 
@@ -92,7 +94,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_key_gets_its_burst_then_waits_exactly_one_emission_interval() {
-        let limiter = KeyedLimiter::new(120, Duration::from_secs(60));
+        let limiter: KeyedLimiter<&str> = KeyedLimiter::new(120, Duration::from_secs(60));
         for _ in 0..120 {
             assert!(limiter.check(&"a").is_ok());
         }

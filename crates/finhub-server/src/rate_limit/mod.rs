@@ -7,12 +7,13 @@ mod pacer;
 mod shared;
 
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::IpAddr;
 use std::time::Duration;
 
 use finhub_core::error::AuthError;
 use finhub_core::ids::{CustomerId, TenantId};
+use finhub_core::minted_keys::MintedKeys;
 use finhub_core::model::Session;
 use finhub_core::secret::SecretHash;
 use finhub_core::shared_limits::{Admission, Gcra, LimitKey};
@@ -26,36 +27,52 @@ use crate::metrics::Metrics;
 
 /// What a limit counts by, as text for the shared store's key (hashed there).
 pub trait LimitSubject: Hash + Eq + Clone {
+    /// How the limit's keys kept in this process are hashed: std's SipHash for keys a caller
+    /// chooses, foldhash for keys the hub minted or has verified.
+    type Hasher: BuildHasher + Clone + Default;
+
     /// The text this key is counted under.
     fn subject(&self) -> String;
 }
 
 impl LimitSubject for IpAddr {
+    type Hasher = RandomState;
+
     fn subject(&self) -> String {
         self.to_string()
     }
 }
 
+/// A session's key hash: read from a verified session.
 impl LimitSubject for SecretHash {
+    type Hasher = MintedKeys;
+
     fn subject(&self) -> String {
         self.as_str().to_owned()
     }
 }
 
 impl LimitSubject for String {
+    type Hasher = RandomState;
+
     fn subject(&self) -> String {
         self.clone()
     }
 }
 
 impl LimitSubject for (String, String) {
+    type Hasher = RandomState;
+
     fn subject(&self) -> String {
         // The tenant id has no `/`, so the pair reads back unambiguously.
         format!("{}/{}", self.0, self.1)
     }
 }
 
+/// A tenant and customer: read from a verified session.
 impl LimitSubject for (TenantId, CustomerId) {
+    type Hasher = MintedKeys;
+
     fn subject(&self) -> String {
         format!("{}/{}", self.0, self.1)
     }
@@ -68,7 +85,7 @@ pub struct Limit<K: LimitSubject> {
     /// Requests this limit refused (the metrics' counter; the two data limits share one).
     refused: Counter,
     /// The whole limit when alone; this instance's share while the shared store is away.
-    local: KeyedLimiter<K>,
+    local: KeyedLimiter<K, K::Hasher>,
     shared: Option<SharedStore>,
 }
 
@@ -246,5 +263,30 @@ impl Limiters {
         self.data_per_session.retain_recent();
         self.data_per_customer.retain_recent();
         self.mfa_per_session.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::any::TypeId;
+
+    use super::*;
+
+    fn hasher_of<K: LimitSubject>() -> TypeId
+    where
+        K::Hasher: 'static,
+    {
+        TypeId::of::<K::Hasher>()
+    }
+
+    #[test]
+    fn keys_a_caller_chooses_keep_siphash_and_only_verified_keys_take_the_fast_hasher() {
+        let siphash = TypeId::of::<RandomState>();
+        assert_eq!(hasher_of::<IpAddr>(), siphash);
+        assert_eq!(hasher_of::<String>(), siphash);
+        assert_eq!(hasher_of::<(String, String)>(), siphash);
+        let fast = TypeId::of::<MintedKeys>();
+        assert_eq!(hasher_of::<SecretHash>(), fast);
+        assert_eq!(hasher_of::<(TenantId, CustomerId)>(), fast);
     }
 }

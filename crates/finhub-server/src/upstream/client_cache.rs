@@ -3,11 +3,11 @@
 //! requests end up sharing one client, so they share one token mint. Keys found without a
 //! credential are remembered for as long, for work that may skip them (warming a token).
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use finhub_core::minted_keys::MintedKeyMap;
 use tokio::time::Instant;
 
 /// How long a client is used without re-reading its stored credential: a replaced credential
@@ -16,9 +16,9 @@ pub(crate) const CREDENTIAL_RECHECK: Duration = Duration::from_secs(1);
 
 /// Clients by key (a tenant, or a tenant and environment).
 pub(crate) struct ClientCache<K, C> {
-    entries: Mutex<HashMap<K, Entry<C>>>,
+    entries: Mutex<MintedKeyMap<K, Entry<C>>>,
     /// Keys last found with no stored credential, and when.
-    absent: Mutex<HashMap<K, Instant>>,
+    absent: Mutex<MintedKeyMap<K, Instant>>,
 }
 
 struct Entry<C> {
@@ -32,8 +32,8 @@ struct Entry<C> {
 impl<K, C> Default for ClientCache<K, C> {
     fn default() -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
-            absent: Mutex::new(HashMap::new()),
+            entries: Mutex::default(),
+            absent: Mutex::default(),
         }
     }
 }
@@ -93,7 +93,7 @@ impl<K: Eq + Hash + Clone, C: Clone> ClientCache<K, C> {
             .is_some_and(|at| now.saturating_duration_since(*at) < CREDENTIAL_RECHECK)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<K, Entry<C>>> {
+    fn lock(&self) -> MutexGuard<'_, MintedKeyMap<K, Entry<C>>> {
         lock(&self.entries)
     }
 }
