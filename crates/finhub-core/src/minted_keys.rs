@@ -1,8 +1,9 @@
 //! The hasher of the in-process maps keyed by what the hub minted or has verified: digests of
-//! secrets, and ids read from its own signed tokens and stored sessions. These maps are read on
-//! every proxied call; foldhash hashes their keys in a fraction of std's SipHash. SipHash's
-//! guard against hash flooding is not needed for them, since no caller chooses their keys.
-//! Keys a caller does choose (client addresses, ids as sent) stay on std's hasher.
+//! secrets (no caller can choose a digest, even of a value it sent), and ids read from the hub's
+//! own signed tokens and stored sessions. These maps are read on every proxied call; foldhash
+//! hashes their keys in a fraction of the time std's SipHash takes, and SipHash's guard against
+//! hash flooding is not needed where no caller chooses the keys. Keys a caller does choose
+//! (client addresses, ids as sent) stay on std's hasher.
 
 use std::collections::HashMap;
 
