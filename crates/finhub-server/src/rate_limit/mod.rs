@@ -28,7 +28,7 @@ use crate::metrics::Metrics;
 /// What a limit counts by, as text for the shared store's key (hashed there).
 pub trait LimitSubject: Hash + Eq + Clone {
     /// How the limit's keys kept in this process are hashed: std's SipHash for keys a caller
-    /// chooses, foldhash for keys the hub minted or has verified.
+    /// chooses, foldhash ([`MintedKeys`]) for keys no caller can choose.
     type Hasher: BuildHasher + Clone + Default;
 
     /// The text this key is counted under.
@@ -43,7 +43,7 @@ impl LimitSubject for IpAddr {
     }
 }
 
-/// A session's key hash: read from a verified session.
+/// A digest (a session key's hash): no caller can choose one.
 impl LimitSubject for SecretHash {
     type Hasher = MintedKeys;
 
