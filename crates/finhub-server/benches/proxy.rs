@@ -22,9 +22,10 @@
 //!   rounds' own spread;
 //! - a download of every row of `otcMarket/weeklySummary` at `Scale::Full` (over 1 000 000
 //!   rows) through the hub by finra-client (`stream_raw_rows`, 5 000-row pages, 4 in flight),
-//!   while the hub's resident memory is sampled; also a tenth of it. Then nine rounds of the
+//!   while the hub's resident memory is sampled; also a tenth of it. Then twelve rounds of the
 //!   full download through the hub, through nginx (set up for streamed bodies: buffering off,
-//!   256 KiB buffers, 2 workers) and straight from the emulator, back to back, each proxy's
+//!   256 KiB buffers, 2 workers) and straight from the emulator, back to back in an order that
+//!   turns from round to round (each system first, second and last as often), each proxy's
 //!   speed taken against the straight download of its own round, with each proxy's CPU time.
 //!   Targets: flat memory (the hub's peak RSS grows by a small constant, not with the rows),
 //!   and through the hub at least 95 % as fast as straight (median of the rounds' ratios);
@@ -69,7 +70,7 @@ use futures_util::TryStreamExt;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use support::rounds::{Spread, alternating};
+use support::rounds::{Spread, alternating, order};
 
 const SMALL_TENANT: &str = "1111111";
 const FULL_TENANT: &str = "2222222";
@@ -89,8 +90,9 @@ const TARGET_RATE_RATIO: f64 = 0.5;
 /// "Flat": the hub's peak RSS during the 1 000 000-row download may exceed its RSS before by at
 /// most this much (the download moves about 600 MB of JSON through the hub).
 const TARGET_PEAK_GROWTH_MIB: f64 = 64.0;
-/// Rounds of the full download through each proxy and straight, back to back.
-const DOWNLOAD_ROUNDS: usize = 9;
+/// Rounds of the full download through each proxy and straight, back to back: twice each order
+/// `support::rounds::order` gives three systems.
+const DOWNLOAD_ROUNDS: usize = 12;
 /// The download through the hub at least this fast as straight from the emulator.
 const TARGET_DOWNLOAD_SPEED: f64 = 0.95;
 
@@ -352,7 +354,8 @@ fn download_section(
 }
 
 /// The download's speed: rounds of the same full download through the hub, through nginx (set
-/// up for streamed bodies) and straight, back to back, each proxy's speed taken against the
+/// up for streamed bodies) and straight, back to back in the order [`order`] gives each round
+/// (no system always runs first, or always right after another), each proxy's speed taken against the
 /// straight download of its own round (which cancels the machine's slower and faster spells)
 /// and the median of those ratios reported, with each proxy's CPU time per download.
 fn download_speed(
@@ -375,27 +378,39 @@ fn download_speed(
         (running, client)
     });
     let hub_pid = [hub.child.id()];
+    // The systems of each round, run in the order `order` gives the round.
+    let mut systems = vec![Route::Hub, Route::Straight];
+    if via_nginx.is_some() {
+        systems.insert(1, Route::Nginx);
+    }
     let (mut through_hub, mut through_nginx, mut straight) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..DOWNLOAD_ROUNDS {
-        through_hub.push(download(
-            runtime,
-            via_hub,
-            everything.clone(),
-            None,
-            &hub_pid,
-        ));
-        if let Some((running, via_nginx)) = &via_nginx {
-            // Looked up each round: nginx forks its workers after it starts accepting.
-            let nginx_pids = running.process_ids();
-            through_nginx.push(download(
-                runtime,
-                via_nginx,
-                everything.clone(),
-                None,
-                &nginx_pids,
-            ));
+    for round in 0..DOWNLOAD_ROUNDS {
+        for place in order(systems.len(), round) {
+            match (systems[place], &via_nginx) {
+                (Route::Hub, _) => through_hub.push(download(
+                    runtime,
+                    via_hub,
+                    everything.clone(),
+                    None,
+                    &hub_pid,
+                )),
+                (Route::Nginx, Some((running, via_nginx))) => {
+                    // Looked up each round: nginx forks its workers after it starts accepting.
+                    let nginx_pids = running.process_ids();
+                    through_nginx.push(download(
+                        runtime,
+                        via_nginx,
+                        everything.clone(),
+                        None,
+                        &nginx_pids,
+                    ));
+                }
+                (Route::Nginx, None) => {}
+                (Route::Straight, _) => {
+                    straight.push(download(runtime, direct, everything.clone(), None, &[]));
+                }
+            }
         }
-        straight.push(download(runtime, direct, everything.clone(), None, &[]));
     }
     let seconds = |runs: &[Download]| {
         runs.iter()
@@ -420,7 +435,8 @@ fn download_speed(
     let cpu = |runs: &[Download]| median(runs.iter().map(|run| run.cpu_seconds).collect());
     println!(
         "  {DOWNLOAD_ROUNDS} rounds of the full download, each through the hub, through nginx \
-         (proxy_buffering off, 256 KiB buffers, 2 workers) and straight, in that order; seconds:"
+         (proxy_buffering off, 256 KiB buffers, 2 workers) and straight, back to back in an \
+         order that turns from round to round (each system in each place as often); seconds:"
     );
     println!("    through the hub: {}", seconds(&through_hub));
     if nginx.is_some() {
@@ -1459,6 +1475,14 @@ struct Download {
     rss_before: u64,
     rss_peak: u64,
     rss_after: u64,
+}
+
+/// The ways the download goes in [`download_speed`]'s rounds.
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    Hub,
+    Nginx,
+    Straight,
 }
 
 /// Streams every row of `query`, sampling the hub's RSS meanwhile when `hub` is given and

@@ -22,6 +22,20 @@ pub(crate) fn alternating<T>(
         .collect()
 }
 
+/// The order in which round `round` runs `systems` systems (indices): each rotation of them in
+/// turn, forwards for `systems` rounds and then backwards for as many. Over `2 × systems` rounds
+/// every system runs in every place twice and right after every other as often as right before
+/// it, so neither a place nor a neighbour favours one.
+pub(crate) fn order(systems: usize, round: usize) -> Vec<usize> {
+    let turn = round % systems.max(1);
+    let forwards = (0..systems).map(move |place| (turn + place) % systems);
+    if (round / systems.max(1)).is_multiple_of(2) {
+        forwards.collect()
+    } else {
+        forwards.rev().collect()
+    }
+}
+
 /// Each round's `ours ÷ theirs`.
 pub(crate) fn ratios(ours: &[f64], theirs: &[f64]) -> Vec<f64> {
     ours.iter()
