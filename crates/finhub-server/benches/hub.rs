@@ -3,7 +3,8 @@
 //! - `client_credentials` logins/s (target ≥ 2 000/s);
 //! - `password` logins/s vs the Argon2id ceiling of this machine (2 threads hashing, no HTTP),
 //!   alternating rounds of the same length, each login round against the ceiling rounds on
-//!   either side of it (target ≥ 95 %);
+//!   either side of it (target ≥ 95 %), with the two hashes' memory beside the machine's
+//!   last-level cache (where they outgrow it, the rest of each login runs from memory);
 //! - the time of a wrong-password login vs an unknown-user login, timed in pairs one right
 //!   after the other (target: the median pair within 5 %);
 //! - password + TOTP logins/s vs password-only logins/s, alternating rounds of the same load
@@ -20,7 +21,8 @@
 //! The server runs in this process, served as `finhub serve` serves (a runtime per serving
 //! thread, one thread per core), SQLite in WAL mode in a temp dir,
 //! integration profile with its rate limits raised (and said so). The load generator is `wrk`
-//! (Debian package) on the same two cores. Run: `bench/hub.sh` or
+//! (Debian package) on the same two cores. The machine (CPU model, cores, caches, features,
+//! memory) is printed first. Run: `bench/hub.sh` or
 //! `cargo bench -p finhub-server --bench hub`.
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
@@ -268,6 +270,49 @@ fn argon2_ceiling() -> f64 {
     f64::from(verified) / started.elapsed().as_secs_f64()
 }
 
+/// The Argon2id working memory of the ceiling's two hashes in flight beside the machine's
+/// last-level cache: where the two together outgrow it, each login's work besides Argon2 finds
+/// its code and data evicted from the cache, and costs more than it does beside smaller hashes.
+fn argon2_memory_in_flight() -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let phc = runtime
+        .block_on(finhub_core::password::PasswordHasher::new(1).hash(SecretString::from(PASSWORD)))
+        .expect("hash");
+    // The memory cost as the hash records it: `$argon2id$v=19$m=<KiB>,t=…`.
+    let memory_kib = phc.split('$').find_map(|part| {
+        part.split(',')
+            .find_map(|param| param.strip_prefix("m="))
+            .and_then(|kib| kib.parse::<u64>().ok())
+    });
+    let Some(memory_kib) = memory_kib else {
+        return format!("Argon2id memory: not found in the hash {phc}");
+    };
+    let in_flight = 2 * memory_kib * 1024;
+    let machine = support::machine::Machine::read();
+    let beside = machine.last_level_cache().map_or_else(
+        || "this machine's last-level cache: unknown".to_owned(),
+        |cache| {
+            format!(
+                "this machine's last-level cache {} ({})",
+                support::machine::size(cache),
+                if in_flight > cache {
+                    "smaller: the two hashes alone outgrow it"
+                } else {
+                    "larger: it holds both, with room to spare"
+                }
+            )
+        },
+    );
+    format!(
+        "Argon2id memory in flight: 2 hashes × {} = {}; {beside}",
+        support::machine::size(memory_kib * 1024),
+        support::machine::size(in_flight),
+    )
+}
+
 /// What a round of logins measured.
 #[derive(Debug, Clone, Copy)]
 struct Round {
@@ -364,6 +409,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    println!("machine: {}", support::machine::Machine::read().describe());
     let fixture = Arc::new(runtime.block_on(start()));
     // `cargo bench --bench hub -- anchors` measures only the comparison with oidc-provider,
     // `-- passwords` only password logins against the Argon2id ceiling and the wrong-password
@@ -468,6 +514,7 @@ fn password_logins(fixture: &Fixture) {
         listed(ceilings.iter().copied(), 0),
         listed(pw_rates.iter().copied(), 0),
     );
+    println!("  {}", argon2_memory_in_flight());
     let ratio = median_of(ratios.clone());
     println!(
         "  password logins ÷ the mean of the ceiling rounds around them (rounds of {} s): {} %; \

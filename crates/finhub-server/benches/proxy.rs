@@ -40,7 +40,8 @@
 //! `wrk` (Debian package) is a third process. All of them share the machine's cores.
 //! The emulators' throttle is off and the hub's config raises its limits, so the hub, not
 //! FINRA's cap, is measured: data calls per session and per customer 10^8/s, logins 10^8/min,
-//! upstream pacing off (`requests_per_second = 0`). Run: `bench/proxy.sh` or
+//! upstream pacing off (`requests_per_second = 0`). The machine (CPU model, cores, caches,
+//! features, memory) is printed first. Run: `bench/proxy.sh` or
 //! `cargo bench -p finhub-server --bench proxy`.
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
@@ -111,6 +112,7 @@ fn main() {
          (data calls 10^8/s per session and per customer, logins 10^8/min) and upstream pacing \
          off (requests_per_second = 0)."
     );
+    println!("machine: {}", support::machine::Machine::read().describe());
 
     let started = Instant::now();
     let small = runtime
