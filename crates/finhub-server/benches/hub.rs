@@ -484,7 +484,7 @@ fn main() {
 }
 
 /// Rounds of password logins, each between two rounds of the Argon2id ceiling.
-const PASSWORD_ROUNDS: usize = 5;
+const PASSWORD_ROUNDS: usize = 9;
 
 /// Password logins against the Argon2id ceiling: rounds of the same length alternating, the
 /// ceiling first and last. Each login round is taken against the mean of the two ceiling rounds
