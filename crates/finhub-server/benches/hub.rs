@@ -4,7 +4,7 @@
 //! - `password` logins/s vs the Argon2id ceiling of this machine (2 threads hashing, no HTTP),
 //!   alternating rounds of the same length, each login round against the ceiling rounds on
 //!   either side of it (target ≥ 95 %), with the two hashes' memory beside the machine's
-//!   last-level cache (where they outgrow it, the rest of each login runs from memory);
+//!   last-level cache (the rest of each login shares that cache with them);
 //! - the time of a wrong-password login vs an unknown-user login, timed in pairs one right
 //!   after the other (target: the median pair within 5 %);
 //! - password + TOTP logins/s vs password-only logins/s, alternating rounds of the same load
@@ -271,8 +271,8 @@ fn argon2_ceiling() -> f64 {
 }
 
 /// The Argon2id working memory of the ceiling's two hashes in flight beside the machine's
-/// last-level cache: where the two together outgrow it, each login's work besides Argon2 finds
-/// its code and data evicted from the cache, and costs more than it does beside smaller hashes.
+/// last-level cache, which the rest of each login shares with them: a figure to read the
+/// password target's result against when it differs from one machine to another.
 fn argon2_memory_in_flight() -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -357,9 +357,10 @@ fn download_section(
 
 /// The download's speed: rounds of the same full download through the hub, through nginx (set
 /// up for streamed bodies) and straight, back to back in the order [`order`] gives each round
-/// (no system always runs first, or always right after another), each proxy's speed taken against the
-/// straight download of its own round (which cancels the machine's slower and faster spells)
-/// and the median of those ratios reported, with each proxy's CPU time per download.
+/// (no system always runs first, or always right after another), each proxy's speed taken
+/// against the straight download of its own round (which cancels the machine's slower and
+/// faster spells) and the median of those ratios reported, with each proxy's CPU time per
+/// download.
 fn download_speed(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
@@ -382,21 +383,21 @@ fn download_speed(
     let hub_pid = [hub.child.id()];
     // The systems of each round, run in the order `order` gives the round.
     let mut systems = vec![Route::Hub, Route::Straight];
-    if via_nginx.is_some() {
-        systems.insert(1, Route::Nginx);
+    if let Some((running, via_nginx)) = &via_nginx {
+        systems.insert(1, Route::Nginx(running, via_nginx));
     }
     let (mut through_hub, mut through_nginx, mut straight) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..DOWNLOAD_ROUNDS {
         for place in order(systems.len(), round) {
-            match (systems[place], &via_nginx) {
-                (Route::Hub, _) => through_hub.push(download(
+            match systems[place] {
+                Route::Hub => through_hub.push(download(
                     runtime,
                     via_hub,
                     everything.clone(),
                     None,
                     &hub_pid,
                 )),
-                (Route::Nginx, Some((running, via_nginx))) => {
+                Route::Nginx(running, via_nginx) => {
                     // Looked up each round: nginx forks its workers after it starts accepting.
                     let nginx_pids = running.process_ids();
                     through_nginx.push(download(
@@ -407,8 +408,7 @@ fn download_speed(
                         &nginx_pids,
                     ));
                 }
-                (Route::Nginx, None) => {}
-                (Route::Straight, _) => {
+                Route::Straight => {
                     straight.push(download(runtime, direct, everything.clone(), None, &[]));
                 }
             }
@@ -1480,10 +1480,11 @@ struct Download {
 }
 
 /// The ways the download goes in [`download_speed`]'s rounds.
-#[derive(Debug, Clone, Copy)]
-enum Route {
+#[derive(Clone, Copy)]
+enum Route<'a> {
     Hub,
-    Nginx,
+    /// Through nginx, with the client that goes through it.
+    Nginx(&'a NginxStream, &'a FinraClient),
     Straight,
 }
 
