@@ -71,7 +71,7 @@ impl Machine {
             parts.push(caches.join(", "));
         }
         if self.features.is_empty() {
-            parts.push("no SHA extensions, AVX2 or AVX-512".into());
+            parts.push(format!("none of {}", FEATURES.join(", ")));
         } else {
             parts.push(self.features.join(" "));
         }
