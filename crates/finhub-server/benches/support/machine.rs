@@ -29,8 +29,8 @@ impl Machine {
         let field = |name: &str| {
             cpuinfo
                 .lines()
-                .find(|line| line.split(':').next().is_some_and(|key| key.trim() == name))
-                .and_then(|line| line.split_once(':'))
+                .filter_map(|line| line.split_once(':'))
+                .find(|(key, _)| key.trim() == name)
                 .map(|(_, value)| value.trim().to_owned())
         };
         let flags = field("flags").unwrap_or_default();
