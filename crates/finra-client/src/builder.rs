@@ -71,6 +71,7 @@ pub struct FinraClientBuilder {
     /// A client certificate chain and its private key, PEM, presented to servers that ask.
     identity: Option<ClientIdentity>,
     on_mint: Option<OnMint>,
+    compression: bool,
 }
 
 impl Default for FinraClientBuilder {
@@ -89,6 +90,7 @@ impl Default for FinraClientBuilder {
             extra_roots: Vec::new(),
             identity: None,
             on_mint: None,
+            compression: true,
         }
     }
 }
@@ -186,6 +188,15 @@ impl FinraClientBuilder {
         self
     }
 
+    /// Whether Query API calls ask for gzip-compressed answers (on by default: FINRA's pages
+    /// travel about ten times smaller). Answers are inflated as they arrive, within the same
+    /// size limits as uncompressed ones. [`FinraClient::send_raw`] never asks by itself: it
+    /// passes on the `Accept-Encoding` it is given, and the body as it comes.
+    pub fn compression(mut self, enabled: bool) -> Self {
+        self.compression = enabled;
+        self
+    }
+
     /// The client, or [`FinraError::Config`] for an unusable URL or setting.
     pub fn build(self) -> Result<FinraClient, FinraError> {
         let api_base = parse_base(&self.api_base)?;
@@ -228,6 +239,7 @@ impl FinraClientBuilder {
                 pacer: self.pacer.unwrap_or_default(),
                 clock,
                 paging: self.paging,
+                compression: self.compression,
                 metadata: Mutex::new(HashMap::new()),
             }),
         })

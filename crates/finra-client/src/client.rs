@@ -15,6 +15,7 @@ use secrecy::SecretString;
 
 use crate::builder::FinraClientBuilder;
 use crate::catalogue::DatasetMetadata;
+use crate::encoding::Coding;
 use crate::error::FinraError;
 use crate::pacer::Pacer;
 use crate::paging::PagingConfig;
@@ -44,6 +45,8 @@ pub(crate) struct ClientInner {
     pub(crate) pacer: Pacer,
     pub(crate) clock: SharedClock,
     pub(crate) paging: PagingConfig,
+    /// Whether calls ask for gzip-compressed answers (`Accept-Encoding: gzip`).
+    pub(crate) compression: bool,
     /// `/metadata` answers by lower-cased (group, name).
     pub(crate) metadata: Mutex<HashMap<(String, String), Arc<DatasetMetadata>>>,
 }
@@ -264,6 +267,9 @@ impl FinraClient {
             .http
             .request(call.method.clone(), call.url.clone())
             .header(header::ACCEPT, call.accept);
+        if self.inner.compression {
+            builder = builder.header(header::ACCEPT_ENCODING, crate::encoding::accepted());
+        }
         if let Some(bearer) = &bearer {
             match bearer.header_value() {
                 Ok(value) => builder = builder.header(header::AUTHORIZATION, value),
@@ -371,16 +377,23 @@ impl Attempt {
     }
 }
 
-/// Reads a whole body, refusing more than `max_bytes`.
+/// Reads a whole body, inflated when it came gzip-compressed, refusing more than `max_bytes`
+/// (inflated) and any other `Content-Encoding`.
 pub(crate) async fn read_limited(
     response: reqwest::Response,
     max_bytes: usize,
     what: &str,
 ) -> Result<Bytes, FinraError> {
+    let coding = Coding::of(response.headers()).map_err(|coding| FinraError::Decode {
+        what: format!(
+            "{what} (sent with Content-Encoding {coding}, which the client never asks for)"
+        ),
+        excerpt: String::new(),
+    })?;
     let chunks = response
         .bytes_stream()
         .map(|chunk| chunk.map_err(|e| FinraError::from_reqwest(e, what)));
-    collect_limited(chunks, max_bytes, what).await
+    crate::encoding::collect(coding, chunks, max_bytes, what).await
 }
 
 /// Collects a body's chunks, refused past `max_bytes`.

@@ -62,6 +62,7 @@ pub mod catalogue;
 mod client;
 mod credentials;
 mod csvtext;
+mod encoding;
 mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

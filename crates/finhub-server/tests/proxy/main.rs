@@ -7,6 +7,7 @@ mod common;
 
 mod async_results;
 mod client;
+mod compression;
 mod ending_access;
 mod escapes;
 mod failures;

@@ -5,6 +5,7 @@
 mod asyncreq;
 mod auth;
 mod catalogue;
+mod compression;
 mod errors;
 mod paging;
 mod raw;

@@ -176,10 +176,12 @@ fn run(
     if plan.is_async {
         return super::async_requests::submit(emulator, headers, &caller, dataset, &plan);
     }
-    Ok(sync_page(emulator, &dataset, &plan))
+    Ok(sync_page(emulator, headers, &dataset, &plan))
 }
 
-fn sync_page(emulator: &Emulator, dataset: &Dataset, plan: &Plan) -> Response {
+/// A synchronous page: its rows rendered (up to the payload cap, which counts the rendered
+/// bytes, before any compression), FINRA's paging headers, and gzip when the request allows it.
+fn sync_page(emulator: &Emulator, request: &HeaderMap, dataset: &Dataset, plan: &Plan) -> Response {
     let config = &emulator.inner.config;
     let selection = select(&dataset.table, plan, config.row_order);
     if selection.page.is_empty() && config.empty_result == EmptyResult::NoContent {
@@ -192,9 +194,17 @@ fn sync_page(emulator: &Emulator, dataset: &Dataset, plan: &Plan) -> Response {
         plan.format,
         MAX_PAYLOAD_BYTES,
     );
-    let mut response = (StatusCode::OK, rendered.body).into_response();
+    let compressed = super::encoding::accepts_gzip(request)
+        .then(|| super::encoding::gzip(&rendered.body).ok())
+        .flatten();
+    let gzipped = compressed.is_some();
+    let mut response = (StatusCode::OK, compressed.unwrap_or(rendered.body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, content_type(plan.format));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if gzipped {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     for (name, value) in [
         ("record-total", selection.total as u64),
         ("record-offset", plan.offset),

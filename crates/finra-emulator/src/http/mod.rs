@@ -4,6 +4,7 @@
 mod async_requests;
 mod catalogue;
 mod data;
+mod encoding;
 pub(crate) mod error;
 mod middleware;
 mod path;

@@ -1,8 +1,12 @@
 //! Data requests: case-insensitive paths, unknown datasets, JSON vs delimited text, delimiters,
 //! quoting and field projection.
 
+use std::io::Read as _;
+
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{
+    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY,
+};
 use serde_json::{Value, json};
 
 use crate::support::{
@@ -296,4 +300,74 @@ async fn the_same_request_twice_returns_the_same_rows_in_the_default_stable_orde
         h.page(OTC, WEEKLY, &body).await.rows,
         h.page(OTC, WEEKLY, &body).await.rows
     );
+}
+
+/// The same page asked for with `accept_encoding` (none when `None`): its status, its
+/// `Content-Encoding` and `Vary`, and its body inflated when it came compressed.
+async fn page_encoded(
+    h: &Harness,
+    accept: &str,
+    accept_encoding: Option<&str>,
+) -> (Option<String>, Option<String>, Vec<u8>) {
+    let body = json!({"limit": 300, "offset": 20});
+    let mut request = h
+        .http
+        .post(h.data_url(OTC, WEEKLY))
+        .header(ACCEPT, accept)
+        .json(&body);
+    if let Some(accept_encoding) = accept_encoding {
+        request = request.header(ACCEPT_ENCODING, accept_encoding);
+    }
+    let response = request.send().await.expect("a data request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = |name| {
+        let value = response.headers().get(name)?;
+        Some(value.to_str().expect("an ASCII header").to_owned())
+    };
+    let (coding, vary) = (text(CONTENT_ENCODING), text(VARY));
+    let length = header_u64(response.headers(), CONTENT_LENGTH.as_str());
+    let raw = response.bytes().await.expect("the body").to_vec();
+    assert_eq!(
+        length,
+        raw.len() as u64,
+        "Content-Length counts the bytes sent"
+    );
+    let body = if coding.as_deref() == Some("gzip") {
+        let mut inflated = Vec::new();
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut inflated)
+            .expect("valid gzip");
+        assert!(
+            raw.len() * 4 < inflated.len(),
+            "{} vs {}",
+            raw.len(),
+            inflated.len()
+        );
+        inflated
+    } else {
+        raw
+    };
+    (coding, vary, body)
+}
+
+#[tokio::test]
+async fn pages_are_gzip_compressed_when_the_request_allows_it() {
+    let h = start_default().await;
+    for accept in ["application/json", "text/plain"] {
+        let (coding, vary, plain) = page_encoded(&h, accept, None).await;
+        assert_eq!(coding, None, "{accept}: identity unless asked");
+        assert_eq!(vary.as_deref(), Some("accept-encoding"));
+        for allowing in ["gzip", "gzip, deflate, br", "br;q=1, gzip;q=0.5", "*"] {
+            let (coding, vary, inflated) = page_encoded(&h, accept, Some(allowing)).await;
+            assert_eq!(coding.as_deref(), Some("gzip"), "{accept}, {allowing}");
+            assert_eq!(vary.as_deref(), Some("accept-encoding"));
+            assert_eq!(inflated, plain, "{accept}, {allowing}: the same page");
+        }
+        for refusing in ["identity", "br", "gzip;q=0", "*;q=0"] {
+            let (coding, _, body) = page_encoded(&h, accept, Some(refusing)).await;
+            assert_eq!(coding, None, "{accept}, {refusing}");
+            assert_eq!(body, plain);
+        }
+    }
+    h.assert_no_500();
 }

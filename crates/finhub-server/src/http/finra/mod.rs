@@ -38,8 +38,10 @@ const RESULTS: &str = "results";
 const MAX_STATUS_BODY: usize = 64 * 1024;
 
 /// Request headers forwarded to FINRA (everything else, `Authorization` first, stays here).
-const FORWARDED_REQUEST_HEADERS: [HeaderName; 3] = [
+/// With `Accept-Encoding`, FINRA may compress the body the hub streams through untouched.
+const FORWARDED_REQUEST_HEADERS: [HeaderName; 4] = [
     header::ACCEPT,
+    header::ACCEPT_ENCODING,
     header::CONTENT_TYPE,
     HeaderName::from_static("data-api-version"),
 ];
@@ -53,6 +55,8 @@ fn is_passed_response_header(name: &HeaderName) -> bool {
         name.as_str(),
         "content-type"
             | "content-length"
+            | "content-encoding"
+            | "vary"
             | "record-total"
             | "record-offset"
             | "record-limit"
@@ -177,6 +181,10 @@ async fn proxy(
     let path = route.upstream_path().map_err(|_| ApiError::NotFound)?;
     let mut headers = HeaderMap::new();
     for name in FORWARDED_REQUEST_HEADERS {
+        // An async status is read here to rewrite its links, so it is asked for uncompressed.
+        if name == header::ACCEPT_ENCODING && route.is_async_status() {
+            continue;
+        }
         for value in parts.headers.get_all(&name) {
             headers.append(name.clone(), value.clone());
         }
@@ -213,6 +221,17 @@ async fn proxy(
     let (headers, body) = if route.is_async_status()
         && (status == StatusCode::OK || status == StatusCode::ACCEPTED)
     {
+        // Compressed although asked for without `Accept-Encoding`: its links cannot be
+        // rewritten, and FINRA's own must never reach the caller.
+        if upstream
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .is_some_and(|coding| coding != "identity")
+        {
+            return Err(ApiError::UpstreamUnavailable(
+                "FINRA compressed an async status asked for uncompressed".to_owned(),
+            ));
+        }
         let mut headers = upstream.headers().clone();
         headers.remove(header::CONTENT_LENGTH);
         let bytes = upstream
