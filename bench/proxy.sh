@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proxy benchmark: a small proxied data call through the hub vs straight to the emulator (wrk,
 # 1 and 64 connections, and beside nginx), and a 1 000 000-row download through the hub (its
-# memory sampled) beside the same download through nginx and straight.
+# memory sampled) beside the same download through nginx and straight, gzip-compressed as
+# finra-client asks by default (judged) and again uncompressed (reported).
 # Needs wrk, nginx and valgrind (installed if absent). See crates/finhub-server/benches/proxy.rs.
 # `bench/proxy.sh nginx` runs only the comparison with nginx (its rates, latencies and CPU time,
 # then the instructions each proxy runs per request, counted by valgrind's callgrind),

@@ -14,7 +14,9 @@
 //!   ([`FinraClient::stream_rows`], [`FinraClient::stream_csv`]) page by `Record-Total`, adapt to
 //!   FINRA's page limits, fetch pages concurrently within FINRA's 20 requests/s ([`Pacer`]),
 //!   and split queries by partition when they pass the maximum offset or when FINRA's row order
-//!   could change between pages (module [`paging`]).
+//!   could change between pages (module [`paging`]). Pages travel gzip-compressed (about a
+//!   tenth of the bytes) and are inflated as they arrive, never past the size an uncompressed
+//!   page may have ([`FinraClientBuilder::compression`] turns it off).
 //! - **Async requests** ([`FinraClient::run_async`]), the **catalogue**
 //!   ([`FinraClient::datasets`], [`FinraClient::metadata`], [`FinraClient::partitions`]),
 //!   **typed records** ([`records`]) and a pass-through for proxies ([`FinraClient::send_raw`]).

@@ -21,7 +21,13 @@ struct Kind {
     data_query: bool,
     /// Whether its JSON answer is an array of records (else one object).
     records: bool,
+    /// Whether FINRA's answer may come gzip-compressed (every answer but an async status, which
+    /// the hub reads to rewrite its links and so asks for uncompressed).
+    compressible: bool,
 }
+
+/// The operation id of an async request's status.
+const ASYNC_STATUS: &str = "finraAsyncRequest";
 
 fn kind(method: &axum::http::Method, path: &str) -> Kind {
     let post = method == axum::http::Method::POST;
@@ -43,17 +49,19 @@ fn kind(method: &axum::http::Method, path: &str) -> Kind {
         Some("metadata") => ("finraMetadata", "A dataset's fields", false, false),
         Some("partitions") => ("finraPartitions", "A dataset's partitions", false, false),
         _ => (
-            "finraAsyncRequest",
+            ASYNC_STATUS,
             "An asynchronous request's status",
             false,
             false,
         ),
     };
+    let compressible = id != ASYNC_STATUS;
     Kind {
         id,
         summary,
         data_query,
         records,
+        compressible,
     }
 }
 
@@ -274,6 +282,15 @@ fn responses(kind: &Kind) -> Vec<(&'static str, RefOr<Response>)> {
         .content("text/plain", ContentBuilder::new().build());
     for (name, description) in paging {
         data = data.header(name, super::errors::string_header(description));
+    }
+    if kind.compressible {
+        data = data.header(
+            "Content-Encoding",
+            super::errors::string_header(
+                "`gzip` when the request's `Accept-Encoding` allowed it and FINRA compressed \
+                 the body (the hub passes it on as it came); absent for an uncompressed body.",
+            ),
+        );
     }
     let pass_through = |words: &str| -> RefOr<Response> {
         ResponseBuilder::new()
