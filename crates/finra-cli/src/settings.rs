@@ -45,6 +45,10 @@ pub(crate) struct GlobalArgs {
     /// a server without that limit (an emulator with its throttle off, a FinHub that paces)
     #[arg(long, env = "FINRA_RATE", global = true, value_name = "N|off", default_value = "20", value_parser = parse_rate)]
     pub(crate) rate: Rate,
+    /// Ask for pages uncompressed (they come gzip-compressed by default, about a tenth of the
+    /// bytes): for a proxy on the way that mangles compressed answers
+    #[arg(long, global = true)]
+    pub(crate) no_compression: bool,
     /// No progress bar and no notes on stderr (errors are still reported)
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
@@ -214,11 +218,12 @@ impl GlobalArgs {
         ))
     }
 
-    /// The timeout, user agent and pacer of every client of the tool.
+    /// The timeout, user agent, compression and pacer of every client of the tool.
     pub(crate) fn paced(&self, builder: FinraClientBuilder) -> FinraClientBuilder {
         builder
             .timeout(self.request_timeout())
             .user_agent(USER_AGENT)
+            .compression(!self.no_compression)
             .pacer(match self.rate.0 {
                 Some(rate) if rate == finra_client::FINRA_REQUESTS_PER_SECOND => Pacer::finra(),
                 Some(rate) => Pacer::per_second(rate),

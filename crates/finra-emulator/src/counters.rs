@@ -1,4 +1,5 @@
-//! Counters a test can read: tokens minted, requests served per path and status, 429s sent.
+//! Counters a test can read: tokens minted, requests served per path and status, 429s sent,
+//! pages sent gzip-compressed.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Counters {
     tokens_minted: AtomicU64,
     throttled: AtomicU64,
+    pages_compressed: AtomicU64,
     responses: Mutex<HashMap<(String, u16), u64>>,
 }
 
@@ -21,6 +23,11 @@ impl Counters {
     /// Requests the throttle refused with 429 (injected 429 faults are not counted here).
     pub fn throttled(&self) -> u64 {
         self.throttled.load(Ordering::SeqCst)
+    }
+
+    /// Data pages sent gzip-compressed (their request allowed it).
+    pub fn pages_compressed(&self) -> u64 {
+        self.pages_compressed.load(Ordering::SeqCst)
     }
 
     /// Responses sent for exactly this path (no query string), with this status.
@@ -65,6 +72,10 @@ impl Counters {
 
     pub(crate) fn record_throttled(&self) {
         self.throttled.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn record_page_compressed(&self) {
+        self.pages_compressed.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn record_response(&self, path: &str, status: u16) {

@@ -78,11 +78,23 @@ async fn finra_client_through_the_hub_downloads_compressed_pages() {
     let tokens = hub.login_warm().await;
     let paging = crate::support::paging(10_000, 500);
     let query = || finra_client::Query::new("otcMarket", "weeklySummary");
+    let pages = || {
+        hub.counters()
+            .responses("/data/group/otcMarket/name/weeklySummary", 200)
+    };
+    let (pages_before, compressed_before) = (pages(), hub.counters().pages_compressed());
     let via_hub = crate::support::collect_rows(
         hub.client_via_hub(&tokens.session, paging)
             .stream_rows(query()),
     )
     .await;
+    let pages_through_hub = pages() - pages_before;
+    assert!(pages_through_hub > 1, "{pages_through_hub}");
+    assert_eq!(
+        hub.counters().pages_compressed() - compressed_before,
+        pages_through_hub,
+        "every page FINRA sent through the hub was compressed"
+    );
     let direct = crate::support::collect_rows(hub.client_direct(paging).stream_rows(query())).await;
     assert!(via_hub.len() > 1_000, "{}", via_hub.len());
     assert_eq!(

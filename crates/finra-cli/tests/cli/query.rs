@@ -59,6 +59,38 @@ async fn all_rows_of_one_tier_as_ndjson_match_record_total() {
 }
 
 #[tokio::test]
+async fn pages_come_compressed_unless_no_compression_is_given() {
+    let emulator = emulator().await;
+    let args = [
+        "query",
+        "otcMarket/weeklySummary",
+        "--filter",
+        "tierIdentifier = T1",
+        "--all",
+        "--format",
+        "ndjson",
+    ];
+    let counters = emulator.counters();
+    let pages = || counters.responses("/data/group/otcMarket/name/weeklySummary", 200);
+    let compressed = Finra::at(&emulator).run(&args).await;
+    compressed.expect_code(0);
+    let pages_sent = pages();
+    assert!(pages_sent >= 1, "{pages_sent}");
+    assert_eq!(counters.pages_compressed(), pages_sent, "every page gzip");
+
+    let mut uncompressed_args = vec!["--no-compression"];
+    uncompressed_args.extend(args);
+    let plain = Finra::at(&emulator).run(&uncompressed_args).await;
+    plain.expect_code(0);
+    assert_eq!(pages(), 2 * pages_sent);
+    assert_eq!(counters.pages_compressed(), pages_sent, "no page gzip");
+    assert_eq!(
+        canonical(&ndjson_rows(&plain.stdout)),
+        canonical(&ndjson_rows(&compressed.stdout))
+    );
+}
+
+#[tokio::test]
 async fn csv_to_a_file_has_one_header_and_leaves_no_temporary_file() {
     let emulator = emulator().await;
     let total = t1_total(&emulator).await;

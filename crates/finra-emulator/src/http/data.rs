@@ -204,6 +204,7 @@ fn sync_page(emulator: &Emulator, request: &HeaderMap, dataset: &Dataset, plan: 
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if gzipped {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        emulator.inner.counters.record_page_compressed();
     }
     for (name, value) in [
         ("record-total", selection.total as u64),

@@ -353,7 +353,9 @@ async fn page_encoded(
 #[tokio::test]
 async fn pages_are_gzip_compressed_when_the_request_allows_it() {
     let h = start_default().await;
+    let counters = h.emulator.counters();
     for accept in ["application/json", "text/plain"] {
+        let compressed_before = counters.pages_compressed();
         let (coding, vary, plain) = page_encoded(&h, accept, None).await;
         assert_eq!(coding, None, "{accept}: identity unless asked");
         assert_eq!(vary.as_deref(), Some("accept-encoding"));
@@ -368,6 +370,11 @@ async fn pages_are_gzip_compressed_when_the_request_allows_it() {
             assert_eq!(coding, None, "{accept}, {refusing}");
             assert_eq!(body, plain);
         }
+        assert_eq!(
+            counters.pages_compressed(),
+            compressed_before + 4,
+            "{accept}"
+        );
     }
     h.assert_no_500();
 }
