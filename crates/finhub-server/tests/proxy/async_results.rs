@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Call, Hub, Reply, Tokens, advance};
+use crate::support::{Call, Hub, Reply, Tokens, advance, serve_finra};
 
 const WEEKLY: &str = "/data/group/otcMarket/name/weeklySummary";
 
@@ -213,17 +213,14 @@ async fn a_result_link_is_not_written_to_the_log() {
 /// A FINRA that answers every async status with this result link (its token service stays the
 /// emulator's). Returns its base URL.
 async fn finra_answering_result_link(link_of: fn(&str) -> String) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let link = link_of(&base);
-    let app = axum::Router::new().fallback(move || {
-        let link = link.clone();
-        async move { axum::Json(json!({"status": "complete", "resultLink": link})) }
-    });
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+    serve_finra(|base| {
+        let link = link_of(base);
+        axum::Router::new().fallback(move || {
+            let link = link.clone();
+            async move { axum::Json(json!({"status": "complete", "resultLink": link})) }
+        })
+    })
+    .await
 }
 
 /// A result link is sealed only when the URL it resolves to is exactly the one it names; any

@@ -11,7 +11,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::json;
 
-use crate::support::{Hub, advance};
+use crate::support::{Hub, advance, serve_finra};
 
 const PAGE: &str = "/data/group/otcMarket/name/weeklySummary?limit=200&offset=10";
 
@@ -107,33 +107,30 @@ async fn finra_client_through_the_hub_downloads_compressed_pages() {
 /// gzip-compressed when the request allows it or, with `always`, whatever it allows. Returns its
 /// base URL.
 async fn finra_compressing_statuses(always: bool) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let status = json!({"status": "complete", "resultLink": format!("{base}/results/1.json")});
-    let app = axum::Router::new().fallback(move |request: HeaderMap| {
-        let status = status.to_string();
-        async move {
-            let asked = request
-                .get(header::ACCEPT_ENCODING)
-                .is_some_and(|value| value.as_bytes().windows(4).any(|w| w == b"gzip"));
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::CONTENT_TYPE,
-                "application/json".parse().expect("value"),
-            );
-            if !(always || asked) {
-                return (headers, status.into_bytes());
+    serve_finra(|base| {
+        let status = json!({"status": "complete", "resultLink": format!("{base}/results/1.json")});
+        axum::Router::new().fallback(move |request: HeaderMap| {
+            let status = status.to_string();
+            async move {
+                let asked = request
+                    .get(header::ACCEPT_ENCODING)
+                    .is_some_and(|value| value.as_bytes().windows(4).any(|w| w == b"gzip"));
+                let mut headers = HeaderMap::new();
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    "application/json".parse().expect("value"),
+                );
+                if !(always || asked) {
+                    return (headers, status.into_bytes());
+                }
+                headers.insert(header::CONTENT_ENCODING, "gzip".parse().expect("value"));
+                let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+                encoder.write_all(status.as_bytes()).expect("into memory");
+                (headers, encoder.finish().expect("into memory"))
             }
-            headers.insert(header::CONTENT_ENCODING, "gzip".parse().expect("value"));
-            let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-            encoder.write_all(status.as_bytes()).expect("into memory");
-            (headers, encoder.finish().expect("into memory"))
-        }
-    });
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+        })
+    })
+    .await
 }
 
 #[tokio::test(start_paused = true)]

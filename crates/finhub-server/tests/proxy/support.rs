@@ -501,6 +501,18 @@ impl Seen {
     }
 }
 
+/// A stand-in for FINRA's Query API on a port of its own: `app` is given the base URL it will
+/// be reached at (for the links it hands out). Returns that base URL.
+pub(crate) async fn serve_finra(app: impl FnOnce(&str) -> axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = app(&base);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
 /// Moves tokio's clock, and with it the hub's, the emulator's and the clients' clocks.
 pub(crate) async fn advance(duration: Duration) {
     tokio::time::advance(duration).await;

@@ -10,6 +10,17 @@ use crate::support::{
     newest_partition, rows, spawn,
 };
 
+/// Every row of tier T1 as NDJSON.
+const T1_AS_NDJSON: [&str; 7] = [
+    "query",
+    "otcMarket/weeklySummary",
+    "--filter",
+    "tierIdentifier = T1",
+    "--all",
+    "--format",
+    "ndjson",
+];
+
 /// `Record-Total` of tier T1, asked directly.
 async fn t1_total(emulator: &finra_emulator::RunningEmulator) -> u64 {
     let query = Query::new("otcMarket", "weeklySummary")
@@ -29,17 +40,7 @@ async fn all_rows_of_one_tier_as_ndjson_match_record_total() {
     let emulator = emulator().await;
     let total = t1_total(&emulator).await;
     assert!(total > 1_000, "several pages: {total}");
-    let out = Finra::at(&emulator)
-        .run(&[
-            "query",
-            "otcMarket/weeklySummary",
-            "--filter",
-            "tierIdentifier = T1",
-            "--all",
-            "--format",
-            "ndjson",
-        ])
-        .await;
+    let out = Finra::at(&emulator).run(&T1_AS_NDJSON).await;
     out.expect_code(0);
     let written = ndjson_rows(&out.stdout);
     assert_eq!(written.len() as u64, total);
@@ -61,15 +62,7 @@ async fn all_rows_of_one_tier_as_ndjson_match_record_total() {
 #[tokio::test]
 async fn pages_come_compressed_unless_no_compression_is_given() {
     let emulator = emulator().await;
-    let args = [
-        "query",
-        "otcMarket/weeklySummary",
-        "--filter",
-        "tierIdentifier = T1",
-        "--all",
-        "--format",
-        "ndjson",
-    ];
+    let args = T1_AS_NDJSON;
     let counters = emulator.counters();
     let pages = || counters.responses("/data/group/otcMarket/name/weeklySummary", 200);
     let compressed = Finra::at(&emulator).run(&args).await;
