@@ -290,33 +290,13 @@ fn download_section(
          5 000-row pages, 4 in flight, gzip-compressed (the client's default); hub RSS sampled \
          every 10 ms"
     );
-    let via_hub = |encoding: Encoding| {
-        client(
-            &format!("{}/v1/finra", hub.base),
-            None,
-            Auth::BearerToken(SecretString::from(full_session.to_owned())),
-            encoding,
-        )
-    };
-    let direct = |encoding: Encoding| {
-        client(
-            &full.base_url(),
-            Some(&full.token_url()),
-            Auth::ClientCredentials(Credentials::new(DIRECT_ID, DIRECT_SECRET)),
-            encoding,
-        )
-    };
-    let (via_hub, direct) = (
-        [via_hub(Encoding::Gzip), via_hub(Encoding::Identity)],
-        [direct(Encoding::Gzip), direct(Encoding::Identity)],
-    );
-    let [via_hub_gzip, _] = &via_hub;
-    let [direct_gzip, _] = &direct;
-    let newest_weeks = runtime.block_on(newest_weeks(direct_gzip, 5));
+    let via_hub = hub_client(hub, full_session, Encoding::Gzip);
+    let direct = emulator_client(&full.base_url(), full, Encoding::Gzip);
+    let newest_weeks = runtime.block_on(newest_weeks(&direct, 5));
     let tenth = Query::new("otcMarket", "weeklySummary").domain("weekStartDate", newest_weeks);
     let everything = Query::new("otcMarket", "weeklySummary");
 
-    let small_run = download(runtime, via_hub_gzip, tenth, Some(hub), &[]);
+    let small_run = download(runtime, &via_hub, tenth, Some(hub), &[]);
     println!(
         "  through the hub, newest 5 weeks: {} rows, {:.1} MB in {:.1} s ({:.0} rows/s); hub RSS \
          before {:.1} MiB, peak during {:.1} MiB (+{:.1}), after {:.1} MiB",
@@ -330,7 +310,7 @@ fn download_section(
         mib(small_run.rss_after),
     );
     let hwm_before = hub.status_kib("VmHWM");
-    let full_run = download(runtime, via_hub_gzip, everything.clone(), Some(hub), &[]);
+    let full_run = download(runtime, &via_hub, everything.clone(), Some(hub), &[]);
     let hwm_after = hub.status_kib("VmHWM");
     let growth = mib(full_run.rss_peak.saturating_sub(full_run.rss_before));
     println!(
@@ -346,7 +326,7 @@ fn download_section(
         mib(hwm_before),
         mib(hwm_after),
     );
-    let direct_run = download(runtime, direct_gzip, everything.clone(), None, &[]);
+    let direct_run = download(runtime, &direct, everything.clone(), None, &[]);
     println!(
         "  straight from the emulator:     {} rows, {:.1} MB in {:.1} s ({:.0} rows/s)",
         direct_run.rows,
@@ -368,15 +348,30 @@ fn download_section(
         small_run.rows,
         verdict(growth <= TARGET_PEAK_GROWTH_MIB)
     );
-    for ((encoding, via_hub), direct) in [Encoding::Gzip, Encoding::Identity]
-        .into_iter()
-        .zip(&via_hub)
-        .zip(&direct)
-    {
-        download_speed(
-            runtime, dir, hub, full, full_rows, encoding, via_hub, direct,
-        );
+    for encoding in [Encoding::Gzip, Encoding::Identity] {
+        download_speed(runtime, dir, hub, full, full_rows, full_session, encoding);
     }
+}
+
+/// A client of the hub's FINRA paths on `session`, asking for pages `encoding`.
+fn hub_client(hub: &Hub, session: &str, encoding: Encoding) -> FinraClient {
+    client(
+        &format!("{}/v1/finra", hub.base),
+        None,
+        Auth::BearerToken(SecretString::from(session.to_owned())),
+        encoding,
+    )
+}
+
+/// A client of `api_base` (the full emulator, or nginx in front of it) with the bench's own
+/// credential at the emulator's token service, asking for pages `encoding`.
+fn emulator_client(api_base: &str, full: &RunningEmulator, encoding: Encoding) -> FinraClient {
+    client(
+        api_base,
+        Some(&full.token_url()),
+        Auth::ClientCredentials(Credentials::new(DIRECT_ID, DIRECT_SECRET)),
+        encoding,
+    )
 }
 
 /// How the download's pages travel: as the client asks for them by default, or with
@@ -402,29 +397,23 @@ impl Encoding {
 /// each proxy's speed taken against the straight download of its own round (which cancels the
 /// machine's slower and faster spells) and the median of those ratios reported, with each
 /// proxy's CPU time per download.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the section's fixtures, each used once"
-)]
 fn download_speed(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
     hub: &Hub,
     full: &RunningEmulator,
     full_rows: usize,
+    full_session: &str,
     encoding: Encoding,
-    via_hub: &FinraClient,
-    direct: &FinraClient,
 ) {
     let everything = &Query::new("otcMarket", "weeklySummary");
+    let (via_hub, direct) = (
+        &hub_client(hub, full_session, encoding),
+        &emulator_client(&full.base_url(), full, encoding),
+    );
     let nginx = nginx_in_front_of(full, Buffering::Streaming, &dir.join("nginx-download"));
     let via_nginx = nginx.as_ref().map(|(running, listen)| {
-        let client = client(
-            &format!("http://{listen}"),
-            Some(&full.token_url()),
-            Auth::ClientCredentials(Credentials::new(DIRECT_ID, DIRECT_SECRET)),
-            encoding,
-        );
+        let client = emulator_client(&format!("http://{listen}"), full, encoding);
         (running, client)
     });
     let hub_pid = [hub.child.id()];

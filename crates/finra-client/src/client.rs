@@ -388,7 +388,7 @@ pub(crate) async fn read_limited(
         what: format!(
             "{what} (sent with Content-Encoding {coding}, which the client never asks for)"
         ),
-        excerpt: String::new(),
+        excerpt: "[body not read]".to_owned(),
     })?;
     let chunks = response
         .bytes_stream()
