@@ -2,9 +2,11 @@
 //! - `GET /v1/auth/session` (JWT verify + session lookup) vs the no-op route `GET /v1/noop`;
 //! - `client_credentials` logins/s (target ≥ 2 000/s);
 //! - `password` logins/s vs the Argon2id ceiling of this machine (2 threads hashing, no HTTP),
-//!   alternating rounds of the same length, each login round against the ceiling rounds on
-//!   either side of it (target ≥ 95 %), with the two hashes' memory beside the machine's
-//!   last-level cache (the rest of each login shares that cache with them);
+//!   alternating short rounds of the same length, each login round against the ceiling rounds
+//!   on either side of it (target ≥ 95 %), with the two hashes' memory beside the machine's
+//!   last-level cache (the rest of each login shares that cache with them), and where a
+//!   login's CPU goes (the hashing, serving and SQLite threads, and outside this process)
+//!   beside the machine's CPU per verification of the ceiling;
 //! - the time of a wrong-password login vs an unknown-user login, timed in pairs one right
 //!   after the other (target: the median pair within 5 %);
 //! - password + TOTP logins/s vs password-only logins/s, alternating rounds of the same load
@@ -235,10 +237,18 @@ async fn post_login(
     support::seed::post_login(client, &fixture.base, TENANT, body).await
 }
 
+/// A round of the Argon2id ceiling: verifications per second, and the machine's CPU per
+/// verification.
+#[derive(Debug, Clone, Copy)]
+struct Ceiling {
+    rate: f64,
+    machine_cpu: Duration,
+}
+
 /// Argon2id verifications per second on 2 threads, no HTTP: the ceiling of password logins.
-/// Measured for as long as a wrk round lasts, so the ceiling and the logins it is compared
-/// with see the machine over spells of the same length.
-fn argon2_ceiling() -> f64 {
+/// Measured for as long as a round of logins lasts ([`PASSWORD_ROUND_SECS`]), so the ceiling and
+/// the logins it is compared with see the machine over spells of the same length.
+fn argon2_ceiling() -> Ceiling {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -247,7 +257,8 @@ fn argon2_ceiling() -> f64 {
     let phc = runtime
         .block_on(hasher.hash(SecretString::from(PASSWORD)))
         .expect("hash");
-    let seconds: u64 = support::wrk::SECONDS.parse().expect("wrk's seconds");
+    let seconds: u64 = PASSWORD_ROUND_SECS.parse().expect("a round's seconds");
+    let busy_before = support::cpu::machine_busy();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     // Two verifications in flight at all times keep both of the hasher's threads busy.
@@ -267,7 +278,80 @@ fn argon2_ceiling() -> f64 {
         let (first, second) = tokio::join!(back_to_back(), back_to_back());
         first + second
     });
-    f64::from(verified) / started.elapsed().as_secs_f64()
+    Ceiling {
+        rate: f64::from(verified) / started.elapsed().as_secs_f64(),
+        machine_cpu: (support::cpu::machine_busy() - busy_before) / verified.max(1),
+    }
+}
+
+/// Where the CPU of a round of password logins went, per login: the whole machine's, and this
+/// process's threads by their kind (the hub serves in this process).
+#[derive(Debug, Clone)]
+struct LoginCpu {
+    machine: Duration,
+    threads: std::collections::BTreeMap<&'static str, Duration>,
+}
+
+impl LoginCpu {
+    /// The kinds of thread a login runs on, by the names the hub and its libraries give them.
+    fn kind(name: &str) -> &'static str {
+        if name.starts_with("finhub-argon2") {
+            "hashing"
+        } else if name.starts_with("finhub-serve") {
+            "serving"
+        } else if name.starts_with("sqlx-sqlite") {
+            "SQLite"
+        } else {
+            "the rest of this process"
+        }
+    }
+
+    /// Measures `round`, which returns how many logins it made.
+    fn measure(round: impl FnOnce() -> f64) -> Self {
+        let (busy_before, threads_before) = (
+            support::cpu::machine_busy(),
+            support::cpu::Threads::read(Self::kind),
+        );
+        let logins = round().max(1.0);
+        let threads = support::cpu::Threads::read(Self::kind).since(&threads_before);
+        Self {
+            machine: (support::cpu::machine_busy() - busy_before).div_f64(logins),
+            threads: threads
+                .into_iter()
+                .map(|(kind, time)| (kind, time.div_f64(logins)))
+                .collect(),
+        }
+    }
+
+    /// The median of each figure over `rounds`, as the report prints it.
+    fn medians(rounds: &[Self]) -> String {
+        let ms = |time: Duration| 1e3 * time.as_secs_f64();
+        let median_ms = |of: &dyn Fn(&Self) -> Duration| {
+            median_of(rounds.iter().map(|round| ms(of(round))).collect())
+        };
+        let in_process = |round: &Self| round.threads.values().sum::<Duration>();
+        let mut kinds: Vec<&'static str> = rounds
+            .iter()
+            .flat_map(|round| round.threads.keys().copied())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let by_kind = kinds
+            .iter()
+            .map(|kind| {
+                let time =
+                    median_ms(&|round: &Self| round.threads.get(kind).copied().unwrap_or_default());
+                format!("{kind} {time:.2}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "machine {:.2} ms: {by_kind}, outside this process (wrk, the kernel's network work) \
+             {:.2}",
+            median_ms(&|round: &Self| round.machine),
+            median_ms(&|round: &Self| round.machine.saturating_sub(in_process(round))),
+        )
+    }
 }
 
 /// The Argon2id working memory of the ceiling's two hashes in flight beside the machine's
@@ -371,15 +455,7 @@ async fn login_round(fixture: &Arc<Fixture>, users: &Users) -> Round {
 
 /// This process's CPU time so far (user + system), in milliseconds (Linux; 0 elsewhere).
 fn process_cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<f64>().ok()))
-        .sum();
-    ticks * 10.0
+    1e3 * support::cpu::of_processes(&[std::process::id()]).total()
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -483,8 +559,11 @@ fn main() {
     let _ = std::fs::remove_dir_all(&fixture.dir);
 }
 
-/// Rounds of password logins, each between two rounds of the Argon2id ceiling.
-const PASSWORD_ROUNDS: usize = 9;
+/// Rounds of password logins, each between two rounds of the Argon2id ceiling, and their
+/// length: many short rounds follow the machine's drift closely and leave the median of their
+/// ratios less to chance than a few long ones.
+const PASSWORD_ROUNDS: usize = 15;
+const PASSWORD_ROUND_SECS: &str = "4";
 
 /// Password logins against the Argon2id ceiling: rounds of the same length alternating, the
 /// ceiling first and last. Each login round is taken against the mean of the two ceiling rounds
@@ -492,34 +571,53 @@ const PASSWORD_ROUNDS: usize = 9;
 /// by several per cent within a minute), and the median of those ratios is the figure.
 fn password_logins(fixture: &Fixture) {
     let pw = post_script(&login_body(fixture, "user0", PASSWORD, "password"));
+    let seconds: f64 = PASSWORD_ROUND_SECS.parse().expect("a round's seconds");
     let mut ceilings = vec![argon2_ceiling()];
     let mut pw_rates = Vec::new();
+    let mut pw_cpu = Vec::new();
     for _ in 0..PASSWORD_ROUNDS {
-        pw_rates.push(wrk(
-            fixture,
-            "POST /v1/auth/token password",
-            "/v1/auth/token",
-            "8",
-            Some(&pw),
-        ));
+        pw_cpu.push(LoginCpu::measure(|| {
+            let rate = support::wrk::run_for(
+                &fixture.dir,
+                &fixture.base,
+                "POST /v1/auth/token password",
+                "/v1/auth/token",
+                "8",
+                Some(&pw),
+                PASSWORD_ROUND_SECS,
+            )
+            .rate;
+            pw_rates.push(rate);
+            rate * seconds
+        }));
         ceilings.push(argon2_ceiling());
     }
     let ratios: Vec<f64> = pw_rates
         .iter()
         .zip(ceilings.windows(2))
-        .map(|(rate, around)| rate / f64::midpoint(around[0], around[1]))
+        .map(|(rate, around)| rate / f64::midpoint(around[0].rate, around[1].rate))
         .collect();
     println!(
         "  Argon2id ceiling (2 threads, no HTTP) per round {}/s; password logins per round {}/s",
-        listed(ceilings.iter().copied(), 0),
+        listed(ceilings.iter().map(|ceiling| ceiling.rate), 0),
         listed(pw_rates.iter().copied(), 0),
     );
     println!("  {}", argon2_memory_in_flight());
+    println!(
+        "  CPU per verification of the ceiling (medians): machine {:.2} ms; per password login: {}",
+        median_of(
+            ceilings
+                .iter()
+                .map(|ceiling| 1e3 * ceiling.machine_cpu.as_secs_f64())
+                .collect()
+        ),
+        LoginCpu::medians(&pw_cpu),
+    );
     let ratio = median_of(ratios.clone());
     println!(
         "  password logins ÷ the mean of the ceiling rounds around them (rounds of {} s): {} %; \
          median {:.1} % (target ≥ 95 %: {})",
-        support::wrk::SECONDS,
+        PASSWORD_ROUND_SECS,
         listed(ratios.iter().map(|ratio| 100.0 * ratio), 0),
         100.0 * ratio,
         if ratio >= 0.95 { "met" } else { "MISSED" }

@@ -74,6 +74,7 @@ use futures_util::TryStreamExt;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+use support::cpu::CpuTime;
 use support::rounds::{Spread, alternating, order};
 
 const SMALL_TENANT: &str = "1111111";
@@ -995,40 +996,20 @@ struct Measured {
 /// Runs `run` (a wrk run through the proxy whose processes are `pids`) and measures it.
 fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> Measured {
     let own = [std::process::id()];
-    let (proxy_before, emulator_before) = (cpu_seconds(pids), cpu_seconds(&own));
+    let (proxy_before, emulator_before) = (
+        support::cpu::of_processes(pids),
+        support::cpu::of_processes(&own),
+    );
     let run = run();
     let per_request = 1e6 / (run.rate * f64::from(WRK_SECONDS)).max(1.0);
     Measured {
-        proxy: cpu_seconds(pids).minus(proxy_before).scaled(per_request),
-        emulator: cpu_seconds(&own).minus(emulator_before).scaled(per_request),
+        proxy: support::cpu::of_processes(pids)
+            .minus(proxy_before)
+            .scaled(per_request),
+        emulator: support::cpu::of_processes(&own)
+            .minus(emulator_before)
+            .scaled(per_request),
         run,
-    }
-}
-
-/// CPU time, in user space and in the kernel (in whatever unit the caller says).
-#[derive(Debug, Clone, Copy)]
-struct CpuTime {
-    user: f64,
-    system: f64,
-}
-
-impl CpuTime {
-    fn total(self) -> f64 {
-        self.user + self.system
-    }
-
-    fn minus(self, earlier: Self) -> Self {
-        Self {
-            user: self.user - earlier.user,
-            system: self.system - earlier.system,
-        }
-    }
-
-    fn scaled(self, factor: f64) -> Self {
-        Self {
-            user: self.user * factor,
-            system: self.system * factor,
-        }
     }
 }
 
@@ -1282,29 +1263,6 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The CPU time (in seconds) the processes `pids` have spent so far, from
-/// `/proc/<pid>/stat` (in clock ticks of 1/100 s, as Linux reports them to user space).
-fn cpu_seconds(pids: &[u32]) -> CpuTime {
-    const TICKS_PER_SECOND: f64 = 100.0;
-    let (user, system) = pids
-        .iter()
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // The fields after the command name (which may hold spaces) in parentheses:
-            // `utime` and `stime` are the 12th and 13th of them.
-            let (_, fields) = stat.rsplit_once(')')?;
-            let mut fields = fields.split_whitespace().skip(11);
-            let user: u64 = fields.next()?.parse().ok()?;
-            let system: u64 = fields.next()?.parse().ok()?;
-            Some((user, system))
-        })
-        .fold((0, 0), |(user, system), (u, s)| (user + u, system + s));
-    CpuTime {
-        user: user as f64 / TICKS_PER_SECOND,
-        system: system as f64 / TICKS_PER_SECOND,
-    }
-}
-
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -1555,7 +1513,7 @@ fn download(
             }
         })
     });
-    let cpu_before = cpu_seconds(cpu_of);
+    let cpu_before = support::cpu::of_processes(cpu_of);
     let started = Instant::now();
     let (rows, bytes) = runtime.block_on(async {
         let mut stream = client.stream_raw_rows(query);
@@ -1567,7 +1525,7 @@ fn download(
         (rows, bytes)
     });
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = cpu_seconds(cpu_of).minus(cpu_before).total();
+    let cpu_seconds = support::cpu::of_processes(cpu_of).minus(cpu_before).total();
     done.store(true, Ordering::Relaxed);
     if let Some(sampler) = sampler {
         sampler.join().expect("sampler");
