@@ -60,7 +60,7 @@ const ROUND_SECS: f64 = 4.0;
 /// Pairs of rounds (password-only, password + TOTP), alternating.
 const ROUND_PAIRS: usize = 5;
 /// Timed pairs of a replayed and a wrong code.
-const CODE_TIMING_PAIRS: usize = 100;
+const CODE_TIMING_PAIRS: usize = 300;
 /// Logins in flight in the password and password + TOTP rounds.
 const LOGIN_CONCURRENCY: usize = 8;
 
