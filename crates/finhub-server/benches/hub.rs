@@ -306,21 +306,24 @@ impl LoginCpu {
         }
     }
 
-    /// Measures `round`, which returns how many logins it made.
-    fn measure(round: impl FnOnce() -> f64) -> Self {
+    /// Runs `round` (logins for `seconds`, returning their rate) and measures it: the rate,
+    /// and where its CPU went.
+    fn measure(seconds: f64, round: impl FnOnce() -> f64) -> (f64, Self) {
         let (busy_before, threads_before) = (
             support::cpu::machine_busy(),
             support::cpu::Threads::read(Self::kind),
         );
-        let logins = round().max(1.0);
+        let rate = round();
         let threads = support::cpu::Threads::read(Self::kind).since(&threads_before);
-        Self {
+        let logins = (rate * seconds).max(1.0);
+        let cpu = Self {
             machine: (support::cpu::machine_busy() - busy_before).div_f64(logins),
             threads: threads
                 .into_iter()
                 .map(|(kind, time)| (kind, time.div_f64(logins)))
                 .collect(),
-        }
+        };
+        (rate, cpu)
     }
 
     /// The median of each figure over `rounds`, as the report prints it.
@@ -576,8 +579,8 @@ fn password_logins(fixture: &Fixture) {
     let mut pw_rates = Vec::new();
     let mut pw_cpu = Vec::new();
     for _ in 0..PASSWORD_ROUNDS {
-        pw_cpu.push(LoginCpu::measure(|| {
-            let rate = support::wrk::run_for(
+        let (rate, cpu) = LoginCpu::measure(seconds, || {
+            support::wrk::run_for(
                 &fixture.dir,
                 &fixture.base,
                 "POST /v1/auth/token password",
@@ -586,10 +589,10 @@ fn password_logins(fixture: &Fixture) {
                 Some(&pw),
                 PASSWORD_ROUND_SECS,
             )
-            .rate;
-            pw_rates.push(rate);
-            rate * seconds
-        }));
+            .rate
+        });
+        pw_rates.push(rate);
+        pw_cpu.push(cpu);
         ceilings.push(argon2_ceiling());
     }
     let ratios: Vec<f64> = pw_rates
