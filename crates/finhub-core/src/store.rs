@@ -192,6 +192,27 @@ pub trait SessionStore: Send + Sync {
         now: OffsetDateTime,
         successor: &[u8],
     ) -> Result<bool, StoreError>;
+
+    /// Deletes at most `batch` refresh tokens that expired at or before `ended_by`, then at most
+    /// `batch` sessions that ended at or before `ended_by` and whose family has no refresh token
+    /// left (a live family's exchange still revokes the session it rests on). Returns how many
+    /// of each went.
+    async fn purge_ended(&self, ended_by: OffsetDateTime, batch: u32)
+    -> Result<Purged, StoreError>;
+}
+
+/// What one purge of ended sessions and refresh tokens deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub refresh_tokens: u64,
+}
+
+impl std::ops::AddAssign for Purged {
+    fn add_assign(&mut self, other: Self) {
+        self.sessions += other.sessions;
+        self.refresh_tokens += other.refresh_tokens;
+    }
 }
 
 /// Everything a login checks, read in one go (see [`LoginAttemptStore::login_lookup`]).

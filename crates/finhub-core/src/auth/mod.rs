@@ -13,6 +13,7 @@ mod issue;
 mod login;
 mod login_cache;
 mod portal;
+mod purge;
 mod refresh_grant;
 mod request_checks;
 mod second_factor;

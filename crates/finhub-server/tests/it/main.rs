@@ -18,6 +18,7 @@ mod policy;
 mod portal;
 mod portal_browser;
 mod postgres;
+mod purge;
 mod rate_limits;
 mod refresh;
 mod refresh_token_grant;

@@ -9,7 +9,7 @@ use finhub_core::error::StoreError;
 use finhub_core::ids::{FamilyId, TenantId, Username};
 use finhub_core::model::{Principal, RefreshTokenRecord, Session};
 use finhub_core::secret::SecretHash;
-use finhub_core::store::SessionStore;
+use finhub_core::store::{Purged, SessionStore};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Postgres};
@@ -329,6 +329,40 @@ impl SessionStore for PostgresStore {
         .await
         .map_err(db_error("refresh token"))?;
         Ok(result.rows_affected() == 1)
+    }
+
+    async fn purge_ended(
+        &self,
+        ended_by: OffsetDateTime,
+        batch: u32,
+    ) -> Result<Purged, StoreError> {
+        // Rows another instance's purge holds are skipped, not waited for: it deletes them.
+        let ended_by = timestamp(ended_by)?;
+        let refresh_tokens = sqlx::query(
+            "DELETE FROM refresh_tokens WHERE hash IN \
+             (SELECT hash FROM refresh_tokens WHERE expires_at <= $1 \
+              LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(ended_by)
+        .bind(i64::from(batch))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("refresh token"))?;
+        let sessions = sqlx::query(
+            "DELETE FROM sessions WHERE key_hash IN \
+             (SELECT key_hash FROM sessions AS s WHERE session_expires_at <= $1 AND NOT EXISTS \
+              (SELECT 1 FROM refresh_tokens AS r WHERE r.family_id = s.family_id) \
+              LIMIT $2 FOR UPDATE OF s SKIP LOCKED)",
+        )
+        .bind(ended_by)
+        .bind(i64::from(batch))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(Purged {
+            sessions: sessions.rows_affected(),
+            refresh_tokens: refresh_tokens.rows_affected(),
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use finhub_core::error::StoreError;
 use finhub_core::ids::{FamilyId, TenantId, Username};
 use finhub_core::model::{Principal, RefreshTokenRecord, Session};
 use finhub_core::secret::SecretHash;
-use finhub_core::store::SessionStore;
+use finhub_core::store::{Purged, SessionStore};
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{AssertSqlSafe, Connection as _, Sqlite};
@@ -308,6 +308,43 @@ impl SessionStore for SqliteStore {
         .await
         .map_err(db_error("refresh token"))?;
         Ok(result.rows_affected() == 1)
+    }
+
+    async fn purge_ended(
+        &self,
+        ended_by: OffsetDateTime,
+        batch: u32,
+    ) -> Result<Purged, StoreError> {
+        let ended_by = timestamp(ended_by)?;
+        let mut writer = self.writer.lock().await?;
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error("session"))?;
+        let refresh_tokens = sqlx::query(
+            "DELETE FROM refresh_tokens WHERE hash IN \
+             (SELECT hash FROM refresh_tokens WHERE expires_at <= ? LIMIT ?)",
+        )
+        .bind(ended_by)
+        .bind(batch)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("refresh token"))?;
+        let sessions = sqlx::query(
+            "DELETE FROM sessions WHERE key_hash IN \
+             (SELECT key_hash FROM sessions AS s WHERE session_expires_at <= ? AND NOT EXISTS \
+              (SELECT 1 FROM refresh_tokens AS r WHERE r.family_id = s.family_id) LIMIT ?)",
+        )
+        .bind(ended_by)
+        .bind(batch)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("session"))?;
+        tx.commit().await.map_err(db_error("session"))?;
+        Ok(Purged {
+            sessions: sessions.rows_affected(),
+            refresh_tokens: refresh_tokens.rows_affected(),
+        })
     }
 }
 

@@ -68,6 +68,7 @@ run_suite! {
     sessions::active_sessions_exclude_revoked_and_ended_ones,
     sessions::revoke_family_revokes_its_sessions_and_refresh_tokens_and_nothing_else,
     sessions::revoking_what_rests_on_a_principal_revokes_exactly_that,
+    sessions::ended_sessions_and_refresh_tokens_are_purged_in_batches_live_families_kept,
     directory::a_users_password_hash_can_be_replaced,
     refresh_tokens::refresh_tokens_round_trip_and_conflict_on_reinsert,
     refresh_tokens::a_refresh_token_is_consumed_once_and_keeps_its_successor,

@@ -5,6 +5,7 @@ use finhub_core::error::StoreError;
 use finhub_core::model::AccountType;
 use finhub_core::scope::Scope;
 use finhub_core::secret::SecretHash;
+use finhub_core::store::Purged;
 
 use crate::support::{
     CUSTOMER, NOW, SharedStore, assert_session_eq, at, customer, customer_id, family,
@@ -565,5 +566,90 @@ pub(crate) async fn the_last_use_is_written_at_most_once_per_interval(store: &Sh
             .touch_session(&SecretHash::of("key-unknown"), at(300), at(240))
             .await
             .expect("touch")
+    );
+}
+
+pub(crate) async fn ended_sessions_and_refresh_tokens_are_purged_in_batches_live_families_kept(
+    store: &SharedStore,
+) {
+    seed_tenant(store.as_ref(), T).await;
+    // Every refresh token of the family "over" has ended by `ended_by` (one exactly then), so
+    // its ended sessions go; the family "live" has a token left, so its ended session stays.
+    let ended_by = at(8 * 24 * 3_600);
+    let mut over_last = session(T, "key-over-2", "over");
+    over_last.session_expires_at = ended_by;
+    let mut over_last_token = refresh_token(T, "rt-over-2", "over", "key-over-2");
+    over_last_token.expires_at = ended_by;
+    let mut live_token = refresh_token(T, "rt-live", "live", "key-live");
+    live_token.expires_at = ended_by + time::Duration::nanoseconds(1);
+    // Sessions with no refresh token at all: the one ended goes, the one not yet ended stays.
+    let mut lone = session(T, "key-lone", "lone");
+    lone.session_expires_at = ended_by + time::Duration::seconds(1);
+    let sessions = [
+        session(T, "key-over-1", "over"),
+        over_last,
+        session(T, "key-live", "live"),
+        lone,
+        session(T, "key-lone-ended", "lone-ended"),
+    ];
+    let tokens = [
+        refresh_token(T, "rt-over-1", "over", "key-over-1"),
+        over_last_token,
+        live_token,
+    ];
+    for session in &sessions {
+        store.insert_session(session).await.expect("insert session");
+    }
+    for token in &tokens {
+        store
+            .insert_refresh_token(token)
+            .await
+            .expect("insert token");
+    }
+
+    // One row of each kind per batch: a family's sessions wait until its last token is gone.
+    let mut batches = Vec::new();
+    loop {
+        let purged = store.purge_ended(ended_by, 1).await.expect("purge");
+        batches.push((purged.refresh_tokens, purged.sessions));
+        if purged == Purged::default() {
+            break;
+        }
+    }
+    assert_eq!(batches, [(1, 1), (1, 1), (0, 1), (0, 0)]);
+
+    for (key, kept) in [
+        ("key-over-1", false),
+        ("key-over-2", false),
+        ("key-live", true),
+        ("key-lone", true),
+        ("key-lone-ended", false),
+    ] {
+        let found = store.session(&SecretHash::of(key)).await.expect("read");
+        assert_eq!(found.is_some(), kept, "session {key}");
+    }
+    for (token, kept) in [
+        ("rt-over-1", false),
+        ("rt-over-2", false),
+        ("rt-live", true),
+    ] {
+        let found = store
+            .refresh_token(&SecretHash::of(token))
+            .await
+            .expect("read");
+        assert_eq!(found.is_some(), kept, "refresh token {token}");
+    }
+
+    // A batch as large as there is ends it in one call.
+    let later = store
+        .purge_ended(ended_by + time::Duration::days(1), 100)
+        .await
+        .expect("purge later");
+    assert_eq!(
+        later,
+        Purged {
+            sessions: 2,
+            refresh_tokens: 1
+        }
     );
 }

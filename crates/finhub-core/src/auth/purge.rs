@@ -1,0 +1,35 @@
+//! Forgetting what has ended: refresh tokens past their family's end, and sessions past their
+//! own end whose family has no refresh token left, deleted a day after they end, in batches
+//! short enough that the logins waiting behind a batch for the store's writer barely notice.
+
+use crate::error::StoreError;
+use crate::store::Purged;
+
+use super::Sessions;
+
+/// How long an ended session or refresh token is kept before it is deleted. Nothing reads one
+/// after its end (its token is refused on its `exp` first); the day covers clocks that differ
+/// between instances and leaves a recent refusal's row in place for whoever looks into it.
+const ENDED_ROWS_KEPT: time::Duration = time::Duration::days(1);
+
+/// Rows of each kind one batch deletes at most.
+const PURGE_BATCH: u32 = 1_000;
+
+impl Sessions {
+    /// Deletes every session and refresh token that ended [`ENDED_ROWS_KEPT`] ago or earlier
+    /// (a session only once its family has no refresh token left), batch after batch until one
+    /// comes back short, letting other tasks run between batches. Returns how many went.
+    pub async fn purge_ended(&self) -> Result<Purged, StoreError> {
+        let ended_by = self.ctx.clock.now_utc() - ENDED_ROWS_KEPT;
+        let full = u64::from(PURGE_BATCH);
+        let mut purged = Purged::default();
+        loop {
+            let batch = self.ctx.store.purge_ended(ended_by, PURGE_BATCH).await?;
+            purged += batch;
+            if batch.sessions < full && batch.refresh_tokens < full {
+                return Ok(purged);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}
