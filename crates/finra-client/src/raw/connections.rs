@@ -116,7 +116,9 @@ impl Connections {
                 },
             }
         }
-        let mut sender = self.open().await?;
+        // Boxed: opening a connection (TCP, TLS, the HTTP handshake) is rare and its future
+        // kilobytes, which every request's future would otherwise carry, allocate and copy.
+        let mut sender = Box::pin(self.open()).await?;
         sender.ready().await.map_err(transport)?;
         let answer = sender.try_send_request(request);
         self.keep(sender);
