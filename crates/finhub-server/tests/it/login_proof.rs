@@ -66,9 +66,6 @@ async fn a_machine_session_carries_no_amr_and_no_auth_time() {
             .get("amr")
             .is_none()
     );
-    let rotated = app
-        .send(app.token_call(&app.refresh_grant_body(&tokens.refresh)))
-        .await
-        .tokens();
+    let rotated = app.exchange(&tokens.refresh).await.tokens();
     assert!(claims(&rotated.session).get("amr").is_none());
 }

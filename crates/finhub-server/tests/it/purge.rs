@@ -8,11 +8,6 @@ use crate::support::{TestApp, advance, settle, until};
 const HOUR: u64 = 60 * 60;
 const DAY: u64 = 24 * HOUR;
 
-async fn exchange(app: &TestApp, refresh_token: &str) -> crate::support::Reply {
-    app.send(app.token_call(&app.refresh_grant_body(refresh_token)))
-        .await
-}
-
 async fn purge(app: &TestApp) -> Purged {
     app.state.sessions.purge_ended().await.expect("purge")
 }
@@ -27,13 +22,13 @@ async fn a_familys_rows_go_a_day_after_its_end_and_not_a_second_before() {
     // days) live: nothing goes, and the exchange that revokes the old session still works.
     advance(2 * DAY).await;
     assert_eq!(purge(&app).await, Purged::default());
-    let new = exchange(&app, &old.refresh).await.tokens();
+    let new = app.exchange(&old.refresh).await.tokens();
     app.session(&new.session).await.assert_ok();
 
     // The families end seven days after the logins; their rows are kept one day more.
     advance(6 * DAY - 1).await;
     assert_eq!(purge(&app).await, Purged::default());
-    exchange(&app, &lone.refresh)
+    app.exchange(&lone.refresh)
         .await
         .assert_error(400, "invalid_grant");
     advance(1).await;
@@ -48,7 +43,7 @@ async fn a_familys_rows_go_a_day_after_its_end_and_not_a_second_before() {
     assert_eq!(purge(&app).await, Purged::default(), "nothing left to go");
 
     // A deleted refresh token and session are refused as they were before.
-    exchange(&app, &new.refresh)
+    app.exchange(&new.refresh)
         .await
         .assert_error(400, "invalid_grant");
     app.session(&new.session)

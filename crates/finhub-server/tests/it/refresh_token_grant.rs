@@ -9,17 +9,12 @@ use serde_json::json;
 
 use crate::support::{TENANT, TestApp, Tokens, USERNAME, advance, new_client};
 
-async fn exchange(app: &TestApp, refresh_token: &str) -> crate::support::Reply {
-    app.send(app.token_call(&app.refresh_grant_body(refresh_token)))
-        .await
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_refresh_token_grant_rotates_the_pair_and_ends_the_old_session() {
     let app = TestApp::new().await;
     let old = app.client_login().await;
     advance(60).await;
-    let reply = exchange(&app, &old.refresh).await;
+    let reply = app.exchange(&old.refresh).await;
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let body = reply.json();
     assert_eq!(body["expires_in"], json!(3_600));
@@ -31,7 +26,7 @@ async fn the_refresh_token_grant_rotates_the_pair_and_ends_the_old_session() {
         .await
         .assert_error(401, "invalid_token");
     assert_eq!(app.session(&new.session).await.status, StatusCode::OK);
-    let next = exchange(&app, &new.refresh).await.tokens();
+    let next = app.exchange(&new.refresh).await.tokens();
     assert_eq!(app.session(&next.session).await.status, StatusCode::OK);
 }
 
@@ -54,9 +49,9 @@ async fn a_persons_refresh_token_keeps_the_person() {
 async fn a_replay_inside_the_grace_window_gets_the_same_pair() {
     let app = TestApp::new().await;
     let old = app.client_login().await;
-    let first = exchange(&app, &old.refresh).await.tokens();
+    let first = app.exchange(&old.refresh).await.tokens();
     advance(10).await;
-    let again = exchange(&app, &old.refresh).await.tokens();
+    let again = app.exchange(&old.refresh).await.tokens();
     assert_eq!(again, first, "a client's retry gets the pair it missed");
     assert_eq!(app.session(&first.session).await.status, StatusCode::OK);
 }
@@ -65,15 +60,15 @@ async fn a_replay_inside_the_grace_window_gets_the_same_pair() {
 async fn a_replay_after_the_grace_window_is_invalid_grant_and_revokes_the_family() {
     let app = TestApp::new().await;
     let old = app.client_login().await;
-    let first: Tokens = exchange(&app, &old.refresh).await.tokens();
+    let first: Tokens = app.exchange(&old.refresh).await.tokens();
     advance(11).await;
-    exchange(&app, &old.refresh)
+    app.exchange(&old.refresh)
         .await
         .assert_error(400, "invalid_grant");
     app.session(&first.session)
         .await
         .assert_error(401, "invalid_token");
-    exchange(&app, &first.refresh)
+    app.exchange(&first.refresh)
         .await
         .assert_error(400, "invalid_grant");
 }
@@ -95,7 +90,7 @@ async fn logout_ends_the_session_and_its_refresh_tokens() {
     app.logout(&tokens.session)
         .await
         .assert_error(401, "invalid_token");
-    exchange(&app, &tokens.refresh)
+    app.exchange(&tokens.refresh)
         .await
         .assert_error(400, "invalid_grant");
 }
@@ -121,11 +116,11 @@ async fn a_refresh_token_works_only_with_its_own_customers_credentials() {
     app.send(app.token_call(&body))
         .await
         .assert_error(401, "invalid_client");
-    exchange(&app, "fhrt_unknown")
+    app.exchange("fhrt_unknown")
         .await
         .assert_error(400, "invalid_grant");
     assert_eq!(
-        exchange(&app, &tokens.refresh).await.status,
+        app.exchange(&tokens.refresh).await.status,
         StatusCode::OK,
         "the failed attempts did not spend it"
     );

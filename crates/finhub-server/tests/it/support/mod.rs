@@ -177,6 +177,13 @@ impl TestApp {
         reply.tokens()
     }
 
+    /// `POST /v1/auth/token` with the `refresh_token` grant: the customer's credentials and
+    /// this refresh token.
+    pub(crate) async fn exchange(&self, refresh_token: &str) -> Reply {
+        self.send(self.token_call(&self.refresh_grant_body(refresh_token)))
+            .await
+    }
+
     /// A successful `password` login of the user.
     pub(crate) async fn password_login(&self) -> Tokens {
         let body = self.password_body(USERNAME, PASSWORD);
