@@ -260,6 +260,13 @@ pub trait LoginAttemptStore: Send + Sync {
     ) -> Result<Option<(u32, OffsetDateTime)>, StoreError>;
     /// Clears the count after a successful login.
     async fn clear_failures(&self, tenant: &TenantId, username: &str) -> Result<(), StoreError>;
+    /// Deletes at most `batch` runs of failures whose last failure was at or before
+    /// `quiet_since` (of every tenant, known or not); returns how many went.
+    async fn forget_quiet_failures(
+        &self,
+        quiet_since: OffsetDateTime,
+        batch: u32,
+    ) -> Result<u64, StoreError>;
 }
 
 /// The append-only audit log.

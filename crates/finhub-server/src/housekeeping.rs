@@ -1,6 +1,7 @@
 //! The serving hub's background work: idle rate-limit keys forgotten every minute (so a flood of
 //! new addresses cannot grow memory without bound), every hour the sessions and refresh tokens
-//! that ended a day ago deleted (so the database does not grow with every login), once a day a
+//! that ended a day ago deleted and the runs of failed logins a day quiet forgotten (so the
+//! database grows neither with every login nor with every made-up username), once a day a
 //! warning in the log for every TRAQS refresh token within 14 days of its end, and, over a
 //! database several instances share, following their changes into this instance's session
 //! cache.
@@ -15,7 +16,7 @@ use crate::upstream::warn_of_ending_traqs_tokens;
 
 /// How often idle rate-limit keys are forgotten.
 const LIMITER_SWEEP: Duration = Duration::from_secs(60);
-/// How often ended sessions and refresh tokens are deleted.
+/// How often ended sessions and refresh tokens, and quiet runs of failed logins, are deleted.
 const PURGE: Duration = Duration::from_secs(60 * 60);
 /// How often TRAQS refresh tokens close to their end are warned of.
 const TRAQS_WARNING: Duration = Duration::from_secs(24 * 60 * 60);
@@ -34,6 +35,7 @@ async fn chores(state: &AppState) {
     loop {
         if next_purge <= Instant::now() {
             purge_ended_sessions(state).await;
+            forget_quiet_failures(state).await;
             // One purge catches up on any length of time: a late one is not repeated.
             next_purge = Instant::now() + PURGE;
         }
@@ -63,6 +65,21 @@ async fn purge_ended_sessions(state: &AppState) {
         }
         Err(error) => {
             tracing::warn!(%error, "cannot delete ended sessions; trying again in an hour");
+        }
+    }
+}
+
+/// Forgets the runs of failed logins a day quiet; a failure is logged and left to the next
+/// hour's run.
+async fn forget_quiet_failures(state: &AppState) {
+    match state.logins.forget_quiet_failures().await {
+        Ok(0) => {}
+        Ok(runs) => tracing::info!(runs, "forgot runs of failed logins quiet for a day"),
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                "cannot forget quiet runs of failed logins; trying again in an hour"
+            );
         }
     }
 }

@@ -1,16 +1,23 @@
-//! Forgetting what has ended: refresh tokens past their family's end, and sessions past their
-//! own end whose family has no refresh token left, deleted a day after they end, in batches
-//! short enough that the logins waiting behind a batch for the store's writer barely notice.
+//! Forgetting what is over: refresh tokens past their family's end, and sessions past their
+//! own end whose family has no refresh token left, deleted a day after they end; runs of failed
+//! logins a day after their last failure. In batches short enough that the logins waiting
+//! behind a batch for the store's writer barely notice.
 
 use crate::error::StoreError;
 use crate::store::Purged;
 
-use super::Sessions;
+use super::{Logins, Sessions};
 
 /// How long an ended session or refresh token is kept before it is deleted. Nothing reads one
 /// after its end (its token is refused on its `exp` first); the day covers clocks that differ
 /// between instances and leaves a recent refusal's row in place for whoever looks into it.
 const ENDED_ROWS_KEPT: time::Duration = time::Duration::days(1);
+
+/// How long a run of failed logins is remembered after its last failure. The longest back-off
+/// is 15 minutes, so a run a day quiet no longer holds anyone back; forgetting it only means the
+/// next failure under that name starts a new run. Without it, every username a failed login
+/// names (most of them made up) would keep a row for ever.
+const QUIET_FAILURES_KEPT: time::Duration = time::Duration::days(1);
 
 /// Rows of each kind one batch deletes at most.
 const PURGE_BATCH: u32 = 1_000;
@@ -28,6 +35,28 @@ impl Sessions {
             purged += batch;
             if batch.sessions < full && batch.refresh_tokens < full {
                 return Ok(purged);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+impl Logins {
+    /// Forgets every run of failed logins whose last failure was [`QUIET_FAILURES_KEPT`] ago or
+    /// earlier, batch after batch until one comes back short, letting other tasks run between
+    /// batches. Returns how many runs went.
+    pub async fn forget_quiet_failures(&self) -> Result<u64, StoreError> {
+        let quiet_since = self.ctx.clock.now_utc() - QUIET_FAILURES_KEPT;
+        let mut forgotten = 0;
+        loop {
+            let batch = self
+                .ctx
+                .store
+                .forget_quiet_failures(quiet_since, PURGE_BATCH)
+                .await?;
+            forgotten += batch;
+            if batch < u64::from(PURGE_BATCH) {
+                return Ok(forgotten);
             }
             tokio::task::yield_now().await;
         }

@@ -1,6 +1,7 @@
 //! `LoginAttemptStore` over PostgreSQL: the one-query login lookup, and consecutive failed logins
 //! per (tenant, username as sent), counted by one upsert so concurrent failures from any
-//! connection or hub instance are never lost.
+//! connection or hub instance are never lost, and forgotten in batches once a run has been quiet
+//! long enough.
 
 use async_trait::async_trait;
 use finhub_core::error::StoreError;
@@ -11,7 +12,7 @@ use time::OffsetDateTime;
 use super::PostgresStore;
 use crate::error::db_error;
 use crate::failures::Failures;
-use crate::rows::LoginLookupRow;
+use crate::rows::{LoginLookupRow, timestamp};
 
 #[async_trait]
 impl LoginAttemptStore for PostgresStore {
@@ -79,5 +80,24 @@ impl LoginAttemptStore for PostgresStore {
     async fn clear_failures(&self, tenant: &TenantId, username: &str) -> Result<(), StoreError> {
         self.clear_failures_of(Failures::Login, tenant, username)
             .await
+    }
+
+    async fn forget_quiet_failures(
+        &self,
+        quiet_since: OffsetDateTime,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        // Rows another instance's purge holds are skipped, not waited for: it deletes them.
+        let deleted = sqlx::query(
+            "DELETE FROM login_failures WHERE (tenant_id, username) IN \
+             (SELECT tenant_id, username FROM login_failures WHERE last_failure <= $1 \
+              LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(timestamp(quiet_since)?)
+        .bind(i64::from(batch))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("login failure count"))?;
+        Ok(deleted.rows_affected())
     }
 }

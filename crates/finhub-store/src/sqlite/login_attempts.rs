@@ -1,5 +1,6 @@
 //! `LoginAttemptStore` over SQLite: the one-query login lookup, and consecutive failed logins per
-//! (tenant, username as sent), counted by one upsert so concurrent failures are never lost.
+//! (tenant, username as sent), counted by one upsert so concurrent failures are never lost, and
+//! forgotten in batches once a run has been quiet long enough.
 
 use async_trait::async_trait;
 use finhub_core::error::StoreError;
@@ -10,7 +11,7 @@ use time::OffsetDateTime;
 use super::SqliteStore;
 use crate::error::db_error;
 use crate::failures::Failures;
-use crate::rows::LoginLookupRow;
+use crate::rows::{LoginLookupRow, timestamp};
 
 #[async_trait]
 impl LoginAttemptStore for SqliteStore {
@@ -78,5 +79,22 @@ impl LoginAttemptStore for SqliteStore {
     async fn clear_failures(&self, tenant: &TenantId, username: &str) -> Result<(), StoreError> {
         self.clear_failures_of(Failures::Login, tenant, username)
             .await
+    }
+
+    async fn forget_quiet_failures(
+        &self,
+        quiet_since: OffsetDateTime,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM login_failures WHERE rowid IN \
+             (SELECT rowid FROM login_failures WHERE last_failure <= ? LIMIT ?)",
+        )
+        .bind(timestamp(quiet_since)?)
+        .bind(batch)
+        .execute(&mut *self.writer.lock().await?)
+        .await
+        .map_err(db_error("login failure count"))?;
+        Ok(deleted.rows_affected())
     }
 }

@@ -1,5 +1,6 @@
 //! `LoginAttemptStore`: consecutive failures count up per (tenant, username as sent), for
-//! unknown tenants and usernames too, and a success clears them.
+//! unknown tenants and usernames too; a success clears them, and runs quiet long enough are
+//! forgotten.
 
 use crate::support::{
     CUSTOMER, NOW, SharedStore, USER, assert_customer_eq, assert_tenant_eq, assert_user_eq, at,
@@ -155,4 +156,77 @@ pub(crate) async fn the_login_lookup_reads_tenant_customer_user_and_failures_at_
         .expect("lookup");
     assert!(found.tenant.is_none() && found.customer.is_none() && found.user.is_none());
     assert_eq!(found.failures, Some((1, NOW)));
+}
+
+pub(crate) async fn quiet_runs_of_failures_are_forgotten_in_batches(store: &SharedStore) {
+    seed_tenant(store.as_ref(), "1").await;
+    let known = tenant_id("1");
+    let unknown = tenant_id("999999");
+    let quiet_since = at(150);
+    // Runs whose last failure was at or before `quiet_since` go, of any tenant, known or not;
+    // a run whose earlier failures were long ago but whose last one was later stays.
+    for (tenant, name, seconds) in [
+        (&known, "alice", 100),
+        (&unknown, "made up", 150),
+        (&known, "bob", 10),
+        (&known, "bob", 151),
+    ] {
+        store
+            .record_failure(tenant, name, at(seconds))
+            .await
+            .expect("record");
+    }
+    // Second-factor failures are another count, and not forgotten this way.
+    let user = username(USER);
+    store
+        .record_mfa_failure(&known, &user, at(1))
+        .await
+        .expect("record second factor");
+
+    let mut batches = Vec::new();
+    loop {
+        let forgotten = store
+            .forget_quiet_failures(quiet_since, 1)
+            .await
+            .expect("forget");
+        batches.push(forgotten);
+        if forgotten == 0 {
+            break;
+        }
+    }
+    assert_eq!(batches, [1, 1, 0], "one run per batch of one");
+
+    for (tenant, name, kept) in [
+        (&known, "alice", None),
+        (&unknown, "made up", None),
+        (&known, "bob", Some((2, at(151)))),
+    ] {
+        assert_eq!(
+            store.failures(tenant, name).await.expect("read"),
+            kept,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        store.mfa_failures(&known, &user).await.expect("read"),
+        Some((1, at(1)))
+    );
+    assert_eq!(
+        store
+            .record_failure(&known, "alice", at(200))
+            .await
+            .expect("record"),
+        1,
+        "a forgotten run's name starts a new run"
+    );
+
+    // A batch as large as there is ends it in one call.
+    assert_eq!(
+        store
+            .forget_quiet_failures(at(500), 100)
+            .await
+            .expect("forget later"),
+        2
+    );
+    assert!(store.failures(&known, "bob").await.expect("read").is_none());
 }

@@ -76,6 +76,7 @@ run_suite! {
     refresh_tokens::a_session_and_its_refresh_token_are_issued_together_or_not_at_all,
     login_attempts::failures_count_up_and_clear,
     login_attempts::the_login_lookup_reads_tenant_customer_user_and_failures_at_once,
+    login_attempts::quiet_runs_of_failures_are_forgotten_in_batches,
     audit::audit_events_round_trip_newest_first_up_to_the_limit,
     audit::a_tenants_events_are_filtered_and_paged_newest_first,
     concurrency::fifty_concurrent_issues_are_each_answered_for_their_own_rows,
