@@ -50,7 +50,7 @@ use finhub_server::AppState;
 use finhub_server::config::{Config, RawConfig};
 use secrecy::{ExposeSecret, SecretString};
 
-use support::rounds::{Spread, ratios};
+use support::rounds::{Spread, median, ratios, verdict};
 
 const TENANT: &str = "1234567";
 const PASSWORD: &str = "bench password 1";
@@ -329,9 +329,8 @@ impl LoginCpu {
     /// The median of each figure over `rounds`, as the report prints it.
     fn medians(rounds: &[Self]) -> String {
         let ms = |time: Duration| 1e3 * time.as_secs_f64();
-        let median_ms = |of: &dyn Fn(&Self) -> Duration| {
-            median_of(rounds.iter().map(|round| ms(of(round))).collect())
-        };
+        let median_ms =
+            |of: &dyn Fn(&Self) -> Duration| median(rounds.iter().map(|round| ms(of(round))));
         let in_process = |round: &Self| round.threads.values().sum::<Duration>();
         let mut kinds: Vec<&'static str> = rounds
             .iter()
@@ -461,11 +460,6 @@ fn process_cpu_ms() -> f64 {
     1e3 * support::cpu::of_processes(&[std::process::id()]).total()
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 /// Runs wrk against the fixture's hub; see [`support::wrk::run`].
 fn wrk(fixture: &Fixture, label: &str, path: &str, connections: &str, script: Option<&str>) -> f64 {
     support::wrk::run(
@@ -533,11 +527,7 @@ fn main() {
     println!(
         "  session / no-op = {:.2} (target ≥ 0.50: {})",
         session / noop,
-        if session / noop >= 0.5 {
-            "met"
-        } else {
-            "MISSED"
-        }
+        verdict(session / noop >= 0.5)
     );
 
     let cc = post_script(&login_body(&fixture, "", "", "client_credentials"));
@@ -550,7 +540,7 @@ fn main() {
     );
     println!(
         "  client_credentials logins/s = {cc_rate:.0} (target ≥ 2000: {}); = {:.2}× no-op",
-        if cc_rate >= 2_000.0 { "met" } else { "MISSED" },
+        verdict(cc_rate >= 2_000.0),
         cc_rate / noop
     );
 
@@ -608,22 +598,21 @@ fn password_logins(fixture: &Fixture) {
     println!("  {}", argon2_memory_in_flight());
     println!(
         "  CPU per verification of the ceiling (medians): machine {:.2} ms; per password login: {}",
-        median_of(
+        median(
             ceilings
                 .iter()
                 .map(|ceiling| 1e3 * ceiling.machine_cpu.as_secs_f64())
-                .collect()
         ),
         LoginCpu::medians(&pw_cpu),
     );
-    let ratio = median_of(ratios.clone());
+    let ratio = median(ratios.iter().copied());
     println!(
         "  password logins ÷ the mean of the ceiling rounds around them (rounds of {} s): {} %; \
          median {:.1} % (target ≥ 95 %: {})",
         PASSWORD_ROUND_SECS,
         listed(ratios.iter().map(|ratio| 100.0 * ratio), 0),
         100.0 * ratio,
-        if ratio >= 0.95 { "met" } else { "MISSED" }
+        verdict(ratio >= 0.95)
     );
 }
 
@@ -709,22 +698,17 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
             .zip([Some(1.0), Some(1.5), None, None])
     {
         let ratios = ratios(&finhub, rates);
-        let ratio = median_of(ratios.clone());
-        let verdict = target.map_or_else(
+        let ratio = median(ratios.iter().copied());
+        let judged = target.map_or_else(
             || "reported".to_owned(),
-            |target| {
-                format!(
-                    "target ≥ {target:.1}: {}",
-                    if ratio >= target { "met" } else { "MISSED" }
-                )
-            },
+            |target| format!("target ≥ {target:.1}: {}", verdict(ratio >= target)),
         );
         println!(
             "  FinHub logins {:.0}/s beside {} {:.0}/s (medians); per round {}: median {ratio:.2}× \
-             ({verdict})",
-            median_of(finhub.clone()),
+             ({judged})",
+            median(finhub.iter().copied()),
             anchor.label,
-            median_of(rates.clone()),
+            median(rates.iter().copied()),
             listed(ratios.iter().copied(), 2),
         );
     }
@@ -769,14 +753,14 @@ fn anchors(runtime: &tokio::runtime::Runtime, fixture: &Fixture) {
             .into_iter()
             .unzip();
     let ratios = ratios(&sessions, &introspections);
-    let ratio = median_of(ratios.clone());
+    let ratio = median(ratios.iter().copied());
     println!(
         "  FinHub session checks {:.0}/s beside introspection {:.0}/s (medians); per round {}: \
          median {ratio:.2}× (target ≥ 5: {})",
-        median_of(sessions),
-        median_of(introspections),
+        median(sessions),
+        median(introspections),
         listed(ratios.iter().copied(), 2),
-        if ratio >= 5.0 { "met" } else { "MISSED" }
+        verdict(ratio >= 5.0)
     );
 }
 
@@ -807,11 +791,6 @@ fn listed(values: impl Iterator<Item = f64>, digits: usize) -> String {
         .map(|value| format!("{value:.digits$}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn median_of(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn node_version() -> String {
@@ -853,12 +832,12 @@ fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
     let pair_ratios = |of: fn(&Round) -> f64| {
         let figures = |rounds: &[Round]| rounds.iter().map(of).collect::<Vec<_>>();
         let ratios = ratios(&figures(&coded), &figures(&plain));
-        (median_of(ratios.clone()), ratios)
+        (median(ratios.iter().copied()), ratios)
     };
     let (rate_ratio, rate_ratios) = pair_ratios(|round| round.rate);
     let (cpu_ratio, _) = pair_ratios(|round| round.cpu_ms);
-    let rates = |rounds: &[Round]| median_of(rounds.iter().map(|round| round.rate).collect());
-    let cpus = |rounds: &[Round]| median_of(rounds.iter().map(|round| round.cpu_ms).collect());
+    let rates = |rounds: &[Round]| median(rounds.iter().map(|round| round.rate));
+    let cpus = |rounds: &[Round]| median(rounds.iter().map(|round| round.cpu_ms));
     println!(
         "password logins/s {:.0}, password + TOTP logins/s {:.0} (medians of {ROUND_PAIRS} \
          alternating pairs of {ROUND_SECS} s rounds, {LOGIN_CONCURRENCY} in flight); TOTP ÷ \
@@ -866,7 +845,7 @@ fn second_factor(runtime: &tokio::runtime::Runtime, fixture: &Arc<Fixture>) {
         rates(&plain),
         rates(&coded),
         listed(rate_ratios.iter().copied(), 2),
-        if rate_ratio >= 0.95 { "met" } else { "MISSED" }
+        verdict(rate_ratio >= 0.95)
     );
     println!(
         "  process CPU per login: password {:.2} ms, password + TOTP {:.2} ms (median ratio per \
@@ -969,12 +948,12 @@ fn report_timing_pairs(first: &str, second: &str, pairs: &[(Duration, Duration)]
     println!(
         "median {first} login {:.2} ms, {second} login {:.2} ms; {first} ÷ {second} per pair \
          ({} pairs): median {ratio:.3}, quartiles {:.3}–{:.3}: differ by {:.1} % (target ≤ 5 %: {})",
-        ms(median(pairs.iter().map(|pair| pair.0).collect())),
-        ms(median(pairs.iter().map(|pair| pair.1).collect())),
+        median(pairs.iter().map(|pair| ms(pair.0))),
+        median(pairs.iter().map(|pair| ms(pair.1))),
         pairs.len(),
         spread.low,
         spread.high,
         diff * 100.0,
-        if diff <= 0.05 { "met" } else { "MISSED" }
+        verdict(diff <= 0.05)
     );
 }

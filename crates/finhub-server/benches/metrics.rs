@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 
 use axum::http::Method;
 use finhub_server::metrics::Metrics;
+use support::rounds::median;
+
+#[path = "support/mod.rs"]
+mod support;
 
 const ROUTE: &str = "/v1/finra/data/group/{group}/name/{name}";
 const REQUESTS: u32 = 1_000_000;
@@ -31,11 +35,6 @@ fn record(metrics: &Metrics) -> f64 {
         }
     }
     started.elapsed().as_nanos() as f64 / f64::from(REQUESTS)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

@@ -75,7 +75,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use support::cpu::CpuTime;
-use support::rounds::{Spread, alternating, order};
+use support::rounds::{Spread, alternating, median, order, verdict};
+use support::wrk::Measured;
 
 const SMALL_TENANT: &str = "1111111";
 const FULL_TENANT: &str = "2222222";
@@ -471,7 +472,7 @@ fn download_speed(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let cpu = |runs: &[Download]| median(runs.iter().map(|run| run.cpu_seconds).collect());
+    let cpu = |runs: &[Download]| median(runs.iter().map(|run| run.cpu_seconds));
     println!(
         "  {DOWNLOAD_ROUNDS} rounds of the full download, pages {}, each through the hub, through \
          nginx (proxy_buffering off, 256 KiB buffers, 2 workers) and straight, back to back in an \
@@ -490,7 +491,7 @@ fn download_speed(
         .all(|run| run.rows == full_rows as u64);
     println!("  every row in every round: {}", verdict(every_row));
     let hub_speeds = speeds(&through_hub);
-    let hub_speed = median(hub_speeds.clone());
+    let hub_speed = median(hub_speeds.iter().copied());
     println!(
         "  hub / straight speed per round {} %: median {:.1} % (target ≥ {:.0} %: {}); the hub's \
          CPU per download {:.2} s",
@@ -515,7 +516,7 @@ fn download_speed(
             "  nginx / straight speed per round {} %: median {:.1} %; nginx's CPU per download \
              {:.2} s; hub / nginx speed: median {:.0} %",
             percents(&nginx_speeds),
-            100.0 * median(nginx_speeds.clone()),
+            100.0 * median(nginx_speeds.iter().copied()),
             cpu(&through_nginx),
             100.0 * median(hub_vs_nginx),
         );
@@ -774,7 +775,7 @@ fn beside_nginx(
         || through_hub("through the hub,  1 connection", 1),
     );
     // Medians of the rounds: each proxy's CPU time per request, and the emulator's behind it.
-    let cpu = |rounds: &[(Measured, Measured)], pick: fn(&Measured) -> CpuTime| {
+    let cpu = |rounds: &[(RunWithCpu, RunWithCpu)], pick: fn(&RunWithCpu) -> CpuTime| {
         let (mut nginx, mut hub) = (CpuRounds::default(), CpuRounds::default());
         for (through_nginx, through_hub) in rounds {
             nginx.push(pick(through_nginx));
@@ -987,14 +988,14 @@ impl KeptConnection {
 
 /// A wrk run through a proxy, with CPU time per request, in microseconds: the proxy's, and the
 /// emulator's behind it (this process, where the emulators run; the one not called is idle).
-struct Measured {
-    run: WrkRun,
+struct RunWithCpu {
+    run: Measured,
     proxy: CpuTime,
     emulator: CpuTime,
 }
 
 /// Runs `run` (a wrk run through the proxy whose processes are `pids`) and measures it.
-fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> Measured {
+fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> Measured) -> RunWithCpu {
     let own = [std::process::id()];
     let (proxy_before, emulator_before) = (
         support::cpu::of_processes(pids),
@@ -1002,7 +1003,7 @@ fn with_cpu_per_request(pids: &[u32], run: impl FnOnce() -> WrkRun) -> Measured 
     );
     let run = run();
     let per_request = 1e6 / (run.rate * f64::from(WRK_SECONDS)).max(1.0);
-    Measured {
+    RunWithCpu {
         proxy: support::cpu::of_processes(pids)
             .minus(proxy_before)
             .scaled(per_request),
@@ -1042,8 +1043,8 @@ impl CpuRounds {
     /// The median of the user times and that of the system times (each on its own).
     fn medians(&self) -> CpuTime {
         CpuTime {
-            user: median(self.user.clone()),
-            system: median(self.system.clone()),
+            user: median(self.user.iter().copied()),
+            system: median(self.system.iter().copied()),
         }
     }
 }
@@ -1131,7 +1132,7 @@ fn metrics_on_and_off(dir: &Path, config: &Path, hub_url: &str, script: &Path) {
          `[metrics] enabled = false`), {WRK_ROUNDS} alternating rounds"
     );
     for connections in [64, 1] {
-        let (on_runs, off_runs): (Vec<WrkRun>, Vec<WrkRun>) = alternating(
+        let (on_runs, off_runs): (Vec<Measured>, Vec<Measured>) = alternating(
             WRK_ROUNDS,
             || {
                 wrk(
@@ -1152,14 +1153,14 @@ fn metrics_on_and_off(dir: &Path, config: &Path, hub_url: &str, script: &Path) {
         )
         .into_iter()
         .unzip();
-        let figure = |run: &WrkRun| {
+        let figure = |run: &Measured| {
             if connections == 1 {
                 run.p50_ms
             } else {
                 run.rate
             }
         };
-        let spread = |runs: &[WrkRun]| {
+        let spread = |runs: &[Measured]| {
             let values: Vec<f64> = runs.iter().map(figure).collect();
             let low = values.iter().copied().fold(f64::INFINITY, f64::min);
             let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -1316,11 +1317,6 @@ fn script(dir: &Path, label: &str, token: &str) -> PathBuf {
     path
 }
 
-struct WrkRun {
-    rate: f64,
-    p50_ms: f64,
-}
-
 /// Reports requests/s through the hub against `baseline`'s, from rounds of `(baseline, hub)`:
 /// each side's median, and the verdict on the median of the rounds' ratios.
 fn report_rate_ratio(prefix: &str, baseline: &str, rounds: &[(f64, f64)], target: f64) {
@@ -1328,8 +1324,8 @@ fn report_rate_ratio(prefix: &str, baseline: &str, rounds: &[(f64, f64)], target
     println!(
         "  {prefix}requests/s {baseline} {:.0}, through the hub {:.0} (medians); hub / {baseline} \
          per round: median {:.2}×, quartiles {:.2}–{:.2}× (target ≥ {target}×: {})",
-        median(rounds.iter().map(|pair| pair.0).collect()),
-        median(rounds.iter().map(|pair| pair.1).collect()),
+        median(rounds.iter().map(|pair| pair.0)),
+        median(rounds.iter().map(|pair| pair.1)),
         ratio.median,
         ratio.low,
         ratio.high,
@@ -1345,8 +1341,8 @@ fn report_p50_added(baseline: &str, rounds: &[(f64, f64)], target_ms: f64) {
     println!(
         "  p50 {baseline} {:.3} ms, through the hub {:.3} ms (medians); hub − {baseline} per round: \
          median {:+.3} ms, quartiles {:+.3}…{:+.3} (target ≤ {target_ms} ms: {})",
-        median(rounds.iter().map(|pair| pair.0).collect()),
-        median(rounds.iter().map(|pair| pair.1).collect()),
+        median(rounds.iter().map(|pair| pair.0)),
+        median(rounds.iter().map(|pair| pair.1)),
         added.median,
         added.low,
         added.high,
@@ -1355,12 +1351,12 @@ fn report_p50_added(baseline: &str, rounds: &[(f64, f64)], target_ms: f64) {
 }
 
 /// Runs wrk and prints its figures.
-fn wrk(label: &str, url: &str, connections: u32, script: &Path) -> WrkRun {
+fn wrk(label: &str, url: &str, connections: u32, script: &Path) -> Measured {
     wrk_on(None, label, url, connections, script)
 }
 
 /// [`wrk`], pinned to the CPUs `cpus` (a `taskset` list) when given.
-fn wrk_on(cpus: Option<&str>, label: &str, url: &str, connections: u32, script: &Path) -> WrkRun {
+fn wrk_on(cpus: Option<&str>, label: &str, url: &str, connections: u32, script: &Path) -> Measured {
     let mut command = match cpus {
         Some(cpus) => {
             let mut command = Command::new("taskset");
@@ -1369,71 +1365,26 @@ fn wrk_on(cpus: Option<&str>, label: &str, url: &str, connections: u32, script: 
         }
         None => Command::new("wrk"),
     };
-    let output = command
+    command
         .args(["-t1", "-c", &connections.to_string(), "-d"])
         .arg(format!("{WRK_SECONDS}s"))
         .arg("--latency")
         .arg("-s")
         .arg(script)
-        .arg(url)
-        .output()
-        .expect("run wrk (apt-get install wrk)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let rate = text
-        .lines()
-        .find(|l| l.starts_with("Requests/sec:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    let p50_ms = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("50%"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(duration_ms)
-        .unwrap_or(f64::NAN);
-    let failures = text
-        .lines()
-        .filter(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("; ");
+        .arg(url);
+    let run = support::wrk::report_of(&mut command);
+    let problems = run.problems();
     println!(
-        "  {label}: {rate:>8.0} req/s  p50 {p50_ms:.3} ms{}",
-        if failures.is_empty() {
+        "  {label}: {:>8.0} req/s  p50 {:.3} ms{}",
+        run.rate,
+        run.p50_ms,
+        if problems.is_empty() {
             String::new()
         } else {
-            format!("  ({failures})")
+            format!("  ({problems})")
         }
     );
-    WrkRun { rate, p50_ms }
-}
-
-/// wrk's `123.45us` / `1.23ms` / `1.02s` in milliseconds.
-fn duration_ms(text: &str) -> Option<f64> {
-    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
-        (n, 1e-3)
-    } else if let Some(n) = text.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1e3)
-    } else {
-        return None;
-    };
-    number.parse::<f64>().ok().map(|n| n * factor)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        (values[middle - 1] + values[middle]) / 2.0
-    } else {
-        values[middle]
-    }
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
+    run
 }
 
 /// A finra-client of `api_base`, unpaced and without retries, asking for pages `encoding`.

@@ -9,7 +9,8 @@ use std::path::Path;
 use finhub_server::demo::NginxStream;
 use finhub_store::testing::PostgresTestDatabase;
 
-use crate::fixture::{Instance, Seeded, Shape, median};
+use crate::fixture::{Instance, Seeded, Shape};
+use crate::support::rounds::median;
 use crate::{ROUNDS, wrk};
 
 pub(crate) fn run(runtime: &tokio::runtime::Runtime, dir: &Path) {

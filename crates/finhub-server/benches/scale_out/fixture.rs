@@ -164,12 +164,3 @@ pub(crate) async fn log_in(base: &str, body: &Value) -> String {
         .unwrap_or_else(|| panic!("a session token: {answer}"))
         .to_owned()
 }
-
-pub(crate) fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-pub(crate) fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
-}

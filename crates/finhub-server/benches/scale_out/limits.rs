@@ -6,7 +6,8 @@ use std::path::Path;
 use finhub_store::testing::{redis_test_prefix, redis_url};
 use finra_emulator::Throttle;
 
-use crate::fixture::{DATA_CALL, Instance, Seeded, Shape, emulator, median, verdict};
+use crate::fixture::{DATA_CALL, Instance, Seeded, Shape, emulator};
+use crate::support::rounds::{median, verdict};
 use crate::{ROUNDS, wrk};
 
 pub(crate) fn run(runtime: &tokio::runtime::Runtime, dir: &Path) {

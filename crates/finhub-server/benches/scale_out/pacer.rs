@@ -9,7 +9,8 @@ use std::time::Duration;
 use finhub_store::testing::{PostgresTestDatabase, redis_test_prefix, redis_url};
 use finra_emulator::{RunningEmulator, Throttle};
 
-use crate::fixture::{DATA_CALL, Instance, Seeded, Shape, emulator, verdict};
+use crate::fixture::{DATA_CALL, Instance, Seeded, Shape, emulator};
+use crate::support::rounds::verdict;
 
 const FINRA_PATH: &str = "/data/group/otcMarket/name/weeklySummary";
 const WARM_UP: Duration = Duration::from_secs(3);

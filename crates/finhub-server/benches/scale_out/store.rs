@@ -5,7 +5,8 @@ use std::path::Path;
 
 use finhub_store::testing::PostgresTestDatabase;
 
-use crate::fixture::{Instance, Seeded, Shape, median, verdict};
+use crate::fixture::{Instance, Seeded, Shape};
+use crate::support::rounds::{median, verdict};
 use crate::{ROUNDS, wrk};
 
 pub(crate) fn run(runtime: &tokio::runtime::Runtime, dir: &Path) {

@@ -1,4 +1,5 @@
-//! Two systems measured in turns: the rounds of a comparison, each running both back to back.
+//! Two systems measured in turns: the rounds of a comparison, each running both back to back,
+//! and how their figures are summed up (medians, quartiles, verdicts).
 
 /// `rounds` rounds of `a` and `b`, one right after the other, `b` first in every other round;
 /// each round's pair `(a, b)`. A pair is measured within one of the shared machine's faster or
@@ -64,4 +65,22 @@ impl Spread {
             high: quartile(3),
         }
     }
+}
+
+/// The median of `values`: the middle one, or the mean of the two middle ones for an even
+/// count (`NaN` for none).
+pub(crate) fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => f64::NAN,
+        len if len.is_multiple_of(2) => (values[middle - 1] + values[middle]) / 2.0,
+        _ => values[middle],
+    }
+}
+
+/// How a target's line ends: `met`, or `MISSED`.
+pub(crate) fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
 }

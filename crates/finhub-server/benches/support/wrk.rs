@@ -1,5 +1,6 @@
-//! Load from `wrk` (Debian's package): one run against a hub, its rate, p50 and non-2xx count
-//! printed on one line, and the Lua script of a JSON `POST` with the hub's login headers.
+//! Load from `wrk` (Debian's package): its report read (rate, p50, what went wrong), one run
+//! against a hub printed on one line, and the Lua script of a JSON `POST` with the hub's login
+//! headers.
 
 use std::path::Path;
 use std::process::Command;
@@ -8,12 +9,50 @@ use std::process::Command;
 pub(crate) const SECONDS: &str = "6";
 
 /// What one wrk run measured.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Measured {
-    /// Requests per second.
+    /// Requests per second (0 when wrk did not report a rate).
     pub(crate) rate: f64,
     /// Median latency in milliseconds (`NaN` when wrk did not report one).
     pub(crate) p50_ms: f64,
+    /// Answers outside 2xx and 3xx.
+    pub(crate) non_2xx: u64,
+    /// wrk's socket-error line, when it printed one.
+    pub(crate) socket_errors: Option<String>,
+}
+
+impl Measured {
+    /// Reads the report of a `wrk --latency` run.
+    pub(crate) fn parse(report: &str) -> Self {
+        let line = |starts: &str| {
+            report
+                .lines()
+                .map(str::trim_start)
+                .find(|line| line.starts_with(starts))
+        };
+        let value = |starts: &str, field: usize| line(starts)?.split_whitespace().nth(field);
+        Self {
+            rate: value("Requests/sec:", 1)
+                .and_then(|rate| rate.parse().ok())
+                .unwrap_or(0.0),
+            p50_ms: value("50%", 1).and_then(milliseconds).unwrap_or(f64::NAN),
+            non_2xx: line("Non-2xx")
+                .and_then(|line| line.rsplit(':').next()?.trim().parse().ok())
+                .unwrap_or(0),
+            socket_errors: line("Socket errors").map(str::to_owned),
+        }
+    }
+
+    /// What went wrong in the run (non-2xx answers, socket errors), `; `-joined; empty when
+    /// nothing did.
+    pub(crate) fn problems(&self) -> String {
+        let non_2xx = (self.non_2xx > 0).then(|| format!("{} non-2xx answers", self.non_2xx));
+        non_2xx
+            .into_iter()
+            .chain(self.socket_errors.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// Runs wrk (`-t1`, `connections`) for [`SECONDS`] against `base` + `path`, with `script`
@@ -51,30 +90,18 @@ pub(crate) fn run_for(
         command.arg("-s").arg(path);
     }
     command.arg(format!("{base}{path}"));
+    let measured = report_of(&mut command);
+    println!(
+        "{label:<46} {:>10.0} req/s  p50 {:>7.2}ms  non-2xx {}",
+        measured.rate, measured.p50_ms, measured.non_2xx
+    );
+    measured
+}
+
+/// Runs `command` (a `wrk --latency` run, whatever it is wrapped in) and reads its report.
+pub(crate) fn report_of(command: &mut Command) -> Measured {
     let output = command.output().expect("run wrk (apt-get install wrk)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let rate = text
-        .lines()
-        .find(|l| l.starts_with("Requests/sec:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    let p50 = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("50%"))
-        .map_or("?", |l| l.split_whitespace().nth(1).unwrap_or("?"))
-        .to_owned();
-    let non_2xx = text
-        .lines()
-        .find(|l| l.contains("Non-2xx"))
-        .map_or("0".to_owned(), |l| {
-            l.split(':').nth(1).unwrap_or("?").trim().to_owned()
-        });
-    println!("{label:<46} {rate:>10.0} req/s  p50 {p50:>8}  non-2xx {non_2xx}");
-    Measured {
-        rate,
-        p50_ms: milliseconds(&p50).unwrap_or(f64::NAN),
-    }
+    Measured::parse(&String::from_utf8_lossy(&output.stdout))
 }
 
 /// wrk's latency text (`412.00us`, `1.25ms`, `2.00s`) in milliseconds.
