@@ -1256,12 +1256,7 @@ impl Drop for Hub {
 }
 
 fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    support::machine::kib_field(&format!("/proc/{pid}/status"), field).unwrap_or(0)
 }
 
 fn mib(kib: u64) -> f64 {

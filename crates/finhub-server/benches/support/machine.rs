@@ -1,5 +1,6 @@
 //! The machine a benchmark runs on, printed first so that its figures are read against it: the
-//! same code measures differently on a CPU with another cache, or without SHA extensions.
+//! same code measures differently on a CPU with another cache, or without SHA extensions; and
+//! the `/proc` fields in KiB the benchmarks read.
 
 use std::path::Path;
 
@@ -34,13 +35,7 @@ impl Machine {
                 .map(|(_, value)| value.trim().to_owned())
         };
         let flags = field("flags").unwrap_or_default();
-        let memory = std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|meminfo| {
-                let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
-                let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-                Some(kib * 1024)
-            });
+        let memory = kib_field("/proc/meminfo", "MemTotal").map(|kib| kib * 1024);
         Self {
             model: field("model name"),
             cores: std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
@@ -135,4 +130,16 @@ pub(crate) fn size(bytes: u64) -> String {
         b if b >= KIB * KIB => format!("{:.0} MiB", b as f64 / (KIB * KIB) as f64),
         b => format!("{} KiB", b / KIB),
     }
+}
+
+/// A `Name:   123 kB` field of a `/proc` file (`/proc/meminfo`, `/proc/<pid>/status`), in KiB.
+pub(crate) fn kib_field(file: &str, name: &str) -> Option<u64> {
+    std::fs::read_to_string(file)
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
