@@ -45,4 +45,9 @@ impl LogCapture {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         String::from_utf8_lossy(&bytes).into_owned()
     }
+
+    /// How many times `message` was logged so far.
+    pub(crate) fn count(&self, message: &str) -> usize {
+        self.text().matches(message).count()
+    }
 }

@@ -476,7 +476,7 @@ async fn a_file_that_breaks_off_upstream_breaks_off_through_the_hub() {
 async fn the_log_warns_daily_from_fourteen_days_before_a_refresh_token_ends() {
     let hub = hub_with(20 * DAY).await;
     set_credential(&hub).await;
-    let warnings = || hub.logs.text().matches("ends within 14 days").count();
+    let warnings = || hub.logs.count("ends within 14 days");
     let credentials = hub.state.traqs.credentials();
     assert_eq!(
         warn_of_ending_traqs_tokens(credentials).await,
